@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: MIT
+# Pagoda: `make qemu` boots the system, `make test` runs every test.
+# Both first install missing Debian packages (tools/deps.sh).
+
+.DEFAULT_GOAL := all
+include build.mk
+include libmap/libmap.mk
+include kernel/kernel.mk
+include sigma0/sigma0.mk
+include init/init.mk
+include pagers/pagers.mk
+include tests/unit/unit.mk
+include tests/sys/sys.mk
+
+unit-build: $(UNIT_SUITES)
+
+QEMU_RUN := python3 tools/qemu.py
+IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
+
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench clean
+all: $(IMAGES)
+
+deps:
+	@sh tools/deps.sh
+
+qemu: deps
+	@$(MAKE) --no-print-directory all
+	$(QEMU_RUN) --config init/default.cfg $(QEMU_ARGS)
+
+qemu-gdb: deps
+	@$(MAKE) --no-print-directory all
+	$(QEMU_RUN) --config init/default.cfg --gdb $(QEMU_ARGS)
+
+# T=name runs one system test (or unit suite) alone.
+test: deps
+	@$(MAKE) --no-print-directory all unit-build
+	python3 tools/runtests.py $(if $(T),--only $(T))
+
+unit: deps
+	@$(MAKE) --no-print-directory unit-build
+	python3 tools/runtests.py --unit-only
+
+systest: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/runtests.py --sys-only $(if $(T),--only $(T))
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

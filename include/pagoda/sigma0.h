@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sigma0 protocol. sigma0 owns all RAM that the kernel does not use,
+ * and device memory. A client calls sigma0 with one of these requests
+ * (label SIGMA0_LABEL_*, untyped words as listed) and a receive window in
+ * BR0; the reply carries one map item, or label SIGMA0_REPLY_ERROR with
+ * MR1 = enum pagoda_error.
+ *
+ * Every frame is handed out once: a second request for a frame that has an
+ * owner (by physical address, or as part of a larger request) is refused
+ * with E_EXISTS. Page faults of sigma0's clients are answered like
+ * SIGMA0_LABEL_ANY for one 4 KiB page (a client without its own pager).
+ */
+#ifndef PAGODA_SIGMA0_H
+#define PAGODA_SIGMA0_H
+
+#include <pagoda/types.h>
+
+enum sigma0_label {
+	SIGMA0_LABEL_PHYS = 0x5301,   /* MR1 = fpage(physical base, s, rights): that frame */
+	SIGMA0_LABEL_ANY = 0x5302,    /* MR1 = log2 size, MR2 = rights: any free frame */
+	SIGMA0_LABEL_DEVICE = 0x5303, /* MR1 = fpage(physical base, s, rights): MMIO, uncached */
+	SIGMA0_LABEL_KIP = 0x5304,    /* the KIP, read-only */
+	SIGMA0_LABEL_FREE = 0x5305,   /* MR1 = fpage(physical base, s): give frames back */
+	SIGMA0_LABEL_STATS = 0x5306,  /* reply MR1 = free bytes, MR2 = owned-by-clients bytes */
+	SIGMA0_REPLY_OK = 0,
+	SIGMA0_REPLY_ERROR = 0x53ff,
+};
+
+/* For a successful frame request the reply's MR1..MR2 are a map item; for
+ * SIGMA0_LABEL_ANY the hot spot is the physical address of the frame. */
+
+#endif

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel memory pool.
+ *
+ * Pages are kept on one free list. Small objects (32..2048 bytes, powers of
+ * two) are carved from pages dedicated to one size class: the page's first
+ * object slot holds a header (size class, number of objects in use, links
+ * of the class's list of pages with free slots); the other slots are
+ * objects. When a small page's last object is freed it goes back to the
+ * page list, so the pool returns to its baseline once everything is freed.
+ * All operations are O(1) except kmem_check.
+ *
+ * Accounting: every allocation charges its rounded size to an account; a
+ * request that would exceed the quota fails before touching the pool.
+ * Freed memory is poisoned (0xdb) so use-after-free shows quickly; the
+ * allocator hands out zeroed memory.
+ */
+#include <kmem.h>
+#include <klib.h>
+
+#define KMEM_CLASSES 7            /* 32, 64, ..., 2048 */
+#define KMEM_POISON 0xdb
+
+struct kmem_free_page {
+	struct kmem_free_page *next;
+};
+
+struct kmem_free_obj {
+	struct kmem_free_obj *next;
+};
+
+/* Header in slot 0 of a small-object page; fits in the 32-byte minimum. */
+struct kmem_slab {
+	struct kmem_slab *next, *prev;   /* pages of this class with free slots */
+	struct kmem_free_obj *free;      /* free slots of this page */
+	uint32_t in_use;                 /* objects handed out */
+	uint32_t klass;                  /* size class index */
+};
+_Static_assert(sizeof(struct kmem_slab) <= KMEM_MIN_OBJECT, "slab header fits a slot");
+
+/* Pool state; one global instance, protected by the kernel lock (single CPU). */
+static struct {
+	struct kmem_free_page *pages;          /* free whole pages */
+	size_t free_pages;
+	size_t total_bytes;
+	size_t free_objects_bytes;             /* bytes in free small slots */
+	struct kmem_slab *partial[KMEM_CLASSES];
+} kmem;
+
+static unsigned kmem_class(size_t size)
+{
+	unsigned k = 0;
+
+	while ((KMEM_MIN_OBJECT << k) < size)
+		k++;
+	return k;
+}
+
+static size_t kmem_class_size(unsigned k)
+{
+	return (size_t)KMEM_MIN_OBJECT << k;
+}
+
+void kmem_init(void)
+{
+	memset(&kmem, 0, sizeof(kmem));
+}
+
+void kmem_add_region(uintptr_t virt, size_t bytes)
+{
+	uintptr_t p = (virt + KMEM_PAGE - 1) & ~(uintptr_t)(KMEM_PAGE - 1);
+	uintptr_t end = (virt + bytes) & ~(uintptr_t)(KMEM_PAGE - 1);
+
+	for (; p < end; p += KMEM_PAGE) {
+		struct kmem_free_page *fp = (struct kmem_free_page *)p;
+		fp->next = kmem.pages;
+		kmem.pages = fp;
+		kmem.free_pages++;
+		kmem.total_bytes += KMEM_PAGE;
+	}
+}
+
+static void *kmem_page_get(void)
+{
+	struct kmem_free_page *fp = kmem.pages;
+
+	if (!fp)
+		return NULL;
+	kmem.pages = fp->next;
+	kmem.free_pages--;
+	return fp;
+}
+
+static void kmem_page_put(void *p)
+{
+	struct kmem_free_page *fp = p;
+
+	memset(p, KMEM_POISON, KMEM_PAGE);
+	fp->next = kmem.pages;
+	kmem.pages = fp;
+	kmem.free_pages++;
+}
+
+static void kmem_slab_unlink(struct kmem_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		kmem.partial[s->klass] = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+static void kmem_slab_link(struct kmem_slab *s)
+{
+	s->prev = NULL;
+	s->next = kmem.partial[s->klass];
+	if (s->next)
+		s->next->prev = s;
+	kmem.partial[s->klass] = s;
+}
+
+/* Turn a fresh page into a slab of class k with every slot free. */
+static struct kmem_slab *kmem_slab_new(unsigned k)
+{
+	size_t size = kmem_class_size(k);
+	uint8_t *page = kmem_page_get();
+	struct kmem_slab *s = (struct kmem_slab *)page;
+
+	if (!page)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->klass = k;
+	for (size_t off = KMEM_PAGE - size; off >= size; off -= size) {
+		struct kmem_free_obj *o = (struct kmem_free_obj *)(page + off);
+		o->next = s->free;
+		s->free = o;
+		kmem.free_objects_bytes += size;
+	}
+	kmem_slab_link(s);
+	return s;
+}
+
+static void *kmem_small_alloc(unsigned k)
+{
+	struct kmem_slab *s = kmem.partial[k];
+	struct kmem_free_obj *o;
+
+	if (!s && !(s = kmem_slab_new(k)))
+		return NULL;
+	o = s->free;
+	s->free = o->next;
+	s->in_use++;
+	kmem.free_objects_bytes -= kmem_class_size(k);
+	if (!s->free)
+		kmem_slab_unlink(s);
+	return o;
+}
+
+static void kmem_small_free(void *p, unsigned k)
+{
+	struct kmem_slab *s = (struct kmem_slab *)((uintptr_t)p & ~(uintptr_t)(KMEM_PAGE - 1));
+	struct kmem_free_obj *o = p;
+	size_t size = kmem_class_size(k);
+
+	assert(s->klass == k && s->in_use > 0);
+	memset(p, KMEM_POISON, size);
+	if (!s->free)
+		kmem_slab_link(s);
+	o->next = s->free;
+	s->free = o;
+	s->in_use--;
+	kmem.free_objects_bytes += size;
+	if (s->in_use == 0) {
+		kmem.free_objects_bytes -= KMEM_PAGE - size;
+		kmem_slab_unlink(s);
+		kmem_page_put(s);
+	}
+}
+
+void *kmem_alloc(struct kmem_account *acct, size_t size)
+{
+	unsigned k = kmem_class(size);
+	size_t rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
+	void *p;
+
+	assert(size > 0 && size <= KMEM_PAGE);
+	if (acct->used + rounded > acct->quota)
+		return NULL;
+	p = k < KMEM_CLASSES ? kmem_small_alloc(k) : kmem_page_get();
+	if (!p)
+		return NULL;
+	memset(p, 0, rounded);
+	acct->used += rounded;
+	return p;
+}
+
+void kmem_free(struct kmem_account *acct, void *p, size_t size)
+{
+	unsigned k = kmem_class(size);
+	size_t rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
+
+	if (!p)
+		return;
+	assert(acct->used >= rounded);
+	acct->used -= rounded;
+	if (k < KMEM_CLASSES)
+		kmem_small_free(p, k);
+	else
+		kmem_page_put(p);
+}
+
+size_t kmem_free_bytes(void)
+{
+	return kmem.free_pages * KMEM_PAGE + kmem.free_objects_bytes;
+}
+
+size_t kmem_total_bytes(void)
+{
+	return kmem.total_bytes;
+}
+
+/* Count a slab's free slots and check its header. */
+static bool kmem_slab_check(struct kmem_slab *s, unsigned k, size_t *free_bytes)
+{
+	size_t size = kmem_class_size(k), slots = KMEM_PAGE / size - 1, n = 0;
+
+	if (s->klass != k || !s->free)
+		return false;
+	for (struct kmem_free_obj *o = s->free; o; o = o->next) {
+		if (((uintptr_t)o & ~(uintptr_t)(KMEM_PAGE - 1)) != (uintptr_t)s)
+			return false;
+		if (++n > slots)
+			return false;
+	}
+	*free_bytes += n * size;
+	return n + s->in_use == slots;
+}
+
+bool kmem_check(void)
+{
+	size_t pages = 0, free_bytes = 0;
+
+	for (struct kmem_free_page *fp = kmem.pages; fp; fp = fp->next)
+		if (++pages > kmem.free_pages)
+			return false;
+	if (pages != kmem.free_pages)
+		return false;
+	for (unsigned k = 0; k < KMEM_CLASSES; k++) {
+		struct kmem_slab *prev = NULL;
+		for (struct kmem_slab *s = kmem.partial[k]; s; prev = s, s = s->next)
+			if (s->prev != prev || !kmem_slab_check(s, k, &free_bytes))
+				return false;
+	}
+	return free_bytes == kmem.free_objects_bytes &&
+	       kmem.free_pages * KMEM_PAGE <= kmem.total_bytes;
+}
