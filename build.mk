@@ -12,48 +12,56 @@ NM := llvm-nm
 HOST_CC ?= cc
 
 # Common flags: freestanding C11 with warnings as errors, reproducible paths.
-COMMON_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+CLANG_INC := $(shell clang -print-resource-dir 2>/dev/null)/include
+COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-fno-stack-protector -fno-common -O2 -g -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=  -Iinclude
 
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the
 # current stack), no FPU/SIMD registers (they are not saved on kernel entry).
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-	-Ikernel -Ikernel/arch/x86_64 -DKERNEL
+	-Ikernel -Ikernel/arch/x86_64 -Ilibmap -DKERNEL
 
 # User programs: static, linked low. The kernel does not yet switch FPU/SIMD
 # state between threads, so user code is built general-registers-only.
-USER_CFLAGS := $(COMMON_CFLAGS) -mcmodel=small -mgeneral-regs-only -Ilibmap
+USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=small -mgeneral-regs-only -Ilibmap -Ilibmap/arch/x86_64
 
 # Host unit tests build the real sources with sanitizers.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Ikernel -Ilibmap -DHOST_TEST
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
+Q := @
 $(B)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC [k] $<"
+	$(Q)$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/k/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  AS [k] $<"
+	$(Q)$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/u/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC [u] $<"
+	$(Q)$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/u/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  AS [u] $<"
+	$(Q)$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/h/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC [host] $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 # user_program NAME, OBJECTS: link a static user ELF against libmap.
 define user_program
 $(B)/$(1).elf: $(2) $(LIBMAP_OBJS) libmap/user.ld
 	@mkdir -p $$(dir $$@)
-	$(LD) -nostdlib -static -T libmap/user.ld -o $$@ $(2) $(LIBMAP_OBJS)
+	@echo "  LD $$@"
+	$(Q)$(LD) -nostdlib -static -T libmap/user.ld -o $$@ $(2) $(LIBMAP_OBJS)
 USER_PROGRAMS += $(B)/$(1).elf
 endef

@@ -1,1 +1,43 @@
 # SPDX-License-Identifier: MIT
+# The kernel: a flat multiboot image (QEMU -kernel), the ELF with symbols,
+# a disassembly listing and a symbol map.
+
+KERNEL_SRCS := \
+	kernel/arch/x86_64/boot.S \
+	kernel/arch/x86_64/entry.S \
+	kernel/arch/x86_64/cpu.c \
+	kernel/arch/x86_64/platform.c \
+	kernel/arch/x86_64/trap.c \
+	kernel/arch/x86_64/paging.c \
+	kernel/main.c \
+	kernel/klib.c \
+	kernel/kmem.c \
+	kernel/bootinfo.c \
+	kernel/kip.c \
+	kernel/space.c \
+	kernel/thread.c \
+	kernel/sched.c \
+	kernel/ipc.c \
+	kernel/map.c \
+	kernel/mapdb.c \
+	kernel/fault.c \
+	kernel/irq.c \
+	kernel/control.c \
+	kernel/kdebug.c \
+	kernel/syscall.c \
+	libmap/elf.c \
+	libmap/fmt.c \
+	libmap/string.c
+
+KERNEL_OBJS := $(patsubst %.S,$(B)/k/%.o,$(patsubst %.c,$(B)/k/%.o,$(KERNEL_SRCS)))
+KERNEL_ELF := $(B)/kernel.elf
+KERNEL_BIN := $(B)/kernel.bin
+
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/x86_64/kernel.ld
+	$(LD) -nostdlib -static -z max-page-size=4096 -T kernel/arch/x86_64/kernel.ld \
+		-Map=$(B)/kernel.map -o $@ $(KERNEL_OBJS)
+	$(OBJDUMP) -d --no-show-raw-insn $@ > $(B)/kernel.lst
+	$(NM) -n $@ > $(B)/kernel.sym
+
+$(KERNEL_BIN): $(KERNEL_ELF)
+	$(OBJCOPY) -O binary $< $@

@@ -16,20 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #define kprintf printf
+#define ksnprintf snprintf
 #define panic(...) (fprintf(stderr, "panic: " __VA_ARGS__), fputc('\n', stderr), abort())
 #else
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
+#include <string.h>
+#include <fmt.h>
+#define ksnprintf fmt_snprintf
 
 /* Formatted output to the kernel console: %d %u %x %lx %lu %ld %p %s %c %%. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A broken kernel invariant: print "PANIC: <subsystem: what>" and halt. */
 _Noreturn void panic_at(const char *file, int line, const char *fmt, ...)

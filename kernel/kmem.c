@@ -181,11 +181,13 @@ static void kmem_small_free(void *p, unsigned k)
 
 void *kmem_alloc(struct kmem_account *acct, size_t size)
 {
-	unsigned k = kmem_class(size);
-	size_t rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
+	unsigned k;
+	size_t rounded;
 	void *p;
 
 	assert(size > 0 && size <= KMEM_PAGE);
+	k = kmem_class(size);
+	rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
 	if (acct->used + rounded > acct->quota)
 		return NULL;
 	p = k < KMEM_CLASSES ? kmem_small_alloc(k) : kmem_page_get();
@@ -198,11 +200,14 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 
 void kmem_free(struct kmem_account *acct, void *p, size_t size)
 {
-	unsigned k = kmem_class(size);
-	size_t rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
+	unsigned k;
+	size_t rounded;
 
 	if (!p)
 		return;
+	assert(size > 0 && size <= KMEM_PAGE);
+	k = kmem_class(size);
+	rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
 	assert(acct->used >= rounded);
 	acct->used -= rounded;
 	if (k < KMEM_CLASSES)

@@ -12,5 +12,6 @@
 #include <pagoda/kip.h>
 #include <pagoda/utcb.h>
 #include <pagoda/sigma0.h>
+#include <pagoda/proto.h>
 
 #endif

@@ -13,6 +13,11 @@
 #define UTCB_SIZE 4096
 #define UTCB_BR_COUNT 8
 
+/* Every space's UTCB area (room for 1024 UTCBs) and its KIP page are at
+ * fixed addresses, placed by the kernel when the space is created. */
+#define UTCB_AREA_BASE ((word_t)0x7ffffe000000ull)
+#define UTCB_AREA_LOG2 22
+
 struct utcb {
 	word_t self;              /* user address of this UTCB */
 	word_t my_id;             /* this thread's global id (kernel-written) */

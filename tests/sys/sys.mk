@@ -1,1 +1,8 @@
 # SPDX-License-Identifier: MIT
+# System-test programs, one ELF per file; run by tools/runtests.py from the
+# table in tests/sys/tests.txt.
+
+SYS_TESTS := hello nullderef privinstr survivor isolate preempt
+TAP_OBJ := $(B)/u/tests/sys/tap.o
+
+$(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))

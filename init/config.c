@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot configuration: plain text, one task per line.
+ *
+ *   # comment
+ *   @shutdown                      end the machine when every task is done
+ *   IMAGE [OPTION...] [--] [ARG...]
+ *
+ * Options: pager=NAME (init, sigma0, or the image name of an earlier
+ * task), prio=N (1..254), priv (may use privileged system calls),
+ * expect=N (the exit status the task must end with) or expect=fault (the
+ * task must be stopped by a fault). The first word that is not an option,
+ * or everything after "--", is the task's argument list; the image name
+ * itself becomes argv[0]. A malformed line is reported with its number
+ * and skipped.
+ */
+#include "init.h"
+
+bool config_shutdown;             /* @shutdown seen */
+
+static bool config_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Next whitespace-separated word of [*p, end) into buf; false at the end. */
+static bool config_word(const char **p, const char *end, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (*p < end && config_is_space(**p))
+		(*p)++;
+	if (*p >= end)
+		return false;
+	while (*p < end && !config_is_space(**p)) {
+		if (n + 1 < size)
+			buf[n++] = **p;
+		(*p)++;
+	}
+	buf[n] = '\0';
+	return true;
+}
+
+static bool config_number(const char *s, int *out)
+{
+	int v = 0, sign = 1;
+
+	if (*s == '-')
+		sign = -1, s++;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v * sign;
+	return true;
+}
+
+/* Apply one option word; false if it is not an option at all, and *bad
+ * set if it looks like one but is malformed. */
+static bool config_option(struct task_conf *c, const char *w, const char **bad)
+{
+	int v;
+
+	if (!strcmp(w, "priv")) {
+		c->priv = true;
+	} else if (!strncmp(w, "pager=", 6)) {
+		if (!w[6] || strlen(w + 6) >= NAME_MAX)
+			*bad = "bad pager name";
+		strlcpy(c->pager, w + 6, NAME_MAX);
+	} else if (!strncmp(w, "prio=", 5)) {
+		if (!config_number(w + 5, &v) || v < 1 || v > 254)
+			*bad = "prio must be 1..254";
+		c->prio = (unsigned)v;
+	} else if (!strncmp(w, "expect=", 7)) {
+		if (!strcmp(w + 7, "fault"))
+			c->expect = EXPECT_FAULT;
+		else if (!config_number(w + 7, &c->expect))
+			*bad = "expect must be a number or 'fault'";
+	} else {
+		if (strchr(w, '='))
+			*bad = "unknown option";
+		return strchr(w, '=') != NULL;
+	}
+	return true;
+}
+
+/* Append word w to the argument string. */
+static void config_arg(struct task_conf *c, const char *w)
+{
+	size_t n = strlen(c->args);
+
+	if (n && n + 1 < TASK_ARGS_MAX)
+		c->args[n++] = ' ';
+	strlcpy(c->args + n, w, TASK_ARGS_MAX - n);
+}
+
+/* Parse one line; returns 1 for a task, 0 for nothing, -1 on error. */
+static int config_line(const char *p, const char *end, unsigned lineno, struct task_conf *c)
+{
+	char w[TASK_ARGS_MAX];
+	const char *bad = NULL;
+	bool args = false, directive;
+
+	if (!config_word(&p, end, w, sizeof(w)) || w[0] == '#')
+		return 0;
+	directive = w[0] == '@';
+	if (directive) {
+		if (strcmp(w, "@shutdown"))
+			bad = "unknown directive";
+		config_shutdown = true;
+	} else {
+		memset(c, 0, sizeof(*c));
+		c->line = lineno;
+		c->prio = 100;
+		strlcpy(c->pager, "init", NAME_MAX);
+		if (strlen(w) >= NAME_MAX)
+			bad = "image name too long";
+		strlcpy(c->image, w, NAME_MAX);
+		config_arg(c, w);
+		while (!bad && config_word(&p, end, w, sizeof(w))) {
+			if (!args && !strcmp(w, "--"))
+				args = true;
+			else if (args || !config_option(c, w, &bad))
+				args = true, config_arg(c, w);
+		}
+	}
+	if (bad) {
+		printf("init: boot.cfg:%u: %s\n", lineno, bad);
+		return -1;
+	}
+	return directive ? 0 : 1;
+}
+
+int config_parse(const char *text, size_t len, struct task_conf *out, int max)
+{
+	const char *p = text, *end = text + len;
+	unsigned lineno = 0;
+	int n = 0;
+
+	while (p < end) {
+		const char *eol = p;
+		while (eol < end && *eol != '\n')
+			eol++;
+		lineno++;
+		if (n >= max) {
+			printf("init: boot.cfg:%u: too many tasks (at most %d)\n", lineno, max);
+			break;
+		}
+		if (config_line(p, eol, lineno, &out[n]) == 1)
+			n++;
+		p = eol + 1;
+	}
+	return n;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The root task's main loop: start what boot.cfg names, then serve the
+ * tasks as their parent, exception handler and (by default) pager.
+ */
+#include "init.h"
+#include <sigma0.h>
+
+extern bool config_shutdown;
+
+static struct task_conf confs[TASK_MAX];
+static int nconfs;
+
+/* Baseline of kernel and physical memory before any task runs. */
+static struct {
+	word_t kmem, frames;
+} baseline;
+
+/* Kernel memory free to others: the pool's free bytes plus what init and
+ * sigma0 hold (their page tables only grow while the system runs). */
+static word_t init_kmem_now(void)
+{
+	word_t used_init = 0, used_s0 = 0;
+
+	kdb_space_kmem(libmap_myself, &used_init, NULL);
+	kdb_space_kmem(libmap_kip->sigma0_id, &used_s0, NULL);
+	return kdb_kmem_free() + used_init + used_s0;
+}
+
+static word_t init_frames_given(void)
+{
+	word_t given = 0;
+
+	sigma0_stats(NULL, &given);
+	return given;
+}
+
+static const char *init_boot_cfg(word_t *len)
+{
+	struct kip *k = libmap_kip;
+
+	for (unsigned i = 2; i < k->module_count; i++) {
+		const char *c = libmap_module_cmdline(i), *sp = strchr(c, ' ');
+		if (sp && !strcmp(sp + 1, "boot.cfg")) {
+			*len = k->module[i].size;
+			return frame_va(k->module[i].base);
+		}
+	}
+	return NULL;
+}
+
+/* Is name the image of a configured task (so it can be a pager)? */
+static int init_conf_index(const char *name)
+{
+	for (int i = 0; i < nconfs; i++)
+		if (!strcmp(confs[i].image, name))
+			return i;
+	return -1;
+}
+
+/* Pagers must be init, or a configured task; the chain must not loop. */
+static bool init_pager_ok(const struct task_conf *c)
+{
+	int i = init_conf_index(c->pager), steps = 0;
+
+	if (!strcmp(c->pager, "init"))
+		return true;
+	if (i < 0) {
+		printf("init: boot.cfg:%u: unknown pager '%s'\n", c->line, c->pager);
+		return false;
+	}
+	for (; i >= 0 && steps <= nconfs; steps++)
+		i = strcmp(confs[i].pager, "init") ? init_conf_index(confs[i].pager) : -1;
+	if (steps > nconfs) {
+		printf("init: boot.cfg:%u: cycle in the pager chain of '%s'\n", c->line, c->image);
+		return false;
+	}
+	printf("init: boot.cfg:%u: pager '%s': only init pages tasks in this version\n",
+	       c->line, c->pager);
+	return false;
+}
+
+static void init_start_all(void)
+{
+	int err;
+
+	for (int i = 0; i < nconfs; i++)
+		if (init_pager_ok(&confs[i]))
+			task_start(&confs[i], &err);
+}
+
+static bool init_all_done(void)
+{
+	for (unsigned i = 0; i < TASK_MAX; i++)
+		if (tasks[i].used && !tasks[i].done)
+			return false;
+	return true;
+}
+
+/* Every task ended as expected, and memory is back to its baseline. */
+static _Noreturn void init_verdict(void)
+{
+	unsigned bad = 0;
+	word_t kmem = init_kmem_now(), frames = init_frames_given();
+
+	for (unsigned i = 0; i < TASK_MAX; i++) {
+		struct task *t = &tasks[i];
+		if (t->used && t->status != t->conf.expect) {
+			printf("not ok - %s ended with %d, expected %d\n", t->conf.image, t->status,
+			       t->conf.expect);
+			bad++;
+		}
+	}
+	if (kmem != baseline.kmem || frames != baseline.frames) {
+		printf("not ok - memory not back to baseline: kernel %ld bytes, frames %ld bytes\n",
+		       (long)(baseline.kmem - kmem), (long)(frames - baseline.frames));
+		bad++;
+	}
+	kdb_check();
+	printf("init: all tasks done; kernel memory and frames back to baseline: %s\n",
+	       bad ? "no" : "yes");
+	printf("RESULT: %s\n", bad ? "FAIL" : "PASS");
+	kdb_exit_qemu(bad ? 1 : 0);
+	for (;;)
+		ipc_receive(TID_NIL, TIMEOUT_NEVER, NULL);
+}
+
+/* Handle one message from thread `from`; returns whether to reply, and
+ * sets *reap when the sender's task ends after the reply. */
+static bool init_handle(word_t from, struct task **reap, int *status)
+{
+	struct utcb *u = utcb();
+	word_t label = tag_label(u->mr[0]);
+	struct task *t = task_by_thread(from);
+
+	*reap = NULL;
+	if (!t) {
+		msg_tag(E_BAD_THREAD, 0, 0);
+		return true;
+	}
+	if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
+		if (pager_fault(t, u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP], (unsigned)label & 7))
+			return true;
+		printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
+		       u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP]);
+	} else if (label == LABEL_EXCEPTION) {
+		printf("init: %s: exception %lu at rip %lx\n", t->conf.image, u->mr[EXC_MSG_VECTOR],
+		       u->mr[EXC_MSG_RIP]);
+	} else if (label == LABEL_EXIT) {
+		*reap = t;
+		*status = (int)u->mr[1];
+		return false;
+	}
+	*reap = t;
+	*status = EXPECT_FAULT;
+	msg_tag(1, 0, 0);                          /* refuse: the kernel stops it */
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	word_t len = 0, from = TID_NIL, err;
+	const char *cfg;
+	struct task *reap;
+	int status;
+
+	(void)argc;
+	(void)argv;
+	printf("init: Pagoda root task, thread %lx\n", libmap_myself);
+	if (modules_map_all() || !(cfg = init_boot_cfg(&len))) {
+		printf("init: no boot configuration; nothing to start\n");
+		return 1;
+	}
+	nconfs = config_parse(cfg, len, confs, TASK_MAX);
+	baseline.kmem = init_kmem_now();
+	baseline.frames = init_frames_given();
+	init_start_all();
+	for (;;) {
+		if (config_shutdown && init_all_done())
+			init_verdict();
+		err = ipc_receive(TID_ANY, TIMEOUT_NEVER, &from);
+		if (err)
+			continue;
+		if (init_handle(from, &reap, &status))
+			ipc_send(from, TIMEOUT_ZERO);
+		if (reap && status == EXPECT_FAULT)
+			sys_thread_switch(from);        /* let the kernel stop it first */
+		if (reap)
+			task_reap(reap, status);
+	}
+}

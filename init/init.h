@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The root task: reads the boot configuration, loads every task it names
+ * from the boot modules, wires it to its pager, and pages the tasks that
+ * name no other pager (their images and anonymous memory). It is also the
+ * parent and exception handler of every task: it learns of each exit or
+ * fault, reclaims the task, and with `@shutdown` ends the machine when all
+ * are done, with a verdict.
+ */
+#ifndef INIT_INIT_H
+#define INIT_INIT_H
+
+#include <libmap.h>
+
+#define TASK_MAX 16
+#define TASK_PAGES_MAX 2048
+#define TASK_ARGS_MAX 256
+#define NAME_MAX 32
+
+/* Physical frames init holds are mapped at FRAME_BASE + physical address. */
+#define FRAME_BASE 0x20000000000ull
+#define FRAME_WINDOW fpage_make(FRAME_BASE, 40, 0)
+
+static inline void *frame_va(word_t pa)
+{
+	return (void *)(FRAME_BASE + pa);
+}
+
+/* One configuration line. */
+struct task_conf {
+	char image[NAME_MAX];
+	char pager[NAME_MAX];         /* "init" (default), "sigma0" or a task's image name */
+	char args[TASK_ARGS_MAX];
+	unsigned prio;
+	bool priv;
+	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
+	unsigned line;
+};
+#define EXPECT_FAULT (-1000)
+
+/* A page init gives a task: at va, frame pa, with rights. */
+struct page_rec {
+	word_t va, pa;
+	unsigned rights;
+};
+
+struct task {
+	bool used, done;
+	struct task_conf conf;
+	word_t tid;                   /* its first thread */
+	word_t pager_tid;
+	int status;                   /* exit status, or EXPECT_FAULT when stopped */
+	unsigned npages;
+	struct page_rec page[TASK_PAGES_MAX];
+};
+
+extern struct task tasks[TASK_MAX];
+
+/* config.c */
+int config_parse(const char *text, size_t len, struct task_conf *out, int max);
+
+/* modules.c */
+int modules_map_all(void);
+const uint8_t *module_find(const char *name, word_t *size);
+
+/* task.c */
+struct task *task_start(const struct task_conf *c, int *err);
+void task_reap(struct task *t, int status);
+struct task *task_by_thread(word_t tid);
+
+/* pager.c */
+bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
+word_t pager_new_frame(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * init as a pager: a task that names no other pager gets its image pages
+ * (copied at load time) and zero-filled anonymous memory in its stack and
+ * heap regions, with frames from sigma0. A fault anywhere else, or an
+ * access its page does not allow, is refused: the kernel then stops the
+ * thread with a diagnostic.
+ */
+#include "init.h"
+#include <layout.h>
+#include <sigma0.h>
+
+word_t pager_new_frame(void)
+{
+	word_t pa = 0;
+
+	if (sigma0_alloc(12, FPAGE_RWX, FRAME_WINDOW, &pa))
+		return 0;
+	memset(frame_va(pa), 0, 4096);
+	return pa;
+}
+
+static struct page_rec *pager_find(struct task *t, word_t va)
+{
+	for (unsigned i = 0; i < t->npages; i++)
+		if (t->page[i].va == va)
+			return &t->page[i];
+	return NULL;
+}
+
+static bool pager_anon_region(word_t va)
+{
+	return (va >= USER_STACK_TOP - USER_STACK_SIZE && va < USER_STACK_TOP) ||
+	       (va >= USER_HEAP_BASE && va < USER_HEAP_BASE + USER_HEAP_SIZE);
+}
+
+/* A fresh zeroed page for t at va; NULL if out of memory or records. */
+static struct page_rec *pager_anon(struct task *t, word_t va)
+{
+	struct page_rec *r;
+	word_t pa;
+
+	if (t->npages >= TASK_PAGES_MAX || !(pa = pager_new_frame()))
+		return NULL;
+	r = &t->page[t->npages++];
+	r->va = va;
+	r->pa = pa;
+	r->rights = FPAGE_RW;
+	return r;
+}
+
+bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
+{
+	word_t va = ALIGN_DOWN(addr, 4096);
+	struct page_rec *r = pager_find(t, va);
+
+	(void)ip;
+	if (!r && pager_anon_region(va))
+		r = pager_anon(t, va);
+	if (!r || (r->rights & access) != access)
+		return false;
+	msg_tag(0, 0, 2);
+	msg_map_item(1, va, fpage_make(FRAME_BASE + r->pa, 12, r->rights), false);
+	return true;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The architecture interface: everything generic kernel code may ask of
+ * the CPU and the platform. Implemented in kernel/arch/x86_64/.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <pagoda/types.h>
+#include <layout.h>
+
+struct kmem_account;
+struct tcb;
+
+/*
+ * The user register frame at the top of each thread's kernel stack. The
+ * interrupt and exception stubs fill all of it; the syscall entry fills
+ * the caller-saved registers, rip (from rcx), rflags (from r11) and rsp:
+ * the callee-saved ones stay live in the CPU and are preserved by C code.
+ */
+struct frame {
+	word_t r15, r14, r13, r12, rbp, rbx;         /* callee-saved */
+	word_t r11, r10, r9, r8, rdx, rcx, rsi, rdi, rax;
+	word_t vector, error;
+	word_t rip, cs, rflags, rsp, ss;             /* iretq frame */
+};
+#define FRAME_VECTOR_SYSCALL 0x100               /* entered through syscall */
+
+/* Generic access to the syscall argument and result registers. */
+#define FRAME_ARG0(f) ((f)->rdi)
+#define FRAME_ARG1(f) ((f)->rsi)
+#define FRAME_ARG2(f) ((f)->rdx)
+#define FRAME_ARG3(f) ((f)->r10)
+#define FRAME_ARG4(f) ((f)->r8)
+#define FRAME_ARG5(f) ((f)->r9)
+#define FRAME_RESULT(f) ((f)->rax)
+
+/* The frame of a thread: at the top of its one-page TCB/kernel stack. */
+static inline struct frame *arch_frame(struct tcb *t)
+{
+	return (struct frame *)((uintptr_t)t + 4096 - sizeof(struct frame));
+}
+
+/* Boot: CPU tables (GDT, TSS, IDT), syscall MSRs, NX/SMEP/SMAP. */
+void arch_cpu_init(void);
+unsigned arch_cpu_features(void);            /* KIP_CPU_* bits */
+void arch_console_init(void);
+void arch_console_putc(char c);
+_Noreturn void arch_halt_forever(void);
+void arch_exit_qemu(unsigned status);
+void arch_interrupts_off(void);
+void arch_idle(void);                        /* sti; hlt; cli */
+
+/* Physical <-> kernel virtual through the physmap. */
+static inline void *phys_to_virt(word_t pa)
+{
+	return (void *)(pa + PHYSMAP_BASE);
+}
+
+static inline word_t virt_to_phys(const void *va)
+{
+	word_t v = (word_t)va;
+	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v - PHYSMAP_BASE;
+}
+
+/* Interrupts: the timer, and device lines delivered to interrupt threads. */
+#define ARCH_IRQ_COUNT 16
+#define ARCH_TIMER_IRQ 0
+void arch_irq_init(unsigned timer_hz);
+void arch_irq_mask(unsigned irq);
+void arch_irq_unmask(unsigned irq);
+
+/* Threads: prepare a new kernel stack so that the first switch to it
+ * enters user mode at ip/sp (user) or calls fn (kernel thread). */
+void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp);
+void arch_thread_init_kernel(struct tcb *t, void (*fn)(void));
+/* Switch kernel stacks from `from` to `to` (returns when from runs again). */
+void arch_switch(struct tcb *from, struct tcb *to);
+/* Per-switch state: kernel stack top for entries, FS base = UTCB. */
+void arch_set_kernel_stack(word_t top);
+void arch_set_utcb(word_t user_addr);
+/* Sanitise a frame before it returns to user mode (flags, selectors). */
+word_t arch_user_flags(word_t rflags);
+bool arch_user_address_ok(word_t va);
+
+/* Page tables. Rights are FPAGE_R/W/X; attr ARCH_PT_UNCACHED for MMIO. */
+#define ARCH_PT_UNCACHED 1u
+#define ARCH_PT_KERNEL_OWNED 2u               /* UTCB/KIP: not in the mapdb */
+word_t *arch_pt_create(struct kmem_account *a);
+void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
+void arch_pt_activate(word_t *pml4);
+bool arch_pt_lookup(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		    unsigned *attr);
+int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a);
+void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rights,
+		 unsigned attr);
+unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights);
+unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2);
+int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
+/* Find the next present user mapping at or above va (for teardown). */
+bool arch_pt_next(word_t *pml4, word_t *va, unsigned *log2, unsigned *attr);
+void arch_pt_kernel_init(void);               /* drop the boot identity map */
+
+static inline word_t arch_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((word_t)hi << 32) | lo;
+}
+
+#endif

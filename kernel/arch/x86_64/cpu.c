@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU set-up: descriptor tables (GDT with a TSS, IDT), the syscall MSRs,
+ * and the protection features (NX, SMEP, SMAP) where the CPU has them.
+ * One CPU: its per-CPU state is the `cpu_*` globals below, kept together
+ * so that an SMP kernel can turn them into one per-CPU structure.
+ */
+#include <arch.h>
+#include <klib.h>
+#include <pagoda/kip.h>
+#include "x86.h"
+
+/* Per-CPU state (one CPU). Written only with interrupts off. */
+word_t cpu_kstack_top;           /* kernel stack top of the running thread */
+word_t cpu_user_rsp;             /* scratch: user rsp during syscall entry */
+static unsigned cpu_features;    /* KIP_CPU_* */
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp0, rsp1, rsp2;
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+
+static struct tss cpu_tss;
+static uint64_t cpu_gdt[8];
+static uint64_t cpu_idt[256 * 2];
+static uint8_t cpu_df_stack[4096] __attribute__((aligned(16)));
+
+extern const word_t isr_table[48];
+extern const word_t isr_spurious;
+extern void syscall_entry(void);
+
+/* A code or data segment descriptor: flags are the access byte and the
+ * high nibble (L, D/B, G). Base and limit are ignored in long mode. */
+static uint64_t gdt_seg(unsigned access, unsigned flags)
+{
+	return ((uint64_t)access << 40) | ((uint64_t)flags << 52) | 0xffff |
+	       ((uint64_t)0xf << 48);
+}
+
+static void gdt_init(void)
+{
+	uint64_t base = (uint64_t)&cpu_tss, limit = sizeof(cpu_tss) - 1;
+
+	cpu_gdt[SEL_KCODE / 8] = gdt_seg(0x9a, 0xa);     /* present, ring 0, code, L */
+	cpu_gdt[SEL_KDATA / 8] = gdt_seg(0x92, 0xc);
+	cpu_gdt[SEL_UCODE32 / 8] = gdt_seg(0xfa, 0xc);   /* unused; sysret layout */
+	cpu_gdt[SEL_UDATA / 8] = gdt_seg(0xf2, 0xc);
+	cpu_gdt[SEL_UCODE / 8] = gdt_seg(0xfa, 0xa);
+	cpu_gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			       ((uint64_t)0x89 << 40) | (((base >> 24) & 0xff) << 56);
+	cpu_gdt[SEL_TSS / 8 + 1] = base >> 32;
+	cpu_tss.ist[0] = (uint64_t)cpu_df_stack + sizeof(cpu_df_stack);
+	cpu_tss.iomap_base = sizeof(cpu_tss);              /* no I/O bitmap */
+	x86_lgdt(cpu_gdt, sizeof(cpu_gdt));
+	x86_reload_segments(SEL_KCODE, SEL_KDATA);
+	x86_ltr(SEL_TSS);
+}
+
+/* An interrupt gate: ring-0 target, callable from `dpl`, stack `ist`. */
+static void idt_set(unsigned v, word_t handler, unsigned dpl, unsigned ist)
+{
+	cpu_idt[v * 2] = (handler & 0xffff) | ((uint64_t)SEL_KCODE << 16) |
+			 ((uint64_t)ist << 32) | ((uint64_t)(0x8e | (dpl << 5)) << 40) |
+			 ((handler >> 16 & 0xffff) << 48);
+	cpu_idt[v * 2 + 1] = handler >> 32;
+}
+
+static void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(v, isr_spurious, 0, 0);
+	for (unsigned v = 0; v < 48; v++)
+		idt_set(v, isr_table[v], 0, 0);
+	idt_set(3, isr_table[3], 3, 0);     /* int3 from user mode */
+	idt_set(8, isr_table[8], 0, 1);     /* double fault on its own stack */
+	x86_lidt(cpu_idt, sizeof(cpu_idt));
+}
+
+static void features_init(void)
+{
+	uint32_t a, b, c, d;
+
+	x86_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (d & (1u << 20)) {
+		x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_NXE);
+		cpu_features |= KIP_CPU_NX;
+	}
+	if (d & (1u << 26))
+		cpu_features |= KIP_CPU_PDPE1GB;
+	x86_cpuid(7, 0, &a, &b, &c, &d);
+	if (b & (1u << 7)) {
+		x86_write_cr4(x86_read_cr4() | CR4_SMEP);
+		cpu_features |= KIP_CPU_SMEP;
+	}
+	if (b & (1u << 20)) {
+		x86_write_cr4(x86_read_cr4() | CR4_SMAP);
+		cpu_features |= KIP_CPU_SMAP;
+	}
+	x86_write_cr4(x86_read_cr4() | CR4_PGE);
+}
+
+/* syscall/sysret: STAR selects the segments (see layout.h), FMASK clears
+ * IF, DF, TF and AC on entry. */
+static void syscall_init(void)
+{
+	x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_SCE);
+	x86_wrmsr(MSR_STAR, ((uint64_t)(SEL_UCODE32 | 3) << 48) | ((uint64_t)SEL_KCODE << 32));
+	x86_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	x86_wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
+}
+
+void arch_cpu_init(void)
+{
+	gdt_init();
+	idt_init();
+	features_init();
+	syscall_init();
+}
+
+unsigned arch_cpu_features(void)
+{
+	return cpu_features;
+}
+
+void arch_set_kernel_stack(word_t top)
+{
+	cpu_kstack_top = top;
+	cpu_tss.rsp0 = top;
+}
+
+void arch_set_utcb(word_t user_addr)
+{
+	x86_wrmsr(MSR_FS_BASE, user_addr);
+}
+
+word_t arch_user_flags(word_t rflags)
+{
+	const word_t user = RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF |
+			    RFLAGS_DF | RFLAGS_OF | RFLAGS_TF;
+
+	return (rflags & user) | RFLAGS_IF | RFLAGS_RESERVED1;
+}
+
+bool arch_user_address_ok(word_t va)
+{
+	return va < USER_END - 4096;
+}
+
+void arch_interrupts_off(void)
+{
+	__asm__ volatile("cli");
+}
+
+void arch_idle(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+_Noreturn void arch_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* QEMU's isa-debug-exit device: the machine exits with (status << 1) | 1. */
+void arch_exit_qemu(unsigned status)
+{
+	x86_outl(0xf4, status);
+}
+
+/* Bring a thread's entry in user mode at ip with stack sp. */
+void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp)
+{
+	struct frame *f = arch_frame(t);
+	word_t *sw = (word_t *)f - 7;
+	extern void trap_return(void);
+
+	memset(f, 0, sizeof(*f));
+	f->rip = ip;
+	f->rsp = sp;
+	f->cs = SEL_UCODE | 3;
+	f->ss = SEL_UDATA | 3;
+	f->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+	memset(sw, 0, 6 * sizeof(word_t));
+	sw[6] = (word_t)trap_return;
+	*(word_t *)t = (word_t)sw;       /* tcb->ksp is the first field */
+}
+
+void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
+{
+	word_t *sw = (word_t *)((uintptr_t)t + 4096) - 9;  /* fn entry ABI-aligned */
+	extern void kthread_trampoline(void);
+
+	memset(sw, 0, 9 * sizeof(word_t));
+	sw[4] = (word_t)fn;              /* popped into rbx */
+	sw[6] = (word_t)kthread_trampoline;
+	*(word_t *)t = (word_t)sw;
+}
+
+_Noreturn void entry_bad_return(word_t rip);
+_Noreturn void entry_bad_return(word_t rip)
+{
+	panic("entry: non-user return address %lx", rip);
+}

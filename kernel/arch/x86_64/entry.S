@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every way into and out of the kernel: the syscall entry, the interrupt
+ * and exception stubs, and the kernel-stack switch.
+ *
+ * All entries build a struct frame (arch.h) at the top of the current
+ * thread's kernel stack. The syscall path saves only what C code may
+ * clobber; the callee-saved registers stay in the CPU (C preserves them)
+ * and their frame slots are left unwritten. Interrupts and exceptions
+ * save everything, so an exception handler can see and set all registers.
+ */
+#include "layout.h"
+
+#define FRAME_VECTOR_SYSCALL 0x100
+
+	.text
+	.globl syscall_entry
+	.align 16
+syscall_entry:
+	/* rcx = user rip, r11 = user rflags, IF/DF/TF/AC masked by FMASK */
+	movq %rsp, cpu_user_rsp(%rip)
+	movq cpu_kstack_top(%rip), %rsp
+	pushq $(SEL_UDATA | 3)
+	pushq cpu_user_rsp(%rip)
+	pushq %r11
+	pushq $(SEL_UCODE | 3)
+	pushq %rcx
+	pushq $0
+	pushq $FRAME_VECTOR_SYSCALL
+	pushq %rax
+	pushq %rdi
+	pushq %rsi
+	pushq %rcx
+	pushq %rdx
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	subq $48, %rsp
+	movq %rsp, %rdi
+	call syscall_dispatch
+	.globl syscall_return
+syscall_return:
+	addq $48, %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdx
+	popq %rcx
+	popq %rsi
+	popq %rdi
+	popq %rax
+	addq $16, %rsp
+	popq %rcx                       /* user rip */
+	movq %rcx, %r11
+	shrq $47, %r11                  /* must be a user-half address */
+	jnz syscall_bad_return
+	addq $8, %rsp
+	popq %r11                       /* user rflags */
+	popq %rsp
+	sysretq
+syscall_bad_return:
+	movq %rcx, %rdi
+	call entry_bad_return           /* panics: a kernel bug */
+
+/* Exception and interrupt stubs: push a dummy error code where the CPU
+ * pushes none, then the vector, then join trap_common. */
+.macro ISR_NOERR n
+	.align 16
+isr_\n:
+	pushq $0
+	pushq $\n
+	jmp trap_common
+.endm
+.macro ISR_ERR n
+	.align 16
+isr_\n:
+	pushq $\n
+	jmp trap_common
+.endm
+
+ISR_NOERR 0
+ISR_NOERR 1
+ISR_NOERR 2
+ISR_NOERR 3
+ISR_NOERR 4
+ISR_NOERR 5
+ISR_NOERR 6
+ISR_NOERR 7
+ISR_ERR 8
+ISR_NOERR 9
+ISR_ERR 10
+ISR_ERR 11
+ISR_ERR 12
+ISR_ERR 13
+ISR_ERR 14
+ISR_NOERR 15
+ISR_NOERR 16
+ISR_ERR 17
+ISR_NOERR 18
+ISR_NOERR 19
+ISR_NOERR 20
+ISR_ERR 21
+ISR_NOERR 22
+ISR_NOERR 23
+ISR_NOERR 24
+ISR_NOERR 25
+ISR_NOERR 26
+ISR_NOERR 27
+ISR_NOERR 28
+ISR_ERR 29
+ISR_ERR 30
+ISR_NOERR 31
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,255
+ISR_NOERR \n
+.endr
+
+trap_common:
+	pushq %rax
+	pushq %rdi
+	pushq %rsi
+	pushq %rcx
+	pushq %rdx
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	movq %rsp, %rdi
+	call trap_dispatch
+	.globl trap_return
+trap_return:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdx
+	popq %rcx
+	popq %rsi
+	popq %rdi
+	popq %rax
+	addq $16, %rsp
+	iretq
+
+/* The stub table the IDT is built from: isr_table[v] for v in 0..47, 255. */
+	.section .rodata
+	.align 8
+	.globl isr_table
+isr_table:
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	.quad isr_\n
+.endr
+	.globl isr_spurious
+isr_spurious:
+	.quad isr_255
+
+	.text
+/*
+ * arch_switch(from, to): save the callee-saved registers on from's kernel
+ * stack, store its stack pointer in from->ksp (offset 0), and resume `to`
+ * where it last called arch_switch (or at its start trampoline).
+ */
+	.globl arch_switch
+	.align 16
+arch_switch:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq (%rsi), %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+/* First run of a kernel thread: rbx holds its function. */
+	.globl kthread_trampoline
+kthread_trampoline:
+	call *%rbx
+	ud2

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's virtual memory layout on x86-64, shared by assembly and C.
+ *
+ *   0x0000000000000000 .. 0x00007fffffffffff   user half (per space)
+ *   0xffff800000000000 .. +4 GiB               physmap: all physical memory
+ *   0xffffffff80000000 .. +1 GiB               the kernel image (-2 GiB)
+ *
+ * The kernel is loaded at physical 1 MiB; its image is linked at
+ * KERNEL_VBASE + physical address (so -mcmodel=kernel works).
+ */
+#ifndef ARCH_LAYOUT_H
+#define ARCH_LAYOUT_H
+
+#define KERNEL_PBASE 0x100000
+#define KERNEL_VBASE 0xffffffff80000000
+#define PHYSMAP_BASE 0xffff800000000000
+#define PHYSMAP_SIZE 0x100000000          /* 4 GiB mapped by the boot tables */
+#define USER_END 0x0000800000000000
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UCODE32 0x18
+#define SEL_UDATA 0x20
+#define SEL_UCODE 0x28
+#define SEL_TSS 0x30
+
+#endif

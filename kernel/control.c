@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * thread_control, space_control and exchange_registers.
+ *
+ * thread_control and space_control are privileged: only threads of a
+ * space with SPACE_PRIVILEGED (sigma0, the root task, and the spaces it
+ * marks) may call them. exchange_registers works on threads of the
+ * caller's own space, and on any thread for a privileged caller.
+ */
+#include <control.h>
+#include <thread.h>
+#include <space.h>
+#include <sched.h>
+#include <ipc.h>
+#include <irq.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/fpage.h>
+#include <pagoda/kip.h>
+#include <pagoda/syscall.h>
+#include <pagoda/thread.h>
+#include <pagoda/utcb.h>
+
+static bool control_privileged(void)
+{
+	return thread_current->space->flags & SPACE_PRIVILEGED;
+}
+
+/* Attach (pager = handler) or detach (pager = the irq id) a line. */
+static word_t control_irq(word_t dest, word_t pager)
+{
+	int irq = irq_from_tid(dest), err;
+	struct tcb *h;
+
+	if (pager == dest)
+		return (word_t)irq_detach((unsigned)irq, thread_current);
+	if (!(h = thread_lookup(pager, &err)))
+		return (word_t)err;
+	return (word_t)irq_attach((unsigned)irq, h);
+}
+
+static word_t control_delete(struct tcb *t)
+{
+	thread_destroy(t);
+	if (t == thread_current)
+		schedule();                 /* never returns to t */
+	return E_OK;
+}
+
+static word_t control_modify(struct tcb *t, struct frame *f)
+{
+	if (f->r9 & ~(word_t)TC_FLAG_EXC_HANDLER)
+		return E_BAD_ARGUMENT;
+	if (f->r10 != TID_NIL)
+		t->pager = f->r10;
+	if (f->r9 & TC_FLAG_EXC_HANDLER)
+		t->exc_handler = f->rdx;
+	t->utcb->pager = t->pager;
+	t->utcb->exc_handler = t->exc_handler;
+	return E_OK;
+}
+
+/* A new space with the standard KIP and UTCB areas. */
+static struct space *control_new_space(int *err)
+{
+	struct space *s = space_create(err);
+
+	if (s && (*err = space_set_areas(s, fpage_make(KIP_DEFAULT_ADDR, 12, 0),
+					 fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))) {
+		space_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+static word_t control_create(word_t dest, struct frame *f)
+{
+	word_t spec = f->rsi;
+	struct space *s;
+	struct tcb *t, *other;
+	int err;
+
+	if (f->r9 & ~(word_t)TC_FLAG_EXC_HANDLER)
+		return E_BAD_ARGUMENT;
+	if (spec == dest) {
+		if (!(s = control_new_space(&err)))
+			return (word_t)err;
+	} else if ((other = thread_lookup(spec, &err))) {
+		s = other->space;
+	} else {
+		return E_BAD_SPACE;
+	}
+	t = thread_create(dest, s, f->r8, &err);
+	if (!t) {
+		if (s->nthreads == 0)
+			space_destroy(s);
+		return (word_t)err;
+	}
+	t->pager = f->r10;
+	t->exc_handler = (f->r9 & TC_FLAG_EXC_HANDLER) ? f->rdx : TID_NIL;
+	t->prio = thread_current->prio < SCHED_DEFAULT_PRIO ? thread_current->prio : SCHED_DEFAULT_PRIO;
+	t->utcb->pager = t->pager;
+	t->utcb->exc_handler = t->exc_handler;
+	return E_OK;
+}
+
+void sys_thread_control(struct frame *f)
+{
+	word_t dest = f->rdi, spec = f->rsi;
+	struct tcb *t;
+	int err;
+
+	if (!control_privileged()) {
+		f->rax = E_NO_PRIVILEGE;
+		return;
+	}
+	if (irq_from_tid(dest) >= 0) {
+		f->rax = control_irq(dest, f->r10);
+		return;
+	}
+	t = thread_lookup(dest, &err);
+	if (spec == TID_NIL)
+		f->rax = t ? control_delete(t) : (word_t)err;
+	else if (spec == TID_ANY)
+		f->rax = t ? control_modify(t, f) : (word_t)err;
+	else if (t)
+		f->rax = E_EXISTS;
+	else if (err == E_STALE_THREAD)
+		f->rax = E_EXISTS;
+	else
+		f->rax = control_create(dest, f);
+}
+
+void sys_space_control(struct frame *f)
+{
+	word_t control = f->rsi;
+	struct tcb *t;
+	int err;
+
+	if (!control_privileged()) {
+		f->rax = E_NO_PRIVILEGE;
+		return;
+	}
+	if (!(t = thread_lookup(f->rdi, &err))) {
+		f->rax = (word_t)err;
+		return;
+	}
+	if (control & ~(word_t)(SC_PRIVILEGED | SC_SET_QUOTA)) {
+		f->rax = E_BAD_ARGUMENT;
+		return;
+	}
+	if (control & SC_PRIVILEGED)
+		t->space->flags |= SPACE_PRIVILEGED;
+	if (control & SC_SET_QUOTA)
+		t->space->acct.quota = f->r8;
+	f->rdx = t->space->acct.used;
+	f->rax = E_OK;
+}
+
+/* exchange_registers: decode everything, then apply. */
+static word_t exreg_check(struct tcb *t, struct frame *f)
+{
+	word_t control = f->rsi;
+	const word_t known = EXREG_HALT | EXREG_RESUME | EXREG_ABORT_SEND | EXREG_ABORT_RECV |
+			     EXREG_SET_SP | EXREG_SET_IP | EXREG_SET_FLAGS | EXREG_SET_PAGER;
+
+	if (t->space != thread_current->space && !control_privileged())
+		return E_NO_PRIVILEGE;
+	if (control & ~known)
+		return E_BAD_ARGUMENT;
+	if ((control & EXREG_SET_IP) && !arch_user_address_ok(f->r10))
+		return E_BAD_ARGUMENT;
+	if ((control & EXREG_SET_SP) && f->rdx > USER_END)
+		return E_BAD_ARGUMENT;
+	if ((control & EXREG_RESUME) && t->state == TS_DEAD)
+		return E_BAD_THREAD;
+	return E_OK;
+}
+
+static void exreg_apply(struct tcb *t, word_t control, word_t sp, word_t ip, word_t fl,
+			word_t pager)
+{
+	struct frame *tf = arch_frame(t);
+
+	if (control & (EXREG_ABORT_SEND | EXREG_ABORT_RECV))
+		ipc_abort(t, control & EXREG_ABORT_SEND, control & EXREG_ABORT_RECV);
+	if (control & EXREG_SET_SP)
+		tf->rsp = sp;
+	if (control & EXREG_SET_IP)
+		tf->rip = ip;
+	if (control & EXREG_SET_FLAGS)
+		tf->rflags = arch_user_flags(fl);
+	if (control & EXREG_SET_PAGER)
+		t->utcb->pager = t->pager = pager;
+	if (control & EXREG_HALT) {
+		t->halted = true;
+		sched_unready(t);
+	}
+	if ((control & EXREG_RESUME) && !(control & EXREG_HALT)) {
+		t->halted = false;
+		if (t->state == TS_HALTED)
+			t->state = TS_READY;
+		sched_ready(t);
+	}
+}
+
+void sys_exchange_registers(struct frame *f)
+{
+	struct tcb *t;
+	struct frame *tf;
+	word_t control = f->rsi, sp = f->rdx, ip = f->r10, fl = f->r8, pager = f->r9, state;
+	int err;
+
+	if (!(t = thread_lookup(f->rdi, &err)) || (err = (int)exreg_check(t, f))) {
+		f->rax = (word_t)err;
+		return;
+	}
+	tf = arch_frame(t);
+	state = (t->halted ? EXREG_STATE_HALTED : 0) |
+		(t->state == TS_SEND ? EXREG_STATE_SENDING : 0) |
+		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0);
+	f->rdx = tf->rsp;
+	f->r10 = tf->rip;
+	f->r8 = tf->rflags;
+	f->r9 = t->pager;
+	f->rsi = state;
+	f->rax = E_OK;
+	exreg_apply(t, control, sp, ip, fl, pager);
+	if (t == thread_current && (control & EXREG_HALT))
+		schedule();
+}

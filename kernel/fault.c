@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Faults are IPC. A page fault becomes a call from the faulting thread to
+ * its pager with (address, IP, access); the pager's reply maps something
+ * (or not) and the thread retries the instruction: if still unmapped it
+ * simply faults again. Any other exception becomes a call to the
+ * exception handler with the full register state; its reply may set the
+ * registers. A thread whose pager or handler is missing, gone, or refuses
+ * (replies with a non-zero label) is stopped with a one-line diagnostic;
+ * the rest of the system goes on.
+ *
+ * sigma0 has no pager: the kernel itself maps device memory into it,
+ * idempotently and uncached, when it touches a physical address that is
+ * not RAM.
+ */
+#include <fault.h>
+#include <ipc.h>
+#include <thread.h>
+#include <space.h>
+#include <mapdb.h>
+#include <kip.h>
+#include <sched.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/fpage.h>
+#include <pagoda/msg.h>
+#include <pagoda/thread.h>
+
+const char *arch_trap_name(unsigned vector);
+void arch_frame_dump(const struct frame *f);
+
+static const char *fault_access_name(unsigned access)
+{
+	return access == FPAGE_W ? "write" : access == FPAGE_X ? "execute" : "read";
+}
+
+/* sigma0 touching device memory: map it 1:1 as a root of the mapdb. */
+static bool fault_sigma0_device(struct tcb *t, word_t addr)
+{
+	word_t pa = ALIGN_DOWN(addr, 4096);
+
+	if (!(t->space->flags & SPACE_SIGMA0) || kip_phys_is_ram(pa) || pa >= PHYSMAP_SIZE)
+		return false;
+	return mdb_root(t->space, pa, pa, 12, FPAGE_RW) == E_OK;
+}
+
+void fault_page(struct frame *f, word_t addr, unsigned access)
+{
+	struct tcb *t = thread_current;
+	char why[128];
+	word_t err;
+
+	if (fault_sigma0_device(t, addr))
+		return;
+	t->kmsg[0] = tag_make(LABEL_PAGEFAULT | access, PF_MSG_LENGTH, 0);
+	t->kmsg[PF_MSG_ADDR] = addr;
+	t->kmsg[PF_MSG_IP] = f->rip;
+	err = t->pager == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->pager);
+	if (err == E_OK && tag_label(t->kmsg[0]) == 0)
+		return;
+	if (err == E_IPC_CANCELLED || err == (E_IPC_CANCELLED | IPC_ERR_RECV_PHASE))
+		return;                             /* aborted: retry the access */
+	ksnprintf(why, sizeof(why), "#PF %s at %lx, rip=%lx, pager %lx %s (error %lu)",
+		  fault_access_name(access), addr, f->rip, t->pager,
+		  err ? "unreachable" : "refused", err);
+	thread_stop(t, why);
+	schedule();
+}
+
+static void fault_exc_message(struct tcb *t, const struct frame *f)
+{
+	word_t *m = t->kmsg;
+
+	m[0] = tag_make(LABEL_EXCEPTION, EXC_MSG_LENGTH, 0);
+	m[EXC_MSG_RIP] = f->rip;
+	m[EXC_MSG_RSP] = f->rsp;
+	m[EXC_MSG_RFLAGS] = f->rflags;
+	m[EXC_MSG_VECTOR] = f->vector;
+	m[EXC_MSG_ERROR] = f->error;
+	m[EXC_MSG_RAX] = f->rax;
+	m[EXC_MSG_RBX] = f->rbx;
+	m[EXC_MSG_RCX] = f->rcx;
+	m[EXC_MSG_RDX] = f->rdx;
+	m[EXC_MSG_RSI] = f->rsi;
+	m[EXC_MSG_RDI] = f->rdi;
+	m[EXC_MSG_RBP] = f->rbp;
+	m[EXC_MSG_R8] = f->r8;
+	m[EXC_MSG_R9] = f->r9;
+	m[EXC_MSG_R10] = f->r10;
+	m[EXC_MSG_R11] = f->r11;
+	m[EXC_MSG_R12] = f->r12;
+	m[EXC_MSG_R13] = f->r13;
+	m[EXC_MSG_R14] = f->r14;
+	m[EXC_MSG_R15] = f->r15;
+}
+
+/* Apply the handler's reply; false if it asks for something impossible. */
+static bool fault_exc_reply(struct tcb *t, struct frame *f)
+{
+	word_t *m = t->kmsg;
+
+	if (tag_u(m[0]) < EXC_MSG_LENGTH)
+		return true;                        /* resume unchanged */
+	if (!arch_user_address_ok(m[EXC_MSG_RIP]))
+		return false;
+	f->rip = m[EXC_MSG_RIP];
+	f->rsp = m[EXC_MSG_RSP];
+	f->rflags = arch_user_flags(m[EXC_MSG_RFLAGS]);
+	f->rax = m[EXC_MSG_RAX];
+	f->rbx = m[EXC_MSG_RBX];
+	f->rcx = m[EXC_MSG_RCX];
+	f->rdx = m[EXC_MSG_RDX];
+	f->rsi = m[EXC_MSG_RSI];
+	f->rdi = m[EXC_MSG_RDI];
+	f->rbp = m[EXC_MSG_RBP];
+	f->r8 = m[EXC_MSG_R8];
+	f->r9 = m[EXC_MSG_R9];
+	f->r10 = m[EXC_MSG_R10];
+	f->r11 = m[EXC_MSG_R11];
+	f->r12 = m[EXC_MSG_R12];
+	f->r13 = m[EXC_MSG_R13];
+	f->r14 = m[EXC_MSG_R14];
+	f->r15 = m[EXC_MSG_R15];
+	return true;
+}
+
+void fault_exception(struct frame *f)
+{
+	struct tcb *t = thread_current;
+	char why[128];
+	word_t err;
+
+	fault_exc_message(t, f);
+	err = t->exc_handler == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->exc_handler);
+	if (err == E_OK && tag_label(t->kmsg[0]) == 0 && fault_exc_reply(t, f))
+		return;
+	ksnprintf(why, sizeof(why), "%s (error %lx) at rip=%lx, rsp=%lx, handler %lx %s",
+		  arch_trap_name((unsigned)f->vector), f->error, f->rip, f->rsp, t->exc_handler,
+		  err ? "unreachable" : "refused");
+	thread_stop(t, why);
+	schedule();
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Synchronous IPC.
+ *
+ * How a message travels. Every IPC is an optional send phase followed by
+ * an optional receive phase, executed by the calling thread in its own
+ * kernel context:
+ *
+ *  - send: if the destination is blocked receiving from us (or from any
+ *    thread), the message is copied straight into it: MR0..MR2 into the
+ *    registers of its saved frame, MR3.. into its UTCB, map and grant
+ *    items executed on the way (ipc_transfer). It becomes ready at the
+ *    front of its queue, so a call switches straight to the server.
+ *    Otherwise the sender blocks in the destination's send queue.
+ *  - receive: a matching sender in our send queue (or a pending interrupt)
+ *    is taken at once; otherwise we block until a sender arrives.
+ *  - a blocked sender with a receive phase still to come (a call) is
+ *    turned into a receiver by the thread that takes its message, without
+ *    running in between; it learns the outcome when it is finally woken.
+ *
+ * A woken thread returns from its own block() with the final result in
+ * ipc_result, which the waker set; the message itself was already written.
+ *
+ * Kernel IPC: page faults and exceptions are sent in the faulting thread's
+ * name through the same code. Such a thread has in_kernel_ipc set: its
+ * message comes from and goes to t->kmsg instead of registers and UTCB,
+ * and map items of the reply land anywhere in its space.
+ */
+#include <ipc.h>
+#include <thread.h>
+#include <space.h>
+#include <sched.h>
+#include <map.h>
+#include <irq.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/msg.h>
+#include <pagoda/fpage.h>
+#include <pagoda/thread.h>
+
+#define KMSG_WORDS (sizeof(((struct tcb *)0)->kmsg) / sizeof(word_t))
+
+/* ---- message words: registers + UTCB, or the kernel buffer ---- */
+
+static word_t msg_get(struct tcb *t, unsigned i)
+{
+	struct frame *f;
+
+	if (t->in_kernel_ipc)
+		return i < KMSG_WORDS ? t->kmsg[i] : 0;
+	if (i >= MSG_REG_MRS)
+		return t->utcb->mr[i];
+	f = arch_frame(t);
+	return i == 0 ? f->r8 : i == 1 ? f->r9 : f->r10;
+}
+
+static void msg_set(struct tcb *t, unsigned i, word_t w)
+{
+	struct frame *f;
+
+	if (t->in_kernel_ipc) {
+		if (i < KMSG_WORDS)
+			t->kmsg[i] = w;
+		return;
+	}
+	if (i >= MSG_REG_MRS) {
+		t->utcb->mr[i] = w;
+		return;
+	}
+	f = arch_frame(t);
+	if (i == 0)
+		f->r8 = w;
+	else if (i == 1)
+		f->r9 = w;
+	else
+		f->r10 = w;
+}
+
+/* Copy untyped words 1..u; the bulk goes UTCB to UTCB. */
+static void msg_copy_untyped(struct tcb *s, struct tcb *r, unsigned u)
+{
+	unsigned i = 1;
+
+	for (; i <= u && i < MSG_REG_MRS; i++)
+		msg_set(r, i, msg_get(s, i));
+	if (i <= u && !s->in_kernel_ipc && !r->in_kernel_ipc) {
+		memcpy(&r->utcb->mr[i], &s->utcb->mr[i], (u + 1 - i) * sizeof(word_t));
+		return;
+	}
+	for (; i <= u; i++)
+		msg_set(r, i, msg_get(s, i));
+}
+
+/* Execute and copy the typed items at MR[u+1 .. u+t]. */
+static word_t msg_items(struct tcb *s, struct tcb *r, unsigned u, unsigned t)
+{
+	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0];
+
+	if (t & 1)
+		return E_IPC_BAD_ITEM;
+	for (unsigned i = u + 1; i + 1 <= u + t; i += ITEM_WORDS) {
+		word_t w0 = msg_get(s, i), w1 = msg_get(s, i + 1);
+		word_t type = w0 & ITEM_TYPE_MASK;
+
+		if (type != ITEM_MAP && type != ITEM_GRANT)
+			return E_IPC_BAD_ITEM;
+		if (map_item(s->space, w0, w1, r->space, window, type == ITEM_GRANT))
+			return E_IPC_BAD_ITEM;
+		msg_set(r, i, w0);
+		msg_set(r, i + 1, w1);
+	}
+	return E_OK;
+}
+
+/* Copy s's message to r (both fixed in their IPC state). */
+static word_t ipc_transfer(struct tcb *s, struct tcb *r)
+{
+	word_t tag = msg_get(s, 0);
+	unsigned u = tag_u(tag), t = tag_t(tag);
+
+	msg_set(r, 0, tag & ~TAG_E_FLAG);
+	msg_copy_untyped(s, r, u);
+	if (!r->in_kernel_ipc) {
+		arch_frame(r)->rsi = s->tid;
+		r->utcb->sender = s->tid;
+	}
+	return t ? msg_items(s, r, u, t) : E_OK;
+}
+
+/* ---- send queues (circular, head in the receiver) ---- */
+
+static void sendq_add(struct tcb *r, struct tcb *s)
+{
+	struct tcb *h = r->sendq;
+
+	s->sq_owner = r;
+	if (!h) {
+		s->sq_next = s->sq_prev = s;
+		r->sendq = s;
+		return;
+	}
+	s->sq_next = h;
+	s->sq_prev = h->sq_prev;
+	h->sq_prev->sq_next = s;
+	h->sq_prev = s;
+}
+
+static void sendq_remove(struct tcb *s)
+{
+	struct tcb *r = s->sq_owner;
+
+	if (s->sq_next == s) {
+		r->sendq = NULL;
+	} else {
+		s->sq_prev->sq_next = s->sq_next;
+		s->sq_next->sq_prev = s->sq_prev;
+		if (r->sendq == s)
+			r->sendq = s->sq_next;
+	}
+	s->sq_next = s->sq_prev = s->sq_owner = NULL;
+}
+
+static struct tcb *sendq_find(struct tcb *r, word_t from)
+{
+	struct tcb *s = r->sendq;
+
+	if (!s || from == TID_ANY)
+		return s;
+	do {
+		if (s->tid == from)
+			return s;
+		s = s->sq_next;
+	} while (s != r->sendq);
+	return NULL;
+}
+
+/* ---- blocking and waking ---- */
+
+static void ipc_wake(struct tcb *t, word_t result, bool front)
+{
+	sched_timeout_remove(t);
+	t->ipc_result = result;
+	t->ipc_from = TID_NIL;
+	t->state = TS_READY;
+	if (front)
+		sched_ready_front(t);
+	else
+		sched_ready(t);
+}
+
+/* Block the current thread in `state` until woken; returns its result.
+ * timeout is in microseconds (TIMEOUT_NEVER: none). */
+static word_t ipc_block(struct tcb *self, enum thread_state state, word_t timeout)
+{
+	self->state = state;
+	sched_unready(self);
+	if (timeout != TIMEOUT_NEVER)
+		sched_timeout_add(self, sched_us_to_ticks(timeout));
+	schedule();
+	return self->ipc_result;
+}
+
+static bool ipc_waits_for(struct tcb *r, struct tcb *s)
+{
+	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == s->tid);
+}
+
+/* ---- the two phases ---- */
+
+static word_t ipc_send(struct tcb *self, struct tcb *r, word_t timeout)
+{
+	word_t err;
+
+	if (ipc_waits_for(r, self)) {
+		err = ipc_transfer(self, r);
+		ipc_wake(r, err ? err | IPC_ERR_RECV_PHASE : E_OK, true);
+		return err;
+	}
+	if (timeout == TIMEOUT_ZERO)
+		return E_IPC_TIMEOUT;
+	self->ipc_partner = r->tid;
+	sendq_add(r, self);
+	return ipc_block(self, TS_SEND, timeout);
+}
+
+/* Take the message of blocked sender s; s either finishes or, in a call,
+ * goes on to wait for our reply. */
+static word_t ipc_take(struct tcb *self, struct tcb *s)
+{
+	word_t err;
+
+	sendq_remove(s);
+	sched_timeout_remove(s);
+	err = ipc_transfer(s, self);
+	if (err || s->ipc_from == TID_NIL) {
+		ipc_wake(s, err, false);
+		return err ? err | IPC_ERR_RECV_PHASE : E_OK;
+	}
+	if (s->ipc_rcv_timeout == TIMEOUT_ZERO) {
+		ipc_wake(s, E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE, false);
+		return E_OK;
+	}
+	s->state = TS_RECV;
+	s->ipc_partner = s->ipc_from;
+	s->ipc_from = TID_NIL;
+	if (s->ipc_rcv_timeout != TIMEOUT_NEVER)
+		sched_timeout_add(s, sched_us_to_ticks(s->ipc_rcv_timeout));
+	return E_OK;
+}
+
+static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout)
+{
+	struct tcb *s;
+	word_t irq_tid;
+
+	if (irq_take_pending(self, from, &irq_tid)) {
+		msg_set(self, 0, tag_make(LABEL_IRQ, 0, 0));
+		if (!self->in_kernel_ipc)
+			arch_frame(self)->rsi = irq_tid;
+		return E_OK;
+	}
+	s = sendq_find(self, from);
+	if (s)
+		return ipc_take(self, s);
+	if (timeout == TIMEOUT_ZERO)
+		return E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE;
+	self->ipc_partner = from;
+	return ipc_block(self, TS_RECV, timeout);
+}
+
+/* Send (if r) then receive (if from != nil). A send that blocks carries
+ * the receive phase with it (ipc_take continues it). */
+static word_t ipc_do(struct tcb *self, struct tcb *r, word_t from, word_t snd_to, word_t rcv_to)
+{
+	word_t err;
+
+	self->ipc_from = from;
+	self->ipc_rcv_timeout = rcv_to;
+	if (r) {
+		bool blocked = !ipc_waits_for(r, self) && snd_to != TIMEOUT_ZERO;
+		err = ipc_send(self, r, snd_to);
+		if (err || blocked || from == TID_NIL) {
+			self->ipc_from = TID_NIL;
+			return err;
+		}
+	}
+	self->ipc_from = TID_NIL;
+	return from == TID_NIL ? E_OK : ipc_receive(self, from, rcv_to);
+}
+
+/* ---- entry points ---- */
+
+/* Decode the receive specifier: nil, any, an interrupt thread, or a
+ * live thread. */
+static word_t ipc_decode_from(word_t from)
+{
+	int err;
+
+	if (from == TID_NIL || from == TID_ANY || irq_from_tid(from) >= 0)
+		return E_OK;
+	thread_lookup(from, &err);
+	return err ? (word_t)err | IPC_ERR_RECV_PHASE : E_OK;
+}
+
+void sys_ipc(struct frame *f)
+{
+	struct tcb *self = thread_current, *r = NULL;
+	word_t to = f->rdi, from = f->rsi, tmo = f->rdx, tag = f->r8, err;
+	int lerr = E_OK;
+
+	if (to != TID_NIL && irq_from_tid(to) >= 0) {
+		f->rax = irq_ack(self, irq_from_tid(to));
+		if (f->rax || from == TID_NIL)
+			return;
+		to = TID_NIL;
+	}
+	if (to != TID_NIL && (!(r = thread_lookup(to, &lerr)) || r == self)) {
+		f->rax = lerr ? (word_t)lerr : E_BAD_THREAD;
+		return;
+	}
+	if (r && tag_u(tag) + tag_t(tag) > MSG_MR_COUNT - 1) {
+		f->rax = E_IPC_OVERFLOW;
+		return;
+	}
+	if ((err = ipc_decode_from(from))) {
+		f->rax = err;
+		return;
+	}
+	self->in_kernel_ipc = false;
+	f->rax = ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
+}
+
+word_t ipc_kernel_call(struct tcb *t, word_t to)
+{
+	int lerr;
+	struct tcb *p = thread_lookup(to, &lerr);
+	word_t err;
+
+	if (!p || p == t || p->state == TS_DEAD)
+		return E_IPC_NO_PARTNER;
+	t->in_kernel_ipc = true;
+	err = ipc_do(t, p, to, TIMEOUT_NEVER, TIMEOUT_NEVER);
+	t->in_kernel_ipc = false;
+	return err;
+}
+
+bool ipc_deliver_irq(struct tcb *h, word_t irq_tid)
+{
+	if (h->state != TS_RECV || (h->ipc_partner != TID_ANY && h->ipc_partner != irq_tid))
+		return false;
+	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0));
+	if (!h->in_kernel_ipc)
+		arch_frame(h)->rsi = irq_tid;
+	ipc_wake(h, E_OK, true);
+	return true;
+}
+
+void ipc_timeout(struct tcb *t)
+{
+	if (t->state == TS_SEND) {
+		sendq_remove(t);
+		ipc_wake(t, E_IPC_TIMEOUT, false);
+	} else if (t->state == TS_RECV) {
+		ipc_wake(t, E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE, false);
+	}
+}
+
+void ipc_abort(struct tcb *t, bool send, bool recv)
+{
+	if (send && t->state == TS_SEND) {
+		sendq_remove(t);
+		ipc_wake(t, E_IPC_CANCELLED, false);
+	} else if (recv && t->state == TS_RECV) {
+		ipc_wake(t, E_IPC_CANCELLED | IPC_ERR_RECV_PHASE, false);
+	}
+}
+
+void ipc_cancel_all(struct tcb *t, word_t err)
+{
+	struct tcb *s;
+
+	while ((s = t->sendq)) {
+		sendq_remove(s);
+		ipc_wake(s, err, false);
+	}
+	for (unsigned n = THREAD_USER_BASE; n < THREAD_MAX; n++) {
+		struct tcb *x = thread_table[n];
+		if (x && x != t && x->state == TS_RECV && x->ipc_partner == t->tid)
+			ipc_wake(x, err | IPC_ERR_RECV_PHASE, false);
+	}
+	if (t->state == TS_SEND)
+		sendq_remove(t);
+	if (t->state == TS_SEND || t->state == TS_RECV)
+		t->state = TS_HALTED;
+	sched_timeout_remove(t);
+	irq_detach_all(t);
+}

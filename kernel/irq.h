@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupts as IPC. Interrupt line n is the thread id tid_irq(n). A
+ * handler thread is attached with thread_control; each interrupt then
+ * arrives as a message (label LABEL_IRQ) from that id, and the line stays
+ * masked until the handler acknowledges it by sending to that id.
+ */
+#ifndef KERNEL_IRQ_H
+#define KERNEL_IRQ_H
+
+#include <pagoda/types.h>
+
+struct tcb;
+
+int irq_from_tid(word_t tid);                  /* line number, or -1 */
+void irq_raise(unsigned irq);                  /* from the trap handler */
+int irq_attach(unsigned irq, struct tcb *h);   /* E_OK, E_BUSY */
+int irq_detach(unsigned irq, struct tcb *caller_space_thread);
+void irq_detach_all(struct tcb *t);            /* t goes away */
+word_t irq_ack(struct tcb *self, int irq);     /* E_OK or E_BAD_THREAD */
+bool irq_take_pending(struct tcb *self, word_t from, word_t *irq_tid);
+
+#endif

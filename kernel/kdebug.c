@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The debug system call: console output for every thread, and, for tests,
+ * kernel-memory figures, the invariant checkers and ending the machine.
+ * It is not part of the ABI proper (docs/abi.md, "Debugging").
+ */
+#include <kdebug.h>
+#include <thread.h>
+#include <space.h>
+#include <sched.h>
+#include <mapdb.h>
+#include <kmem.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/syscall.h>
+
+#define KDB_PUTS_MAX 4096
+
+static word_t kdb_puts(word_t va, word_t len)
+{
+	char buf[128];
+	word_t done = 0;
+
+	if (len > KDB_PUTS_MAX)
+		return E_BAD_ARGUMENT;
+	while (done < len) {
+		size_t chunk = MIN(len - done, sizeof(buf));
+		size_t got = space_copy_in(thread_current->space, va + done, buf, chunk);
+		for (size_t i = 0; i < got; i++)
+			arch_console_putc(buf[i]);
+		if (got < chunk)
+			return E_BAD_ARGUMENT;
+		done += got;
+	}
+	return E_OK;
+}
+
+static word_t kdb_check(void)
+{
+	if (!kmem_check())
+		panic("kmem: invariant broken");
+	if (!mdb_check())
+		panic("mapdb: invariant broken");
+	if (!space_check_all())
+		panic("space: invariant broken");
+	return E_OK;
+}
+
+static word_t kdb_space_kmem(struct frame *f)
+{
+	int err;
+	struct tcb *t = thread_lookup(f->rsi, &err);
+
+	if (!t)
+		return (word_t)err;
+	f->rsi = t->space->acct.used;
+	f->rdx = t->space->acct.quota;
+	return E_OK;
+}
+
+static word_t kdb_exit(struct frame *f)
+{
+	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	kprintf("[kernel] exit requested, status %lu\n", f->rsi);
+	arch_exit_qemu((unsigned)f->rsi);
+	arch_halt_forever();
+}
+
+static word_t kdb_stop_self(struct frame *f)
+{
+	struct tcb *t = thread_current;
+	char why[48];
+
+	ksnprintf(why, sizeof(why), "exit, status %ld", (long)f->rsi);
+	thread_stop(t, why);
+	schedule();
+	return E_OK;
+}
+
+void sys_kdebug(struct frame *f)
+{
+	switch (f->rdi) {
+	case KDB_PUTC:
+		arch_console_putc((char)f->rsi);
+		f->rax = E_OK;
+		break;
+	case KDB_PUTS:
+		f->rax = kdb_puts(f->rsi, f->rdx);
+		break;
+	case KDB_EXIT_QEMU:
+		f->rax = kdb_exit(f);
+		break;
+	case KDB_STOP_SELF:
+		f->rax = kdb_stop_self(f);
+		break;
+	case KDB_KMEM_FREE:
+		f->rsi = kmem_free_bytes();
+		f->rax = E_OK;
+		break;
+	case KDB_SPACE_KMEM:
+		f->rax = kdb_space_kmem(f);
+		break;
+	case KDB_CHECK:
+		f->rax = kdb_check();
+		break;
+	default:
+		f->rax = E_BAD_ARGUMENT;
+		break;
+	}
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel interface page: written at boot, read-only to user code. */
+#include <kip.h>
+#include <klib.h>
+#include <arch.h>
+#include <mapdb.h>
+#include <thread.h>
+
+static struct kip kip_page __attribute__((aligned(4096)));
+struct kip *kip = &kip_page;
+
+void kip_init(void)
+{
+	memset(kip, 0, sizeof(*kip));
+	kip->magic = KIP_MAGIC;
+	kip->abi_version = KIP_ABI_VERSION;
+	kip->kip_size = sizeof(*kip);
+	kip->user_base = THREAD_USER_BASE;
+	kip->irq_count = ARCH_IRQ_COUNT;
+	kip->max_threads = THREAD_MAX;
+	kip->utcb_size = UTCB_SIZE;
+	kip->page_sizes = ((word_t)1 << 12) | ((word_t)1 << 21);
+	kip->mapnode_bytes = MDB_NODE_BYTES;
+	kip->cpu_features = arch_cpu_features();
+}
+
+void kip_add_memdesc(word_t base, word_t size, enum kip_mem_type type)
+{
+	struct kip_memdesc *d;
+
+	if (kip->memdesc_count >= KIP_MAX_MEMDESC)
+		panic("kip: more than %d memory descriptors", KIP_MAX_MEMDESC);
+	d = &kip->memdesc[kip->memdesc_count++];
+	d->base = base;
+	d->size = size;
+	d->type = type;
+}
+
+int kip_add_module(word_t base, word_t size, const char *cmdline)
+{
+	size_t used = 0, len = strlen(cmdline) + 1;
+	struct kip_module *m;
+
+	if (kip->module_count >= KIP_MAX_MODULES)
+		return -1;
+	for (unsigned i = 0; i < kip->module_count; i++)
+		used += strlen(kip->cmdlines + kip->module[i].cmdline) + 1;
+	if (used + len > KIP_CMDLINE_BYTES)
+		return -1;
+	m = &kip->module[kip->module_count++];
+	m->base = base;
+	m->size = size;
+	m->cmdline = used;
+	memcpy(kip->cmdlines + used, cmdline, len);
+	return 0;
+}
+
+enum kip_mem_type kip_phys_type(word_t pa)
+{
+	for (unsigned i = 0; i < kip->memdesc_count; i++) {
+		struct kip_memdesc *d = &kip->memdesc[i];
+		if (pa >= d->base && pa - d->base < d->size)
+			return (enum kip_mem_type)d->type;
+	}
+	return KIP_MEM_RESERVED;
+}
+
+bool kip_phys_is_ram(word_t pa)
+{
+	enum kip_mem_type t = kip_phys_type(pa);
+
+	return t == KIP_MEM_FREE || t == KIP_MEM_KERNEL || t == KIP_MEM_MODULE;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's side of the KIP: filling it in at boot, and queries. */
+#ifndef KERNEL_KIP_H
+#define KERNEL_KIP_H
+
+#include <pagoda/kip.h>
+
+extern struct kip *kip;          /* the one KIP page (kernel .bss) */
+
+void kip_init(void);
+void kip_add_memdesc(word_t base, word_t size, enum kip_mem_type type);
+int kip_add_module(word_t base, word_t size, const char *cmdline);
+bool kip_phys_is_ram(word_t pa);
+/* The memory type of physical page pa (KIP_MEM_RESERVED if not described). */
+enum kip_mem_type kip_phys_type(word_t pa);
+
+#endif

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Map, grant and unmap over flexpages.
+ *
+ * A send fpage of 2^s bytes meets a receive window of 2^r bytes:
+ *   s <= r: the whole fpage lands in the window at the offset given by the
+ *           hot spot modulo 2^r, rounded down to 2^s;
+ *   s >  r: only the 2^r-sized part of the fpage that contains the hot
+ *           spot (modulo 2^s) is transferred, and it fills the window.
+ * The complete fpage (s = 1, base 0) stands for the whole user half.
+ *
+ * The transfer then walks the sender's page table over the source range
+ * (so holes cost nothing) and hands every present page to the mapping
+ * database: a 2 MiB page whole when it is entirely inside the range and
+ * the destination is 2 MiB aligned, otherwise 4 KiB at a time. Pages that
+ * would land in the receiver's KIP or UTCB area, or on the top user page,
+ * are skipped.
+ */
+#include <map.h>
+#include <mapdb.h>
+#include <space.h>
+#include <thread.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/fpage.h>
+#include <pagoda/msg.h>
+#include <pagoda/syscall.h>
+
+#define MAP_2M ((word_t)1 << 21)
+#define MAP_4K ((word_t)1 << 12)
+
+/* An fpage as (base, log2); the complete fpage is the whole user half. */
+static bool map_decode(word_t fp, word_t *base, unsigned *log2)
+{
+	if (fpage_is_complete(fp)) {
+		*base = 0;
+		*log2 = FPAGE_MAX_LOG2;
+		return true;
+	}
+	if (!fpage_valid(fp))
+		return false;
+	*base = fpage_base(fp);
+	*log2 = fpage_log2(fp);
+	return true;
+}
+
+bool map_placement(word_t snd, word_t hot, word_t window, struct map_place *p)
+{
+	word_t sb, wb;
+	unsigned s, r;
+
+	if (!map_decode(snd, &sb, &s) || !map_decode(window, &wb, &r))
+		return false;
+	if (s <= r) {
+		p->src = sb;
+		p->dst = wb + ((hot & (((word_t)1 << r) - 1)) & ~(((word_t)1 << s) - 1));
+		p->size = (word_t)1 << s;
+	} else {
+		p->src = sb + ((hot & (((word_t)1 << s) - 1)) & ~(((word_t)1 << r) - 1));
+		p->dst = wb;
+		p->size = (word_t)1 << r;
+	}
+	return true;
+}
+
+/* May a page of `size` land at dst in `to`? */
+static bool map_target_ok(struct space *to, word_t dst, word_t size)
+{
+	return arch_user_address_ok(dst + size - 1) && !space_in_kernel_area(to, dst, size);
+}
+
+static word_t map_one(struct space *from, word_t va, struct space *to, word_t dst,
+		      unsigned log2, unsigned rights, bool grant)
+{
+	int err;
+
+	if (!map_target_ok(to, dst, (word_t)1 << log2))
+		return E_OK;
+	err = mdb_map(from, va, to, dst, log2, rights, grant);
+	return err == E_NO_MEMORY ? E_NO_MEMORY : E_OK;
+}
+
+/* Transfer the sender's pages in [va, end) of one leaf to dst + (va - src). */
+static word_t map_leaf(struct space *from, const struct map_place *p, word_t va, word_t end,
+		       unsigned log2, struct space *to, unsigned rights, bool grant)
+{
+	word_t dst = p->dst + (va - p->src), err;
+
+	if (log2 == 21 && IS_ALIGNED(va, MAP_2M) && end - va == MAP_2M && IS_ALIGNED(dst, MAP_2M))
+		return map_one(from, va, to, dst, 21, rights, grant);
+	for (; va < end; va += MAP_4K, dst += MAP_4K)
+		if ((err = map_one(from, va, to, dst, 12, rights, grant)))
+			return err;
+	return E_OK;
+}
+
+static word_t map_range(struct space *from, const struct map_place *p, struct space *to,
+			unsigned rights, bool grant)
+{
+	word_t va = p->src, end = p->src + p->size, err;
+	unsigned log2, attr;
+
+	while (va < end && arch_pt_next(from->pml4, &va, &log2, &attr) && va < end) {
+		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
+		word_t chunk_end = MIN(leaf_end, end);
+
+		if (!(attr & ARCH_PT_KERNEL_OWNED) &&
+		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant)))
+			return err;
+		va = chunk_end;
+	}
+	return E_OK;
+}
+
+word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word_t window,
+		bool grant)
+{
+	struct map_place p;
+	word_t base;
+	unsigned log2;
+
+	if (fpage_is_nil(w1))
+		return E_OK;
+	if (!map_decode(w1, &base, &log2))
+		return E_IPC_BAD_ITEM;
+	if (!map_placement(w1, item_hotspot(w0), window, &p))
+		return E_OK;
+	return map_range(from, &p, to, fpage_rights(w1), grant);
+}
+
+/* Unmap one fpage of s; returns the gathered status. */
+static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
+{
+	word_t base, va, end;
+	unsigned log2, attr, rights = fpage_rights(fp), status = 0;
+
+	if (!map_decode(fp, &base, &log2))
+		return 0;
+	va = base;
+	end = base + ((word_t)1 << log2);
+	while (va < end && arch_pt_next(s->pml4, &va, &log2, &attr) && va < end) {
+		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
+		word_t chunk_end = MIN(leaf_end, end);
+
+		if (attr & ARCH_PT_KERNEL_OWNED) {
+			va = chunk_end;
+			continue;
+		}
+		if (log2 == 21 && IS_ALIGNED(va, MAP_2M) && chunk_end - va == MAP_2M)
+			status |= mdb_unmap(s, va, 21, rights, flush);
+		else
+			for (; va < chunk_end; va += MAP_4K)
+				status |= mdb_unmap(s, va, 12, rights, flush);
+		va = chunk_end;
+	}
+	return status;
+}
+
+void sys_unmap(struct frame *f)
+{
+	struct tcb *self = thread_current;
+	word_t control = f->rdi, *mr = self->utcb->mr;
+	unsigned n = (unsigned)(control & UNMAP_COUNT_MASK) + 1;
+
+	if (control & ~(word_t)(UNMAP_COUNT_MASK | UNMAP_FLUSH)) {
+		f->rax = E_BAD_ARGUMENT;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!fpage_is_nil(mr[i]) && !fpage_is_complete(mr[i]) && !fpage_valid(mr[i])) {
+			f->rax = E_BAD_FPAGE;
+			return;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned st = unmap_fpage(self->space, mr[i], control & UNMAP_FLUSH);
+		mr[i] = (mr[i] & ~FPAGE_RIGHTS_MASK) | st;
+	}
+	f->rax = E_OK;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces, and the page-table hooks of the mapping database.
+ *
+ * A space's user half holds two kinds of mappings: those made through the
+ * mapping database (every one has a node; map, grant and unmap change
+ * them), and the kernel-owned UTCB and KIP pages, which live in the
+ * space's KIP and UTCB areas where no map may land.
+ */
+#include <space.h>
+#include <thread.h>
+#include <mapdb.h>
+#include <kip.h>
+#include <klib.h>
+#include <arch.h>
+#include <pagoda/error.h>
+#include <pagoda/fpage.h>
+
+struct kmem_account kernel_acct = { 0, (size_t)-1 };
+static struct space *space_list;      /* all spaces, for space_check_all */
+
+struct space *space_create(int *err)
+{
+	struct space *s = kmem_alloc(&kernel_acct, sizeof(*s));
+
+	if (!s) {
+		*err = E_NO_MEMORY;
+		return NULL;
+	}
+	s->acct.quota = SPACE_DEFAULT_QUOTA;
+	s->pml4 = arch_pt_create(&s->acct);
+	if (!s->pml4) {
+		kmem_free(&kernel_acct, s, sizeof(*s));
+		*err = E_NO_MEMORY;
+		return NULL;
+	}
+	s->next = space_list;
+	if (space_list)
+		space_list->prev = s;
+	space_list = s;
+	*err = E_OK;
+	return s;
+}
+
+/* Remove every user mapping of s: kernel-owned pages directly, the others
+ * through the mapping database, which also revokes everything derived. */
+static void space_unmap_all(struct space *s)
+{
+	word_t va = 0;
+	unsigned log2, attr;
+
+	while (arch_pt_next(s->pml4, &va, &log2, &attr)) {
+		if (attr & ARCH_PT_KERNEL_OWNED)
+			arch_pt_clear(s->pml4, va, log2);
+		else
+			mdb_unmap(s, va, log2, FPAGE_RWX, true);
+		va += (word_t)1 << log2;
+	}
+}
+
+void space_destroy(struct space *s)
+{
+	assert(s->nthreads == 0 && !s->threads);
+	space_unmap_all(s);
+	arch_pt_destroy(s->pml4, &s->acct);
+	if (s->acct.used != 0)
+		panic("space: %zu bytes still charged after teardown", s->acct.used);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		space_list = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	kmem_free(&kernel_acct, s, sizeof(*s));
+}
+
+/* Map one kernel-owned page (not in the mapping database). */
+static int space_map_kernel_page(struct space *s, word_t va, word_t pa, unsigned rights)
+{
+	int err = arch_pt_prepare(s->pml4, va, 12, &s->acct);
+
+	if (err)
+		return err;
+	arch_pt_set(s->pml4, va, pa, 12, rights, ARCH_PT_KERNEL_OWNED);
+	return E_OK;
+}
+
+static bool space_areas_valid(word_t kip_area, word_t utcb_area)
+{
+	word_t kb = fpage_base(kip_area), ub = fpage_base(utcb_area);
+
+	if (!fpage_valid(kip_area) || !fpage_valid(utcb_area))
+		return false;
+	if (!arch_user_address_ok(kb) || !arch_user_address_ok(ub + fpage_size(utcb_area) - 1))
+		return false;
+	return kb + fpage_size(kip_area) <= ub || ub + fpage_size(utcb_area) <= kb;
+}
+
+int space_set_areas(struct space *s, word_t kip_area, word_t utcb_area)
+{
+	int err;
+
+	if (s->flags & SPACE_AREAS_SET)
+		return E_EXISTS;
+	if (!space_areas_valid(kip_area, utcb_area))
+		return E_BAD_FPAGE;
+	err = space_map_kernel_page(s, fpage_base(kip_area), virt_to_phys(kip), FPAGE_RX);
+	if (err)
+		return err;
+	s->kip_area = kip_area;
+	s->utcb_area = utcb_area;
+	s->flags |= SPACE_AREAS_SET;
+	return E_OK;
+}
+
+static bool space_overlaps(word_t fp, word_t va, word_t size)
+{
+	word_t b = fpage_base(fp);
+
+	return !fpage_is_nil(fp) && va < b + fpage_size(fp) && b < va + size;
+}
+
+bool space_in_kernel_area(struct space *s, word_t va, word_t size)
+{
+	return space_overlaps(s->kip_area, va, size) || space_overlaps(s->utcb_area, va, size);
+}
+
+int space_map_utcb(struct space *s, word_t va, word_t pa)
+{
+	return space_map_kernel_page(s, va, pa, FPAGE_RW);
+}
+
+void space_unmap_utcb(struct space *s, word_t va)
+{
+	arch_pt_clear(s->pml4, va, 12);
+}
+
+void space_activate(struct space *s)
+{
+	arch_pt_activate(s->pml4);
+}
+
+size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		word_t pa, off, chunk;
+		unsigned log2, rights;
+
+		if (!arch_pt_lookup(s->pml4, va + done, &pa, &log2, &rights, NULL) ||
+		    !(rights & FPAGE_R))
+			break;
+		off = (va + done) & (((word_t)1 << log2) - 1);
+		chunk = MIN(len - done, ((word_t)1 << log2) - off);
+		chunk = MIN(chunk, 4096 - ((va + done) & 4095));
+		memcpy((char *)buf + done, phys_to_virt(pa + off), chunk);
+		done += chunk;
+	}
+	return done;
+}
+
+bool space_check(struct space *s)
+{
+	unsigned n = 0;
+
+	for (struct tcb *t = s->threads; t; t = t->space_next) {
+		if (t->space != s)
+			return false;
+		n++;
+	}
+	return n == s->nthreads && s->acct.used <= s->acct.quota;
+}
+
+bool space_check_all(void)
+{
+	for (struct space *s = space_list; s; s = s->next)
+		if (!space_check(s))
+			return false;
+	return true;
+}
+
+/* ---- mapping-database hooks on real page tables ---- */
+
+bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights)
+{
+	unsigned attr;
+
+	if (!arch_pt_lookup(s->pml4, va, pa, log2, rights, &attr))
+		return false;
+	return !(attr & ARCH_PT_KERNEL_OWNED);
+}
+
+int mdb_pte_prepare(struct space *s, word_t va, unsigned log2)
+{
+	return arch_pt_prepare(s->pml4, va, log2, &s->acct);
+}
+
+void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights)
+{
+	unsigned attr = kip_phys_is_ram(pa) ? 0 : ARCH_PT_UNCACHED;
+
+	arch_pt_set(s->pml4, va, pa, log2, rights, attr);
+}
+
+unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights)
+{
+	return arch_pt_protect(s->pml4, va, log2, rights);
+}
+
+unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2)
+{
+	return arch_pt_clear(s->pml4, va, log2);
+}
+
+int mdb_pte_split(struct space *s, word_t va)
+{
+	return arch_pt_split(s->pml4, va, &s->acct);
+}
+
+struct kmem_account *mdb_space_account(struct space *s)
+{
+	return &s->acct;
+}

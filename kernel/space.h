@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces: a page table, a kernel-memory account, the KIP and UTCB
+ * areas, and the threads that live in it. A space exists while it has
+ * threads; deleting its last thread deletes it, and with it every mapping
+ * it holds and everything derived from them.
+ */
+#ifndef KERNEL_SPACE_H
+#define KERNEL_SPACE_H
+
+#include <pagoda/types.h>
+#include <kmem.h>
+
+struct tcb;
+
+#define SPACE_PRIVILEGED 1u      /* may call privileged syscalls */
+#define SPACE_AREAS_SET 2u       /* KIP and UTCB areas placed */
+#define SPACE_SIGMA0 4u          /* faults handled by the kernel, idempotently */
+
+#define SPACE_DEFAULT_QUOTA (2u << 20)   /* kernel memory of a new space */
+
+struct space {
+	word_t *pml4;                /* page table root (kernel virtual) */
+	struct kmem_account acct;    /* kernel memory charged to this space */
+	struct tcb *threads;         /* list through tcb->space_next */
+	unsigned nthreads;
+	unsigned flags;              /* SPACE_* */
+	word_t kip_area;             /* fpage */
+	word_t utcb_area;            /* fpage */
+	struct space *next, *prev;   /* all spaces (checker, teardown) */
+};
+
+extern struct kmem_account kernel_acct;   /* the kernel's own allocations */
+
+struct space *space_create(int *err);
+void space_destroy(struct space *s);
+int space_set_areas(struct space *s, word_t kip_area, word_t utcb_area);
+bool space_in_kernel_area(struct space *s, word_t va, word_t size);
+int space_map_utcb(struct space *s, word_t va, word_t pa);
+void space_unmap_utcb(struct space *s, word_t va);
+void space_activate(struct space *s);
+/* Copy bytes from a user address of s through its page tables; returns
+ * the number of bytes copied (stops at the first unmapped page). */
+size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len);
+bool space_check(struct space *s);
+bool space_check_all(void);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads. A thread's TCB and its kernel stack share one page from the
+ * kernel pool: the TCB at the bottom, the stack growing down from the top
+ * where the user register frame (struct frame) lives.
+ *
+ * Thread numbers index thread_table; each number has a version that is
+ * bumped when a thread with that number is deleted, so stale ids are
+ * recognised.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <pagoda/types.h>
+#include <pagoda/utcb.h>
+
+struct space;
+
+enum thread_state {
+	TS_HALTED,       /* created, or stopped by exchange_registers */
+	TS_READY,        /* runnable (in a run queue unless current) */
+	TS_SEND,         /* blocked sending to ipc_partner */
+	TS_RECV,         /* blocked receiving from ipc_partner (or TID_ANY) */
+	TS_DEAD,         /* stopped for good after an unhandled fault */
+};
+
+#define THREAD_MAX 1024                  /* thread numbers 0..THREAD_MAX-1 */
+#define THREAD_USER_BASE 32              /* numbers below are interrupt threads */
+#define THREAD_CANARY 0x5ca1ab1e
+
+struct tcb {
+	word_t ksp;                      /* saved kernel sp; offset 0 (entry.S) */
+	word_t tid;                      /* global id */
+	struct space *space;
+	struct utcb *utcb;               /* kernel view of the UTCB (physmap) */
+	word_t utcb_user;                /* user address of the UTCB */
+	enum thread_state state;
+	bool halted;                     /* exchange_registers HALT: do not run */
+	bool in_kernel_ipc;              /* ipc sent on behalf of the kernel (faults) */
+	uint8_t prio;
+	word_t timeslice;                /* ticks per slice */
+	word_t slice_left;
+	struct tcb *rq_next, *rq_prev;   /* run queue links (sched.c) */
+
+	/* IPC (ipc.c) */
+	word_t ipc_partner;              /* whom we send to / receive from */
+	struct tcb *sendq;               /* threads blocked sending to us (head) */
+	struct tcb *sq_next, *sq_prev;   /* our links in a receiver's sendq */
+	struct tcb *sq_owner;            /* the receiver whose sendq holds us */
+	word_t timeout_at;               /* tick at which the block times out; 0 = never */
+	struct tcb *tq_next, *tq_prev;   /* timeout list links */
+	word_t ipc_from;                 /* receive phase still to come (TID_NIL: none) */
+	word_t ipc_rcv_timeout;          /* its timeout */
+	word_t ipc_result;               /* error delivered on wake-up */
+	word_t kmsg[1 + 20];             /* message of a kernel IPC (fault, exception) */
+
+	word_t pager;
+	word_t exc_handler;
+	struct tcb *space_next;          /* threads of the same space */
+	uint32_t canary;                 /* THREAD_CANARY: kernel stack overflow check */
+};
+
+/* Global thread state (thread.c). */
+extern struct tcb *thread_current;                 /* the running thread */
+extern struct tcb *thread_table[THREAD_MAX];
+
+struct tcb *thread_lookup(word_t tid, int *err);   /* checks number and version */
+word_t thread_current_tid(void);
+struct tcb *thread_create(word_t tid, struct space *s, word_t utcb_user, int *err);
+void thread_destroy(struct tcb *t);
+void thread_free(struct tcb *t);                   /* release TCB page (sched_reap) */
+void thread_stop(struct tcb *t, const char *why);  /* unhandled fault: dead */
+void thread_check(struct tcb *t);                  /* canary; panics */
+void thread_init(void);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmap: what a Pagoda user program or pager links against.
+ *
+ *   runtime    start-up, printf to the debug console, exit
+ *   syscalls   one C function per system call (sys_*)
+ *   ipc        send / receive / call / reply-and-wait on the UTCB's MRs
+ *
+ * Messages live in utcb()->mr[]: MR0 is the tag (tag_make(label, u, t)),
+ * MR1.. the words. The stubs move MR0..MR2 through registers.
+ */
+#ifndef LIBMAP_LIBMAP_H
+#define LIBMAP_LIBMAP_H
+
+#include <pagoda/abi.h>
+#include <syscall_arch.h>
+#include <string.h>
+#include <fmt.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ---- runtime ---- */
+extern struct kip *libmap_kip;        /* the kernel interface page */
+extern word_t libmap_myself;          /* this thread's global id */
+extern word_t libmap_exit_to;         /* the parent exit() reports to */
+
+int main(int argc, char **argv);
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void exit(int status);
+/* Command line of the boot module named `name` ("" if none); its bytes. */
+const char *libmap_module_cmdline(unsigned idx);
+
+/* ---- system calls ---- */
+word_t sys_null(void);
+word_t sys_unmap(word_t control);     /* fpages in utcb()->mr[0..] */
+word_t sys_thread_control(word_t dest, word_t space, word_t sched, word_t pager,
+			  word_t utcb_addr, word_t flags);
+word_t sys_space_control(word_t tid, word_t control, word_t quota, word_t *used);
+word_t sys_exchange_registers(word_t dest, word_t control, word_t *sp, word_t *ip,
+			      word_t *flags, word_t *pager, word_t *state);
+word_t sys_thread_switch(word_t dest);
+word_t sys_schedule(word_t dest, word_t prio, word_t slice_us, word_t *old_prio);
+
+void kdb_putc(char c);
+word_t kdb_puts(const char *s, size_t n);
+void kdb_exit_qemu(unsigned status);
+word_t kdb_kmem_free(void);
+word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
+word_t kdb_check(void);
+
+/* ---- IPC on the message registers ---- */
+static inline word_t ipc(word_t to, word_t from, word_t tmo, word_t *sender)
+{
+	return syscall_ipc(to, from, tmo, sender);
+}
+
+static inline word_t ipc_call(word_t to)
+{
+	return syscall_ipc(to, to, timeouts(TIMEOUT_NEVER, TIMEOUT_NEVER), NULL);
+}
+
+static inline word_t ipc_send(word_t to, word_t tmo)
+{
+	return syscall_ipc(to, TID_NIL, timeouts(tmo, 0), NULL);
+}
+
+static inline word_t ipc_receive(word_t from, word_t tmo, word_t *sender)
+{
+	return syscall_ipc(TID_NIL, from, timeouts(0, tmo), sender);
+}
+
+/* Reply to `to` (if not nil; it must be waiting) and wait for anyone. */
+static inline word_t ipc_reply_wait(word_t to, word_t *sender)
+{
+	return syscall_ipc(to, TID_ANY, timeouts(TIMEOUT_ZERO, TIMEOUT_NEVER), sender);
+}
+
+/* Set MR0 to a tag and the untyped words. */
+static inline void msg_tag(word_t label, unsigned u, unsigned t)
+{
+	utcb()->mr[0] = tag_make(label, u, t);
+}
+
+/* Put a map (or grant) item at MR[i], MR[i+1]. */
+static inline void msg_map_item(unsigned i, word_t hotspot, word_t fpage, bool grant)
+{
+	struct utcb *u = utcb();
+
+	u->mr[i] = (hotspot & ~(word_t)0xfff) | (grant ? ITEM_GRANT : ITEM_MAP);
+	u->mr[i + 1] = fpage;
+}
+
+/* Accept mappings into `window` (an fpage; FPAGE_NIL accepts none). */
+static inline void msg_accept(word_t window)
+{
+	utcb()->br[0] = window;
+}
+
+#endif

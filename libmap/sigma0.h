@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The sigma0 client: ask the root pager for memory (include/pagoda/sigma0.h). */
+#ifndef LIBMAP_SIGMA0_H
+#define LIBMAP_SIGMA0_H
+
+#include <pagoda/types.h>
+
+/* Any free frame of 2^log2 bytes, mapped into `window` (placement by the
+ * physical address as hot spot). *pa receives its physical address. */
+word_t sigma0_alloc(unsigned log2, unsigned rights, word_t window, word_t *pa);
+/* The frames at physical `fpage` (base, size, rights) into `window`. */
+word_t sigma0_phys(word_t fpage, word_t window);
+/* Device memory at physical `fpage`, uncached, into `window`. */
+word_t sigma0_device(word_t fpage, word_t window);
+/* Give frames back; every mapping of them is revoked. */
+word_t sigma0_free(word_t pa, unsigned log2);
+/* Free bytes and bytes handed out to clients. */
+word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes);
+
+#endif

@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run Pagoda's tests: Check unit tests on the host, system tests in QEMU.
+
+usage: python3 tools/runtests.py [--only NAME] [--unit-only] [--sys-only]
+                                 [--jobs N] [--verbose]
+
+Unit tests are the executables in build/unit/, one per suite. System tests
+are the named table tests/sys/tests.txt (its header gives the format and
+the pass rule); each run's serial output is kept in build/sys/<name>.log.
+--only takes a system test name, "sys/<name>", "unit/<suite>" or a suite.
+
+The last line printed is "N passed, M failed", counting each Check test and
+each system test once. Exit status: 0 if all passed, 1 if anything failed
+or nothing ran, 2 for bad usage.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pagoda_qemu as pq  # noqa: E402
+
+ROOT = pq.ROOT
+UNIT_DIR = os.path.join(ROOT, "build", "unit")
+SYS_TABLE = os.path.join(ROOT, "tests", "sys", "tests.txt")
+SYS_LOGS = os.path.join(ROOT, "build", "sys")
+UNIT_TIMEOUT = 600       # seconds for one unit-test binary, as a backstop
+TAIL_LINES = 30          # log lines shown for a failed test
+
+# Serial-output lines that fail a system test wherever they appear.
+BAD_LINE = re.compile(r"\bnot ok\b|PANIC|KERNEL FAULT|RESULT: FAIL")
+PASS_LINE = "RESULT: PASS"
+
+# Check's per-test line: file:line:P|F|E:tcase:test:iteration: message
+CHECK_TEST = re.compile(
+    r"^(?P<where>.+?:\d+):(?P<kind>[PFE]):(?P<tcase>[^:]*):(?P<test>[^:]*)"
+    r":-?\d+: ?(?P<msg>.*)$")
+# Check's summary line: 100%: Checks: 12, Failures: 0, Errors: 0
+CHECK_SUMMARY = re.compile(
+    r"^\d+%: Checks: (\d+), Failures: (\d+), Errors: (\d+)")
+
+
+@dataclass
+class Result:
+    """What one unit-test binary or one system test produced."""
+    name: str                               # "unit/<suite>" or "sys/<name>"
+    passed: int = 0
+    failed: int = 0
+    failures: list = field(default_factory=list)   # one line each
+    passes: list = field(default_factory=list)     # names, for --verbose
+    detail: list = field(default_factory=list)     # lines shown on failure
+    elapsed: float = 0.0
+    has_summary: bool = False                      # unit: Check summarised
+
+
+@dataclass
+class SysTest:
+    """One line of tests/sys/tests.txt."""
+    name: str
+    config: str
+    timeout: float
+    expects: list
+
+
+# ---------------------------------------------------------------- unit tests
+
+def unit_suites():
+    """Return the names of the unit-test executables, sorted."""
+    if not os.path.isdir(UNIT_DIR):
+        return []
+    return sorted(n for n in os.listdir(UNIT_DIR)
+                  if os.path.isfile(os.path.join(UNIT_DIR, n))
+                  and os.access(os.path.join(UNIT_DIR, n), os.X_OK))
+
+
+def describe_status(rc):
+    """Say how a process with return code RC ended."""
+    if rc < 0:
+        try:
+            return "killed by signal %d (%s)" % (-rc, signal.Signals(-rc).name)
+        except ValueError:
+            return "killed by signal %d" % -rc
+    return "exit status %d" % rc
+
+
+def run_unit(suite):
+    """Run one unit-test binary and parse Check's output into a Result."""
+    res = Result("unit/" + suite)
+    env = dict(os.environ, CK_VERBOSE="1", CK_VERBOSITY="verbose",
+               CK_FORK="yes")
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([os.path.join(UNIT_DIR, suite)], cwd=ROOT,
+                              env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=UNIT_TIMEOUT)
+        rc, out, err = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = None, e.stdout or b"", e.stderr or b""
+    except OSError as e:
+        rc, out, err = None, b"", str(e).encode()
+    res.elapsed = time.monotonic() - start
+    out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    parse_check(res, out)
+    # Sanitizer reports and crash messages go to stderr; after a crash,
+    # stdout shows how far the tests got.
+    shown = err.strip() or (out.strip() if check_exit(res, rc) else "")
+    if res.failed:
+        res.detail = shown.splitlines()[-TAIL_LINES:]
+    return res
+
+
+def parse_check(res, out):
+    """Count Check's per-test lines and summary lines from OUT into RES."""
+    summaries = [CHECK_SUMMARY.match(l) for l in out.splitlines()]
+    summaries = [m for m in summaries if m]
+    for line in out.splitlines():
+        m = CHECK_TEST.match(line)
+        if not m:
+            continue
+        name = "%s:%s" % (m["tcase"], m["test"])
+        if m["kind"] == "P":
+            res.passes.append(name)
+        else:
+            kind = "failure" if m["kind"] == "F" else "error"
+            res.failures.append("%s: %s (%s, %s)" % (name, m["msg"], kind,
+                                                     m["where"]))
+    if summaries:
+        checks = sum(int(m[1]) for m in summaries)
+        res.failed = sum(int(m[2]) + int(m[3]) for m in summaries)
+        res.passed = checks - res.failed
+    else:
+        res.passed, res.failed = len(res.passes), len(res.failures)
+    res.has_summary = bool(summaries)
+
+
+def check_exit(res, rc):
+    """Count a crash, a hang or an unexplained failing exit as one failure.
+
+    Return True if RC added such a failure to RES.
+    """
+    if rc is None:
+        problem = "did not finish within %ds" % UNIT_TIMEOUT
+    elif not res.has_summary:
+        problem = "no Check summary line (%s)" % describe_status(rc)
+    elif rc != 0 and res.failed == 0:
+        problem = "%s after all tests passed" % describe_status(rc)
+    elif rc < 0:
+        problem = describe_status(rc)
+    else:
+        return False
+    res.failed += 1
+    res.failures.append("%s: %s" % (res.name, problem))
+    return True
+
+
+# -------------------------------------------------------------- system tests
+
+def read_table(path=SYS_TABLE):
+    """Parse tests/sys/tests.txt; raise ValueError on a malformed line."""
+    tests, names = [], set()
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    rel = os.path.relpath(path, ROOT)
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = re.match(r"\s*(\S+)\s+(\S+)\s+(\S+)\s*(.*)$", line)
+        if not m:
+            raise ValueError("%s:%d: want: name config timeout_s [regex ; ...]"
+                             % (rel, n))
+        name, config, timeout, rest = m.groups()
+        try:
+            timeout = float(timeout)
+            expects = [e.strip() for e in re.split(r"(?<!\\);", rest)]
+            expects = [e for e in expects if e]
+            for e in expects:
+                re.compile(e)
+        except ValueError:
+            raise ValueError("%s:%d: bad timeout %r" % (rel, n, timeout))
+        except re.error as e:
+            raise ValueError("%s:%d: bad regex: %s" % (rel, n, e))
+        if name in names:
+            raise ValueError("%s:%d: duplicate test name %r" % (rel, n, name))
+        if timeout <= 0:
+            raise ValueError("%s:%d: timeout must be positive" % (rel, n))
+        names.add(name)
+        tests.append(SysTest(name, config, timeout, expects))
+    return tests
+
+
+class Runner:
+    """Runs system tests, possibly several at once, and stops them on ^C."""
+
+    def __init__(self, verbose):
+        self.verbose = verbose
+        self.lock = threading.Lock()
+        self.procs = set()
+        self.stopping = False
+
+    def track(self, proc):
+        """Remember a running QEMU (pagoda_qemu.run's on_start hook)."""
+        with self.lock:
+            self.procs.add(proc)
+            if self.stopping:
+                proc.terminate()
+
+    def stop_all(self):
+        """Stop every QEMU this runner started and start no more."""
+        with self.lock:
+            self.stopping = True
+            for proc in self.procs:
+                if proc.poll() is None:
+                    proc.terminate()
+
+    def run(self, test):
+        """Boot TEST, keep its log, and judge the run."""
+        res = Result("sys/" + test.name)
+        if self.stopping:
+            res.failed = 1
+            res.failures.append("not run: interrupted")
+            return res
+        os.makedirs(SYS_LOGS, exist_ok=True)
+        log_path = os.path.join(SYS_LOGS, test.name + ".log")
+        with open(log_path, "wb") as log:
+            try:
+                cmd, out = pq.boot(test.config, timeout=test.timeout,
+                                   sinks=[log], stdin=subprocess.DEVNULL,
+                                   capture=True, echo_stderr=False,
+                                   on_start=self.track)
+            except pq.BootError as e:
+                log.write(("runtests: %s\n" % e).encode())
+                res.failed = 1
+                res.failures.append(str(e))
+                return res
+            log.write(log_trailer(out).encode())
+        res.elapsed = out.elapsed
+        reasons = judge(test, out)
+        if reasons:
+            res.failed = 1
+            res.failures.append("; ".join(reasons))
+        else:
+            res.passed = 1
+        with open(log_path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        res.detail = lines if self.verbose else lines[-TAIL_LINES:]
+        if self.verbose:
+            res.detail = ["$ " + pq.shell_quote(cmd)] + res.detail
+        return res
+
+
+def log_trailer(out):
+    """The lines runtests appends to a log: how QEMU ended, its stderr."""
+    text = "" if out.output.endswith(b"\n") or not out.output else "\n"
+    text += "--- runtests: %s (%.1fs)\n" % (out.describe(), out.elapsed)
+    err = [l for l in out.stderr.splitlines()
+           if l.strip() and "terminating on signal" not in l]
+    if err:
+        text += "--- QEMU stderr:\n" + "\n".join(err) + "\n"
+    return text
+
+
+def judge(test, out):
+    """Return why the run OUT of TEST failed, or [] if it passed."""
+    text = out.output.decode("utf-8", "replace").replace("\r", "")
+    lines = text.splitlines()
+    reasons = []
+    bad = next((l for l in lines if BAD_LINE.search(l)), None)
+    if bad is not None:
+        reasons.append("bad line: %s" % bad.strip()[:200])
+    if not out.output:
+        reasons.append("silence (no serial output)")
+    if out.kind == "timeout":
+        reasons.append("timeout after %gs" % test.timeout)
+    elif not out.ok():
+        reasons.append(out.describe())
+    if reasons:
+        return reasons
+    if not any(PASS_LINE in l for l in lines):
+        reasons.append("no '%s' line" % PASS_LINE)
+    for e in test.expects:
+        if not re.search(e, text, re.MULTILINE):
+            reasons.append("expected /%s/ not found" % e)
+    return reasons
+
+
+# ------------------------------------------------------------------- driver
+
+def parse_args(argv):
+    """Parse the command line."""
+    p = argparse.ArgumentParser(
+        prog="runtests.py", description="Run Pagoda's unit and system tests.")
+    p.add_argument("--only", metavar="NAME",
+                   help="one system test, or unit/<suite> or a suite name")
+    p.add_argument("--unit-only", action="store_true", help="only unit tests")
+    p.add_argument("--sys-only", action="store_true", help="only system tests")
+    p.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
+                   help="tests run at once (default 2)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="list every test; print whole system-test logs")
+    args = p.parse_args(argv)
+    if args.unit_only and args.sys_only:
+        p.error("--unit-only and --sys-only exclude each other")
+    if args.jobs < 1:
+        p.error("--jobs must be at least 1")
+    return args
+
+
+def select(args, suites, tests):
+    """Apply --only/--unit-only/--sys-only; return (suites, tests)."""
+    if args.sys_only:
+        suites = []
+    if args.unit_only:
+        tests = []
+    if args.only:
+        only = args.only
+        if only.startswith("unit/"):
+            suites, tests = [s for s in suites if s == only[5:]], []
+        elif only.startswith("sys/"):
+            suites, tests = [], [t for t in tests if t.name == only[4:]]
+        else:
+            tests = [t for t in tests if t.name == only]
+            suites = [] if tests else [s for s in suites if s == only]
+    return suites, tests
+
+
+def report(res, verbose):
+    """Print one result: a line, then failures (and log lines) indented."""
+    if res.name.startswith("unit/"):
+        print("%s: %d passed, %d failed" % (res.name, res.passed, res.failed))
+        if verbose:
+            for name in res.passes:
+                print("    ok   %s" % name)
+        for f in res.failures:
+            print("    FAIL %s" % f)
+    elif res.failed:
+        print("FAIL %s: %s" % (res.name, res.failures[0]))
+    else:
+        print("ok   %s (%.1fs)" % (res.name, res.elapsed))
+    if res.failed or (verbose and res.name.startswith("sys/")):
+        for line in res.detail:
+            print("    | " + line)
+    sys.stdout.flush()
+
+
+def run_all(fn, items, jobs, runner=None):
+    """Apply FN to ITEMS on JOBS threads; yield results in ITEMS order."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        for res in pool.map(fn, items):
+            yield res
+    except KeyboardInterrupt:
+        if runner:
+            runner.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def main(argv):
+    """Run the selected tests and return the exit status."""
+    args = parse_args(argv)
+    try:
+        tests = read_table()
+    except ValueError as e:
+        print("runtests: %s" % e, file=sys.stderr)
+        return 1
+    suites, tests = select(args, unit_suites(), tests)
+    if args.only and not suites and not tests:
+        print("runtests: no test named %r (see tests/sys/tests.txt and "
+              "build/unit/)" % args.only, file=sys.stderr)
+    passed = failed = 0
+    runner = Runner(args.verbose)
+    try:
+        for fn, items in ((run_unit, suites), (runner.run, tests)):
+            for res in run_all(fn, items, args.jobs, runner):
+                report(res, args.verbose)
+                passed += res.passed
+                failed += res.failed
+    except KeyboardInterrupt:
+        print("\nruntests: interrupted", file=sys.stderr)
+        print("%d passed, %d failed" % (passed, failed))
+        return 130
+    if passed + failed == 0:
+        print("runtests: nothing ran", file=sys.stderr)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or passed + failed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
