@@ -44,6 +44,12 @@ systest: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/runtests.py --sys-only $(if $(T),--only $(T))
 
+# Benchmarks under -icount (deterministic guest-instruction counts), with
+# Linux measured the same way when its kernel image is available.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(B)
 
