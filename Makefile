@@ -11,6 +11,7 @@ include init/init.mk
 include pagers/pagers.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
+include tests/bench/bench.mk
 
 unit-build: $(UNIT_SUITES)
 

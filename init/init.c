@@ -58,13 +58,18 @@ static int init_conf_index(const char *name)
 	return -1;
 }
 
-/* Pagers must be init, or a configured task; the chain must not loop. */
+/* Pagers must be init or a task configured earlier; chains must not loop. */
 static bool init_pager_ok(const struct task_conf *c)
 {
 	int i = init_conf_index(c->pager), steps = 0;
 
 	if (!strcmp(c->pager, "init"))
 		return true;
+	if (!strcmp(c->pager, "sigma0")) {
+		printf("init: boot.cfg:%u: sigma0 cannot page a program image; use init or a pager task\n",
+		       c->line);
+		return false;
+	}
 	if (i < 0) {
 		printf("init: boot.cfg:%u: unknown pager '%s'\n", c->line, c->pager);
 		return false;
@@ -75,24 +80,34 @@ static bool init_pager_ok(const struct task_conf *c)
 		printf("init: boot.cfg:%u: cycle in the pager chain of '%s'\n", c->line, c->image);
 		return false;
 	}
-	printf("init: boot.cfg:%u: pager '%s': only init pages tasks in this version\n",
-	       c->line, c->pager);
-	return false;
+	return true;
 }
 
 static void init_start_all(void)
 {
+	struct task *pager;
 	int err;
 
-	for (int i = 0; i < nconfs; i++)
-		if (init_pager_ok(&confs[i]))
-			task_start(&confs[i], &err);
+	for (int i = 0; i < nconfs; i++) {
+		if (!init_pager_ok(&confs[i]))
+			continue;
+		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
+		if (strcmp(confs[i].pager, "init") && !pager) {
+			printf("init: boot.cfg:%u: pager '%s' is not running (start it on an earlier line)\n",
+			       confs[i].line, confs[i].pager);
+			continue;
+		}
+		if (pager)
+			pager->is_pager = true;
+		task_start(&confs[i], pager, &err);
+	}
 }
 
-static bool init_all_done(void)
+/* Are all tasks done (pagers too, unless `clients_only`)? */
+static bool init_all_done(bool clients_only)
 {
 	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (tasks[i].used && !tasks[i].done)
+		if (tasks[i].used && !tasks[i].done && !(clients_only && tasks[i].is_pager))
 			return false;
 	return true;
 }
@@ -125,44 +140,79 @@ static _Noreturn void init_verdict(void)
 		ipc_receive(TID_NIL, TIMEOUT_NEVER, NULL);
 }
 
-/* Handle one message from thread `from`; returns whether to reply, and
- * sets *reap when the sender's task ends after the reply. */
-static bool init_handle(word_t from, struct task **reap, int *status)
+/* Tasks that ended, to be reaped outside any call in progress. */
+static struct {
+	struct task *task;
+	int status;
+} ended[TASK_MAX];
+static unsigned nended;
+
+static void init_ended(struct task *t, int status)
+{
+	for (unsigned i = 0; i < nended; i++)
+		if (ended[i].task == t)
+			return;
+	ended[nended].task = t;
+	ended[nended++].status = status;
+}
+
+void init_reap_pending(void)
+{
+	while (nended) {
+		nended--;
+		task_reap(ended[nended].task, ended[nended].status);
+	}
+}
+
+/* A fault of a task init pages: map, or refuse (it comes back as an
+ * exception, and init ends the task then). */
+static void init_serve_fault(struct task *t, word_t from, word_t label)
+{
+	struct utcb *u = utcb();
+
+	if (!t->pager && pager_fault(t, u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP], (unsigned)label & 7)) {
+		ipc_send(from, TIMEOUT_ZERO);
+		return;
+	}
+	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
+	       u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP]);
+	msg_tag(1, 0, 0);
+	ipc_send(from, TIMEOUT_ZERO);
+}
+
+void init_serve(word_t from)
 {
 	struct utcb *u = utcb();
 	word_t label = tag_label(u->mr[0]);
 	struct task *t = task_by_thread(from);
 
-	*reap = NULL;
 	if (!t) {
-		msg_tag(E_BAD_THREAD, 0, 0);
-		return true;
-	}
-	if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
-		if (pager_fault(t, u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP], (unsigned)label & 7))
-			return true;
-		printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
-		       u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP]);
+		msg_tag(1, 1, 0);
+		u->mr[1] = E_BAD_THREAD;
+		ipc_send(from, TIMEOUT_ZERO);
+	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
+		init_serve_fault(t, from, label);
 	} else if (label == LABEL_EXCEPTION) {
 		printf("init: %s: exception %lu at rip %lx\n", t->conf.image, u->mr[EXC_MSG_VECTOR],
 		       u->mr[EXC_MSG_RIP]);
+		msg_tag(1, 0, 0);                  /* refuse: the kernel stops it */
+		ipc_send(from, TIMEOUT_ZERO);
+		sys_thread_switch(from);           /* let it print its diagnostic */
+		init_ended(t, EXPECT_FAULT);
 	} else if (label == LABEL_EXIT) {
-		*reap = t;
-		*status = (int)u->mr[1];
-		return false;
+		init_ended(t, (int)u->mr[1]);      /* never answered: it is deleted */
+	} else {
+		msg_tag(1, 1, 0);
+		u->mr[1] = E_BAD_ARGUMENT;
+		ipc_send(from, TIMEOUT_ZERO);
 	}
-	*reap = t;
-	*status = EXPECT_FAULT;
-	msg_tag(1, 0, 0);                          /* refuse: the kernel stops it */
-	return true;
 }
 
 int main(int argc, char **argv)
 {
-	word_t len = 0, from = TID_NIL, err;
+	word_t len = 0, from = TID_NIL;
 	const char *cfg;
-	struct task *reap;
-	int status;
+	bool pagers_asked = false;
 
 	(void)argc;
 	(void)argv;
@@ -176,16 +226,15 @@ int main(int argc, char **argv)
 	baseline.frames = init_frames_given();
 	init_start_all();
 	for (;;) {
-		if (config_shutdown && init_all_done())
-			init_verdict();
-		err = ipc_receive(TID_ANY, TIMEOUT_NEVER, &from);
-		if (err)
+		init_reap_pending();
+		if (config_shutdown && !pagers_asked && init_all_done(true)) {
+			task_shutdown_pagers();
+			pagers_asked = true;
 			continue;
-		if (init_handle(from, &reap, &status))
-			ipc_send(from, TIMEOUT_ZERO);
-		if (reap && status == EXPECT_FAULT)
-			sys_thread_switch(from);        /* let the kernel stop it first */
-		if (reap)
-			task_reap(reap, status);
+		}
+		if (config_shutdown && init_all_done(false))
+			init_verdict();
+		if (!ipc_receive(TID_ANY, TIMEOUT_NEVER, &from))
+			init_serve(from);
 	}
 }

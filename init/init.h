@@ -44,13 +44,23 @@ struct page_rec {
 	unsigned rights;
 };
 
+/* Zero-filled anonymous memory of a task: bss tails, stack, heap. */
+struct anon_region {
+	word_t va, size;
+	unsigned rights;
+};
+#define TASK_REGIONS_MAX 8
+
 struct task {
 	bool used, done;
+	bool is_pager;                /* some task names it as pager */
 	struct task_conf conf;
 	word_t tid;                   /* its first thread */
-	word_t pager_tid;
+	struct task *pager;           /* NULL: init pages it */
 	int status;                   /* exit status, or EXPECT_FAULT when stopped */
-	unsigned npages;
+	unsigned nregions;
+	struct anon_region region[TASK_REGIONS_MAX];
+	unsigned npages;              /* pages init holds for it (when init pages it) */
 	struct page_rec page[TASK_PAGES_MAX];
 };
 
@@ -64,12 +74,21 @@ int modules_map_all(void);
 const uint8_t *module_find(const char *name, word_t *size);
 
 /* task.c */
-struct task *task_start(const struct task_conf *c, int *err);
+struct task *task_start(const struct task_conf *c, struct task *pager, int *err);
+struct task *task_by_image(const char *image);
+void task_shutdown_pagers(void);
+word_t task_call(struct task *pager);
+
+/* init.c: handle one message from `from` (replying where one is due). */
+void init_serve(word_t from);
+/* Reap the tasks that ended meanwhile. */
+void init_reap_pending(void);
 void task_reap(struct task *t, int status);
 struct task *task_by_thread(word_t tid);
 
 /* pager.c */
 bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
 word_t pager_new_frame(void);
+bool pager_add_region(struct task *t, word_t va, word_t size, unsigned rights);
 
 #endif

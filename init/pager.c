@@ -7,7 +7,6 @@
  * thread with a diagnostic.
  */
 #include "init.h"
-#include <layout.h>
 #include <sigma0.h>
 
 word_t pager_new_frame(void)
@@ -28,14 +27,30 @@ static struct page_rec *pager_find(struct task *t, word_t va)
 	return NULL;
 }
 
-static bool pager_anon_region(word_t va)
+bool pager_add_region(struct task *t, word_t va, word_t size, unsigned rights)
 {
-	return (va >= USER_STACK_TOP - USER_STACK_SIZE && va < USER_STACK_TOP) ||
-	       (va >= USER_HEAP_BASE && va < USER_HEAP_BASE + USER_HEAP_SIZE);
+	struct anon_region *r;
+
+	if (t->nregions == TASK_REGIONS_MAX)
+		return false;
+	r = &t->region[t->nregions++];
+	r->va = va;
+	r->size = size;
+	r->rights = rights;
+	return true;
+}
+
+/* The rights of the anonymous region holding va, or 0. */
+static unsigned pager_anon_rights(struct task *t, word_t va)
+{
+	for (unsigned i = 0; i < t->nregions; i++)
+		if (va - t->region[i].va < t->region[i].size)
+			return t->region[i].rights;
+	return 0;
 }
 
 /* A fresh zeroed page for t at va; NULL if out of memory or records. */
-static struct page_rec *pager_anon(struct task *t, word_t va)
+static struct page_rec *pager_anon(struct task *t, word_t va, unsigned rights)
 {
 	struct page_rec *r;
 	word_t pa;
@@ -45,7 +60,7 @@ static struct page_rec *pager_anon(struct task *t, word_t va)
 	r = &t->page[t->npages++];
 	r->va = va;
 	r->pa = pa;
-	r->rights = FPAGE_RW;
+	r->rights = rights;
 	return r;
 }
 
@@ -54,9 +69,11 @@ bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
 	word_t va = ALIGN_DOWN(addr, 4096);
 	struct page_rec *r = pager_find(t, va);
 
+	unsigned anon = r ? 0 : pager_anon_rights(t, va);
+
 	(void)ip;
-	if (!r && pager_anon_region(va))
-		r = pager_anon(t, va);
+	if (anon)
+		r = pager_anon(t, va, anon);
 	if (!r || (r->rights & access) != access)
 		return false;
 	msg_tag(0, 0, 2);

@@ -2,7 +2,9 @@
 /*
  * Starting and reaping tasks. A task is one address space with one
  * thread; init is its parent (exit reports come to init) and its
- * exception handler. Its pager is init or a pager task started earlier.
+ * exception handler. Its pager is init, or a pager task started earlier,
+ * to which init hands the task's image pages and regions by protocol
+ * (include/pagoda/proto.h) before the task runs.
  */
 #include "init.h"
 #include <elf.h>
@@ -20,56 +22,154 @@ struct task *task_by_thread(word_t tid)
 	return NULL;
 }
 
-/* Record one page of the image: a fresh frame with the segment's bytes. */
-static bool task_image_page(struct task *t, const uint8_t *img, const struct elf_segment *s,
-			    word_t va)
+struct task *task_by_image(const char *image)
 {
-	struct page_rec *r;
-	word_t pa, lo, hi;
+	for (unsigned i = 0; i < TASK_MAX; i++)
+		if (tasks[i].used && !tasks[i].done && !strcmp(tasks[i].conf.image, image))
+			return &tasks[i];
+	return NULL;
+}
 
-	if (t->npages >= TASK_PAGES_MAX || !(pa = pager_new_frame()))
+/* Is the message in the MRs p's answer (not a fault p takes to init)? */
+static bool task_is_reply(struct task *p, word_t from)
+{
+	word_t label = tag_label(utcb()->mr[0]);
+
+	return from == p->tid && (label & ~(word_t)7) != LABEL_PAGEFAULT &&
+	       label != LABEL_EXCEPTION && label != LABEL_EXIT;
+}
+
+/*
+ * Call pager task p with the message in MR0..MR7. While p is busy, any
+ * task init pages (p itself, or a pager below p) may fault and need init:
+ * so init receives from anyone while it waits, serves what comes, and
+ * takes p's answer when it arrives.
+ */
+word_t task_call(struct task *p)
+{
+	struct utcb *u = utcb();
+	word_t msg[8], err, from = TID_NIL;
+
+	memcpy(msg, u->mr, sizeof(msg));
+	for (;;) {
+		err = ipc(p->tid, TID_ANY, timeouts(TIMEOUT_ZERO, TIMEOUT_NEVER), &from);
+		if (err != E_IPC_TIMEOUT)
+			break;
+		if (!ipc_receive(TID_ANY, 10000, &from))   /* p is not listening yet */
+			init_serve(from);
+		memcpy(u->mr, msg, sizeof(msg));
+	}
+	while (!err && !task_is_reply(p, from)) {
+		init_serve(from);
+		err = ipc_receive(TID_ANY, TIMEOUT_NEVER, &from);
+	}
+	if (err)
+		return err;
+	return tag_label(u->mr[0]) ? (u->mr[1] ? u->mr[1] : E_BAD_ARGUMENT) : E_OK;
+}
+
+static word_t task_pager_call(struct task *t)
+{
+	return task_call(t->pager);
+}
+
+/* Give t the page at va holding what init prepared in frame pa. */
+static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights)
+{
+	struct utcb *u = utcb();
+	struct page_rec *r;
+
+	if (t->pager) {
+		msg_tag(PAGER_PAGE, 3, 2);
+		u->mr[1] = t->tid;
+		u->mr[2] = va;
+		u->mr[3] = rights;
+		msg_map_item(4, va, fpage_make(FRAME_BASE + pa, 12, FPAGE_R), false);
+		word_t err = task_pager_call(t);
+		sigma0_free(pa, 12);
+		return err == E_OK;
+	}
+	if (t->npages >= TASK_PAGES_MAX)
 		return false;
-	lo = MAX(va, s->vaddr);
-	hi = MIN(va + 4096, s->vaddr + s->filesz);
-	if (hi > lo)
-		memcpy((uint8_t *)frame_va(pa) + (lo - va), img + s->offset + (lo - s->vaddr), hi - lo);
 	r = &t->page[t->npages++];
 	r->va = va;
 	r->pa = pa;
-	r->rights = s->rights | FPAGE_R;
+	r->rights = rights;
 	return true;
 }
 
-static bool task_load_image(struct task *t, const uint8_t *img, const struct elf_image *e)
+/* Anonymous zero-filled memory for t: init's table, or its pager's. */
+static bool task_give_region(struct task *t, word_t va, word_t size, unsigned rights)
 {
-	for (unsigned i = 0; i < e->nsegments; i++) {
-		const struct elf_segment *s = &e->seg[i];
-		for (word_t va = ALIGN_DOWN(s->vaddr, 4096); va < s->vaddr + s->memsz; va += 4096)
-			if (!task_image_page(t, img, s, va))
-				return false;
+	struct utcb *u = utcb();
+
+	if (!size)
+		return true;
+	if (!t->pager)
+		return pager_add_region(t, va, size, rights);
+	msg_tag(PAGER_REGION, 4, 0);
+	u->mr[1] = t->tid;
+	u->mr[2] = va;
+	u->mr[3] = size;
+	u->mr[4] = rights;
+	return task_pager_call(t) == E_OK;
+}
+
+/* Copy one page of a segment into a fresh frame and give it to t. */
+static bool task_image_page(struct task *t, const uint8_t *img, const struct elf_segment *s,
+			    word_t va)
+{
+	word_t pa = pager_new_frame(), lo = MAX(va, s->vaddr), hi;
+
+	if (!pa)
+		return false;
+	hi = MIN(va + 4096, s->vaddr + s->filesz);
+	if (hi > lo)
+		memcpy((uint8_t *)frame_va(pa) + (lo - va), img + s->offset + (lo - s->vaddr), hi - lo);
+	if (!task_give_page(t, va, pa, s->rights | FPAGE_R)) {
+		if (!t->pager)
+			sigma0_free(pa, 12);
+		return false;
 	}
 	return true;
 }
 
-/* The top stack page: the argument string and the two start-up words. */
-static bool task_stack(struct task *t, word_t *sp)
+/* Pages with file contents are copied; the zero tail is anonymous. */
+static bool task_load_image(struct task *t, const uint8_t *img, const struct elf_image *e)
+{
+	for (unsigned i = 0; i < e->nsegments; i++) {
+		const struct elf_segment *s = &e->seg[i];
+		word_t data_end = ALIGN_UP(s->vaddr + s->filesz, 4096);
+		word_t end = ALIGN_UP(s->vaddr + s->memsz, 4096);
+
+		for (word_t va = ALIGN_DOWN(s->vaddr, 4096); va < data_end; va += 4096)
+			if (!task_image_page(t, img, s, va))
+				return false;
+		if (!task_give_region(t, data_end, end - data_end, s->rights | FPAGE_R))
+			return false;
+	}
+	return true;
+}
+
+/* The stack (its top page carries the argument string and the two
+ * start-up words) and the heap. */
+static bool task_memory(struct task *t, word_t *sp)
 {
 	word_t pa = pager_new_frame(), len = strlen(t->conf.args) + 1;
-	uint8_t *page = frame_va(pa);
 	word_t off = 4096 - 16 - ALIGN_UP(len, 16);
-	struct page_rec *r;
+	uint8_t *page = frame_va(pa);
 
-	if (!pa || t->npages >= TASK_PAGES_MAX)
+	if (!pa)
 		return false;
 	memcpy(page + off + 16, t->conf.args, len);
 	((word_t *)(page + off))[0] = USER_STACK_TOP - 4096 + off + 16;
 	((word_t *)(page + off))[1] = libmap_myself;
-	r = &t->page[t->npages++];
-	r->va = USER_STACK_TOP - 4096;
-	r->pa = pa;
-	r->rights = FPAGE_RW;
 	*sp = USER_STACK_TOP - 4096 + off;
-	return true;
+	if (!task_give_page(t, USER_STACK_TOP - 4096, pa, FPAGE_RW))
+		return false;
+	return task_give_region(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE - 4096,
+				FPAGE_RW) &&
+	       task_give_region(t, USER_HEAP_BASE, USER_HEAP_SIZE, FPAGE_RW);
 }
 
 static struct task *task_slot(void)
@@ -93,26 +193,49 @@ static void task_free_frames(struct task *t)
 	t->npages = 0;
 }
 
-/* Create the space and thread, then let it run at the image's entry. */
-static word_t task_create(struct task *t, word_t entry, word_t sp)
+/* The space and the (halted) thread, registered with its pager. */
+static word_t task_create(struct task *t)
 {
-	word_t err, ip = entry;
+	word_t err, pager = t->pager ? t->pager->tid : libmap_myself;
+	struct utcb *u = utcb();
 
-	err = sys_thread_control(t->tid, t->tid, libmap_myself, t->pager_tid, UTCB_AREA_BASE,
+	err = sys_thread_control(t->tid, t->tid, libmap_myself, pager, UTCB_AREA_BASE,
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && t->conf.priv)
 		err = sys_space_control(t->tid, SC_PRIVILEGED, 0, NULL);
 	if (!err)
 		err = sys_schedule(t->tid, t->conf.prio, 0, NULL);
-	if (!err)
-		err = sys_exchange_registers(t->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME,
-					     &sp, &ip, NULL, NULL, NULL);
+	if (!err && t->pager) {
+		msg_tag(PAGER_CLIENT, 2, 0);
+		u->mr[1] = t->tid;
+		u->mr[2] = libmap_myself;
+		err = task_pager_call(t);
+	}
 	return err;
 }
 
-struct task *task_start(const struct task_conf *c, int *err)
+static word_t task_run(struct task *t, word_t ip, word_t sp)
 {
-	word_t size, sp;
+	return sys_exchange_registers(t->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME, &sp, &ip,
+				      NULL, NULL, NULL);
+}
+
+/* Undo a half-started task. */
+static void task_abort(struct task *t)
+{
+	sys_thread_control(t->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+	if (t->pager) {
+		msg_tag(PAGER_CLIENT_EXIT, 1, 0);
+		utcb()->mr[1] = t->tid;
+		task_pager_call(t);
+	}
+	task_free_frames(t);
+	t->used = false;
+}
+
+struct task *task_start(const struct task_conf *c, struct task *pager, int *err)
+{
+	word_t size, sp = 0;
 	const uint8_t *img = module_find(c->image, &size);
 	struct elf_image e;
 	struct task *t;
@@ -131,12 +254,11 @@ struct task *task_start(const struct task_conf *c, int *err)
 		return NULL;
 	}
 	t->conf = *c;
-	t->pager_tid = libmap_myself;
-	if (!task_load_image(t, img, &e) || !task_stack(t, &sp) ||
-	    (*err = (int)task_create(t, e.entry, sp))) {
+	t->pager = pager;
+	if ((*err = (int)task_create(t)) || !task_load_image(t, img, &e) || !task_memory(t, &sp) ||
+	    (*err = (int)task_run(t, e.entry, sp))) {
 		printf("init: boot.cfg:%u: cannot start %s (error %d)\n", c->line, c->image, *err);
-		task_free_frames(t);
-		t->used = false;
+		task_abort(t);
 		return NULL;
 	}
 	return t;
@@ -145,11 +267,39 @@ struct task *task_start(const struct task_conf *c, int *err)
 void task_reap(struct task *t, int status)
 {
 	sys_thread_control(t->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+	if (t->pager && !t->pager->done) {
+		msg_tag(PAGER_CLIENT_EXIT, 1, 0);
+		utcb()->mr[1] = t->tid;
+		task_pager_call(t);
+	}
 	task_free_frames(t);
+	sigma0_reclaim(t->tid);
 	t->done = true;
 	t->status = status;
 	if (status == EXPECT_FAULT)
 		printf("init: %s stopped by a fault\n", t->conf.image);
 	else
 		printf("init: %s exited with status %d\n", t->conf.image, status);
+}
+
+/* Ask every running pager task to give its memory back and exit, the
+ * last started first (upper tiers before the ones below them). */
+void task_shutdown_pagers(void)
+{
+	for (int i = TASK_MAX - 1; i >= 0; i--) {
+		struct task *t = &tasks[i];
+		if (!t->used || t->done || !t->is_pager)
+			continue;
+		msg_tag(PAGER_SHUTDOWN, 0, 0);
+		if (task_call(t)) {
+			printf("init: %s did not take the shutdown request\n", t->conf.image);
+			continue;
+		}
+		while (!t->done) {                     /* until its exit is reaped */
+			word_t from;
+			init_reap_pending();
+			if (!t->done && !ipc_receive(TID_ANY, TIMEOUT_NEVER, &from))
+				init_serve(from);
+		}
+	}
 }

@@ -45,6 +45,8 @@ static bool fault_sigma0_device(struct tcb *t, word_t addr)
 	return mdb_root(t->space, pa, pa, 12, FPAGE_RW) == E_OK;
 }
 
+static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what);
+
 void fault_page(struct frame *f, word_t addr, unsigned access)
 {
 	struct tcb *t = thread_current;
@@ -59,19 +61,26 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 	err = t->pager == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->pager);
 	if (err == E_OK && tag_label(t->kmsg[0]) == 0)
 		return;
-	if (err == E_IPC_CANCELLED || err == (E_IPC_CANCELLED | IPC_ERR_RECV_PHASE))
+	if ((err & ~(word_t)IPC_ERR_RECV_PHASE) == E_IPC_CANCELLED)
 		return;                             /* aborted: retry the access */
 	ksnprintf(why, sizeof(why), "#PF %s at %lx, rip=%lx, pager %lx %s (error %lu)",
 		  fault_access_name(access), addr, f->rip, t->pager,
 		  err ? "unreachable" : "refused", err);
+	if (err == E_OK) {                          /* refused: the handler decides */
+		f->vector = 14;
+		f->error = access;
+		if (fault_exception_ipc(f, addr, why))
+			return;
+	}
 	thread_stop(t, why);
 	schedule();
 }
 
-static void fault_exc_message(struct tcb *t, const struct frame *f)
+static void fault_exc_message(struct tcb *t, const struct frame *f, word_t addr)
 {
 	word_t *m = t->kmsg;
 
+	m[EXC_MSG_ADDR] = addr;
 	m[0] = tag_make(LABEL_EXCEPTION, EXC_MSG_LENGTH, 0);
 	m[EXC_MSG_RIP] = f->rip;
 	m[EXC_MSG_RSP] = f->rsp;
@@ -125,19 +134,28 @@ static bool fault_exc_reply(struct tcb *t, struct frame *f)
 	return true;
 }
 
-void fault_exception(struct frame *f)
+/* Call the exception handler; true if the thread may go on. */
+static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what)
 {
 	struct tcb *t = thread_current;
-	char why[128];
+	char why[192];
 	word_t err;
 
-	fault_exc_message(t, f);
+	fault_exc_message(t, f, addr);
 	err = t->exc_handler == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->exc_handler);
 	if (err == E_OK && tag_label(t->kmsg[0]) == 0 && fault_exc_reply(t, f))
-		return;
+		return true;
+	if (what)
+		return false;
 	ksnprintf(why, sizeof(why), "%s (error %lx) at rip=%lx, rsp=%lx, handler %lx %s",
 		  arch_trap_name((unsigned)f->vector), f->error, f->rip, f->rsp, t->exc_handler,
 		  err ? "unreachable" : "refused");
 	thread_stop(t, why);
 	schedule();
+	return false;
+}
+
+void fault_exception(struct frame *f)
+{
+	fault_exception_ipc(f, 0, NULL);
 }

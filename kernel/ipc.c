@@ -303,32 +303,35 @@ static word_t ipc_decode_from(word_t from)
 	return err ? (word_t)err | IPC_ERR_RECV_PHASE : E_OK;
 }
 
-void sys_ipc(struct frame *f)
+/* Decode and run one IPC system call; its result. */
+static word_t ipc_syscall(struct frame *f)
 {
 	struct tcb *self = thread_current, *r = NULL;
 	word_t to = f->rdi, from = f->rsi, tmo = f->rdx, tag = f->r8, err;
 	int lerr = E_OK;
 
 	if (to != TID_NIL && irq_from_tid(to) >= 0) {
-		f->rax = irq_ack(self, irq_from_tid(to));
-		if (f->rax || from == TID_NIL)
-			return;
+		err = irq_ack(self, irq_from_tid(to));
+		if (err || from == TID_NIL)
+			return err;
 		to = TID_NIL;
 	}
-	if (to != TID_NIL && (!(r = thread_lookup(to, &lerr)) || r == self)) {
-		f->rax = lerr ? (word_t)lerr : E_BAD_THREAD;
-		return;
-	}
-	if (r && tag_u(tag) + tag_t(tag) > MSG_MR_COUNT - 1) {
-		f->rax = E_IPC_OVERFLOW;
-		return;
-	}
-	if ((err = ipc_decode_from(from))) {
-		f->rax = err;
-		return;
-	}
+	if (to != TID_NIL && (!(r = thread_lookup(to, &lerr)) || r == self))
+		return lerr ? (word_t)lerr : E_BAD_THREAD;
+	if (r && tag_u(tag) + tag_t(tag) > MSG_MR_COUNT - 1)
+		return E_IPC_OVERFLOW;
+	if ((err = ipc_decode_from(from)))
+		return err;
 	self->in_kernel_ipc = false;
-	f->rax = ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
+	return ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
+}
+
+/* A failed IPC returns its tag (MR0) with the error flag set (msg.h). */
+void sys_ipc(struct frame *f)
+{
+	f->rax = ipc_syscall(f);
+	if (f->rax)
+		f->r8 |= TAG_E_FLAG;
 }
 
 word_t ipc_kernel_call(struct tcb *t, word_t to)

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <mapdb.h>
 #include <kmem.h>
+#include <irq.h>
 #include <klib.h>
 #include <arch.h>
 #include <pagoda/error.h>
@@ -68,6 +69,18 @@ static word_t kdb_exit(struct frame *f)
 	arch_halt_forever();
 }
 
+/* Raise interrupt line rsi in software, as if the device had fired: lets
+ * tests exercise interrupt delivery without device access. */
+static word_t kdb_raise_irq(struct frame *f)
+{
+	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (f->rsi >= ARCH_IRQ_COUNT || f->rsi == ARCH_TIMER_IRQ)
+		return E_BAD_ARGUMENT;
+	irq_raise((unsigned)f->rsi);
+	return E_OK;
+}
+
 static word_t kdb_stop_self(struct frame *f)
 {
 	struct tcb *t = thread_current;
@@ -104,6 +117,9 @@ void sys_kdebug(struct frame *f)
 		break;
 	case KDB_CHECK:
 		f->rax = kdb_check();
+		break;
+	case KDB_RAISE_IRQ:
+		f->rax = kdb_raise_irq(f);
 		break;
 	default:
 		f->rax = E_BAD_ARGUMENT;

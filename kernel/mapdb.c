@@ -204,7 +204,8 @@ static bool mdb_bridges_from(const struct mdb_node *n, const struct mdb_node *p)
 struct mdb_frame {
 	struct mdb_node *head;     /* the 2M list */
 	struct mdb_node **pieces;  /* page of MDB_PIECES 4K list heads, or NULL */
-	word_t spare[2];           /* pads the entry to a power of two */
+	size_t pieces_used;        /* 4K lists holding a node; 0 frees the page */
+	word_t spare;              /* pads the entry to a power of two */
 };
 
 struct mdb_dir {
@@ -354,19 +355,27 @@ static struct mdb_node **mdb_list(word_t pa, unsigned log2)
 	return fr->pieces ? &fr->pieces[mdb_piece(pa)] : NULL;
 }
 
-/* Does any 4K list of fr hold a node? */
-static bool mdb_pieces_used(const struct mdb_frame *fr)
-{
-	if (fr->pieces)
-		for (unsigned i = 0; i < MDB_PIECES; i++)
-			if (fr->pieces[i])
-				return true;
-	return false;
-}
-
 static bool mdb_frame_used(const struct mdb_frame *fr)
 {
-	return fr->head || mdb_pieces_used(fr);
+	return fr->head || fr->pieces_used;
+}
+
+/* Put n (its word set) at the head of the list *head of frame fr. */
+static void mdb_push(struct mdb_frame *fr, struct mdb_node **head, struct mdb_node *n)
+{
+	if (!*head && !mdb_super(n))
+		fr->pieces_used++;
+	n->next = *head;
+	*head = n;
+}
+
+/* Count the 4K list *head of fr out if it has just lost its last node. */
+static void mdb_piece_drained(struct mdb_frame *fr, struct mdb_node *const *head)
+{
+	if (!*head) {
+		assert(fr->pieces_used > 0);
+		fr->pieces_used--;
+	}
 }
 
 /* Free directory d if none of its frames has a list. */
@@ -381,18 +390,21 @@ static void mdb_dir_tidy(word_t d)
 	mdb.top[d] = NULL;
 }
 
-/* After nodes left list (pa, log2): free the index pages of pa's frame
- * that no node needs any more. */
-static void mdb_frame_tidy(word_t pa, unsigned log2)
+/* Free the index pages of pa's frame that no node needs any more: the
+ * page of 4K heads once no 4K list is used, the directory once no frame
+ * in it is. O(1) unless the whole frame just emptied. */
+static void mdb_frame_tidy(word_t pa)
 {
-	struct mdb_node **list = mdb_list(pa, log2);
 	struct mdb_frame *fr = mdb_frame(pa);
 
-	if (!fr || (list && *list) || mdb_frame_used(fr))
+	if (!fr)
 		return;
-	kmem_free(mdb.kacct, fr->pieces, KMEM_PAGE);
-	fr->pieces = NULL;
-	mdb_dir_tidy(mdb_frame_number(pa) / MDB_DIR_FRAMES);
+	if (fr->pieces && !fr->pieces_used) {
+		kmem_free(mdb.kacct, fr->pieces, KMEM_PAGE);
+		fr->pieces = NULL;
+	}
+	if (!fr->head && !fr->pieces)
+		mdb_dir_tidy(mdb_frame_number(pa) / MDB_DIR_FRAMES);
 }
 
 /* Is frame (pa, log2) in a tree already, or does a tree cover part of it? */
@@ -504,21 +516,26 @@ static struct mdb_node **mdb_revoke_run(struct mdb_node **link, struct mdb_revok
  * p. Runs before p's own list is touched: the test follows 2 MiB parents. */
 static void mdb_revoke_pieces(struct mdb_frame *fr, const struct mdb_node *p, struct mdb_revoke *rv)
 {
-	if (!fr->pieces)
-		return;
-	for (unsigned i = 0; i < MDB_PIECES; i++) {
+	for (unsigned i = 0; fr->pieces && i < MDB_PIECES; i++) {
 		struct mdb_node **link = &fr->pieces[i];
+		if (!*link)
+			continue;
 		while (*link)
 			link = mdb_bridges_from(*link, p) ? mdb_revoke_run(link, rv) : &(*link)->next;
+		mdb_piece_drained(fr, &fr->pieces[i]);
 	}
 }
 
 /* Revoke from ref's node and everything derived from it. */
 static void mdb_revoke(const struct mdb_ref *ref, struct mdb_revoke *rv)
 {
+	struct mdb_frame *fr = mdb_frame(ref->pa);
+
 	if (ref->log2 == MDB_SUPER_LOG2)
-		mdb_revoke_pieces(mdb_frame(ref->pa), ref->node, rv);
+		mdb_revoke_pieces(fr, ref->node, rv);
 	mdb_revoke_run(ref->link, rv);
+	if (ref->log2 == MDB_PAGE_LOG2)
+		mdb_piece_drained(fr, mdb_list(ref->pa, ref->log2));
 }
 
 /* Remove node n of frame (pa, log2) with everything derived from it. */
@@ -529,7 +546,7 @@ static void mdb_remove(struct mdb_node *n, word_t pa, unsigned log2)
 	struct mdb_revoke rv = { .own = n, .mask = FPAGE_RWX, .flush = true };
 
 	mdb_revoke(&ref, &rv);
-	mdb_frame_tidy(pa, log2);
+	mdb_frame_tidy(pa);
 }
 
 /* ---- Splitting superpages. ---- */
@@ -552,6 +569,7 @@ static void mdb_piece_adopt(struct mdb_frame *fr, unsigned i, struct mdb_node *x
 			    struct mdb_node *piece)
 {
 	struct mdb_node **link = &fr->pieces[i], *kids = NULL, **end = &kids;
+	bool used = *link != NULL;
 
 	while (*link) {
 		struct mdb_node *n = *link, *last;
@@ -570,6 +588,7 @@ static void mdb_piece_adopt(struct mdb_frame *fr, unsigned i, struct mdb_node *x
 	*end = fr->pieces[i];
 	piece->next = kids;
 	fr->pieces[i] = piece;
+	fr->pieces_used += !used;
 }
 
 /* Split the detached 2 MiB node x of frame fr, whose 2 MiB descendants
@@ -607,12 +626,13 @@ static struct mdb_node *mdb_chain_reverse(struct mdb_node *n, struct mdb_node *s
 	return tail;
 }
 
-/* Split the 2 MiB node at *link in frame fr's 2M list and every 2 MiB node
- * derived from it, deepest first. true if all are split; false if memory
- * ran out, leaving the nodes not split yet (always *link's node among
- * them) in place as a valid 2 MiB subtree. */
-static bool mdb_split(struct mdb_frame *fr, struct mdb_node **link)
+/* Split the 2 MiB node at *link in the 2M list of frame pa and every 2 MiB
+ * node derived from it, deepest first. true if all are split; false if
+ * memory ran out, leaving the nodes not split yet (always *link's node
+ * among them) in place as a valid 2 MiB subtree. */
+static bool mdb_split(word_t pa, struct mdb_node **link)
 {
+	struct mdb_frame *fr = mdb_frame(pa);
 	struct mdb_node *after, *todo;
 
 	if (!mdb_pieces_make(fr))
@@ -626,6 +646,7 @@ static bool mdb_split(struct mdb_frame *fr, struct mdb_node **link)
 		todo = next;
 	}
 	*link = mdb_chain_reverse(todo, NULL, after);
+	mdb_frame_tidy(pa);
 	return !todo;
 }
 
@@ -677,7 +698,7 @@ static int mdb_op_split_source(struct mdb_op *op)
 
 	if (!op->grant || op->src.log2 == op->log2)
 		return E_OK;
-	split = mdb_split(mdb_frame(op->src.pa), op->src.link);
+	split = mdb_split(op->src.pa, op->src.link);
 	err = mdb_op_source(op);
 	assert(err == E_OK);
 	return split ? E_OK : E_NO_MEMORY;
@@ -729,7 +750,7 @@ static int mdb_op_settle(struct mdb_op *op, enum mdb_kind *kind)
 	*kind = mdb_op_target(op);
 	if (*kind != MDB_SPLIT)
 		return E_OK;
-	split = mdb_split(mdb_frame(op->old.pa), op->old.link);
+	split = mdb_split(op->old.pa, op->old.link);
 	if (op->from && mdb_op_source(op) != E_OK)
 		panic("mapdb: a split lost the sender's mapping");
 	if (!split && op->strict)
@@ -752,14 +773,17 @@ static int mdb_op_reserve(struct mdb_op *op, enum mdb_kind kind)
 							 : E_NO_MEMORY;
 	if (mdb_depth(op->src.node) >= MDB_MAX_DEPTH)
 		return E_NO_MEMORY;
-	if (op->log2 == MDB_PAGE_LOG2 && !mdb_pieces_make(mdb_frame(op->pa)))
-		return E_NO_MEMORY;
-	if (!(op->fresh = mdb_node_alloc(op->to)))
-		return E_NO_MEMORY;
-	if ((err = mdb_pte_prepare(op->to, op->to_va, op->log2)) != E_OK) {
+	err = E_NO_MEMORY;
+	if (op->log2 == MDB_SUPER_LOG2 || mdb_pieces_make(mdb_frame(op->pa)))
+		op->fresh = mdb_node_alloc(op->to);
+	if (op->fresh)
+		err = mdb_pte_prepare(op->to, op->to_va, op->log2);
+	if (err != E_OK && op->fresh) {
 		mdb_node_free(op->fresh);
 		op->fresh = NULL;
 	}
+	if (err != E_OK)
+		mdb_frame_tidy(op->pa);
 	return err;
 }
 
@@ -777,8 +801,8 @@ static int mdb_root_reserve(struct mdb_op *op)
 		mdb_node_free(op->fresh);
 		op->fresh = NULL;
 	}
-	if (err != E_OK && fr)
-		mdb_frame_tidy(op->pa, op->log2);
+	if (err != E_OK)
+		mdb_frame_tidy(op->pa);
 	return err;
 }
 
@@ -787,13 +811,15 @@ static int mdb_root_reserve(struct mdb_op *op)
 static void mdb_link_fresh(struct mdb_op *op)
 {
 	struct mdb_node *n = op->fresh, *p = op->from ? op->src.node : NULL;
-	struct mdb_node **link;
 
 	n->parent = p;
 	n->word = mdb_word(op->to_va, p ? mdb_depth(p) + 1 : 0, op->log2 == MDB_SUPER_LOG2, op->rights);
-	link = p && mdb_log2(p) == op->log2 ? &p->next : mdb_list(op->pa, op->log2);
-	n->next = *link;
-	*link = n;
+	if (p && mdb_log2(p) == op->log2) {
+		n->next = p->next;
+		p->next = n;
+	} else {
+		mdb_push(mdb_frame(op->pa), mdb_list(op->pa, op->log2), n);
+	}
 }
 
 /* Remove the receiver's mappings in the target with what derives from them. */
@@ -820,6 +846,7 @@ static void mdb_grant_trim(struct mdb_op *op, unsigned keep)
 		return;
 	op->src.link = mdb_link_to(mdb_list(op->src.pa, op->src.log2), s);
 	mdb_revoke(&op->src, &rv);
+	mdb_frame_tidy(op->src.pa);
 }
 
 /* The sender's node becomes the receiver's mapping, in place. */
@@ -991,12 +1018,12 @@ static void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct mdb
 	if (!mdb_resolve(s, va, &ref))
 		return;
 	if (ref.log2 > log2) {
-		mdb_split(mdb_frame(ref.pa), ref.link);
+		mdb_split(ref.pa, ref.link);
 		mdb_resolve(s, va, &ref);
 	}
 	rv->own = ref.node;
 	mdb_revoke(&ref, rv);
-	mdb_frame_tidy(ref.pa, ref.log2);
+	mdb_frame_tidy(ref.pa);
 }
 
 /* Does s map a 2 MiB page at va? */
@@ -1109,11 +1136,24 @@ static bool mdb_check_list(const struct mdb_frame *fr, const struct mdb_node *li
 	return true;
 }
 
+/* The count of used 4K lists, and a page of them only while one is used. */
+static bool mdb_check_pieces(const struct mdb_frame *fr, word_t pa)
+{
+	size_t used = 0;
+
+	for (unsigned i = 0; fr->pieces && i < MDB_PIECES; i++)
+		used += fr->pieces[i] != NULL;
+	if (used != fr->pieces_used || (fr->pieces && !used))
+		return MDB_FAIL("frame %lx: %lu 4K lists used, %lu counted", (unsigned long)pa,
+				(unsigned long)used, (unsigned long)fr->pieces_used);
+	return true;
+}
+
 /* Every list of the 2 MiB frame at pa. */
 static bool mdb_check_frame(const struct mdb_frame *fr, word_t pa, size_t *seen)
 {
-	if (fr->pieces && !mdb_frame_used(fr))
-		return MDB_FAIL("frame %lx keeps an empty page of lists", (unsigned long)pa);
+	if (!mdb_check_pieces(fr, pa))
+		return false;
 	if (!mdb_check_list(fr, fr->head, pa, MDB_SUPER_LOG2, seen))
 		return false;
 	for (unsigned i = 0; fr->pieces && i < MDB_PIECES; i++)

@@ -30,7 +30,8 @@ struct tcb *thread_lookup(word_t tid, int *err)
 	word_t n = tid_number(tid);
 	struct tcb *t;
 
-	if (tid == TID_NIL || tid == TID_ANY || n >= THREAD_MAX || n < THREAD_USER_BASE) {
+	if (tid == TID_NIL || tid == TID_ANY || n >= THREAD_MAX || n < THREAD_USER_BASE ||
+	    tid_version(tid) == 0) {
 		*err = E_BAD_THREAD;
 		return NULL;
 	}

@@ -52,7 +52,7 @@ struct tcb {
 	word_t ipc_from;                 /* receive phase still to come (TID_NIL: none) */
 	word_t ipc_rcv_timeout;          /* its timeout */
 	word_t ipc_result;               /* error delivered on wake-up */
-	word_t kmsg[1 + 20];             /* message of a kernel IPC (fault, exception) */
+	word_t kmsg[1 + 21];             /* message of a kernel IPC (fault, exception) */
 
 	word_t pager;
 	word_t exc_handler;

@@ -8,6 +8,9 @@ LIBMAP_SRCS := \
 	libmap/fmt.c \
 	libmap/string.c \
 	libmap/elf.c \
-	libmap/sigma0.c
+	libmap/sigma0.c \
+	libmap/pager.c \
+	libmap/fork.c \
+	libmap/arch/x86_64/fork.S
 
 LIBMAP_OBJS := $(patsubst %.S,$(B)/u/%.o,$(patsubst %.c,$(B)/u/%.o,$(LIBMAP_SRCS)))

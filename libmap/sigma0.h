@@ -14,7 +14,14 @@ word_t sigma0_phys(word_t fpage, word_t window);
 word_t sigma0_device(word_t fpage, word_t window);
 /* Give frames back; every mapping of them is revoked. */
 word_t sigma0_free(word_t pa, unsigned log2);
+/* Root task only: take back every frame thread `tid` owns. */
+word_t sigma0_reclaim(word_t tid);
 /* Free bytes and bytes handed out to clients. */
 word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes);
+
+/* The same ANY and FREE requests to any memory server: sigma0, init, or a
+ * libmap pager. A frame's handle is its address in the server's space. */
+word_t memsrv_alloc(word_t server, unsigned log2, unsigned rights, word_t window, word_t *handle);
+word_t memsrv_free(word_t server, word_t handle, unsigned log2);
 
 #endif

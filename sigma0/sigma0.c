@@ -9,6 +9,7 @@
  *   SIGMA0_LABEL_DEVICE  a range of device memory (not RAM)
  *   SIGMA0_LABEL_FREE    give frames back (revokes every mapping of them)
  *   SIGMA0_LABEL_STATS   free and handed-out bytes
+ *   SIGMA0_LABEL_RECLAIM the root task takes back all a dead task owned
  *   page fault           a client without its own pager: any 4 KiB frame
  *
  * The owner table records, per 4 KiB frame of RAM, who has it: FREE,
@@ -220,6 +221,27 @@ static void sigma0_free(word_t client, word_t fp)
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
 }
 
+/* Revoke and free every frame owned by thread number `owner`. */
+static void sigma0_reclaim(word_t client, word_t tid)
+{
+	uint16_t n = (uint16_t)tid_number(tid);
+
+	if (client != libmap_kip->root_id || n == 0 || n == OWNER_NOT_MINE) {
+		sigma0_reply_error(E_NO_PRIVILEGE);
+		return;
+	}
+	for (word_t f = 0; f < nframes; f++) {
+		if (owner[f] != n)
+			continue;
+		utcb()->mr[0] = fpage_make(f * 4096, 12, FPAGE_RWX);
+		sys_unmap(0);
+		owner[f] = OWNER_FREE;
+		free_frames++;
+		given_frames--;
+	}
+	msg_tag(SIGMA0_REPLY_OK, 0, 0);
+}
+
 static void sigma0_stats(void)
 {
 	msg_tag(SIGMA0_REPLY_OK, 2, 0);
@@ -245,6 +267,7 @@ static void sigma0_handle(word_t client)
 	case SIGMA0_LABEL_DEVICE: sigma0_device(w1); break;
 	case SIGMA0_LABEL_FREE: sigma0_free(client, w1); break;
 	case SIGMA0_LABEL_STATS: sigma0_stats(); break;
+	case SIGMA0_LABEL_RECLAIM: sigma0_reclaim(client, w1); break;
 	default: sigma0_reply_error(E_BAD_ARGUMENT); break;
 	}
 }

@@ -80,7 +80,10 @@ enum pf_msg {
 /*
  * Exception: tag(LABEL_EXCEPTION, u = EXC_MSG_LENGTH). The reply, with the
  * same layout and label 0, sets the registers and resumes the thread; a
- * reply with u = 0 resumes it unchanged.
+ * reply with u = 0 resumes it unchanged; a reply with any other label
+ * refuses, and the kernel stops the thread. A page fault that the pager
+ * refuses (reply label != 0) arrives here too, as vector 14 with the
+ * access in EXC_MSG_ERROR (FPAGE_R/W/X) and the address in EXC_MSG_ADDR.
  */
 enum exc_msg {
 	EXC_MSG_RIP = 1,
@@ -103,7 +106,8 @@ enum exc_msg {
 	EXC_MSG_R13,
 	EXC_MSG_R14,
 	EXC_MSG_R15,
-	EXC_MSG_LENGTH = EXC_MSG_R15
+	EXC_MSG_ADDR,             /* #PF: the faulting address (else 0) */
+	EXC_MSG_LENGTH = EXC_MSG_ADDR
 };
 
 /* Timeouts (rdx of SYS_IPC): send timeout in bits 63..32, receive in 31..0.

@@ -20,9 +20,9 @@ enum sigma0_label {
 	SIGMA0_LABEL_PHYS = 0x5301,   /* MR1 = fpage(physical base, s, rights): that frame */
 	SIGMA0_LABEL_ANY = 0x5302,    /* MR1 = log2 size, MR2 = rights: any free frame */
 	SIGMA0_LABEL_DEVICE = 0x5303, /* MR1 = fpage(physical base, s, rights): MMIO, uncached */
-	SIGMA0_LABEL_KIP = 0x5304,    /* the KIP, read-only */
 	SIGMA0_LABEL_FREE = 0x5305,   /* MR1 = fpage(physical base, s): give frames back */
 	SIGMA0_LABEL_STATS = 0x5306,  /* reply MR1 = free bytes, MR2 = owned-by-clients bytes */
+	SIGMA0_LABEL_RECLAIM = 0x5307,/* root task only: MR1 = thread id; free all it owns */
 	SIGMA0_REPLY_OK = 0,
 	SIGMA0_REPLY_ERROR = 0x53ff,
 };

@@ -35,6 +35,7 @@ enum kdebug_op {
 	KDB_KMEM_FREE = 4,  /* rax = E_OK, rsi <- free kernel-pool bytes */
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
 	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
+	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
 	KDB_OP_COUNT
 };
 

@@ -1,4 +1,79 @@
 /* SPDX-License-Identifier: MIT */
+/* Helpers shared by the system tests (see tap.h). */
 #include "tap.h"
+#include <sigma0.h>
 
 unsigned tap_failed;       /* checks that failed in this program */
+
+void tap_prefault(word_t stack)
+{
+	volatile char *p = __builtin_alloca(stack);
+
+	for (word_t va = USER_IMAGE_BASE; va < (word_t)_end; va += 4096)
+		(void)*(volatile char *)va;
+	for (word_t off = 0; off < stack; off += 4096)
+		p[off] = 0;
+}
+
+unsigned tap_slot(void)
+{
+	return (unsigned)(tid_number(libmap_myself) - libmap_kip->user_base - 2);
+}
+
+word_t tap_tid(unsigned k, unsigned version)
+{
+	return tid_make(128 + 32 * tap_slot() + k, version);
+}
+
+word_t tap_task_tid(unsigned slot)
+{
+	return tid_make(libmap_kip->user_base + 2 + slot, 1);
+}
+
+word_t tap_kmem_used(word_t tid)
+{
+	word_t used = 0;
+
+	kdb_space_kmem(tid, &used, NULL);
+	return used;
+}
+
+word_t tap_kmem_quota(word_t tid)
+{
+	word_t quota = 0;
+
+	kdb_space_kmem(tid, NULL, &quota);
+	return quota;
+}
+
+word_t tap_frame(word_t va, word_t fill)
+{
+	word_t pa = 0, err = sigma0_alloc(12, FPAGE_RWX, fpage_make(va, 12, 0), &pa);
+
+	if (!ok(err == E_OK && pa, "sigma0 gives a frame at %lx (error %lu)", va, err))
+		return 0;
+	((volatile word_t *)va)[0] = fill;
+	((volatile word_t *)va)[1] = ~fill;
+	return pa;
+}
+
+void tap_run(const struct tap_case *cases, unsigned n, int argc, char **argv)
+{
+	for (unsigned i = 0; i < n; i++) {
+		bool run = argc < 2;
+
+		for (int j = 1; j < argc; j++)
+			run |= !strcmp(argv[j], cases[i].name);
+		if (run) {
+			printf("# %s\n", cases[i].name);
+			cases[i].fn();
+		}
+	}
+}
+
+int tap_done(const char *name)
+{
+	ok_err(kdb_check(), E_OK, "KDB_CHECK: every kernel invariant holds");
+	printf("%s: %u check(s) failed\n", name, tap_failed);
+	return (int)tap_failed;
+}

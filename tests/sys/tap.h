@@ -9,6 +9,7 @@
 #define TESTS_TAP_H
 
 #include <libmap.h>
+#include <layout.h>
 
 extern unsigned tap_failed;
 
@@ -31,7 +32,7 @@ static inline bool tap_check(bool cond, const char *fmt, ...)
 /* Check a system call result against the expected error code. */
 static inline bool ok_err(word_t got, word_t want, const char *what)
 {
-	return ok(got == want, "%s: error %lu (want %lu)", what, got, want);
+	return ok(got == want, "%s: error %lx (want %lx)", what, got, want);
 }
 
 /* Sleep for about `us` microseconds (an IPC receive that times out). */
@@ -39,5 +40,66 @@ static inline void tap_sleep(word_t us)
 {
 	ipc_receive(libmap_myself, us, NULL);
 }
+
+/* ---- helpers of the bigger system tests (tap.c) ---- */
+
+/* Addresses tests use for memory they manage themselves: outside the
+ * image, stack and heap that init pages, so a stray access there is never
+ * silently satisfied by init. */
+#define TEST_VA_A 0x500000000000ull     /* the controller's own frames */
+#define TEST_VA_B 0x510000000000ull     /* where agents receive them */
+#define TEST_VA_C 0x520000000000ull
+
+extern char _end[];                     /* end of the image (libmap/user.ld) */
+
+/* Map every page of this program's image (text, data, bss) and `stack`
+ * bytes of stack below the current one, so that other threads of the
+ * space (which init does not page) and the agents never fault on them. */
+void tap_prefault(word_t stack);
+
+/* This task's slot in the boot configuration (0 = first task line). */
+unsigned tap_slot(void);
+
+/* A thread id of this task for private use: number 128 + 32 * slot + k. */
+word_t tap_tid(unsigned k, unsigned version);
+
+/* The main thread of the task in configuration slot `slot` (version 1). */
+word_t tap_task_tid(unsigned slot);
+
+/* Any system call with raw registers (struct sysregs in syscall_arch.h). */
+static inline struct sysregs tap_syscall(word_t rax, word_t rdi, word_t rsi, word_t rdx,
+					 word_t r10, word_t r8, word_t r9)
+{
+	struct sysregs r = { rax, rdi, rsi, rdx, r10, r8, r9 };
+
+	syscall_raw(&r);
+	return r;
+}
+
+/* KDB_RAISE_IRQ: inject interrupt `irq` (privileged). */
+static inline word_t tap_raise_irq(word_t irq)
+{
+	return tap_syscall(SYS_KDEBUG, KDB_RAISE_IRQ, irq, 0, 0, 0, 0).rax;
+}
+
+/* Kernel memory charged to the space of `tid`, and its quota. */
+word_t tap_kmem_used(word_t tid);
+word_t tap_kmem_quota(word_t tid);
+
+/* One frame from sigma0 at va (4 KiB, rwx), filled with `fill`; its
+ * physical address, or 0 (with a "not ok") on failure. */
+word_t tap_frame(word_t va, word_t fill);
+
+/* A named table of test cases; tap_run runs those named on the command
+ * line (argv[1..]), or all of them. */
+struct tap_case {
+	const char *name;
+	void (*fn)(void);
+};
+void tap_run(const struct tap_case *cases, unsigned n, int argc, char **argv);
+
+/* Run the kernel's invariant checkers, print the summary and return the
+ * exit status (the number of failed checks). */
+int tap_done(const char *name);
 
 #endif

@@ -195,7 +195,7 @@ START_TEST(tag_limits)
 	ck_assert_uint_ge(LABEL_EXCEPTION, LABEL_KERNEL_MIN);
 	ck_assert_uint_ge(LABEL_IRQ, LABEL_KERNEL_MIN);
 	ck_assert_uint_eq(PF_MSG_LENGTH, 2);
-	ck_assert_uint_eq(EXC_MSG_LENGTH, 20);
+	ck_assert_uint_eq(EXC_MSG_LENGTH, 21);         /* 20 registers and the fault address */
 	ck_assert_uint_le(EXC_MSG_LENGTH, MSG_MR_COUNT - 1);
 }
 END_TEST

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Processes under the copy-on-write pager: fork and wait. */
+#ifndef LIBMAP_FORK_H
+#define LIBMAP_FORK_H
+
+#include <pagoda/types.h>
+
+/* Copy this process lazily: returns the child's id in the parent, 0 in
+ * the child, TID_NIL if the pager refused (not a COW client, no memory). */
+word_t fork(void);
+
+/* Wait until `child` has exited; its exit status in *status. E_OK, or
+ * E_BAD_THREAD if it is not our child (or was already waited for). */
+word_t wait(word_t child, int *status);
+
+#endif

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pager framework (see pager.h for the interface and an example).
+ *
+ * Frames. The pager's frames live at PAGER_POOL_BASE + 4 KiB * i. Frame i
+ * is obtained from the pager below once (memsrv_alloc into exactly that
+ * slot) and then recycled through a free stack; users[i] counts the
+ * references the pager's clients (and copy-on-write sharing) hold.
+ * Everything is given back below only at shutdown.
+ *
+ * Page tables. One hash table of entries keyed by (client, page address),
+ * chained per bucket; each client also links its own entries, so fork and
+ * exit visit only that client's pages.
+ */
+#include <pager.h>
+#include <sigma0.h>
+
+/* ---- frames ---- */
+
+static word_t pool_handle[PAGER_POOL_FRAMES];    /* the frame's address below */
+static uint16_t pool_users[PAGER_POOL_FRAMES];
+static uint32_t pool_free[PAGER_POOL_FRAMES];    /* stack of free frame numbers */
+static uint32_t pool_nfree, pool_top;            /* free count; frames ever taken */
+static word_t pool_in_use;
+
+static word_t frame_va(uint32_t i)
+{
+	return PAGER_POOL_BASE + (word_t)i * 4096;
+}
+
+static uint32_t frame_index(word_t frame)
+{
+	return (uint32_t)((frame - PAGER_POOL_BASE) / 4096);
+}
+
+word_t pager_frame_alloc(struct pager *p, bool zero)
+{
+	uint32_t i;
+	word_t handle;
+
+	if (pool_nfree) {
+		i = pool_free[--pool_nfree];
+	} else {
+		if (pool_top == PAGER_POOL_FRAMES)
+			return 0;
+		i = pool_top;
+		if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
+			return 0;
+		pool_handle[i] = handle;
+		pool_top++;
+	}
+	pool_users[i] = 1;
+	pool_in_use++;
+	if (zero)
+		memset((void *)frame_va(i), 0, 4096);
+	return frame_va(i);
+}
+
+void pager_frame_get(word_t frame)
+{
+	pool_users[frame_index(frame)]++;
+}
+
+unsigned pager_frame_users(word_t frame)
+{
+	return pool_users[frame_index(frame)];
+}
+
+bool pager_frame_put(word_t frame)
+{
+	uint32_t i = frame_index(frame);
+
+	if (--pool_users[i])
+		return false;
+	pager_revoke(frame, FPAGE_RWX);
+	pool_free[pool_nfree++] = i;
+	pool_in_use--;
+	return true;
+}
+
+word_t pager_frames_in_use(void)
+{
+	return pool_in_use;
+}
+
+void pager_revoke(word_t frame, unsigned rights)
+{
+	utcb()->mr[0] = fpage_make(frame, 12, rights);
+	sys_unmap(0);
+}
+
+/* Give every frame ever taken back to the pager below. */
+static void pager_release_all(struct pager *p)
+{
+	for (uint32_t i = 0; i < pool_top; i++)
+		memsrv_free(p->below, pool_handle[i], 12);
+	pool_top = pool_nfree = 0;
+	pool_in_use = 0;
+}
+
+/* ---- page tables ---- */
+
+#define PAGE_BUCKETS 16384
+
+struct page_ent {
+	word_t va;               /* page address | client index in bits 0..11 */
+	word_t frame;            /* pool address | rights in bits 0..2 */
+	uint32_t next_bucket, next_client, prev_client;
+};
+
+static struct page_ent page_ent[PAGER_PAGES_MAX];  /* entry 0 unused */
+static uint32_t page_bucket[PAGE_BUCKETS];
+static uint32_t page_free_head, page_used;        /* free list; entries ever used */
+static struct pager *page_owner;                  /* the one pager of this task */
+
+static word_t page_key(struct pager_client *c, word_t va)
+{
+	return ALIGN_DOWN(va, 4096) | (word_t)(c - page_owner->client);
+}
+
+static uint32_t page_hash(word_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 50) % PAGE_BUCKETS;
+}
+
+static struct page_ent *page_find(struct pager_client *c, word_t va)
+{
+	word_t key = page_key(c, va);
+
+	for (uint32_t e = page_bucket[page_hash(key)]; e; e = page_ent[e].next_bucket)
+		if (page_ent[e].va == key)
+			return &page_ent[e];
+	return NULL;
+}
+
+bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights)
+{
+	struct page_ent *e = page_find(c, va);
+
+	if (!e)
+		return false;
+	*frame = ALIGN_DOWN(e->frame, 4096);
+	*rights = (unsigned)(e->frame & 0xf);
+	return true;
+}
+
+static uint32_t page_new(void)
+{
+	uint32_t e = page_free_head;
+
+	if (e) {
+		page_free_head = page_ent[e].next_client;
+		return e;
+	}
+	return page_used + 1 < PAGER_PAGES_MAX ? ++page_used : 0;
+}
+
+bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+		       unsigned rights)
+{
+	word_t key = page_key(c, va);
+	uint32_t e = page_new(), b = page_hash(key);
+
+	(void)p;
+	if (!e)
+		return false;
+	page_ent[e].va = key;
+	page_ent[e].frame = frame | rights;
+	page_ent[e].next_bucket = page_bucket[b];
+	page_bucket[b] = e;
+	page_ent[e].next_client = c->pages;
+	page_ent[e].prev_client = 0;
+	if (c->pages)
+		page_ent[c->pages].prev_client = e;
+	c->pages = e;
+	c->npages++;
+	return true;
+}
+
+void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights)
+{
+	struct page_ent *e = page_find(c, va);
+
+	if (e)
+		e->frame = frame | rights;
+}
+
+void pager_page_each(struct pager *p, struct pager_client *c,
+		     void (*fn)(struct pager *, struct pager_client *, word_t, word_t, unsigned))
+{
+	for (uint32_t e = c->pages; e; e = page_ent[e].next_client)
+		fn(p, c, ALIGN_DOWN(page_ent[e].va, 4096), ALIGN_DOWN(page_ent[e].frame, 4096),
+		   (unsigned)(page_ent[e].frame & 0xf));
+}
+
+/* Unlink entry e from its hash bucket. */
+static void page_unhash(uint32_t e)
+{
+	uint32_t *pp = &page_bucket[page_hash(page_ent[e].va)];
+
+	while (*pp != e)
+		pp = &page_ent[*pp].next_bucket;
+	*pp = page_ent[e].next_bucket;
+}
+
+/* Remove c's entry for va (a frame it was lent); false if none. */
+static bool page_remove(struct pager_client *c, word_t va)
+{
+	struct page_ent *pe = page_find(c, va);
+	uint32_t e;
+
+	if (!pe)
+		return false;
+	e = (uint32_t)(pe - page_ent);
+	page_unhash(e);
+	if (pe->prev_client)
+		page_ent[pe->prev_client].next_client = pe->next_client;
+	else
+		c->pages = pe->next_client;
+	if (pe->next_client)
+		page_ent[pe->next_client].prev_client = pe->prev_client;
+	pe->next_client = page_free_head;
+	page_free_head = e;
+	c->npages--;
+	return true;
+}
+
+/* Drop all of c's pages, putting each frame once. */
+static void page_drop_all(struct pager_client *c)
+{
+	uint32_t e = c->pages, next;
+
+	for (; e; e = next) {
+		next = page_ent[e].next_client;
+		page_unhash(e);
+		pager_frame_put(ALIGN_DOWN(page_ent[e].frame, 4096));
+		page_ent[e].next_client = page_free_head;
+		page_free_head = e;
+	}
+	c->pages = c->npages = 0;
+}
+
+/* ---- clients ---- */
+
+struct pager_client *pager_client_find(struct pager *p, word_t tid)
+{
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
+		if (p->client[i].tid == tid && tid != TID_NIL)
+			return &p->client[i];
+	return NULL;
+}
+
+struct pager_client *pager_client_add(struct pager *p, word_t tid, word_t parent)
+{
+	struct pager_client *c = NULL;
+
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX && !c; i++)
+		if (p->client[i].tid == TID_NIL)
+			c = &p->client[i];
+	if (!c || pager_client_find(p, tid))
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->tid = tid;
+	c->parent = parent;
+	return c;
+}
+
+void pager_client_remove(struct pager *p, struct pager_client *c)
+{
+	if (p->ops && p->ops->client_exit)
+		p->ops->client_exit(p, c);
+	page_drop_all(c);
+	c->tid = TID_NIL;
+}
+
+bool pager_client_region(struct pager_client *c, word_t va, unsigned *rights)
+{
+	for (unsigned i = 0; i < c->nregions; i++)
+		if (va - c->region[i].va < c->region[i].size) {
+			*rights = c->region[i].rights;
+			return true;
+		}
+	return false;
+}
+
+/* ---- faults ---- */
+
+word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
+			   unsigned access, unsigned *rights)
+{
+	word_t va = ALIGN_DOWN(addr, 4096), frame;
+
+	(void)access;
+	if (pager_page_lookup(c, va, &frame, rights))
+		return frame;
+	if (!pager_client_region(c, va, rights) || !(frame = pager_frame_alloc(p, true)))
+		return 0;
+	if (!pager_page_insert(p, c, va, frame, *rights)) {
+		pager_frame_put(frame);
+		return 0;
+	}
+	return frame;
+}
+
+/* A page fault: map the frame, or refuse (the kernel then hands the fault
+ * to the client's exception handler). */
+static bool pager_on_fault(struct pager *p, word_t from)
+{
+	struct utcb *u = utcb();
+	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP], frame = 0;
+	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
+	struct pager_client *c = pager_client_find(p, from);
+
+	if (c)
+		frame = p->ops && p->ops->fault ? p->ops->fault(p, c, addr, access, &rights)
+						: pager_fault_default(p, c, addr, access, &rights);
+	if (p->trace)
+		printf("[%s] fault from %lx at %lx ip %lx %c%c%c -> %s\n", p->name, from, addr, ip,
+		       access & FPAGE_R ? 'r' : '-', access & FPAGE_W ? 'w' : '-',
+		       access & FPAGE_X ? 'x' : '-', frame ? "mapped" : "refused");
+	if (!frame || (rights & access) != access) {
+		printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n", p->name, from,
+		       addr, ip);
+		msg_tag(1, 0, 0);
+		return true;
+	}
+	p->faults++;
+	msg_tag(0, 0, 2);
+	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
+	return true;
+}
+
+/* ---- the root task's protocol ---- */
+
+static void pager_reply(word_t err)
+{
+	msg_tag(err ? 1 : 0, err ? 1 : 0, 0);
+	utcb()->mr[1] = err;
+}
+
+/* PAGER_PAGE: copy the page that arrived in the scratch slot. */
+static word_t pager_on_page(struct pager *p, struct pager_client *c)
+{
+	struct utcb *u = utcb();
+	word_t va = u->mr[2], frame;
+	unsigned rights = (unsigned)u->mr[3] & FPAGE_RWX;
+
+	if (tag_t(u->mr[0]) != 2 || !(frame = pager_frame_alloc(p, false)))
+		return E_NO_MEMORY;
+	memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
+	u->mr[0] = fpage_make(PAGER_SCRATCH, 12, FPAGE_RWX);
+	sys_unmap(UNMAP_FLUSH);
+	if (!pager_page_insert(p, c, va, frame, rights)) {
+		pager_frame_put(frame);
+		return E_NO_MEMORY;
+	}
+	return E_OK;
+}
+
+static word_t pager_on_region(struct pager_client *c)
+{
+	struct utcb *u = utcb();
+	struct pager_region *r;
+
+	if (c->nregions == PAGER_REGIONS_MAX)
+		return E_NO_MEMORY;
+	r = &c->region[c->nregions++];
+	r->va = u->mr[2];
+	r->size = u->mr[3];
+	r->rights = (unsigned)u->mr[4] & FPAGE_RWX;
+	return E_OK;
+}
+
+/* Requests from the parent (init) about clients. */
+static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
+{
+	struct utcb *u = utcb();
+	struct pager_client *c = pager_client_find(p, u->mr[1]);
+
+	if (from != libmap_exit_to)
+		return E_NO_PRIVILEGE;
+	if (label == PAGER_CLIENT)
+		return pager_client_add(p, u->mr[1], u->mr[2]) ? E_OK : E_EXISTS;
+	if (!c)
+		return E_BAD_THREAD;
+	if (label == PAGER_PAGE)
+		return pager_on_page(p, c);
+	if (label == PAGER_REGION)
+		return pager_on_region(c);
+	pager_client_remove(p, c);
+	return E_OK;
+}
+
+/* ---- memory for clients that are pagers themselves ---- */
+
+#define PAGE_LENT 8u             /* page-table flag: a frame lent by ANY */
+
+static void pager_on_any(struct pager *p, struct pager_client *c)
+{
+	struct utcb *u = utcb();
+	unsigned rights = (unsigned)u->mr[2] & FPAGE_RWX;
+	word_t frame;
+
+	if (u->mr[1] != 12 || !rights) {
+		pager_reply(E_BAD_ARGUMENT);
+		return;
+	}
+	if (!(frame = pager_frame_alloc(p, false)) ||
+	    !pager_page_insert(p, c, frame, frame, rights | PAGE_LENT)) {
+		if (frame)
+			pager_frame_put(frame);
+		pager_reply(E_NO_MEMORY);
+		return;
+	}
+	if (p->trace)
+		printf("[%s] frame %lx lent to %lx\n", p->name, frame, c->tid);
+	msg_tag(0, 0, 2);
+	msg_map_item(1, frame, fpage_make(frame, 12, rights), false);
+}
+
+static void pager_on_free(struct pager_client *c)
+{
+	word_t frame = fpage_base(utcb()->mr[1]), f;
+	unsigned rights;
+
+	if (!pager_page_lookup(c, frame, &f, &rights) || !(rights & PAGE_LENT) || f != frame) {
+		pager_reply(E_NO_PRIVILEGE);
+		return;
+	}
+	page_remove(c, frame);
+	pager_frame_put(frame);
+	pager_reply(E_OK);
+}
+
+/* ---- the loop ---- */
+
+/* Handle one message; true to reply with the message registers. */
+static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
+{
+	word_t label = tag_label(utcb()->mr[0]);
+	struct pager_client *c = pager_client_find(p, from);
+
+	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT)
+		return pager_on_fault(p, from);
+	if (label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT) {
+		pager_reply(pager_on_setup(p, from, label));
+	} else if (label == PAGER_SHUTDOWN && from == libmap_exit_to) {
+		*shutdown = true;
+		pager_reply(E_OK);
+	} else if ((label == SIGMA0_LABEL_ANY || label == SIGMA0_LABEL_FREE) && c) {
+		if (label == SIGMA0_LABEL_ANY)
+			pager_on_any(p, c);
+		else
+			pager_on_free(c);
+	} else if (p->ops && p->ops->request) {
+		return p->ops->request(p, from, label);
+	} else {
+		pager_reply(E_BAD_ARGUMENT);
+	}
+	return true;
+}
+
+void pager_init(struct pager *p, const char *name, const struct pager_ops *ops)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->ops = ops;
+	p->below = utcb()->pager == libmap_exit_to ? libmap_kip->sigma0_id : utcb()->pager;
+	page_owner = p;
+}
+
+static void pager_shutdown(struct pager *p)
+{
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
+		if (p->client[i].tid != TID_NIL)
+			pager_client_remove(p, &p->client[i]);
+	pager_release_all(p);
+}
+
+int pager_run(struct pager *p)
+{
+	word_t from = TID_NIL, reply_to = TID_NIL, err;
+	bool shutdown = false;
+
+	for (;;) {
+		msg_accept(fpage_make(PAGER_SCRATCH, 12, 0));
+		err = ipc_reply_wait(reply_to, &from);
+		reply_to = TID_NIL;
+		if (err)
+			continue;
+		if (pager_dispatch(p, from, &shutdown))
+			reply_to = from;
+		if (shutdown) {
+			ipc_send(reply_to, TIMEOUT_ZERO);
+			pager_shutdown(p);
+			return 0;
+		}
+	}
+}

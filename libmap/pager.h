@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pager framework: what a user-level pager is written with.
+ *
+ * A pager is a loop that receives page faults and requests and answers
+ * them. The framework keeps, per client, a page table (client address ->
+ * frame in the pager's own space, with rights) and a list of anonymous
+ * regions; it obtains frames from the pager below (its own pager, or
+ * sigma0 when its pager is the root task) with the ANY/FREE protocol, and serves the same
+ * protocol to its own clients, so pagers stack. It also speaks the root
+ * task's protocol (PAGER_CLIENT, PAGER_PAGE, PAGER_REGION, ...), so any
+ * pager can be named in boot.cfg.
+ *
+ * The smallest pager:
+ *
+ *     int main(int argc, char **argv)
+ *     {
+ *             static struct pager p;
+ *             pager_init(&p, "zero", NULL);
+ *             return pager_run(&p);
+ *     }
+ *
+ * serves zero-filled memory in every region its clients were given.
+ * Hooks in struct pager_ops change what a fault does (pagers/cow.c) or add
+ * requests of their own.
+ */
+#ifndef LIBMAP_PAGER_H
+#define LIBMAP_PAGER_H
+
+#include <libmap.h>
+
+#define PAGER_CLIENTS_MAX 128
+#define PAGER_REGIONS_MAX 8
+#define PAGER_PAGES_MAX 65536                  /* page-table entries, all clients */
+#define PAGER_POOL_BASE 0x30000000000ull       /* frames: pool base + 4 KiB * index */
+#define PAGER_POOL_FRAMES 32768                /* 128 MiB */
+#define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
+
+struct pager_region {
+	word_t va, size;
+	unsigned rights;
+};
+
+struct pager_client {
+	word_t tid;                      /* its thread (TID_NIL: free slot) */
+	word_t parent;                   /* who learns of its end */
+	unsigned nregions;
+	struct pager_region region[PAGER_REGIONS_MAX];
+	uint32_t pages;                  /* head of its page list (0: none) */
+	uint32_t npages;
+	word_t user;                     /* free for the pager's own use */
+};
+
+struct pager;
+
+struct pager_ops {
+	/* Resolve a fault of c at addr: return the frame (pool address) to
+	 * map and its rights, or 0 to refuse. NULL: pager_fault_default. */
+	word_t (*fault)(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
+			unsigned *rights);
+	/* A request with a label the framework does not know. Return true to
+	 * reply with the message registers as set; false sends no reply now. */
+	bool (*request)(struct pager *p, word_t from, word_t label);
+	/* A client is going away: release what the pager keeps for it (the
+	 * framework then drops its pages and regions). */
+	void (*client_exit)(struct pager *p, struct pager_client *c);
+};
+
+struct pager {
+	const char *name;
+	const struct pager_ops *ops;
+	word_t below;                    /* the memory server frames come from */
+	bool trace;                      /* log every fault and request */
+	word_t faults;                   /* faults served */
+	struct pager_client client[PAGER_CLIENTS_MAX];
+};
+
+void pager_init(struct pager *p, const char *name, const struct pager_ops *ops);
+/* Serve forever (until PAGER_SHUTDOWN); returns the exit status. */
+int pager_run(struct pager *p);
+
+/* Clients. */
+struct pager_client *pager_client_find(struct pager *p, word_t tid);
+struct pager_client *pager_client_add(struct pager *p, word_t tid, word_t parent);
+void pager_client_remove(struct pager *p, struct pager_client *c);
+bool pager_client_region(struct pager_client *c, word_t va, unsigned *rights);
+
+/* Frames (pool addresses): from the pager below; zeroed if asked. */
+word_t pager_frame_alloc(struct pager *p, bool zero);
+void pager_frame_get(word_t frame);              /* one more user */
+bool pager_frame_put(word_t frame);              /* one less; true when it was freed */
+unsigned pager_frame_users(word_t frame);
+word_t pager_frames_in_use(void);
+
+/* A client's page table. */
+bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
+bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+		       unsigned rights);
+void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);
+/* Visit every page of c: fn(p, c, va, frame, rights). */
+void pager_page_each(struct pager *p, struct pager_client *c,
+		     void (*fn)(struct pager *, struct pager_client *, word_t, word_t, unsigned));
+
+/* The default fault handler: a page c already has, or a zero-filled frame
+ * in one of its regions. */
+word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
+			   unsigned access, unsigned *rights);
+
+/* Revoke `rights` from every mapping of a frame the pager holds. */
+void pager_revoke(word_t frame, unsigned rights);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /init of the Linux benchmark initramfs. PID 1 only prepares and
+ * waits: the benchmarks run in a child (the kernel treats faults and
+ * signals of PID 1 specially), with address-space randomisation off.
+ * At the end the machine is switched off through QEMU's isa-debug-exit
+ * port (status 0 means every benchmark ran), or with reboot() if the
+ * port is not there.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "lbench.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+struct stats lbench_stats;
+
+void lbench_fail(const char *what)
+{
+	printf("not ok - linux bench: %s failed\n", what);
+	fflush(stdout);
+	exit(1);
+}
+
+/* stdin/out/err on the console, even if the initramfs lacks /dev/console. */
+static void main_console(void)
+{
+	int fd;
+
+	if (access("/dev/console", F_OK) != 0) {
+		mkdir("/dev", 0755);
+		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	}
+	fd = open("/dev/console", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void main_poweroff(int status)
+{
+	fflush(stdout);
+	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)
+		outl((unsigned)status, DEBUG_EXIT_PORT);
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void main_child(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("bench: Linux benchmarks, unit = guest instructions (QEMU -icount shift=0)\n");
+	lbench_basic();
+	lbench_ipc();
+	lbench_map();
+	lbench_fault();
+	lbench_appel();
+	fflush(stdout);
+	exit(0);
+}
+
+int main(void)
+{
+	int status = 1;
+	pid_t pid;
+
+	main_console();
+	setvbuf(stdout, NULL, _IONBF, 0);
+	personality(ADDR_NO_RANDOMIZE);
+	pid = fork();
+	if (pid == 0)
+		main_child();
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		printf("BENCH-END ok\n");
+		main_poweroff(0);
+	}
+	printf("BENCH-END failed\n");
+	main_poweroff(1);
+}

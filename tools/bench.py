@@ -1,0 +1,926 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run Pagoda's benchmarks, and the same operations on Linux, under QEMU.
+
+usage: python3 tools/bench.py [--fetch-linux] [--no-linux] [--compare FILE]
+                              [--out DIR] [--no-plots] [--timeout S]
+
+Both sides boot in the same QEMU configuration: TCG with
+-icount shift=0,sleep=off, so the guest TSC advances by one per guest
+instruction and every figure is a deterministic count of instructions
+executed (user and kernel), identical from run to run and from machine to
+machine. The guest programs print
+
+  BENCH name=<op> unit=<unit> iters=<n> min=<x> median=<x> max=<x>
+  HIST name=<op> <value>x<count> ...
+
+(tests/bench/stats.h); this tool pairs Pagoda and Linux operations through
+the explicit table PAIRS below, prints the comparison, and writes
+build/bench/results.json, build/bench/report.md and, with gnuplot,
+PNG plots in build/bench/plots/.
+
+The Linux side boots Debian's kernel image, kept in .cache/linux/ (never
+committed), with an initramfs whose /init is tests/bench/linux/ built
+static with the host compiler. Without a cached image the tool fetches one
+with apt-get download (if apt-get is there), or prints how to get it and
+reports the Pagoda side alone.
+
+Determinism check: the Pagoda figures are compared with those of the
+previous results.json (or --compare FILE), and the tool prints "identical
+to previous run" or every difference.
+
+Exit status: 0 if the Pagoda benchmarks ran (and Linux's, when it was
+run), 1 otherwise, 2 for bad usage.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pagoda_qemu as pq  # noqa: E402
+
+ROOT = pq.ROOT
+OUT_DIR = os.path.join(ROOT, "build", "bench")
+CACHE_DIR = os.path.join(ROOT, ".cache", "linux")
+PAGODA_CONFIG = "tests/bench/pagoda.cfg"
+LINUX_INIT = os.path.join("build", "bench", "linux", "init")
+LINUX_INITRAMFS = os.path.join("build", "bench", "linux", "initramfs.cpio")
+
+# One CPU model for both sides. -erms and -fsrm make Linux zero and copy
+# pages with rep stosq / rep movsq, as Pagoda does (without them it would
+# use rep stosb, 4096 counted iterations a page instead of 512).
+CPU = "max,-rdrand,-rdseed,-erms,-fsrm"
+# A fixed wall-clock start: the guest reads the RTC at boot, and Linux
+# seeds hash keys and its entropy pool with it; the host date would make
+# its figures differ from run to run.
+RTC = ["-rtc", "base=2024-01-01T00:00:00,clock=vm"]
+ICOUNT = ["-icount", "shift=0,sleep=off"] + RTC
+LINUX_CMDLINE = ("console=ttyS0 mitigations=off init_on_alloc=0 norandmaps quiet "
+                 "nokaslr transparent_hugepage=never")
+PAGODA_TIMEOUT = 300
+LINUX_TIMEOUT = 900
+
+BENCH_LINE = re.compile(
+    r"^BENCH name=(?P<name>\S+) unit=(?P<unit>\S+) iters=(?P<iters>\d+)"
+    r"(?: min=(?P<min>\d+) median=(?P<median>\d+) max=(?P<max>\d+))?\s*$")
+HIST_LINE = re.compile(r"^HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
+END_LINE = re.compile(r"^BENCH-END (ok|failed)\s*$", re.M)
+
+
+@dataclass
+class Pair:
+    """One row of the comparison: a Pagoda operation and its Linux peer.
+
+    key names the row (JSON, plots); label is the row's short name in the
+    printed table; pagoda and linux are the operation names the guest
+    programs print (None: no counterpart); the descriptions go into the
+    report.
+    """
+    key: str
+    label: str
+    pagoda: str
+    linux: str
+    pagoda_desc: str
+    linux_desc: str
+
+
+# The pairing table. Add a row for every new benchmark; a guest result that
+# no row names is still reported, under "unpaired".
+PAIRS = [
+    Pair("rdtsc", "rdtsc overhead (both)", "rdtsc", "rdtsc",
+         "measurement overhead: two rdtsc back to back", "the same"),
+    Pair("null_syscall", "null syscall / getppid", "null_syscall", "getppid",
+         "null system call (SYS_NULL)", "getppid"),
+    Pair("ipc_intra_0", "IPC 1 space 0w / pipe threads 1B",
+         "ipc_intra_0", "pipe_thread_1",
+         "IPC call + reply, two threads of one space, 0 words",
+         "pipe ping-pong, two threads, 1 byte"),
+    Pair("ipc_intra_8", "IPC 1 space 8w / pipe threads 64B",
+         "ipc_intra_8", "pipe_thread_64",
+         "IPC call + reply, two threads of one space, 8 words",
+         "pipe ping-pong, two threads, 64 bytes"),
+    Pair("ipc_inter_0", "IPC 2 spaces 0w / pipe procs 1B",
+         "ipc_inter_0", "pipe_proc_1",
+         "IPC call + reply, two spaces, 0 words",
+         "pipe ping-pong, two processes, 1 byte"),
+    Pair("ipc_inter_8", "IPC 2 spaces 8w / pipe procs 64B",
+         "ipc_inter_8", "pipe_proc_64",
+         "IPC call + reply, two spaces, 8 words",
+         "pipe ping-pong, two processes, 64 bytes"),
+    Pair("page_zero", "zero 4 KiB, rep stosq (both)", "page_zero", "page_zero",
+         "zero one page in user space (rep stosq)", "the same"),
+    Pair("page_copy", "copy 4 KiB, rep movsq (both)", "page_copy", "page_copy",
+         "copy one page in user space (rep movsq)", "the same"),
+    Pair("pf_zero_anon", "fault: pager zero / anon", "pf_pager_zero", "anon_fault",
+         "page fault resolved by a user-level pager, zero-filled",
+         "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_zero_uffd", "fault: pager zero / uffd copy", "pf_pager_zero", "uffd_copy",
+         "page fault resolved by a user-level pager, zero-filled",
+         "userfaultfd MISSING fault, handler thread, UFFDIO_COPY"),
+    Pair("pf_nozero", "fault: pager, no zeroing", "pf_pager_nozero", None,
+         "page fault resolved by a user-level pager, not zeroed", "-"),
+    Pair("appel_trap", "Appel-Li trap", "appel_trap", "appel_trap",
+         "Appel-Li trap: write fault, pager maps read-write",
+         "Appel-Li trap: SIGSEGV, handler mprotects read-write"),
+    Pair("appel_prot1", "Appel-Li prot1+trap+unprot",
+         "appel_prot1_trap_unprot", "appel_prot1_trap_unprot",
+         "Appel-Li prot1+trap+unprot (unmap W of 1 page)",
+         "Appel-Li prot1+trap+unprot (mprotect)"),
+    Pair("appel_protN", "Appel-Li protN+trap+unprot /page",
+         "appel_protN_trap_unprot", "appel_protN_trap_unprot",
+         "Appel-Li protN+trap+unprot, N=100, per page",
+         "Appel-Li protN+trap+unprot, N=100, per page"),
+    Pair("map_1", "map 1 / mmap+populate 1 anon", "map_1", "mmap_populate_1",
+         "map 1 page (IPC call with a map item)",
+         "mmap + MAP_POPULATE 1 anonymous page"),
+    Pair("map_1_shared", "map 1 / mmap+populate 1 memfd", "map_1", "mmap_shared_1",
+         "map 1 page (IPC call with a map item)",
+         "mmap + MAP_POPULATE 1 page of a populated memfd"),
+    Pair("unmap_1", "unmap 1 / munmap 1 anon", "unmap_1", "munmap_1",
+         "unmap 1 page (sys_unmap)", "munmap 1 anonymous page"),
+    Pair("map_512", "map 512 / mmap+populate 512 anon", "map_512", "mmap_populate_512",
+         "map 512 pages (IPC call with a 2 MiB map item)",
+         "mmap + MAP_POPULATE 512 anonymous pages"),
+    Pair("map_512_shared", "map 512 / mmap+populate 512 memfd",
+         "map_512", "mmap_shared_512",
+         "map 512 pages (IPC call with a 2 MiB map item)",
+         "mmap + MAP_POPULATE 512 pages of a populated memfd"),
+    Pair("unmap_512", "unmap 512 / munmap 512 anon", "unmap_512", "munmap_512",
+         "unmap 512 pages (sys_unmap)", "munmap 512 anonymous pages"),
+    Pair("unmap_512_shared", "unmap 512 / munmap 512 memfd",
+         "unmap_512", "munmap_shared_512",
+         "unmap 512 pages (sys_unmap)", "munmap 512 pages of a memfd"),
+    Pair("unmap_chain_1", "unmap 512, 1-deep chain / munmap", "unmap_chain_1",
+         "munmap_512", "unmap 512 pages mapped through a 1-deep pager chain",
+         "munmap 512 populated pages"),
+    Pair("unmap_chain_2", "unmap 512, 2-deep chain / munmap", "unmap_chain_2",
+         "munmap_512", "unmap 512 pages mapped through a 2-deep pager chain",
+         "munmap 512 populated pages"),
+    Pair("unmap_chain_3", "unmap 512, 3-deep chain / munmap", "unmap_chain_3",
+         "munmap_512", "unmap 512 pages mapped through a 3-deep pager chain",
+         "munmap 512 populated pages"),
+    # Extension point: fork and copy-on-write, once the COW pager exists.
+    # Let both guest programs print the same names (tests/bench/pagoda/
+    # and tests/bench/linux/, one file each) and add rows such as
+    #   Pair("fork", "fork", "fork", "fork",
+    #        "fork: COW pager creates the child space", "fork"),
+    #   Pair("cow_fault", "COW fault", "cow_fault", "cow_fault",
+    #        "write to a COW page, pager copies (rep movsq)", "COW fault"),
+]
+
+# Figures derived from medians, shown separately (never mixed into the
+# measured ones): (label, side, formula over medians, unit).
+DERIVED = [
+    ("user-level pager fault without the zeroing", "pagoda",
+     "pf_pager_zero - page_zero", "instructions"),
+    ("anonymous fault without the zeroing", "linux",
+     "anon_fault - page_zero", "instructions"),
+    ("userfaultfd fault without the copy", "linux",
+     "uffd_copy - page_copy", "instructions"),
+    ("map, per page beyond the first", "pagoda",
+     "(map_512 - map_1) / 511", "instructions/page"),
+    ("unmap, per page beyond the first", "pagoda",
+     "(unmap_512 - unmap_1) / 511", "instructions/page"),
+    ("unmap, per mapping of a 2nd tier", "pagoda",
+     "(unmap_chain_2 - unmap_chain_1) / 512", "instructions/mapping"),
+    ("unmap, per mapping of a 3rd tier", "pagoda",
+     "(unmap_chain_3 - unmap_chain_2) / 512", "instructions/mapping"),
+    ("mmap+populate, per page beyond the first", "linux",
+     "(mmap_populate_512 - mmap_populate_1) / 511", "instructions/page"),
+    ("... of that, without the zeroing", "linux",
+     "(mmap_populate_512 - mmap_populate_1) / 511 - page_zero",
+     "instructions/page"),
+    ("munmap, per page beyond the first", "linux",
+     "(munmap_512 - munmap_1) / 511", "instructions/page"),
+]
+
+
+@dataclass
+class Result:
+    """One operation's figures, as a guest program printed them."""
+    name: str
+    unit: str
+    iterations: int
+    min: int = None
+    median: int = None
+    max: int = None
+    hist: list = field(default_factory=list)   # [[value, count], ...]
+
+    def to_json(self, side):
+        return {"name": self.name, "side": side, "unit": self.unit,
+                "median": self.median, "min": self.min, "max": self.max,
+                "iterations": self.iterations, "histogram": self.hist}
+
+
+# ------------------------------------------------------------------ parsing
+
+def parse_output(text):
+    """Return ({name: Result}, completed) from a guest's serial output."""
+    results = {}
+    for line in text.splitlines():
+        line = line.strip("\r")
+        m = BENCH_LINE.match(line)
+        if m:
+            r = Result(m["name"], m["unit"], int(m["iters"]))
+            if m["min"] is not None:
+                r.min, r.median, r.max = (int(m["min"]), int(m["median"]),
+                                          int(m["max"]))
+            results[r.name] = r
+            continue
+        m = HIST_LINE.match(line)
+        if m and m["name"] in results:
+            for pair in m["pairs"].split():
+                v, c = pair.split("x")
+                results[m["name"]].hist.append([int(v), int(c)])
+    end = END_LINE.search(text)
+    return results, bool(end and end.group(1) == "ok")
+
+
+# ------------------------------------------------------------------- Pagoda
+
+def run_pagoda(out_dir, timeout):
+    """Boot the Pagoda benchmark task; return (results, log, ok, notes)."""
+    log_path = os.path.join(out_dir, "pagoda.log")
+    notes = []
+    try:
+        cmd, out = pq.boot(PAGODA_CONFIG, timeout=timeout, capture=True,
+                           sinks=[], echo_stderr=True, bench=True,
+                           extra=["-cpu", CPU] + RTC)
+    except pq.BootError as e:
+        return {}, "", False, ["cannot boot: %s" % e], []
+    text = out.output.decode("utf-8", "replace")
+    with open(log_path, "w", encoding="utf-8") as f:
+        f.write(text)
+    results, completed = parse_output(text)
+    if not completed:
+        notes.append("the Pagoda run did not complete (%s); see %s"
+                     % (out.describe(), os.path.relpath(log_path, ROOT)))
+    for line in text.splitlines():
+        if line.startswith("not ok"):
+            notes.append("Pagoda: " + line.strip())
+    return results, text, completed, notes, cmd
+
+
+# -------------------------------------------------------------------- Linux
+
+def cached_kernel():
+    """Return (vmlinuz path, version) of the cached Linux image, or None."""
+    found = sorted(glob.glob(os.path.join(CACHE_DIR, "*", "vmlinuz")))
+    if not found:
+        return None
+    path = found[-1]
+    return path, os.path.basename(os.path.dirname(path))
+
+
+def _run(cmd, cwd=None):
+    """Run CMD quietly; return (ok, combined output)."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, str(e)
+    return p.returncode == 0, p.stdout.decode("utf-8", "replace")
+
+
+def _as_root(cmd):
+    """CMD run as root: directly, or through sudo -n; None if neither."""
+    if os.geteuid() == 0:
+        return cmd
+    if shutil.which("sudo"):
+        return ["sudo", "-n"] + cmd
+    return None
+
+
+def _kernel_package():
+    """The versioned image package linux-image-amd64 depends on."""
+    ok, out = _run(["apt-cache", "depends", "linux-image-amd64"])
+    m = re.search(r"Depends: (linux-image-\S+-amd64)\b", out) if ok else None
+    return m.group(1) if m else None
+
+
+def fetch_kernel():
+    """Download Debian's kernel image into .cache/linux/<package>/.
+
+    Returns (vmlinuz path, version) or (None, reason).
+    """
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        return None, "apt-get and dpkg-deb are not available"
+    pkg = _kernel_package()
+    if not pkg:
+        update = _as_root(["apt-get", "update", "-q"])
+        if update:
+            _run(update)
+            pkg = _kernel_package()
+    if not pkg:
+        return None, "apt-cache knows no linux-image-amd64"
+    os.makedirs(CACHE_DIR, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        deb = None
+        for name in (pkg + "-unsigned", pkg):   # unsigned: the same kernel, smaller
+            ok, out = _run(["apt-get", "download", name], cwd=tmp)
+            debs = glob.glob(os.path.join(tmp, "*.deb"))
+            if ok and debs:
+                deb = debs[0]
+                break
+        if not deb:
+            return None, "apt-get download %s failed: %s" % (
+                pkg, out.strip().splitlines()[-1] if out.strip() else "?")
+        # Only ./boot: the modules are not needed and are large.
+        tar = subprocess.run(
+            "dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' ./boot" % (deb, tmp),
+            shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        images = glob.glob(os.path.join(tmp, "boot", "vmlinuz-*"))
+        if tar.returncode != 0 or not images:
+            return None, "cannot extract vmlinuz from %s" % os.path.basename(deb)
+        version = os.path.basename(deb).split("_")[1]
+        dest = os.path.join(CACHE_DIR, "%s_%s" % (pkg, version))
+        os.makedirs(dest, exist_ok=True)
+        shutil.copy(images[0], os.path.join(dest, "vmlinuz"))
+        for extra in ("config-", "System.map-"):
+            for f in glob.glob(os.path.join(tmp, "boot", extra + "*")):
+                shutil.copy(f, os.path.join(dest, extra.rstrip("-.")))
+    return os.path.join(dest, "vmlinuz"), os.path.basename(dest)
+
+
+def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
+    """One cpio "newc" record (the format the kernel's initramfs reads)."""
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+              len(name_b), 0]
+    head = b"070701" + b"".join(b"%08x" % v for v in fields)
+    rec = head + name_b
+    rec += b"\0" * (-len(rec) % 4)
+    rec += data
+    rec += b"\0" * (-len(rec) % 4)
+    return rec
+
+
+def build_initramfs():
+    """Build the Linux /init (make) and pack it: returns the cpio path."""
+    ok, out = _run(["make", "--no-print-directory", "-s", "bench-linux-init"],
+                   cwd=ROOT)
+    if not ok:
+        raise RuntimeError("cannot build %s:\n%s" % (LINUX_INIT, out))
+    with open(os.path.join(ROOT, LINUX_INIT), "rb") as f:
+        init = f.read()
+    blob = (_cpio_entry("dev", 0o040755, ino=1) +
+            _cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=2) +
+            _cpio_entry("init", 0o100755, init, ino=3) +
+            _cpio_entry("TRAILER!!!", 0, ino=0))
+    path = os.path.join(ROOT, LINUX_INITRAMFS)
+    with open(path, "wb") as f:
+        f.write(blob)
+    return path
+
+
+def linux_command(kernel, initramfs):
+    """The QEMU command for the Linux side: Pagoda's machine, Linux's boot."""
+    return ["qemu-system-x86_64", "-M", "q35", "-nodefaults",
+            "-bios", pq.QBOOT, "-cpu", CPU, "-m", "256M", "-smp", "1",
+            "-display", "none", "-serial", "stdio", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel", kernel, "-initrd", initramfs,
+            "-append", LINUX_CMDLINE, "-accel", "tcg"] + ICOUNT
+
+
+def run_linux(kernel, out_dir, timeout):
+    """Boot Linux with the benchmark initramfs; like run_pagoda."""
+    log_path = os.path.join(out_dir, "linux.log")
+    try:
+        initramfs = build_initramfs()
+    except RuntimeError as e:
+        return {}, "", False, [str(e)], []
+    cmd = linux_command(kernel, initramfs)
+    out = pq.run(cmd, timeout=timeout, sinks=[], capture=True)
+    text = out.output.decode("utf-8", "replace")
+    with open(log_path, "w", encoding="utf-8") as f:
+        f.write(text)
+    results, completed = parse_output(text)
+    notes = []
+    if not completed:
+        notes.append("the Linux run did not complete (%s); see %s"
+                     % (out.describe(), os.path.relpath(log_path, ROOT)))
+    return results, text, completed, notes, cmd
+
+
+def linux_side(args, out_dir):
+    """Find (or fetch) the kernel and run the Linux side.
+
+    Returns (results, ok, notes, cmd, version); results is {} when the
+    Linux side was not run, with notes saying why and how to get it.
+    """
+    if args.no_linux:
+        return {}, True, ["Linux side skipped (--no-linux)"], [], None
+    found = None if args.fetch_linux else cached_kernel()
+    if not found:
+        print("bench: fetching Debian's kernel image into %s ..."
+              % os.path.relpath(CACHE_DIR, ROOT), flush=True)
+        path, why = fetch_kernel()
+        if not path:
+            old = cached_kernel()
+            if not old:
+                return {}, True, [
+                    "Linux side not run: no kernel image in %s (%s). Get it with "
+                    "`make bench BENCH_ARGS=--fetch-linux` on a machine with "
+                    "apt-get and Debian's package archive, or put a bzImage at "
+                    "%s/<version>/vmlinuz."
+                    % (os.path.relpath(CACHE_DIR, ROOT), why,
+                       os.path.relpath(CACHE_DIR, ROOT))], [], None
+            print("bench: fetch failed (%s); using the cached %s" % (why, old[1]))
+            found = old
+        else:
+            found = (path, why)
+    kernel, version = found
+    print("bench: booting Linux %s (takes a minute under icount) ..." % version,
+          flush=True)
+    results, _, ok, notes, cmd = run_linux(
+        os.path.relpath(kernel, ROOT), out_dir, args.timeout or LINUX_TIMEOUT)
+    return results, ok, notes, cmd, version
+
+
+# ------------------------------------------------------------------ figures
+
+def _fmt(v):
+    return "-" if v is None else "{:,}".format(v)
+
+
+def _ratio(p, l):
+    if p is None or l is None or p.median is None or l.median is None or not l.median:
+        return None
+    return p.median / l.median
+
+
+def rows(pagoda, linux):
+    """The comparison rows: (pair, pagoda Result or None, linux Result or None)."""
+    return [(pr, pagoda.get(pr.pagoda), linux.get(pr.linux) if pr.linux else None)
+            for pr in PAIRS]
+
+
+def unpaired(pagoda, linux):
+    """Results that no row of PAIRS names: (side, Result)."""
+    pn = {p.pagoda for p in PAIRS}
+    ln = {p.linux for p in PAIRS}
+    return ([("pagoda", r) for n, r in pagoda.items() if n not in pn] +
+            [("linux", r) for n, r in linux.items() if n not in ln])
+
+
+def derived(pagoda, linux):
+    """Evaluate DERIVED over the medians: [(label, side, formula, value, unit)]."""
+    out = []
+    for label, side, formula, unit in DERIVED:
+        res = pagoda if side == "pagoda" else linux
+        names = re.findall(r"[a-z_][a-z_0-9]*", formula)
+        if not all(n in res and res[n].median is not None for n in names):
+            continue
+        env = {n: res[n].median for n in names}
+        value = eval(formula, {"__builtins__": {}}, env)  # noqa: S307 (our own table)
+        out.append((label, side, formula, round(value, 1), unit))
+    return out
+
+
+def print_table(pagoda, linux):
+    """The comparison as a plain-text table on stdout."""
+    head = ("operation (Pagoda / Linux)", "Pagoda", "Linux", "Pagoda/Linux")
+    lines = []
+    for pr, p, l in rows(pagoda, linux):
+        r = _ratio(p, l)
+        lines.append((pr.label,
+                      _fmt(p.median if p else None), _fmt(l.median if l else None),
+                      "-" if r is None else "%.2f" % r))
+    w = [max(len(x[i]) for x in lines + [head]) for i in range(4)]
+    fmt = "%%-%ds  %%%ds  %%%ds  %%%ds" % tuple(w)
+    print(fmt % head)
+    print("  ".join("-" * x for x in w))
+    for line in lines:
+        print(fmt % line)
+    print("(medians, guest instructions per operation; protN per page)")
+
+
+def configuration(pagoda_cmd, linux_cmd, version):
+    """What produced the figures (stored in the JSON and the report)."""
+    qemu = _run(["qemu-system-x86_64", "--version"])[1].splitlines()
+    return {
+        "unit": "guest instructions (QEMU TCG, -icount shift=0,sleep=off: "
+                "rdtsc advances one per instruction)",
+        "qemu": qemu[0] if qemu else "?",
+        "cpu": CPU,
+        "icount": " ".join(ICOUNT),
+        "statistics": "median (lower median), min and max over the measured "
+                      "iterations, after a warm-up; nothing subtracted "
+                      "(see the rdtsc row for the measurement overhead)",
+        "pagoda_config": PAGODA_CONFIG,
+        "pagoda_qemu": pq.shell_quote(pagoda_cmd) if pagoda_cmd else None,
+        "linux_kernel": version,
+        "linux_cmdline": LINUX_CMDLINE if linux_cmd else None,
+        "linux_qemu": pq.shell_quote(linux_cmd) if linux_cmd else None,
+        "command": "make bench",
+    }
+
+
+def write_json(path, pagoda, linux, config):
+    """results.json: every operation of both sides, the pairs, the setup."""
+    doc = {
+        "configuration": config,
+        "pagoda": [r.to_json("pagoda") for r in pagoda.values()],
+        "linux": [r.to_json("linux") for r in linux.values()],
+        "pairs": [{"key": pr.key, "pagoda": pr.pagoda, "linux": pr.linux,
+                   "pagoda_desc": pr.pagoda_desc, "linux_desc": pr.linux_desc,
+                   "ratio": _ratio(p, l)}
+                  for pr, p, l in rows(pagoda, linux)],
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+# ------------------------------------------------------------- determinism
+
+def load_previous(path):
+    """The Pagoda and Linux results of an earlier results.json, or None."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+    side = {}
+    for name in ("pagoda", "linux"):
+        side[name] = {r["name"]: r for r in doc.get(name, [])}
+    return side
+
+
+def compare(prev, results, side):
+    """Differences between prev[side] and results: a list of lines."""
+    diffs = []
+    old = prev.get(side, {})
+    for name in sorted(set(old) | set(results)):
+        a, b = old.get(name), results.get(name)
+        if a is None or b is None:
+            diffs.append("%s %s: %s" % (side, name, "new" if a is None else "missing now"))
+            continue
+        b = b.to_json(side)
+        for k in ("iterations", "min", "median", "max", "histogram"):
+            if a.get(k) != b.get(k):
+                what = ("%s -> %s" % (a.get(k), b.get(k)) if k != "histogram"
+                        else "distribution differs")
+                diffs.append("%s %s %s: %s" % (side, name, k, what))
+    return diffs
+
+
+# -------------------------------------------------------------------- plots
+
+def _png_terminal():
+    """gnuplot's best PNG terminal, or None without gnuplot."""
+    if not shutil.which("gnuplot"):
+        return None
+    ok, out = _run(["gnuplot", "-e", "set terminal"])
+    if "pngcairo" in out:
+        return "pngcairo size 900,520 font 'sans,10'"
+    return "png size 900,520" if "png" in out else None
+
+
+def _ecdf(hist):
+    """(value, cumulative fraction) points of a histogram."""
+    total = sum(c for _, c in hist) or 1
+    pts, acc = [], 0
+    for v, c in sorted(hist):
+        acc += c
+        pts.append((v, acc / total))
+    return pts
+
+
+def plot(out_dir, pagoda, linux):
+    """Draw overview.png and one distribution plot per paired operation.
+
+    Returns the list of PNG paths (relative to out_dir), or None when
+    gnuplot is missing.
+    """
+    term = _png_terminal()
+    if not term:
+        return None
+    pdir = os.path.join(out_dir, "plots")
+    os.makedirs(pdir, exist_ok=True)
+    made, script = [], []
+    both = [(pr, p, l) for pr, p, l in rows(pagoda, linux)
+            if p and l and p.median and l.median and pr.key != "rdtsc"]
+    if both:
+        with open(os.path.join(pdir, "overview.dat"), "w") as f:
+            for pr, p, l in both:
+                f.write('"%s" %d %d\n' % (pr.key, p.median, l.median))
+        script += [
+            "set terminal %s" % term.replace("900,520", "1100,560"),
+            "set output '%s'" % os.path.join(pdir, "overview.png"),
+            "set title 'Median guest instructions per operation (log scale)'",
+            "set style data histograms", "set style histogram clustered gap 1",
+            "set style fill solid 0.8 border -1", "set logscale y",
+            "set ylabel 'instructions'", "set xtics rotate by -40 scale 0",
+            "set grid ytics", "set key top left",
+            "plot '%s' using 2:xtic(1) title 'Pagoda', '' using 3 title 'Linux'"
+            % os.path.join(pdir, "overview.dat"),
+            "unset logscale y", "unset style", "set style data lines",
+        ]
+        made.append("plots/overview.png")
+    seen = set()
+    for pr, p, l in rows(pagoda, linux):
+        series = [(s, r) for s, r in (("Pagoda " + pr.pagoda, p),
+                                       ("Linux " + (pr.linux or ""), l))
+                  if r and r.hist]
+        ident = tuple(s for s, _ in series)
+        if not series or ident in seen or pr.key == "rdtsc":
+            continue
+        seen.add(ident)
+        plots = []
+        for i, (title, r) in enumerate(series):
+            dat = os.path.join(pdir, "%s.%d.dat" % (pr.key, i))
+            with open(dat, "w") as f:
+                for v, frac in _ecdf(r.hist):
+                    f.write("%d %.6f\n" % (v, frac))
+            plots.append("'%s' using 1:2 with steps lw 2 title '%s'" % (dat, title))
+        png = os.path.join(pdir, "%s.png" % pr.key)
+        script += [
+            "set terminal %s" % term, "set output '%s'" % png,
+            "set title \"%s\" noenhanced" % pr.pagoda_desc.replace('"', "'"),
+            "set xlabel 'instructions (log scale)'",
+            "set ylabel 'fraction of iterations <= x'", "set logscale x",
+            "set yrange [0:1.05]", "set key bottom right noenhanced",
+            "set xtics auto", "set grid",
+            "plot " + ", ".join(plots), "unset logscale x", "set yrange [*:*]",
+        ]
+        made.append("plots/%s.png" % pr.key)
+    gp = os.path.join(pdir, "plots.gp")
+    with open(gp, "w") as f:
+        f.write("\n".join(script) + "\n")
+    ok, out = _run(["gnuplot", gp])
+    if not ok:
+        print("bench: gnuplot failed: %s" % out.strip().splitlines()[-1:])
+        return []
+    return made
+
+
+# ------------------------------------------------------------------- report
+
+def write_report(path, pagoda, linux, config, determinism, notes, pngs):
+    """report.md: the comparison, derived figures, setup and plots."""
+    out = ["# Pagoda benchmarks", "",
+           "Produced by `%s`. Unit: %s. Each figure is the median over the "
+           "measured iterations after a warm-up (min and max in "
+           "`results.json`)." % (config["command"], config["unit"]), "",
+           "| operation: Pagoda | operation: Linux | Pagoda | Linux | Pagoda/Linux |",
+           "| --- | --- | ---: | ---: | ---: |"]
+    for pr, p, l in rows(pagoda, linux):
+        r = _ratio(p, l)
+        out.append("| %s | %s | %s | %s | %s |" % (
+            pr.pagoda_desc, pr.linux_desc, _fmt(p.median if p else None),
+            _fmt(l.median if l else None), "-" if r is None else "%.2f" % r))
+    extra = unpaired(pagoda, linux)
+    if extra:
+        out += ["", "Not paired (no row in tools/bench.py PAIRS):", ""]
+        out += ["- %s `%s`: median %s %s" % (s, r.name, _fmt(r.median), r.unit)
+                for s, r in extra]
+    d = derived(pagoda, linux)
+    if d:
+        out += ["", "## Derived from the medians", "",
+                "| figure | side | formula | value |", "| --- | --- | --- | ---: |"]
+        out += ["| %s | %s | `%s` | %s %s |" % (lab, side, fml, "{:,}".format(v), unit)
+                for lab, side, fml, v, unit in d]
+    out += ["", "## Min / median / max", "",
+            "| side | operation | unit | iterations | min | median | max |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
+    for side, res in (("Pagoda", pagoda), ("Linux", linux)):
+        for r in res.values():
+            out.append("| %s | `%s` | %s | %d | %s | %s | %s |" % (
+                side, r.name, r.unit, r.iterations, _fmt(r.min), _fmt(r.median),
+                _fmt(r.max)))
+    out += ["", "## Determinism", "", determinism]
+    if notes:
+        out += ["", "## Notes", ""] + ["- " + n for n in notes]
+    out += ["", "## Configuration", ""]
+    out += ["- %s: `%s`" % (k, v) for k, v in config.items() if v]
+    if pngs:
+        out += ["", "## Plots", ""] + ["![%s](%s)" % (p, p) for p in pngs]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+# ------------------------------------------------------------------ profile
+
+PROFILE_CONFIG = os.path.join("build", "bench", "profile.cfg")
+PROFILE_RANGES = "0xffffffff80000000..0xffffffffffffffff,0x400000..0x4fffff"
+TRACE_PC = re.compile(rb"\[[0-9a-f]+/([0-9a-f]+)/")
+BENCH_ELF = os.path.join("build", "bench", "pagoda.elf")
+
+
+def _symbols():
+    """Sorted (address, name) of the kernel's and the task's functions."""
+    syms = []
+    for elf, tag in (("build/kernel.elf", ""), (BENCH_ELF, "user:")):
+        ok, out = _run(["llvm-nm", "-n", "--defined-only", os.path.join(ROOT, elf)])
+        for line in out.splitlines() if ok else []:
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                syms.append((int(parts[0], 16), tag + parts[2]))
+    syms.sort()
+    return syms
+
+
+def _rdtsc_sites():
+    """Addresses of every rdtsc instruction in the benchmark task."""
+    ok, out = _run(["llvm-objdump", "-d", "--no-show-raw-insn",
+                    os.path.join(ROOT, BENCH_ELF)])
+    return {int(m.group(1), 16) for m in
+            re.finditer(r"^\s*([0-9a-f]+):\s+rdtsc\b", out, re.M)} if ok else set()
+
+
+class _Windows:
+    """Cut an instruction trace at every rdtsc of the task: each window
+    (from one rdtsc to the next) is an Counter of pcs, kept per
+    (start site, end site) -- a measured region is one such kind."""
+
+    def __init__(self, sites):
+        self.sites = sites
+        self.start = None
+        self.cur = None
+        self.kinds = {}
+
+    def feed(self, pcs):
+        import collections
+        for raw in pcs:
+            pc = int(raw, 16)
+            if pc in self.sites:
+                if self.start is not None:
+                    self.kinds.setdefault((self.start, pc), []).append(self.cur)
+                self.start, self.cur = pc, collections.Counter()
+            if self.cur is not None:
+                self.cur[pc] += 1
+
+
+def _trace_windows(op, n):
+    """Run op n times under a one-instruction-per-block exec trace of the
+    kernel and the task's code; return _Windows.kinds."""
+    import threading
+    with open(os.path.join(ROOT, PROFILE_CONFIG), "w") as f:
+        f.write("@shutdown\nbench/pagoda priv -- only=%s n=%d\n" % (op, n))
+    win = _Windows(_rdtsc_sites())
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "trace")
+        os.mkfifo(fifo)
+
+        def reader():
+            rest = b""
+            with open(fifo, "rb") as f:
+                while True:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunk = rest + chunk
+                    cut = chunk.rfind(b"\n") + 1
+                    win.feed(TRACE_PC.findall(chunk, 0, cut))
+                    rest = chunk[cut:]
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        _, out = pq.boot(PROFILE_CONFIG, timeout=1800, capture=True, sinks=[],
+                         bench=True, extra=["-cpu", CPU] + RTC + [
+                             "-singlestep", "-d", "exec,nochain", "-D", fifo,
+                             "-dfilter", PROFILE_RANGES])
+        t.join()
+    results, done = parse_output(out.output.decode("utf-8", "replace"))
+    if not done:
+        raise RuntimeError("profile run of %s did not complete: %s" % (op, out.describe()))
+    return win.kinds, results
+
+
+def profile(op, n=60):
+    """Print where one measured iteration of op spends its instructions.
+
+    The run is traced instruction by instruction (QEMU -singlestep -d exec,
+    kernel and task code only) and cut at every rdtsc of the task; each
+    kind of window that recurs n times is a measured region (or the
+    harness between two). For each, the iteration with the median total is
+    broken down by function. The window's total is the measured figure
+    (both count the instructions from one rdtsc to the next).
+    """
+    import bisect
+    print("bench: profiling %s (%d iterations, traced; takes a minute) ..."
+          % (op, n), flush=True)
+    kinds, results = _trace_windows(op, n)
+    syms = _symbols()
+    addrs = [x for x, _ in syms]
+
+    def name(pc):
+        i = bisect.bisect_right(addrs, pc) - 1
+        return syms[i][1] if i >= 0 else hex(pc)
+
+    for (start, end), wins in sorted(kinds.items(), key=lambda kv: kv[0]):
+        if len(wins) < n:
+            continue
+        wins.sort(key=lambda c: sum(c.values()))
+        med = wins[(len(wins) - 1) // 2]
+        total = sum(med.values())
+        if total < 40:
+            continue                      # the harness between two regions
+        per_fn = {}
+        for pc, c in med.items():
+            per_fn[name(pc)] = per_fn.get(name(pc), 0) + c
+        print("\nregion %s -> %s: %d windows, median %d instructions"
+              % (name(start), name(end), len(wins), total))
+        print("  %-36s %8s %7s" % ("function", "instr", "share"))
+        for fn, c in sorted(per_fn.items(), key=lambda kv: -kv[1]):
+            print("  %-36s %8d %6.1f%%" % (fn, c, 100.0 * c / total))
+    for r in results.values():
+        print("\nmeasured: %s median %s (%d iterations)" % (r.name, _fmt(r.median),
+                                                          r.iterations))
+    return 0
+
+
+# --------------------------------------------------------------------- main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="bench.py", description="Run the Pagoda and Linux benchmarks.")
+    p.add_argument("--fetch-linux", action="store_true",
+                   help="download Debian's current kernel image even if one is cached")
+    p.add_argument("--no-linux", action="store_true",
+                   help="run the Pagoda side only")
+    p.add_argument("--compare", metavar="FILE",
+                   help="results.json to compare with (default: the previous "
+                        "build/bench/results.json)")
+    p.add_argument("--out", metavar="DIR", default=OUT_DIR,
+                   help="output folder (default build/bench)")
+    p.add_argument("--no-plots", action="store_true", help="skip gnuplot")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="seconds before a QEMU run is stopped")
+    p.add_argument("--profile", metavar="OP",
+                   help="instead: trace the Pagoda operation OP (e.g. ipc_inter_0) "
+                        "and print its instructions per function")
+    return p.parse_args(argv)
+
+
+def determinism_check(args, results_path, pagoda, linux):
+    """Compare with the previous run; returns the sentence for the report."""
+    ref = args.compare or results_path
+    prev = load_previous(ref)
+    if prev is None:
+        if args.compare:
+            return "cannot read %s: nothing compared" % args.compare
+        return "no previous results.json: nothing to compare with"
+    shown = os.path.relpath(os.path.abspath(ref), ROOT)
+    diffs = compare(prev, pagoda, "pagoda")
+    if diffs:
+        msg = "Pagoda figures differ from %s:\n" % shown + "\n".join(
+            "  " + d for d in diffs)
+    else:
+        msg = "Pagoda figures identical to previous run (%s)" % shown
+    if linux and prev.get("linux"):
+        ldiffs = compare(prev, linux, "linux")
+        msg += ("; Linux figures identical too" if not ldiffs else
+                "\nLinux figures differ in %d values (%s)" % (
+                    len(ldiffs), "; ".join(ldiffs[:5])))
+    return msg
+
+
+def main(argv):
+    args = parse_args(argv)
+    out_dir = os.path.abspath(args.out)
+    os.makedirs(out_dir, exist_ok=True)
+    if args.profile:
+        return profile(args.profile)
+    results_path = os.path.join(out_dir, "results.json")
+    if not args.compare and os.path.exists(results_path):
+        shutil.copy(results_path, os.path.join(out_dir, "results.prev.json"))
+        args.compare = os.path.join(out_dir, "results.prev.json")
+
+    print("bench: booting Pagoda under -icount ...", flush=True)
+    pagoda, _, p_ok, notes, p_cmd = run_pagoda(out_dir, args.timeout or PAGODA_TIMEOUT)
+    linux, l_ok, lnotes, l_cmd, version = linux_side(args, out_dir)
+    notes += lnotes
+
+    print()
+    print_table(pagoda, linux)
+    config = configuration(p_cmd, l_cmd, version)
+    determinism = determinism_check(args, results_path, pagoda, linux)
+    pngs = None if args.no_plots else plot(out_dir, pagoda, linux)
+    if pngs is None and not args.no_plots:
+        notes.append("no plots: gnuplot is not installed (apt-get install gnuplot-nox)")
+    write_json(results_path, pagoda, linux, config)
+    write_report(os.path.join(out_dir, "report.md"), pagoda, linux, config,
+                 determinism, notes, pngs)
+    print()
+    for n in notes:
+        print("bench: " + n)
+    print("bench: " + determinism)
+    print("bench: wrote %s, %s%s" % (
+        os.path.relpath(results_path, ROOT),
+        os.path.relpath(os.path.join(out_dir, "report.md"), ROOT),
+        " and %d plots" % len(pngs) if pngs else ""))
+    return 0 if p_ok and l_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
