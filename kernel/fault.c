@@ -66,12 +66,10 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 	ksnprintf(why, sizeof(why), "#PF %s at %lx, rip=%lx, pager %lx %s (error %lu)",
 		  fault_access_name(access), addr, f->rip, t->pager,
 		  err ? "unreachable" : "refused", err);
-	if (err == E_OK) {                          /* refused: the handler decides */
-		f->vector = 14;
-		f->error = access;
-		if (fault_exception_ipc(f, addr, why))
-			return;
-	}
+	f->vector = 14;                             /* refused or no pager: */
+	f->error = access;                          /* the handler decides */
+	if (fault_exception_ipc(f, addr, why))
+		return;
 	thread_stop(t, why);
 	schedule();
 }

@@ -18,6 +18,8 @@
 
 #define KDB_PUTS_MAX 4096
 
+extern struct kmem_account mdb_index_acct;   /* main.c */
+
 static word_t kdb_puts(word_t va, word_t len)
 {
 	char buf[128];
@@ -110,6 +112,7 @@ void sys_kdebug(struct frame *f)
 		break;
 	case KDB_KMEM_FREE:
 		f->rsi = kmem_free_bytes();
+		f->rdx = mdb_index_acct.used;
 		f->rax = E_OK;
 		break;
 	case KDB_SPACE_KMEM:

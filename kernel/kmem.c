@@ -43,6 +43,7 @@ static struct {
 	struct kmem_free_page *pages;          /* free whole pages */
 	size_t free_pages;
 	size_t total_bytes;
+	size_t allocated_bytes;                /* handed out, by rounded size */
 	size_t free_objects_bytes;             /* bytes in free small slots */
 	struct kmem_slab *partial[KMEM_CLASSES];
 } kmem;
@@ -195,6 +196,7 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 		return NULL;
 	memset(p, 0, rounded);
 	acct->used += rounded;
+	kmem.allocated_bytes += rounded;
 	return p;
 }
 
@@ -208,8 +210,9 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
 	rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
-	assert(acct->used >= rounded);
+	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
 	acct->used -= rounded;
+	kmem.allocated_bytes -= rounded;
 	if (k < KMEM_CLASSES)
 		kmem_small_free(p, k);
 	else
@@ -218,7 +221,7 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 
 size_t kmem_free_bytes(void)
 {
-	return kmem.free_pages * KMEM_PAGE + kmem.free_objects_bytes;
+	return kmem.total_bytes - kmem.allocated_bytes;
 }
 
 size_t kmem_total_bytes(void)
@@ -259,5 +262,5 @@ bool kmem_check(void)
 				return false;
 	}
 	return free_bytes == kmem.free_objects_bytes &&
-	       kmem.free_pages * KMEM_PAGE <= kmem.total_bytes;
+	       kmem.free_pages * KMEM_PAGE + kmem.allocated_bytes <= kmem.total_bytes;
 }

@@ -33,7 +33,9 @@ void *kmem_alloc(struct kmem_account *acct, size_t size);
 /* Return an object from kmem_alloc with the same account and size. */
 void kmem_free(struct kmem_account *acct, void *p, size_t size);
 
-/* Bytes the pool could still hand out as whole pages or free objects. */
+/* Bytes not handed out (total minus allocated, by rounded size): back at
+ * its old value exactly when everything allocated since was freed. Slab
+ * headers and partly used slab pages are not subtracted. */
 size_t kmem_free_bytes(void);
 
 /* Total bytes ever donated to the pool. */

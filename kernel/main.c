@@ -29,6 +29,7 @@ void kmain(uint32_t magic, uint32_t mbi);
 extern char kernel_end[];
 
 static struct boot_info boot_info;            /* the machine, as the loader saw it */
+struct kmem_account mdb_index_acct = { 0, (size_t)-1 };  /* the mapdb's frame index */
 
 static const void *boot_phys(word_t phys, word_t size, void *ctx)
 {
@@ -187,7 +188,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	kip_init();
 	boot_reserve();
 	boot_pool();
-	if (mdb_init(&kernel_acct))
+	if (mdb_init(&mdb_index_acct))
 		panic("boot: mapping database");
 	thread_init();
 	sched_init();

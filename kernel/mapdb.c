@@ -50,9 +50,10 @@
  * page of 512 directory pointers; directory pages of 128 frame entries, one
  * per 2 MiB frame, holding the 2M list head and a pointer to a page of 512
  * 4K list heads. It covers 128 GiB. Index pages are charged to the kernel
- * account given to mdb_init: a directory page lives while a node lives in
- * its 256 MiB, a page of 4K heads from the first 4 KiB node of its frame
- * until the frame holds no node at all (so a 2 MiB root keeps it).
+ * account given to mdb_init and live only while needed: a directory page
+ * while a node lives in its 256 MiB, a page of 4K heads while one of its
+ * lists holds a node (the frame entry counts them), so that kernel memory
+ * returns to its baseline when the mappings go.
  *
  * Unmap of node N revokes the rights from N's run (N only with flush);
  * nodes left without rights are unlinked and freed. Their descendants go
@@ -61,17 +62,20 @@
  * 4K lists of the frame and takes the segments whose head's chain of 2 MiB
  * ancestors leads to N. Status is what mdb_pte_protect/clear return.
  *
- * Superpages split when a 4 KiB operation hits part of one (unmap, grant of
- * a piece, a 4 KiB target inside a 2 MiB mapping): the node and every 2 MiB
- * node derived from it become 512 4 KiB nodes each, with the same rights and
- * depths, and the segments that hung from a split node move under its piece
- * of the right frame. The split goes deepest first: a split node's pieces
- * are heads under its still-2 MiB parent, which is a valid database, so when
+ * Superpages split when a 4 KiB operation takes part of one (a 4 KiB unmap
+ * with flush, the grant of a piece, a 4 KiB target inside a 2 MiB mapping):
+ * the node and every 2 MiB node derived from it become 512 4 KiB nodes
+ * each, with the same rights and depths, and the segments that hung from a
+ * split node move under its piece of the right frame. A 4 KiB unmap without
+ * flush leaves the caller's own mapping as it is, so only what derives from
+ * it splits -- sigma0 reclaims 4 KiB frames that way from its 2 MiB roots,
+ * which stay whole. The split goes deepest first: a split node's pieces are
+ * heads under its still-2 MiB parent, which is a valid database, so when
  * memory runs out halfway the half-split state is consistent and differs
  * from the old one only in page sizes. Unmap then covers the whole 2 MiB
  * mapping (the documented fallback); map removes the receiver's whole 2 MiB
  * mapping, or fails with E_NO_MEMORY where that would take the sender's own
- * mapping or the one it would upgrade.
+ * mapping or the one it would upgrade. Nothing ever merges pieces again.
  *
  * Map, grant and root follow decode, reserve, commit. Decode resolves the
  * sender's node and classifies the receiver's target: empty, a mapping in
@@ -85,6 +89,14 @@
  * lose the rights the grant dropped, the node's charge moves between the
  * accounts. A grant onto a mapping derived from the sender's node merges
  * the two: the rights unite, the derived node goes, its subtree moves up.
+ * The hooks cannot raise rights, so an upgrade sets the PTE anew and its
+ * accessed/dirty status is lost, as is the status of the sender's PTE in a
+ * grant and of derived PTEs whose rights a grant trims.
+ *
+ * Costs: a map walks the sender's and the receiver's frame lists (O(number
+ * of mappings of those frames)) and inserts in O(1); a 4 KiB unmap is that
+ * walk plus the subtree; anything on a 2 MiB node also looks at its 512
+ * 4K lists; a split is O(512 * (nodes in the frame's 4K lists)) per node.
  *
  * Locking: everything here belongs to the kernel lock (one CPU).
  */
@@ -101,7 +113,8 @@ struct mdb_node {
 	word_t word;              /* va | depth | superpage | rights */
 };
 _Static_assert(sizeof(struct mdb_node) == MDB_NODE_BYTES, "a node is MDB_NODE_BYTES");
-_Static_assert(MDB_NODE_BYTES >= KMEM_MIN_OBJECT, "kmem charges exactly a node");
+_Static_assert(MDB_NODE_BYTES >= KMEM_MIN_OBJECT && (MDB_NODE_BYTES & (MDB_NODE_BYTES - 1)) == 0,
+	       "kmem charges exactly MDB_NODE_BYTES for a node");
 
 #define MDB_RIGHTS_MASK ((word_t)0x7)
 #define MDB_SUPER_BIT ((word_t)1 << 3)
@@ -114,6 +127,7 @@ _Static_assert(((MDB_DEPTH_MASK << MDB_DEPTH_SHIFT) & MDB_VA_MASK) == 0, "depth 
 _Static_assert(((MDB_DEPTH_MASK << MDB_DEPTH_SHIFT) & (MDB_SUPER_BIT | MDB_RIGHTS_MASK)) == 0 &&
 	       (MDB_SUPER_BIT & MDB_RIGHTS_MASK) == 0, "fields do not overlap");
 
+/* Pack a node's word; the accessors below take it apart. */
 static inline word_t mdb_word(word_t va, unsigned depth, bool super, unsigned rights)
 {
 	assert((va & ~MDB_VA_MASK) == 0 && depth <= MDB_MAX_DEPTH && (rights & ~MDB_RIGHTS_MASK) == 0);
@@ -294,6 +308,7 @@ static void mdb_charge_move(struct space *from, struct space *to)
 
 /* ---- The frame index. ---- */
 
+/* The number of the 2 MiB frame holding pa, and pa's 4 KiB piece in it. */
 static inline word_t mdb_frame_number(word_t pa)
 {
 	return pa >> MDB_SUPER_LOG2;
@@ -355,6 +370,7 @@ static struct mdb_node **mdb_list(word_t pa, unsigned log2)
 	return fr->pieces ? &fr->pieces[mdb_piece(pa)] : NULL;
 }
 
+/* Does any list of frame fr hold a node? */
 static bool mdb_frame_used(const struct mdb_frame *fr)
 {
 	return fr->head || fr->pieces_used;
@@ -626,18 +642,20 @@ static struct mdb_node *mdb_chain_reverse(struct mdb_node *n, struct mdb_node *s
 	return tail;
 }
 
-/* Split the 2 MiB node at *link in the 2M list of frame pa and every 2 MiB
- * node derived from it, deepest first. true if all are split; false if
- * memory ran out, leaving the nodes not split yet (always *link's node
- * among them) in place as a valid 2 MiB subtree. */
-static bool mdb_split(word_t pa, struct mdb_node **link)
+/* Split the 2 MiB nodes from *link up to `after` in the 2M list of frame
+ * pa (a set that holds what derives from each of its nodes), deepest
+ * first. true if all are split; false if memory ran out, leaving the nodes
+ * not split yet (the first one always among them) in place as valid
+ * 2 MiB nodes. */
+static bool mdb_split_nodes(word_t pa, struct mdb_node **link, struct mdb_node *after)
 {
 	struct mdb_frame *fr = mdb_frame(pa);
-	struct mdb_node *after, *todo;
+	struct mdb_node *todo;
 
+	if (*link == after)
+		return true;
 	if (!mdb_pieces_make(fr))
 		return false;
-	after = mdb_run_last(*link)->next;
 	todo = mdb_chain_reverse(*link, after, NULL);
 	while (todo) {
 		struct mdb_node *next = todo->next;
@@ -648,6 +666,12 @@ static bool mdb_split(word_t pa, struct mdb_node **link)
 	*link = mdb_chain_reverse(todo, NULL, after);
 	mdb_frame_tidy(pa);
 	return !todo;
+}
+
+/* Split the 2 MiB node at *link and every 2 MiB node derived from it. */
+static bool mdb_split(word_t pa, struct mdb_node **link)
+{
+	return mdb_split_nodes(pa, link, mdb_run_last(*link)->next);
 }
 
 /* ---- Map, grant and root: decode, reserve, commit. ---- */
@@ -1009,20 +1033,47 @@ int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 
 /* ---- Unmap. ---- */
 
-/* Unmap s's mapping covering va at size log2, splitting a 2 MiB mapping
- * for a 4 KiB unmap (or covering it whole if the split lacks memory). */
+/* A 4 KiB unmap without flush inside the 2 MiB mapping ref: the caller's
+ * own mapping keeps its rights, so it stays whole (its status is the whole
+ * superpage's); the 2 MiB mappings derived from it split, and then the
+ * 4 KiB runs derived from it in the piece lose the rights. If the split
+ * lacks memory, everything derived from the whole mapping is covered. */
+static void mdb_unmap_piece(const struct mdb_ref *ref, word_t va, struct mdb_revoke *rv)
+{
+	struct mdb_node *p = ref->node, **link;
+	word_t pa = ref->pa + (va - mdb_va(p));
+
+	rv->own = p;
+	if (!mdb_split_nodes(ref->pa, &p->next, mdb_run_last(p)->next)) {
+		mdb_revoke(ref, rv);
+		return;
+	}
+	if (mdb_revoke_node(p, rv))
+		panic("mapdb: unmap without flush took the caller's mapping");
+	link = mdb_list(pa, MDB_PAGE_LOG2);
+	if (!link || !*link)
+		return;
+	while (*link)
+		link = (*link)->parent == p ? mdb_revoke_run(link, rv) : &(*link)->next;
+	mdb_piece_drained(mdb_frame(pa), mdb_list(pa, MDB_PAGE_LOG2));
+}
+
+/* Unmap s's mapping covering va at size log2. A 4 KiB flush inside a
+ * 2 MiB mapping splits it (or covers it whole if memory is lacking). */
 static void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct mdb_revoke *rv)
 {
 	struct mdb_ref ref;
 
 	if (!mdb_resolve(s, va, &ref))
 		return;
-	if (ref.log2 > log2) {
-		mdb_split(ref.pa, ref.link);
-		mdb_resolve(s, va, &ref);
+	if (ref.log2 > log2 && !rv->flush) {
+		mdb_unmap_piece(&ref, va, rv);
+	} else {
+		if (ref.log2 > log2 && mdb_split(ref.pa, ref.link))
+			mdb_resolve(s, va, &ref);
+		rv->own = ref.node;
+		mdb_revoke(&ref, rv);
 	}
-	rv->own = ref.node;
-	mdb_revoke(&ref, rv);
 	mdb_frame_tidy(ref.pa);
 }
 

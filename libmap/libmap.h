@@ -49,7 +49,7 @@ word_t sys_schedule(word_t dest, word_t prio, word_t slice_us, word_t *old_prio)
 void kdb_putc(char c);
 word_t kdb_puts(const char *s, size_t n);
 void kdb_exit_qemu(unsigned status);
-word_t kdb_kmem_free(void);
+word_t kdb_kmem_free(word_t *index_bytes);   /* free pool bytes; mapdb index bytes */
 word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
 word_t kdb_check(void);
 

@@ -99,11 +99,11 @@ void kdb_exit_qemu(unsigned status)
 	kdb(KDB_EXIT_QEMU, status, 0, NULL, NULL);
 }
 
-word_t kdb_kmem_free(void)
+word_t kdb_kmem_free(word_t *index_bytes)
 {
 	word_t v = 0;
 
-	kdb(KDB_KMEM_FREE, 0, 0, &v, NULL);
+	kdb(KDB_KMEM_FREE, 0, 0, &v, index_bytes);
 	return v;
 }
 

@@ -82,8 +82,9 @@ enum pf_msg {
  * same layout and label 0, sets the registers and resumes the thread; a
  * reply with u = 0 resumes it unchanged; a reply with any other label
  * refuses, and the kernel stops the thread. A page fault that the pager
- * refuses (reply label != 0) arrives here too, as vector 14 with the
- * access in EXC_MSG_ERROR (FPAGE_R/W/X) and the address in EXC_MSG_ADDR.
+ * refuses (reply label != 0), or that no pager answers (none set, or it is
+ * gone), arrives here too, as vector 14 with the access in EXC_MSG_ERROR
+ * (FPAGE_R/W/X) and the address in EXC_MSG_ADDR.
  */
 enum exc_msg {
 	EXC_MSG_RIP = 1,

@@ -32,7 +32,7 @@ enum kdebug_op {
 	KDB_PUTS = 1,       /* rsi = user pointer, rdx = length (<= 4096) */
 	KDB_EXIT_QEMU = 2,  /* privileged: rsi = status; ends the machine (tests) */
 	KDB_STOP_SELF = 3,  /* stop the calling thread for good (diagnostic exit) */
-	KDB_KMEM_FREE = 4,  /* rax = E_OK, rsi <- free kernel-pool bytes */
+	KDB_KMEM_FREE = 4,  /* rsi <- free kernel-pool bytes, rdx <- mapdb index bytes */
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
 	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */

@@ -59,6 +59,25 @@ static bool stopped(struct agent *a)
 	return false;
 }
 
+/* A fault no pager resolved reaches the exception handler (me) as vector
+ * 14 with access and address; true if it did. The handler then refuses,
+ * and the kernel stops the thread. */
+static bool handler_hears(struct agent *a, word_t addr, unsigned access, bool refuse)
+{
+	struct agent_msg m;
+	bool seen = agent_wait(a, &m) == AGENT_EXCEPTION && m.mr[EXC_MSG_VECTOR] == 14 &&
+		    m.mr[EXC_MSG_ERROR] == access && m.mr[EXC_MSG_ADDR] == addr;
+
+	if (!ok(seen, "the exception handler hears of it: vector %lu, access %lx, address %lx",
+		m.mr[EXC_MSG_VECTOR], m.mr[EXC_MSG_ERROR], m.mr[EXC_MSG_ADDR]))
+		return false;
+	if (refuse) {
+		msg_tag(1, 0, 0);
+		ok_err(ipc_send(a->tid, TIMEOUT_ZERO), E_OK, "the handler refuses");
+	}
+	return true;
+}
+
 /* Scenario 6: the round trip through this task as pager. */
 static void test_round_trip(void)
 {
@@ -110,7 +129,8 @@ static void test_round_trip(void)
 	utcb()->mr[0] = tag_make(0, 0, 1);
 	ok_err(ipc_send(c.tid, TIMEOUT_ZERO), E_IPC_BAD_ITEM,
 	       "a reply with a malformed item (t = 1) fails for the pager");
-	ok(stopped(&c), "and C, its fault unresolved, is stopped");
+	handler_hears(&c, va_c(1), FPAGE_R, true);
+	ok(stopped(&c), "and the kernel stops C");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 	ok(agent_start(&c, 0, 6, true), "a new C runs");
 	ok_err(sigma0_free(pa0, 12), E_OK, "frame back to sigma0");
@@ -166,13 +186,14 @@ static void test_pager_deleted(void)
 {
 	struct agent_msg m;
 	struct agent q;
-	word_t err, pa = tap_frame(va_a(3), PAT + 30);
+	word_t v = 0, pa = tap_frame(va_a(3), PAT + 30);
 
 	ok(agent_start(&q, 2, 1, false), "a second pager Q (my space)");
 	set_pager(&c, q.tid);
 	agent_post(&c, AG_READ, 1, va_c(4));
 	ok(agent_blocked(&c, EXREG_STATE_SENDING), "C faults and waits to send to Q (Q is busy)");
 	ok_err(agent_stop(&q), E_OK, "delete Q");
+	handler_hears(&c, va_c(4), FPAGE_R, true);
 	ok(stopped(&c), "C is stopped (the kernel says why on the console)");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
@@ -183,17 +204,33 @@ static void test_pager_deleted(void)
 	ok(agent_wait(&q, &m) == AGENT_DONE && m.mr[2] == c.tid, "Q receives C's fault");
 	ok(agent_blocked(&c, EXREG_STATE_RECEIVING), "C waits for Q's reply");
 	ok_err(agent_stop(&q), E_OK, "delete Q before it replies");
+	handler_hears(&c, va_c(5), FPAGE_R, true);
 	ok(stopped(&c), "C is stopped");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
 	ok(agent_start(&c, 0, 4, true), "a new C");
 	ok_err(set_pager(&c, TID_NIL), E_OK, "C's pager set to nil");
+	agent_post(&c, AG_READ, 1, va_c(3) + 8);
+	if (handler_hears(&c, va_c(3) + 8, FPAGE_R, false)) {
+		ok_err(set_pager(&c, libmap_myself), E_OK, "the handler gives C a pager");
+		msg_tag(0, 0, 0);
+		ok_err(ipc_send(c.tid, TIMEOUT_ZERO), E_OK, "and resumes it unchanged");
+		ok(agent_wait(&c, &m) == AGENT_FAULT && c.fault_addr == va_c(3) + 8,
+		   "C faults again, now to its new pager");
+		msg_tag(0, 0, 2);
+		msg_map_item(1, va_c(3), fpage_make(va_a(3), 12, FPAGE_R), false);
+		ok(reply(&c, &m) == AGENT_DONE && m.mr[1] == ~(PAT + 30), "which resolves it");
+	}
+
+	ok_err(sys_thread_control(c.tid, TID_ANY, TID_NIL, TID_NIL, 0, TC_FLAG_EXC_HANDLER), E_OK,
+	       "C's exception handler set to nil");
+	ok_err(set_pager(&c, TID_NIL), E_OK, "and its pager");
 	agent_post(&c, AG_READ, 1, va_c(6));
-	ok(stopped(&c), "C's fault with no pager stops it");
+	ok(stopped(&c), "with neither, C's fault stops it at once");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
 	ok(agent_start(&c, 0, 5, true), "the system goes on: a new C runs");
-	ok(agent_read(&p, va_a(3), &err) && err == PAT + 30, "and P still works");
+	ok(agent_read(&p, va_a(3), &v) && v == PAT + 30, "and P still works");
 	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
 }
 

@@ -503,23 +503,29 @@ START_TEST(superpages)
 	expect(A, va4(1, 0), F2(0) + 5 * K4, 12, RWX);
 	expect(B, va2(1), F2(0), 21, RW);
 	ck_assert_uint_eq(mdb_node_count(), 5);
-	/* Unmapping one piece splits sigma0's and B's superpages. */
+	/* Unmapping one piece splits B's superpage; sigma0's, not flushed,
+	 * stays whole. */
 	mdb_unmap(S0, va4(0, 5), 12, RWX, false);
 	consistent();
-	expect(S0, va4(0, 0), F2(0), 12, RWX);
-	expect(S0, va4(0, 5), F2(0) + 5 * K4, 12, RWX);
+	expect(S0, va2(0), F2(0), 21, RWX);
 	expect_none(A, va4(1, 0));
 	expect_none(D, va4(1, 1));
 	expect_none(B, va4(1, 5));
 	expect(B, va4(1, 6), F2(0) + 6 * K4, 12, RW);
 	expect(C, va4(2, 0), F2(0) + 7 * K4, 12, R);
-	ck_assert_uint_eq(mdb_node_count(), 512 + 511 + 1);
+	ck_assert_uint_eq(mdb_node_count(), 1 + 511 + 1);
 	/* C hangs from sigma0's piece 7 through B's. */
 	mdb_unmap(S0, va4(0, 7), 12, W, false);
 	expect(B, va4(1, 7), F2(0) + 7 * K4, 12, R);
 	expect(C, va4(2, 0), F2(0) + 7 * K4, 12, R);
 	mdb_unmap(S0, va4(0, 7), 12, R, false);
 	expect_none(C, va4(2, 0));
+	/* A flush of one piece splits sigma0's superpage. */
+	mdb_unmap(S0, va4(0, 8), 12, RWX, true);
+	consistent();
+	expect_none(S0, va4(0, 8));
+	expect(S0, va4(0, 9), F2(0) + 9 * K4, 12, RWX);
+	expect_none(B, va4(1, 8));
 	/* A 2 MiB unmap over 4 KiB pages takes them all. */
 	mdb_unmap(B, va2(1), 21, RWX, true);
 	consistent();
@@ -888,12 +894,18 @@ static int mm_descendants(int x, int *out)
 	return n;
 }
 
-/* The mapdb's revocation, naively: see mdb_revoke_node. */
-static unsigned mm_revoke(int x, unsigned mask, bool flush, bool collect)
+#define MM_ALL (~(word_t)0)
+
+/* The mapdb's revocation, naively: see mdb_revoke_node. Only the derived
+ * mappings of frame `only` unless that is MM_ALL. */
+static unsigned mm_revoke(int x, unsigned mask, bool flush, bool collect, word_t only)
 {
 	int n = mm_descendants(x, mm_buf), dead = 0;
 	unsigned status = 0;
 
+	for (int k = 0; only != MM_ALL && k < n; k++)
+		if (mm[mm_buf[k]].pa != only)
+			mm_buf[k--] = mm_buf[--n];
 	mm_buf[n++] = x;
 	for (int k = 0; k < n; k++) {
 		struct mm *m = &mm[mm_buf[k]];
@@ -953,7 +965,7 @@ static void mm_clear_range(int space, word_t va, unsigned log2)
 	}
 	for (int k = 0; k < n; k++)
 		if (mm[victims[k]].space == space)
-			mm_revoke(victims[k], RWX, true, false);
+			mm_revoke(victims[k], RWX, true, false, MM_ALL);
 }
 
 static void mm_move(int s, int to, word_t va, unsigned rights, unsigned status)
@@ -971,7 +983,7 @@ static void mm_trim(int s, unsigned keep)
 	unsigned mask = mm[s].rights & ~keep;
 
 	if (mask)
-		mm_revoke(s, mask, false, false);
+		mm_revoke(s, mask, false, false, MM_ALL);
 }
 
 static void mm_merge(int s, int t, unsigned rights)
@@ -1068,17 +1080,33 @@ static int mm_root(int space, word_t va, word_t pa, unsigned log2, unsigned righ
 	return E_OK;
 }
 
+/* A 4 KiB unmap without flush in 2 MiB mapping m: derived 2 MiB mappings
+ * split, m stays whole, the piece's derived mappings lose the rights. */
+static unsigned mm_unmap_piece(int m, word_t va, unsigned rights)
+{
+	int kids[MM_MAX / 512], n = 0;
+
+	for (int k = 0; k < mm_nlive; k++)
+		if (mm[mm_live[k]].parent == m && mm[mm_live[k]].log2 == 21)
+			kids[n++] = mm_live[k];
+	for (int k = 0; k < n; k++)
+		mm_split(kids[k], NULL);
+	return mm_revoke(m, rights, false, true, mm[m].pa + (va - mm[m].va));
+}
+
 static unsigned mm_unmap_page(int space, word_t va, unsigned log2, unsigned rights, bool flush)
 {
 	int m = mm_lookup(space, va);
 
 	if (m < 0)
 		return 0;
+	if (mm[m].log2 > log2 && !flush)
+		return mm_unmap_piece(m, va, rights);
 	if (mm[m].log2 > log2) {
 		mm_split(m, NULL);
 		m = mm_lookup(space, va);
 	}
-	return mm_revoke(m, rights, flush, true);
+	return mm_revoke(m, rights, flush, true, MM_ALL);
 }
 
 static unsigned mm_unmap(int space, word_t va, unsigned log2, unsigned rights, bool flush)
