@@ -142,9 +142,14 @@ static __attribute__((noreturn)) void agent_entry(void)
 
 /* ---- the controller side ---- */
 
+word_t agent_stack_top(const struct agent *a)
+{
+	return (word_t)agent_stack[a->k] + 4096;
+}
+
 static word_t agent_sp(const struct agent *a)
 {
-	return (word_t)agent_stack[a->k] + 4096 - 8;
+	return agent_stack_top(a) - 8;
 }
 
 /* Serve a fault of an agent in a new space on its stack or on the image:

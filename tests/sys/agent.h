@@ -78,6 +78,9 @@ bool agent_start(struct agent *a, unsigned k, unsigned version, bool new_space);
 /* Delete its thread (and with a new space, the space). */
 word_t agent_stop(struct agent *a);
 
+/* The top of the agent's stack page (the same address in every space). */
+word_t agent_stack_top(const struct agent *a);
+
 /* Send command `op` with n words (the agent must be idle). */
 word_t agent_post(struct agent *a, word_t op, unsigned n, ...);
 /* Wait for the agent's next message, resolving faults on its code and
