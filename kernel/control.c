@@ -150,9 +150,13 @@ void sys_space_control(struct frame *f)
 		f->rax = E_BAD_ARGUMENT;
 		return;
 	}
+	if ((control & SC_SET_QUOTA) && f->r8 && f->r8 < t->space->acct.used) {
+		f->rax = E_NO_MEMORY;           /* the space already uses more than that */
+		return;
+	}
 	if (control & SC_PRIVILEGED)
 		t->space->flags |= SPACE_PRIVILEGED;
-	if (control & SC_SET_QUOTA)
+	if ((control & SC_SET_QUOTA) && f->r8)  /* quota 0: keep */
 		t->space->acct.quota = f->r8;
 	f->rdx = t->space->acct.used;
 	f->rax = E_OK;

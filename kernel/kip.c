@@ -5,6 +5,7 @@
 #include <arch.h>
 #include <mapdb.h>
 #include <thread.h>
+#include <space.h>
 
 static struct kip kip_page __attribute__((aligned(4096)));
 struct kip *kip = &kip_page;
@@ -20,6 +21,7 @@ void kip_init(void)
 	kip->max_threads = THREAD_MAX;
 	kip->utcb_size = UTCB_SIZE;
 	kip->page_sizes = ((word_t)1 << 12) | ((word_t)1 << 21);
+	kip->kmem_default_quota = SPACE_DEFAULT_QUOTA;
 	kip->mapnode_bytes = MDB_NODE_BYTES;
 	kip->cpu_features = arch_cpu_features();
 }

@@ -393,8 +393,6 @@ static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 
 /* ---- memory for clients that are pagers themselves ---- */
 
-#define PAGE_LENT 8u             /* page-table flag: a frame lent by ANY */
-
 static void pager_on_any(struct pager *p, struct pager_client *c)
 {
 	struct utcb *u = utcb();
@@ -406,7 +404,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		return;
 	}
 	if (!(frame = pager_frame_alloc(p, false)) ||
-	    !pager_page_insert(p, c, frame, frame, rights | PAGE_LENT)) {
+	    !pager_page_insert(p, c, frame, frame, rights | PAGER_PAGE_LENT)) {
 		if (frame)
 			pager_frame_put(frame);
 		pager_reply(E_NO_MEMORY);
@@ -423,7 +421,8 @@ static void pager_on_free(struct pager_client *c)
 	word_t frame = fpage_base(utcb()->mr[1]), f;
 	unsigned rights;
 
-	if (!pager_page_lookup(c, frame, &f, &rights) || !(rights & PAGE_LENT) || f != frame) {
+	if (!pager_page_lookup(c, frame, &f, &rights) || !(rights & PAGER_PAGE_LENT) ||
+	    f != frame) {
 		pager_reply(E_NO_PRIVILEGE);
 		return;
 	}

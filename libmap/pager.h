@@ -32,7 +32,12 @@
 #define PAGER_CLIENTS_MAX 128
 #define PAGER_REGIONS_MAX 8
 #define PAGER_PAGES_MAX 65536                  /* page-table entries, all clients */
+#ifndef HOST_TEST
 #define PAGER_POOL_BASE 0x30000000000ull       /* frames: pool base + 4 KiB * index */
+#else
+extern word_t host_pool_base;                  /* host unit tests: the test's buffer */
+#define PAGER_POOL_BASE host_pool_base
+#endif
 #define PAGER_POOL_FRAMES 32768                /* 128 MiB */
 #define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
 
@@ -92,7 +97,10 @@ bool pager_frame_put(word_t frame);              /* one less; true when it was f
 unsigned pager_frame_users(word_t frame);
 word_t pager_frames_in_use(void);
 
-/* A client's page table. */
+/* A client's page table. Rights are FPAGE_RWX, plus PAGER_PAGE_LENT on the
+ * entry for a frame lent to the client by ANY (keyed by the frame's pool
+ * address, not by an address in the client's space). */
+#define PAGER_PAGE_LENT 8u
 bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);

@@ -711,7 +711,7 @@ def write_report(path, pagoda, linux, config, determinism, notes, pngs):
 
 # ------------------------------------------------------------------ profile
 
-PROFILE_CONFIG = os.path.join("build", "bench", "profile.cfg")
+PROFILE_CONFIG = os.path.join("build", "bench", "profile-%s.cfg")
 PROFILE_RANGES = "0xffffffff80000000..0xffffffffffffffff,0x400000..0x4fffff"
 TRACE_PC = re.compile(rb"\[[0-9a-f]+/([0-9a-f]+)/")
 BENCH_ELF = os.path.join("build", "bench", "pagoda.elf")
@@ -765,7 +765,8 @@ def _trace_windows(op, n):
     """Run op n times under a one-instruction-per-block exec trace of the
     kernel and the task's code; return _Windows.kinds."""
     import threading
-    with open(os.path.join(ROOT, PROFILE_CONFIG), "w") as f:
+    config = PROFILE_CONFIG % op
+    with open(os.path.join(ROOT, config), "w") as f:
         f.write("@shutdown\nbench/pagoda priv -- only=%s n=%d\n" % (op, n))
     win = _Windows(_rdtsc_sites())
     with tempfile.TemporaryDirectory() as tmp:
@@ -785,7 +786,7 @@ def _trace_windows(op, n):
                     rest = chunk[cut:]
         t = threading.Thread(target=reader, daemon=True)
         t.start()
-        _, out = pq.boot(PROFILE_CONFIG, timeout=1800, capture=True, sinks=[],
+        _, out = pq.boot(config, timeout=1800, capture=True, sinks=[],
                          bench=True, extra=["-cpu", CPU] + RTC + [
                              "-singlestep", "-d", "exec,nochain", "-D", fifo,
                              "-dfilter", PROFILE_RANGES])
@@ -809,7 +810,11 @@ def profile(op, n=60):
     import bisect
     print("bench: profiling %s (%d iterations, traced; takes a minute) ..."
           % (op, n), flush=True)
+    stamp = [os.path.getmtime(os.path.join(ROOT, f)) for f in (pq.KERNEL_BIN, BENCH_ELF)]
     kinds, results = _trace_windows(op, n)
+    if stamp != [os.path.getmtime(os.path.join(ROOT, f)) for f in (pq.KERNEL_BIN, BENCH_ELF)]:
+        print("bench: warning: the kernel or the task was rebuilt during the run; "
+              "function names may be wrong")
     syms = _symbols()
     addrs = [x for x, _ in syms]
 

@@ -102,9 +102,17 @@ def boot_modules(config):
                (cfg, "boot.cfg")]
     names = {name for _, name in modules}
     for image in config_images(cfg):
-        if image not in names:
-            modules.append(("%s/%s.elf" % (BUILD, image), image))
-            names.add(image)
+        path = "%s/%s.elf" % (BUILD, image)
+        if image in names:
+            continue
+        if not os.path.isfile(os.path.join(ROOT, path)):
+            # The root task reports an unknown image with its line number;
+            # booting without it is how that error is shown (and tested).
+            sys.stderr.write("qemu.py: no %s: %s is left out of the boot modules\n"
+                             % (path, image))
+            continue
+        modules.append((path, image))
+        names.add(image)
     return modules
 
 

@@ -3,10 +3,10 @@
 # table in tests/sys/tests.txt.
 
 SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
-	unmap map ipc pager exc
+	unmap map ipc pager exc sysneg ctrl
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
-SYS_TESTS += forktest forkhello crashpager toucher
+SYS_TESTS += forktest forkhello crashpager toucher patternclient
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))

@@ -74,6 +74,6 @@ void tap_run(const struct tap_case *cases, unsigned n, int argc, char **argv)
 int tap_done(const char *name)
 {
 	ok_err(kdb_check(), E_OK, "KDB_CHECK: every kernel invariant holds");
-	printf("%s: %u check(s) failed\n", name, tap_failed);
+	printf("%s: %u check(s) failed, at tick %lu\n", name, tap_failed, libmap_kip->ticks);
 	return (int)tap_failed;
 }

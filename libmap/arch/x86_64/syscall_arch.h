@@ -10,12 +10,23 @@
 #include <pagoda/syscall.h>
 #include <pagoda/utcb.h>
 
+#ifdef HOST_TEST
+/* Host unit tests run libmap code as an ordinary process: the test owns
+ * the UTCB, and the system calls the code under test names are the test's
+ * stubs (so a call it did not expect cannot reach the host kernel). */
+extern struct utcb *host_utcb;
+#endif
+
 /* The UTCB of the calling thread: %fs points at it, %fs:0 holds its address. */
 static inline struct utcb *utcb(void)
 {
+#ifdef HOST_TEST
+	return host_utcb;
+#else
 	struct utcb *u;
 	__asm__("movq %%fs:0, %0" : "=r"(u));
 	return u;
+#endif
 }
 
 /* Registers in and out of one syscall: rax, rdi, rsi, rdx, r10, r8, r9. */
@@ -23,6 +34,11 @@ struct sysregs {
 	word_t rax, rdi, rsi, rdx, r10, r8, r9;
 };
 
+#ifdef HOST_TEST
+void syscall_raw(struct sysregs *r);
+word_t syscall_ipc(word_t to, word_t from, word_t tmo, word_t *sender);
+word_t syscall0(word_t n);
+#else
 static inline void syscall_raw(struct sysregs *r)
 {
 	register word_t r10 __asm__("r10") = r->r10;
@@ -66,5 +82,6 @@ static inline word_t syscall0(word_t n)
 	__asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
 	return rax;
 }
+#endif
 
 #endif
