@@ -2,22 +2,13 @@
 /*
  * The anonymous-memory pager with copy-on-write fork, in user space.
  *
- * How sharing works. Each client's page table maps its pages to frames
- * the pager holds; a frame's user count says how many clients' tables
- * name it. fork() gives the child a table naming the same frames (each
- * frame gets one more user) and takes write access away from the parent
- * by revoking W from the pager's own frame, which the kernel applies to
- * every mapping derived from it. From then on:
- *   - a read fault maps the frame read-only while it is shared;
- *   - a write fault on a shared frame copies it into a new frame, maps
- *     that writable, and drops one user of the old frame;
- *   - a write fault on a frame with a single user left maps it writable
- *     again, without a copy.
- * Children are processes of this pager: it creates their space and thread
- * (it must be privileged), is their exception handler and parent, reaps
- * them when they exit or die, and answers wait() with their status.
+ * The sharing itself (which frames a fork shares, who copies on a write)
+ * is pagers/cow_core.c. This file is the processes: the pager creates each
+ * child's space and thread (it must be privileged), is their exception
+ * handler and parent, reaps them when they exit or die, and answers
+ * wait() with their status.
  */
-#include <pager.h>
+#include "cow_core.h"
 
 #define COW_TID_BASE 512          /* thread numbers of forked children */
 #define COW_STATUS_FAULT (-1000)
@@ -34,61 +25,8 @@ struct proc {
 static struct pager cow;
 static struct proc procs[PAGER_CLIENTS_MAX];
 static uint16_t proc_version[PAGER_CLIENTS_MAX];
-static word_t cow_breaks, cow_reuses;
-
-static word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
-			unsigned *rights)
-{
-	word_t va = ALIGN_DOWN(addr, 4096), frame, copy;
-	unsigned r;
-
-	if (!pager_page_lookup(c, va, &frame, &r))
-		return pager_fault_default(p, c, addr, access, rights);
-	*rights = r & FPAGE_RWX;
-	if (pager_frame_users(frame) == 1)
-		return frame;                       /* private, or the last sharer */
-	if (!(access & FPAGE_W)) {
-		*rights &= ~FPAGE_W;                /* shared: read-only */
-		return frame;
-	}
-	if (!(*rights & FPAGE_W) || !(copy = pager_frame_alloc(p, false)))
-		return 0;
-	memcpy((void *)copy, (void *)frame, 4096);
-	pager_page_update(c, va, copy, r);
-	pager_frame_put(frame);
-	cow_breaks++;
-	return copy;
-}
 
 /* ---- fork ---- */
-
-/* Write-protect requests are batched into one unmap of up to 64 fpages. */
-static unsigned wp_count;
-
-static void cow_wp_flush(void)
-{
-	if (wp_count)
-		sys_unmap(wp_count - 1);
-	wp_count = 0;
-}
-
-static struct pager_client *fork_child;
-
-static void cow_share_page(struct pager *p, struct pager_client *parent, word_t va, word_t frame,
-			   unsigned rights)
-{
-	(void)parent;
-	if (rights & ~FPAGE_RWX)
-		return;                             /* frames lent to a pager: not copied */
-	if (!pager_page_insert(p, fork_child, va, frame, rights))
-		return;
-	pager_frame_get(frame);
-	if ((rights & FPAGE_W) && pager_frame_users(frame) == 2) {
-		utcb()->mr[wp_count++] = fpage_make(frame, 12, FPAGE_W);
-		if (wp_count == 64)
-			cow_wp_flush();
-	}
-}
 
 static struct proc *cow_proc_new(unsigned *slot)
 {
@@ -103,29 +41,35 @@ static struct proc *cow_proc_new(unsigned *slot)
 	return NULL;
 }
 
-/* Create the child's space and thread; it runs once its memory is set. */
-static word_t cow_fork(struct pager *p, struct pager_client *parent, word_t ip, word_t sp)
+/* Create the child's space and thread; it runs once its memory is set.
+ * Its id in *child. */
+static word_t cow_fork(struct pager *p, struct pager_client *parent, word_t ip, word_t sp,
+		       word_t *child)
 {
 	unsigned slot;
 	struct proc *pr = cow_proc_new(&slot);
+	struct pager_client *c = NULL;
 	word_t err;
 
 	if (!pr)
 		return E_NO_MEMORY;
+	pr->parent = parent->tid;
 	err = sys_thread_control(pr->tid, pr->tid, libmap_myself, libmap_myself, UTCB_AREA_BASE,
 				 TC_FLAG_EXC_HANDLER);
-	if (err || !(fork_child = pager_client_add(p, pr->tid, parent->tid))) {
+	if (!err && !(c = cow_fork_client(p, parent, pr->tid)))
+		err = E_NO_MEMORY;
+	if (!err)
+		err = sys_exchange_registers(pr->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME,
+					     &sp, &ip, NULL, NULL, NULL);
+	if (err) {
+		if (c)
+			pager_client_remove(p, c);
 		sys_thread_control(pr->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
 		memset(pr, 0, sizeof(*pr));
-		return err ? err : E_NO_MEMORY;
+		return err;
 	}
-	pr->parent = parent->tid;
-	fork_child->nregions = parent->nregions;
-	memcpy(fork_child->region, parent->region, sizeof(parent->region));
-	pager_page_each(p, parent, cow_share_page);
-	cow_wp_flush();
-	return sys_exchange_registers(pr->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME, &sp, &ip,
-				      NULL, NULL, NULL);
+	*child = pr->tid;
+	return E_OK;
 }
 
 /* ---- exit and wait ---- */
@@ -187,12 +131,12 @@ static bool cow_request(struct pager *p, word_t from, word_t label)
 	struct utcb *u = utcb();
 	struct pager_client *c = pager_client_find(p, from);
 	struct proc *pr = cow_proc(from);
-	word_t err;
+	word_t err, child;
 
 	if (label == PROC_FORK && c) {
-		err = cow_fork(p, c, u->mr[1], u->mr[2]);
+		err = cow_fork(p, c, u->mr[1], u->mr[2], &child);
 		msg_tag(err ? 1 : 0, 1, 0);
-		u->mr[1] = err ? err : fork_child->tid;
+		u->mr[1] = err ? err : child;
 		return true;
 	}
 	if (label == PROC_WAIT)
@@ -231,6 +175,5 @@ int main(int argc, char **argv)
 	status = pager_run(&cow);
 	printf("cow: %lu copy-on-write breaks, %lu frames still in use at shutdown\n", cow_breaks,
 	       pager_frames_in_use());
-	(void)cow_reuses;
 	return status;
 }

@@ -2,4 +2,11 @@
 # Stacked pagers, each a user program built on libmap's pager framework.
 
 PAGERS := zero trace cow forkdemo pattern
-$(foreach pg,$(PAGERS),$(eval $(call user_program,pagers/$(pg),$(B)/u/pagers/$(pg).o)))
+# Objects a pager has besides its own: cow's sharing logic is a unit of its
+# own, which tests/unit/test_cow.c builds for the host.
+PAGER_OBJS_cow := $(B)/u/pagers/cow_core.o
+$(foreach pg,$(PAGERS),$(eval $(call user_program,pagers/$(pg),$(B)/u/pagers/$(pg).o $(PAGER_OBJS_$(pg)))))
+
+# The host build of libmap code (unit tests) needs the arch header too.
+$(B)/h/libmap/pager.o $(B)/h/pagers/cow_core.o $(B)/h/tests/unit/test_cow.o: \
+	HOST_CFLAGS += -Ilibmap/arch/x86_64

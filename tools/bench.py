@@ -717,10 +717,30 @@ TRACE_PC = re.compile(rb"\[[0-9a-f]+/([0-9a-f]+)/")
 BENCH_ELF = os.path.join("build", "bench", "pagoda.elf")
 
 
-def _symbols():
+def _snapshot_command(config, dest, extra):
+    """The QEMU command booting config from copies (in dest) of the kernel
+    and the modules, so that a concurrent rebuild cannot change what runs
+    or the symbols it is explained with. Returns (cmd, {"kernel": ELF
+    copy, "bench": task ELF copy})."""
+    cmd = pq.qemu_command(config, bench=True, extra=extra)
+    copies = {}
+
+    def copy(path):
+        dst = os.path.join(dest, path.replace("/", "_"))
+        shutil.copy(os.path.join(ROOT, path), dst)
+        return os.path.relpath(dst, ROOT)
+    cmd[cmd.index("-kernel") + 1] = copy(pq.KERNEL_BIN)
+    copies["kernel"] = copy(pq.KERNEL_ELF)
+    modules = [(copy(path), name) for path, name in pq.boot_modules(config)]
+    cmd[cmd.index("-initrd") + 1] = pq.initrd_arg(modules)
+    copies["bench"] = copy(BENCH_ELF)
+    return cmd, copies
+
+
+def _symbols(elves):
     """Sorted (address, name) of the kernel's and the task's functions."""
     syms = []
-    for elf, tag in (("build/kernel.elf", ""), (BENCH_ELF, "user:")):
+    for elf, tag in ((elves["kernel"], ""), (elves["bench"], "user:")):
         ok, out = _run(["llvm-nm", "-n", "--defined-only", os.path.join(ROOT, elf)])
         for line in out.splitlines() if ok else []:
             parts = line.split()
@@ -730,10 +750,9 @@ def _symbols():
     return syms
 
 
-def _rdtsc_sites():
+def _rdtsc_sites(elf):
     """Addresses of every rdtsc instruction in the benchmark task."""
-    ok, out = _run(["llvm-objdump", "-d", "--no-show-raw-insn",
-                    os.path.join(ROOT, BENCH_ELF)])
+    ok, out = _run(["llvm-objdump", "-d", "--no-show-raw-insn", os.path.join(ROOT, elf)])
     return {int(m.group(1), 16) for m in
             re.finditer(r"^\s*([0-9a-f]+):\s+rdtsc\b", out, re.M)} if ok else set()
 
@@ -768,8 +787,11 @@ def _trace_windows(op, n):
     config = PROFILE_CONFIG % op
     with open(os.path.join(ROOT, config), "w") as f:
         f.write("@shutdown\nbench/pagoda priv -- only=%s n=%d\n" % (op, n))
-    win = _Windows(_rdtsc_sites())
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build", "bench")) as tmp:
+        cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + [
+            "-singlestep", "-d", "exec,nochain", "-D", os.path.join(tmp, "trace"),
+            "-dfilter", PROFILE_RANGES])
+        win = _Windows(_rdtsc_sites(elves["bench"]))
         fifo = os.path.join(tmp, "trace")
         os.mkfifo(fifo)
 
@@ -786,15 +808,13 @@ def _trace_windows(op, n):
                     rest = chunk[cut:]
         t = threading.Thread(target=reader, daemon=True)
         t.start()
-        _, out = pq.boot(config, timeout=1800, capture=True, sinks=[],
-                         bench=True, extra=["-cpu", CPU] + RTC + [
-                             "-singlestep", "-d", "exec,nochain", "-D", fifo,
-                             "-dfilter", PROFILE_RANGES])
+        out = pq.run(cmd, timeout=1800, capture=True, sinks=[])
         t.join()
+        syms = _symbols(elves)
     results, done = parse_output(out.output.decode("utf-8", "replace"))
     if not done:
         raise RuntimeError("profile run of %s did not complete: %s" % (op, out.describe()))
-    return win.kinds, results
+    return win.kinds, results, syms
 
 
 def profile(op, n=60):
@@ -810,12 +830,7 @@ def profile(op, n=60):
     import bisect
     print("bench: profiling %s (%d iterations, traced; takes a minute) ..."
           % (op, n), flush=True)
-    stamp = [os.path.getmtime(os.path.join(ROOT, f)) for f in (pq.KERNEL_BIN, BENCH_ELF)]
-    kinds, results = _trace_windows(op, n)
-    if stamp != [os.path.getmtime(os.path.join(ROOT, f)) for f in (pq.KERNEL_BIN, BENCH_ELF)]:
-        print("bench: warning: the kernel or the task was rebuilt during the run; "
-              "function names may be wrong")
-    syms = _symbols()
+    kinds, results, syms = _trace_windows(op, n)
     addrs = [x for x, _ in syms]
 
     def name(pc):

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copy-on-write sharing.
+ *
+ * Each client's page table maps its pages to frames the pager holds; a
+ * frame's user count says how many clients' tables name it. fork gives
+ * the child a table naming the same frames (each frame gets one more
+ * user) and takes write access away by revoking W from the pager's own
+ * frame, which the kernel applies to every mapping derived from it. From
+ * then on:
+ *   - a read fault maps the frame read-only while it is shared;
+ *   - a write fault on a shared frame copies it into a new frame, maps
+ *     that writable, and drops one user of the old frame;
+ *   - a write fault on a frame with a single user left maps it writable
+ *     again, without a copy.
+ * So whoever writes first copies, and the last sharer to write keeps the
+ * original frame.
+ *
+ * What makes it safe: a frame is mapped writable somewhere only while it
+ * has one user. A fork that raises a frame's count to 2 revokes W from it;
+ * a frame that already had two or more users is read-only everywhere, so
+ * a second fork, or a grandchild's, has nothing to revoke. Frames lent to
+ * a client that is a pager itself (PAGER_PAGE_LENT) are that pager's own
+ * memory and are not shared.
+ *
+ * The revocations of one fork are batched, up to 64 fpages (MR0..MR63) to
+ * an unmap.
+ */
+#include "cow_core.h"
+
+word_t cow_breaks;
+
+word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
+		 unsigned *rights)
+{
+	word_t va = ALIGN_DOWN(addr, 4096), frame, copy;
+	unsigned r;
+
+	if (!pager_page_lookup(c, va, &frame, &r))
+		return pager_fault_default(p, c, addr, access, rights);
+	*rights = r & FPAGE_RWX;
+	if (pager_frame_users(frame) == 1)
+		return frame;                       /* private, or the last sharer */
+	if (!(access & FPAGE_W)) {
+		*rights &= ~FPAGE_W;                /* shared: read-only */
+		return frame;
+	}
+	if (!(*rights & FPAGE_W) || !(copy = pager_frame_alloc(p, false)))
+		return 0;
+	memcpy((void *)copy, (void *)frame, 4096);
+	pager_page_update(c, va, copy, r);
+	pager_frame_put(frame);
+	cow_breaks++;
+	return copy;
+}
+
+/* ---- fork ---- */
+
+/* The fork in progress (pager_page_each passes no context of its own). */
+static struct {
+	struct pager_client *child;
+	bool full;                               /* the page table ran out */
+	unsigned nwp;                            /* fpages to write-protect in MR0.. */
+} cow_forking;
+
+static void cow_wp_flush(void)
+{
+	if (cow_forking.nwp)
+		sys_unmap(cow_forking.nwp - 1);
+	cow_forking.nwp = 0;
+}
+
+/* Revoke W from every mapping of `frame` (in the next batch). */
+static void cow_wp(word_t frame)
+{
+	utcb()->mr[cow_forking.nwp++] = fpage_make(frame, 12, FPAGE_W);
+	if (cow_forking.nwp == MSG_MR_COUNT)
+		cow_wp_flush();
+}
+
+/* pager_page_each callback: give the child the parent's page at va. */
+static void cow_share_page(struct pager *p, struct pager_client *parent, word_t va, word_t frame,
+			   unsigned rights)
+{
+	(void)parent;
+	if ((rights & PAGER_PAGE_LENT) || cow_forking.full)
+		return;
+	if (!pager_page_insert(p, cow_forking.child, va, frame, rights)) {
+		cow_forking.full = true;
+		return;
+	}
+	pager_frame_get(frame);
+	if ((rights & FPAGE_W) && pager_frame_users(frame) == 2)
+		cow_wp(frame);
+}
+
+struct pager_client *cow_fork_client(struct pager *p, struct pager_client *parent, word_t tid)
+{
+	struct pager_client *child = pager_client_add(p, tid, parent->tid);
+
+	if (!child)
+		return NULL;
+	child->nregions = parent->nregions;
+	memcpy(child->region, parent->region, sizeof(parent->region));
+	cow_forking.child = child;
+	cow_forking.full = false;
+	pager_page_each(p, parent, cow_share_page);
+	cow_wp_flush();
+	if (cow_forking.full) {
+		pager_client_remove(p, child);   /* puts back what it shared */
+		return NULL;
+	}
+	return child;
+}
