@@ -5,9 +5,11 @@
  * (or not) and the thread retries the instruction: if still unmapped it
  * simply faults again. Any other exception becomes a call to the
  * exception handler with the full register state; its reply may set the
- * registers. A thread whose pager or handler is missing, gone, or refuses
- * (replies with a non-zero label) is stopped with a one-line diagnostic;
- * the rest of the system goes on.
+ * registers. A page fault the pager refuses (a reply with a non-zero
+ * label), or that no pager answers (none set, or it is gone), is handed to
+ * the exception handler as vector 14, like a signal. A thread whose
+ * exception handler is missing, gone, or refuses is stopped with a
+ * one-line diagnostic; the rest of the system goes on.
  *
  * sigma0 has no pager: the kernel itself maps device memory into it,
  * idempotently and uncached, when it touches a physical address that is

@@ -92,10 +92,21 @@ static void msg_copy_untyped(struct tcb *s, struct tcb *r, unsigned u)
 		msg_set(r, i, msg_get(s, i));
 }
 
+/* The kernel never trusts a sender: an item naming memory it does not
+ * have maps nothing, and both sides find E_IPC_NOT_MAPPED in their UTCB's
+ * error word; the message itself is delivered. */
+static void msg_not_mapped(struct tcb *s, struct tcb *r)
+{
+	if (!s->in_kernel_ipc)
+		s->utcb->error = E_IPC_NOT_MAPPED;
+	if (!r->in_kernel_ipc)
+		r->utcb->error = E_IPC_NOT_MAPPED;
+}
+
 /* Execute and copy the typed items at MR[u+1 .. u+t]. */
 static word_t msg_items(struct tcb *s, struct tcb *r, unsigned u, unsigned t)
 {
-	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0];
+	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0], err;
 
 	if (t & 1)
 		return E_IPC_BAD_ITEM;
@@ -105,8 +116,11 @@ static word_t msg_items(struct tcb *s, struct tcb *r, unsigned u, unsigned t)
 
 		if (type != ITEM_MAP && type != ITEM_GRANT)
 			return E_IPC_BAD_ITEM;
-		if (map_item(s->space, w0, w1, r->space, window, type == ITEM_GRANT))
-			return E_IPC_BAD_ITEM;
+		err = map_item(s->space, w0, w1, r->space, window, type == ITEM_GRANT);
+		if (err == E_IPC_NOT_MAPPED)
+			msg_not_mapped(s, r);
+		else if (err)
+			return err;             /* E_IPC_BAD_ITEM or E_NO_MEMORY */
 		msg_set(r, i, w0);
 		msg_set(r, i + 1, w1);
 	}
@@ -126,6 +140,16 @@ static word_t ipc_transfer(struct tcb *s, struct tcb *r)
 		r->utcb->sender = s->tid;
 	}
 	return t ? msg_items(s, r, u, t) : E_OK;
+}
+
+/* Give h the message of interrupt thread irq_tid, with it as sender. */
+static void ipc_irq_message(struct tcb *h, word_t irq_tid)
+{
+	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0));
+	if (!h->in_kernel_ipc) {
+		arch_frame(h)->rsi = irq_tid;
+		h->utcb->sender = irq_tid;
+	}
 }
 
 /* ---- send queues (circular, head in the receiver) ---- */
@@ -237,8 +261,13 @@ static word_t ipc_take(struct tcb *self, struct tcb *s)
 		ipc_wake(s, err, false);
 		return err ? err | IPC_ERR_RECV_PHASE : E_OK;
 	}
-	if (s->ipc_rcv_timeout == TIMEOUT_ZERO) {
-		ipc_wake(s, E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE, false);
+	if (s->ipc_rcv_timeout == TIMEOUT_ZERO || sendq_find(s, s->ipc_from) ||
+	    irq_pending_for(s, s->ipc_from)) {
+		/* its receive phase can finish at once (or time out at once):
+		 * wake it to run the receive itself, in its own context */
+		word_t from = s->ipc_from;
+		ipc_wake(s, E_OK, false);
+		s->ipc_from = from;
 		return E_OK;
 	}
 	s->state = TS_RECV;
@@ -255,9 +284,7 @@ static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout)
 	word_t irq_tid;
 
 	if (irq_take_pending(self, from, &irq_tid)) {
-		msg_set(self, 0, tag_make(LABEL_IRQ, 0, 0));
-		if (!self->in_kernel_ipc)
-			arch_frame(self)->rsi = irq_tid;
+		ipc_irq_message(self, irq_tid);
 		return E_OK;
 	}
 	s = sendq_find(self, from);
@@ -280,10 +307,13 @@ static word_t ipc_do(struct tcb *self, struct tcb *r, word_t from, word_t snd_to
 	if (r) {
 		bool blocked = !ipc_waits_for(r, self) && snd_to != TIMEOUT_ZERO;
 		err = ipc_send(self, r, snd_to);
-		if (err || blocked || from == TID_NIL) {
+		if (!err && !blocked && from == TID_NIL && r->prio > self->prio)
+			schedule();                     /* a higher priority woke */
+		if (err || (blocked && self->ipc_from == TID_NIL) || from == TID_NIL) {
 			self->ipc_from = TID_NIL;
 			return err;
 		}
+		/* not blocked, or woken by ipc_take to run the receive itself */
 	}
 	self->ipc_from = TID_NIL;
 	return from == TID_NIL ? E_OK : ipc_receive(self, from, rcv_to);
@@ -295,12 +325,15 @@ static word_t ipc_do(struct tcb *self, struct tcb *r, word_t from, word_t snd_to
  * live thread. */
 static word_t ipc_decode_from(word_t from)
 {
+	struct tcb *t;
 	int err;
 
 	if (from == TID_NIL || from == TID_ANY || irq_from_tid(from) >= 0)
 		return E_OK;
-	thread_lookup(from, &err);
-	return err ? (word_t)err | IPC_ERR_RECV_PHASE : E_OK;
+	t = thread_lookup(from, &err);
+	if (err)
+		return (word_t)err | IPC_ERR_RECV_PHASE;
+	return t->state == TS_DEAD ? E_IPC_NO_PARTNER | IPC_ERR_RECV_PHASE : E_OK;
 }
 
 /* Decode and run one IPC system call; its result. */
@@ -318,12 +351,17 @@ static word_t ipc_syscall(struct frame *f)
 	}
 	if (to != TID_NIL && (!(r = thread_lookup(to, &lerr)) || r == self))
 		return lerr ? (word_t)lerr : E_BAD_THREAD;
+	if (r && r->state == TS_DEAD)
+		return E_IPC_NO_PARTNER;
 	if (r && tag_u(tag) + tag_t(tag) > MSG_MR_COUNT - 1)
 		return E_IPC_OVERFLOW;
 	if ((err = ipc_decode_from(from)))
 		return err;
 	self->in_kernel_ipc = false;
-	return ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
+	err = ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
+	if (err)
+		self->utcb->error = err;
+	return err;
 }
 
 /* A failed IPC returns its tag (MR0) with the error flag set (msg.h). */
@@ -352,9 +390,7 @@ bool ipc_deliver_irq(struct tcb *h, word_t irq_tid)
 {
 	if (h->state != TS_RECV || (h->ipc_partner != TID_ANY && h->ipc_partner != irq_tid))
 		return false;
-	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0));
-	if (!h->in_kernel_ipc)
-		arch_frame(h)->rsi = irq_tid;
+	ipc_irq_message(h, irq_tid);
 	ipc_wake(h, E_OK, true);
 	return true;
 }

@@ -83,6 +83,17 @@ word_t irq_ack(struct tcb *self, int irq)
 	return E_OK;
 }
 
+bool irq_pending_for(struct tcb *t, word_t from)
+{
+	if (!irq_pending_count)
+		return false;
+	for (unsigned i = 0; i < ARCH_IRQ_COUNT; i++)
+		if (irq_line[i].handler == t && irq_line[i].pending &&
+		    (from == TID_ANY || from == tid_irq(i)))
+			return true;
+	return false;
+}
+
 bool irq_take_pending(struct tcb *self, word_t from, word_t *irq_tid)
 {
 	if (!irq_pending_count)

@@ -19,5 +19,6 @@ int irq_detach(unsigned irq, struct tcb *caller_space_thread);
 void irq_detach_all(struct tcb *t);            /* t goes away */
 word_t irq_ack(struct tcb *self, int irq);     /* E_OK or E_BAD_THREAD */
 bool irq_take_pending(struct tcb *self, word_t from, word_t *irq_tid);
+bool irq_pending_for(struct tcb *t, word_t from);      /* without taking it */
 
 #endif

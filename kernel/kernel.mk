@@ -19,6 +19,7 @@ KERNEL_SRCS := \
 	kernel/sched.c \
 	kernel/ipc.c \
 	kernel/map.c \
+	kernel/fpage.c \
 	kernel/mapdb.c \
 	kernel/fault.c \
 	kernel/irq.c \

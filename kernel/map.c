@@ -2,13 +2,7 @@
 /*
  * Map, grant and unmap over flexpages.
  *
- * A send fpage of 2^s bytes meets a receive window of 2^r bytes:
- *   s <= r: the whole fpage lands in the window at the offset given by the
- *           hot spot modulo 2^r, rounded down to 2^s;
- *   s >  r: only the 2^r-sized part of the fpage that contains the hot
- *           spot (modulo 2^s) is transferred, and it fills the window.
- * The complete fpage (s = 1, base 0) stands for the whole user half.
- *
+ * Where a send fpage lands in a receive window is fpage.c's arithmetic.
  * The transfer then walks the sender's page table over the source range
  * (so holes cost nothing) and hands every present page to the mapping
  * database: a 2 MiB page whole when it is entirely inside the range and
@@ -17,6 +11,7 @@
  * are skipped.
  */
 #include <map.h>
+#include <fpage.h>
 #include <mapdb.h>
 #include <space.h>
 #include <thread.h>
@@ -30,87 +25,59 @@
 #define MAP_2M ((word_t)1 << 21)
 #define MAP_4K ((word_t)1 << 12)
 
-/* An fpage as (base, log2); the complete fpage is the whole user half. */
-static bool map_decode(word_t fp, word_t *base, unsigned *log2)
-{
-	if (fpage_is_complete(fp)) {
-		*base = 0;
-		*log2 = FPAGE_MAX_LOG2;
-		return true;
-	}
-	if (!fpage_valid(fp))
-		return false;
-	*base = fpage_base(fp);
-	*log2 = fpage_log2(fp);
-	return true;
-}
-
-bool map_placement(word_t snd, word_t hot, word_t window, struct map_place *p)
-{
-	word_t sb, wb;
-	unsigned s, r;
-
-	if (!map_decode(snd, &sb, &s) || !map_decode(window, &wb, &r))
-		return false;
-	if (s <= r) {
-		p->src = sb;
-		p->dst = wb + ((hot & (((word_t)1 << r) - 1)) & ~(((word_t)1 << s) - 1));
-		p->size = (word_t)1 << s;
-	} else {
-		p->src = sb + ((hot & (((word_t)1 << s) - 1)) & ~(((word_t)1 << r) - 1));
-		p->dst = wb;
-		p->size = (word_t)1 << r;
-	}
-	return true;
-}
-
 /* May a page of `size` land at dst in `to`? */
 static bool map_target_ok(struct space *to, word_t dst, word_t size)
 {
 	return arch_user_address_ok(dst + size - 1) && !space_in_kernel_area(to, dst, size);
 }
 
+/* Map one page; *mapped counts the pages that arrived. */
 static word_t map_one(struct space *from, word_t va, struct space *to, word_t dst,
-		      unsigned log2, unsigned rights, bool grant)
+		      unsigned log2, unsigned rights, bool grant, unsigned *mapped)
 {
 	int err;
 
 	if (!map_target_ok(to, dst, (word_t)1 << log2))
 		return E_OK;
 	err = mdb_map(from, va, to, dst, log2, rights, grant);
+	if (err == E_OK)
+		(*mapped)++;
 	return err == E_NO_MEMORY ? E_NO_MEMORY : E_OK;
 }
 
 /* Transfer the sender's pages in [va, end) of one leaf to dst + (va - src). */
 static word_t map_leaf(struct space *from, const struct map_place *p, word_t va, word_t end,
-		       unsigned log2, struct space *to, unsigned rights, bool grant)
+		       unsigned log2, struct space *to, unsigned rights, bool grant,
+		       unsigned *mapped)
 {
 	word_t dst = p->dst + (va - p->src), err;
 
 	if (log2 == 21 && IS_ALIGNED(va, MAP_2M) && end - va == MAP_2M && IS_ALIGNED(dst, MAP_2M))
-		return map_one(from, va, to, dst, 21, rights, grant);
+		return map_one(from, va, to, dst, 21, rights, grant, mapped);
 	for (; va < end; va += MAP_4K, dst += MAP_4K)
-		if ((err = map_one(from, va, to, dst, 12, rights, grant)))
+		if ((err = map_one(from, va, to, dst, 12, rights, grant, mapped)))
 			return err;
 	return E_OK;
 }
 
+/* Transfer every page the sender has in the range; E_IPC_NOT_MAPPED if
+ * none arrived (the sender had nothing there, or no rights to give). */
 static word_t map_range(struct space *from, const struct map_place *p, struct space *to,
 			unsigned rights, bool grant)
 {
 	word_t va = p->src, end = p->src + p->size, err;
-	unsigned log2, attr;
+	unsigned log2, attr, mapped = 0;
 
 	while (va < end && arch_pt_next(from->pml4, &va, &log2, &attr) && va < end) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
 		word_t chunk_end = MIN(leaf_end, end);
 
 		if (!(attr & ARCH_PT_KERNEL_OWNED) &&
-		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant)))
+		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, &mapped)))
 			return err;
 		va = chunk_end;
 	}
-	return E_OK;
+	return mapped ? E_OK : E_IPC_NOT_MAPPED;
 }
 
 word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word_t window,
@@ -122,7 +89,7 @@ word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word
 
 	if (fpage_is_nil(w1))
 		return E_OK;
-	if (!map_decode(w1, &base, &log2))
+	if (!fpage_decode(w1, &base, &log2))
 		return E_IPC_BAD_ITEM;
 	if (!map_placement(w1, item_hotspot(w0), window, &p))
 		return E_OK;
@@ -135,7 +102,7 @@ static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
 	word_t base, va, end;
 	unsigned log2, attr, rights = fpage_rights(fp), status = 0;
 
-	if (!map_decode(fp, &base, &log2))
+	if (!fpage_decode(fp, &base, &log2))
 		return 0;
 	va = base;
 	end = base + ((word_t)1 << log2);

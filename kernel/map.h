@@ -12,19 +12,11 @@
 struct space;
 struct frame;
 
-/* Where a send fpage lands: source and destination base and the size. */
-struct map_place {
-	word_t src, dst, size;
-};
-
-/* The L4 placement rule for send fpage `snd` with hot spot `hot` into the
- * receive window `window`. false if nothing is transferred (nil fpage or
- * window). Pure arithmetic; unit-tested on the host. */
-bool map_placement(word_t snd, word_t hot, word_t window, struct map_place *p);
-
 /* Execute one map/grant item of a message from `from` to `to`. Returns
- * E_OK (also when nothing was mapped), E_IPC_BAD_ITEM for a malformed
- * fpage, or E_NO_MEMORY when the receiver's kernel memory ran out. */
+ * E_OK, E_IPC_NOT_MAPPED when the item named memory the sender does not
+ * have (nothing was mapped; not an IPC failure), E_IPC_BAD_ITEM for a
+ * malformed fpage, or E_NO_MEMORY when the receiver's kernel memory ran
+ * out. A nil fpage or receive window maps nothing and returns E_OK. */
 word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word_t window,
 		bool grant);
 

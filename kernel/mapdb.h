@@ -85,8 +85,8 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
  *     grant: the new node takes the sender's place in the tree (children
  *     stay) and the sender's mapping is removed (a grant of a 4 KiB piece
  *     of a 2 MiB mapping splits the sender's mapping first).
- *   - If `to` already has this very frame at to_va, derived from the
- *     sender's node, its rights are extended by the new rights (an
+ *   - If `to` already has this very frame at to_va as a direct child of
+ *     the sender's node, its rights are extended by the new rights (an
  *     upgrade, no new node). Any other mapping of `to` overlapping the
  *     target is first removed together with everything derived from it
  *     (overmapping; a 2 MiB mapping partly overlapped by a 4 KiB target is

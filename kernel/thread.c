@@ -5,8 +5,8 @@
  * Deletion is the delicate part: every thread that waits on the deleted
  * one (sending to it, or receiving from it) is woken with
  * E_IPC_NO_PARTNER; the UTCB and the TCB go back to the pool; the thread
- * number's version is bumped so old ids become stale; and the space goes
- * with its last thread. A thread deleting itself is freed after the CPU
+ * number becomes free (its next owner should use a new version, so that
+ * old ids stay stale); and the space goes with its last thread. A thread deleting itself is freed after the CPU
  * has left its stack (sched_defer_free).
  */
 #include <thread.h>

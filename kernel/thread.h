@@ -4,9 +4,10 @@
  * kernel pool: the TCB at the bottom, the stack growing down from the top
  * where the user register frame (struct frame) lives.
  *
- * Thread numbers index thread_table; each number has a version that is
- * bumped when a thread with that number is deleted, so stale ids are
- * recognised.
+ * Thread numbers index thread_table. The creator chooses a new thread's
+ * version (non-zero); an id whose number is live but whose version differs
+ * is stale (E_STALE_THREAD). Creators pick a new version when they reuse a
+ * number, so old ids stay stale.
  */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H

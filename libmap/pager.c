@@ -332,9 +332,12 @@ static bool pager_on_fault(struct pager *p, word_t from)
 
 /* ---- the root task's protocol ---- */
 
+/* Label 0, or an error in MR1 under sigma0's error label: memsrv_call
+ * (a client's ANY and FREE) looks for that one; the root task takes any
+ * label but 0 as an error. */
 static void pager_reply(word_t err)
 {
-	msg_tag(err ? 1 : 0, err ? 1 : 0, 0);
+	msg_tag(err ? SIGMA0_REPLY_ERROR : SIGMA0_REPLY_OK, err ? 1 : 0, 0);
 	utcb()->mr[1] = err;
 }
 

@@ -97,10 +97,13 @@ static void sigma0_take(word_t f, word_t n, word_t client)
 /* Find n free frames aligned to n, searching on from the last hit. */
 static bool sigma0_find(word_t n, word_t *first)
 {
-	word_t start = ALIGN_DOWN(next_free, n);
+	word_t span = ALIGN_DOWN(nframes, n), start;
 
-	for (word_t k = 0; k < nframes; k += n) {
-		word_t f = (start + k) % ALIGN_DOWN(nframes, n ? n : 1);
+	if (span == 0)
+		return false;                       /* larger than all of RAM */
+	start = ALIGN_DOWN(next_free, n) % span;
+	for (word_t k = 0; k < span; k += n) {
+		word_t f = (start + k) % span;
 		if (sigma0_range_free(f, n)) {
 			*first = f;
 			next_free = f + n;

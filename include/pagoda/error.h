@@ -19,16 +19,16 @@ enum pagoda_error {
 	E_NO_MEMORY = 8,      /* kernel memory quota of the space exhausted, or pool empty */
 	E_BAD_FPAGE = 9,      /* fpage: bad size, unaligned, kernel or non-canonical address */
 	E_EXISTS = 10,        /* object (thread, space, attachment) already exists */
-	E_BUSY = 11,          /* object in use (space with threads, irq already attached) */
+	E_BUSY = 11,          /* interrupt line attached to another thread */
 
 	/* IPC errors; the receive phase sets IPC_ERR_RECV_PHASE in addition. */
 	E_IPC_TIMEOUT = 16,       /* timeout expired before a partner was ready */
-	E_IPC_NO_PARTNER = 17,    /* partner does not exist or was deleted meanwhile */
-	E_IPC_CANCELLED = 18,     /* aborted by exchange_registers or thread deletion */
+	E_IPC_NO_PARTNER = 17,    /* partner does not exist, was deleted or stopped */
+	E_IPC_CANCELLED = 18,     /* aborted by exchange_registers */
 	E_IPC_OVERFLOW = 19,      /* message longer than the receiver accepts (u+t > 63) */
 	E_IPC_BAD_ITEM = 20,      /* malformed typed item in the message */
-	E_IPC_NOT_MAPPED = 21,    /* (info) a map/grant item named memory the sender lacks */
-	E_IPC_ABORTED = 22,       /* partner aborted during the transfer */
+	E_IPC_NOT_MAPPED = 21,    /* info in utcb.error: a map item named memory the sender lacks */
+	E_IPC_ABORTED = 22,       /* reserved */
 
 	E_BAD_SYSCALL = 31,       /* unknown system call number */
 };

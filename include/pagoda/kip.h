@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel interface page (KIP): one read-only page that the kernel maps
- * into every address space (at the address chosen by space_control; sigma0
- * and the root task find it at KIP_DEFAULT_ADDR). It tells user code what
+ * into every address space at KIP_DEFAULT_ADDR. It tells user code what
  * the kernel and the machine look like.
  */
 #ifndef PAGODA_KIP_H

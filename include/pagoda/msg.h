@@ -80,7 +80,7 @@ enum pf_msg {
 /*
  * Exception: tag(LABEL_EXCEPTION, u = EXC_MSG_LENGTH). The reply, with the
  * same layout and label 0, sets the registers and resumes the thread; a
- * reply with u = 0 resumes it unchanged; a reply with any other label
+ * label-0 reply with fewer words resumes it unchanged; a reply with any other label
  * refuses, and the kernel stops the thread. A page fault that the pager
  * refuses (reply label != 0), or that no pager answers (none set, or it is
  * gone), arrives here too, as vector 14 with the access in EXC_MSG_ERROR

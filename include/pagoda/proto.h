@@ -3,12 +3,13 @@
  * User-level protocols shared by libmap, the root task and the pagers
  * (the kernel knows none of these labels). docs/abi.md describes each.
  *
- * Memory from the pager below: every pager built with libmap (and init)
- * answers SIGMA0_LABEL_ANY and SIGMA0_LABEL_FREE from its clients exactly
- * as sigma0 does, except that a frame's "address" (the hot spot of the
- * reply, and what FREE names) is where the frame lies in the server's own
- * space: for sigma0 that is the physical address. So a pager obtains
- * memory from whatever pager is below it with the same two calls.
+ * Memory from the pager below: every pager built with libmap answers
+ * SIGMA0_LABEL_ANY and SIGMA0_LABEL_FREE from its clients exactly as sigma0
+ * does, except that a frame's "address" (the hot spot of the reply, and
+ * what FREE names) is where the frame lies in the server's own space: for
+ * sigma0 that is the physical address. So a pager obtains memory from the
+ * pager below it with the same two calls. The root task does not serve
+ * them: a pager that init pages takes its frames from sigma0 directly.
  */
 #ifndef PAGODA_PROTO_H
 #define PAGODA_PROTO_H

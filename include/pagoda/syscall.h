@@ -52,24 +52,26 @@ enum kdebug_op {
 
 /*
  * SYS_THREAD_CONTROL (privileged): rdi = dest tid, rsi = space specifier,
- * rdx = scheduler (unused, must be nil or a thread), r10 = pager,
+ * rdx = exception handler (used with TC_FLAG_EXC_HANDLER), r10 = pager,
  * r8 = UTCB location (user address), r9 = flags.
- *   create:  dest unknown, space = dest (new space) or a thread of an
- *            existing space; the thread starts halted until exchange_registers
- *            sets IP/SP or a message arrives from its pager (L4 style).
- *   modify:  dest exists, space = TID_ANY (unchanged); pager != nil sets
- *            the pager; r9 & TC_FLAG_EXC_HANDLER sets the exception handler
- *            to rdx.
+ *   create:  dest unknown, space = dest (a new space, with the standard KIP
+ *            and UTCB areas) or a thread of an existing space; the thread
+ *            is created halted: exchange_registers with EXREG_RESUME (and
+ *            IP/SP) starts it.
+ *   modify:  dest exists, space = TID_ANY (unchanged); pager != nil sets the
+ *            pager; r9 & TC_FLAG_EXC_HANDLER sets the exception handler.
  *   delete:  dest exists, space = TID_NIL.
  *   irq:     dest = irq thread: pager = handler attaches, pager = dest detaches.
  */
 #define TC_FLAG_EXC_HANDLER 1u  /* r9: set the exception handler to rdx */
 
 /*
- * SYS_SPACE_CONTROL (privileged): rdi = a thread of the space, rsi = control,
- * rdx = KIP area fpage, r10 = UTCB area fpage, r8 = kernel-memory quota
- * (bytes; 0 = keep). Must be called before the space's first thread runs
- * to place the areas; the quota may change at any time.
+ * SYS_SPACE_CONTROL (privileged): rdi = a thread of the space, rsi =
+ * control, r8 = kernel-memory quota in bytes (with SC_SET_QUOTA). Returns
+ * rdx = bytes of kernel memory the space uses. The KIP and UTCB areas are
+ * fixed (KIP_DEFAULT_ADDR, UTCB_AREA_BASE); SC_SET_AREAS is refused with
+ * E_BAD_ARGUMENT. A quota below the current use only makes further
+ * allocations fail.
  */
 #define SC_PRIVILEGED 1u      /* the space may call privileged syscalls */
 #define SC_SET_AREAS 2u       /* place KIP and UTCB areas (first call only) */
@@ -95,8 +97,9 @@ enum kdebug_op {
 
 /* SYS_THREAD_SWITCH: rdi = dest (TID_NIL = yield to any). */
 /* SYS_SCHEDULE: rdi = dest, rsi = priority (0..255, ~0 = keep),
- * rdx = time slice in microseconds (0 = keep). Caller needs a priority
- * >= the new one, or a privileged space. */
+ * rdx = time slice in microseconds (0 = keep). An unprivileged caller may
+ * only change threads of its own space, and not above its own priority.
+ * Returns rsi = the old priority. */
 #define SCHED_PRIO_MAX 255
 #define SCHED_KEEP (~(word_t)0)
 

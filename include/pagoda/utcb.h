@@ -24,7 +24,7 @@ struct utcb {
 	word_t pager;             /* current pager (kernel-written mirror) */
 	word_t exc_handler;       /* exception handler (kernel-written mirror) */
 	word_t user_handle;       /* free for the user */
-	word_t error;             /* detail of the last failed IPC */
+	word_t error;             /* last failed IPC's error, or E_IPC_NOT_MAPPED */
 	word_t sender;            /* actual sender of the last received message */
 	word_t reserved[9];
 	word_t br[UTCB_BR_COUNT]; /* buffer registers; br[0] = receive window fpage */

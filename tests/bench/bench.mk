@@ -1,18 +1,37 @@
 # SPDX-License-Identifier: MIT
-# Benchmarks (`make bench`, tools/bench.py): the Pagoda benchmark task,
-# and the static Linux /init that measures the same operations on Linux.
+# Benchmarks (`make bench` runs tools/bench.py): the Pagoda benchmark task,
+# booted with tests/bench/pagoda.cfg, and the static Linux /init that
+# measures the same operations on Linux (tools/bench.py packs it into an
+# initramfs and builds it through the bench-linux-init target).
 
-BENCH_PAGODA_SRCS := $(wildcard tests/bench/pagoda/*.c) tests/bench/stats.c
-BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o,$(BENCH_PAGODA_SRCS))
+BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o, \
+	tests/bench/pagoda/main.c \
+	tests/bench/pagoda/spawn.c \
+	tests/bench/pagoda/frames.c \
+	tests/bench/pagoda/pager.c \
+	tests/bench/pagoda/server.c \
+	tests/bench/pagoda/basic.c \
+	tests/bench/pagoda/ipc.c \
+	tests/bench/pagoda/fault.c \
+	tests/bench/pagoda/appel.c \
+	tests/bench/pagoda/map.c \
+	tests/bench/stats.c)
 $(eval $(call user_program,bench/pagoda,$(BENCH_PAGODA_OBJS)))
 
-# The Linux side is built with the host compiler, static, for an initramfs.
+# The Linux side: host compiler, static, for an initramfs.
 BENCH_LINUX_INIT := $(B)/bench/linux/init
-BENCH_LINUX_SRCS := $(wildcard tests/bench/linux/*.c) tests/bench/stats.c
-BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread \
+BENCH_LINUX_SRCS := \
+	tests/bench/linux/main.c \
+	tests/bench/linux/basic.c \
+	tests/bench/linux/ipc.c \
+	tests/bench/linux/fault.c \
+	tests/bench/linux/appel.c \
+	tests/bench/linux/map.c \
+	tests/bench/stats.c
+BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -static -pthread -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=
 
-$(BENCH_LINUX_INIT): $(BENCH_LINUX_SRCS) $(wildcard tests/bench/linux/*.h) tests/bench/stats.h
+$(BENCH_LINUX_INIT): $(BENCH_LINUX_SRCS) tests/bench/linux/lbench.h tests/bench/stats.h
 	@mkdir -p $(dir $@)
 	@echo "  CC [host] $@"
 	$(Q)$(HOST_CC) $(BENCH_LINUX_CFLAGS) -o $@ $(BENCH_LINUX_SRCS)

@@ -376,3 +376,14 @@ bool agent_blocked(struct agent *a, word_t state)
 	}
 	return false;
 }
+
+bool agent_stopped(struct agent *a)
+{
+	for (unsigned i = 0; i < 20; i++) {
+		if (sys_exchange_registers(a->tid, EXREG_RESUME, NULL, NULL, NULL, NULL, NULL) ==
+		    E_BAD_THREAD)
+			return true;
+		sys_thread_switch(TID_NIL);
+	}
+	return false;
+}

@@ -95,6 +95,11 @@ bool agent_recover(struct agent *a);
  * (EXREG_STATE_SENDING/RECEIVING); false if it never gets there. */
 bool agent_blocked(struct agent *a, word_t state);
 
+/* Has the kernel stopped the agent for good (after a fault nobody
+ * handled)? A stopped thread cannot be resumed: exchange_registers with
+ * EXREG_RESUME says E_BAD_THREAD. Lets it run first, to get there. */
+bool agent_stopped(struct agent *a);
+
 /* Can the agent read / write the word at va? On a fault the agent is
  * recovered and false returned (a->fault_* say what happened). */
 bool agent_read(struct agent *a, word_t va, word_t *val);

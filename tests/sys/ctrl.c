@@ -159,16 +159,16 @@ static void test_space_control(void)
 	ok_err(sys_space_control(libmap_myself, 8, 0, NULL), E_BAD_ARGUMENT, "an unknown control bit");
 	ok_err(sys_space_control(libmap_myself, (word_t)1 << 40, 0, NULL), E_BAD_ARGUMENT,
 	       "control bit 40");
-	ok(sys_space_control(libmap_myself, SC_SET_AREAS, 0, NULL) != E_OK,
-	   "SC_SET_AREAS on a space whose areas are placed: refused");
+	ok_err(sys_space_control(libmap_myself, SC_SET_AREAS, 0, NULL), E_BAD_ARGUMENT,
+	       "SC_SET_AREAS (areas are placed when a space is made): refused");
 	ok(libmap_kip->magic == KIP_MAGIC && utcb()->my_id == libmap_myself,
 	   "KIP and UTCB where they were");
 	ok_err(sys_space_control(libmap_myself, SC_SET_QUOTA, 0, NULL), E_OK, "set quota 0 (= keep)");
 	ok(tap_kmem_quota(libmap_myself) == quota, "the quota is kept (%lu)",
 	   tap_kmem_quota(libmap_myself));
 	used = tap_kmem_used(libmap_myself);
-	ok(sys_space_control(libmap_myself, SC_SET_QUOTA, used / 2, NULL) != E_OK,
-	   "a quota below what the space uses (%lu) is refused", used);
+	ok_err(sys_space_control(libmap_myself, SC_SET_QUOTA, used / 2, NULL), E_NO_MEMORY,
+	       "a quota below what the space uses is refused");
 	ok(tap_kmem_quota(libmap_myself) == quota && kdb_check() == E_OK,
 	   "the quota is unchanged and the invariants hold");
 	ok_err(sys_space_control(n.tid, SC_SET_QUOTA, 1 << 20, NULL), E_OK,
@@ -179,6 +179,11 @@ static void test_space_control(void)
 	       "N may not use space_control");
 	ok_err(sys_space_control(n.tid, SC_PRIVILEGED, 0, NULL), E_OK, "make N's space privileged");
 	ok_err(n_call(SYS_SPACE_CONTROL, n.tid, 0, 0, 0, 0, 0), E_OK, "now N may");
+	ok(n_call(SYS_THREAD_CONTROL, n.tid, TID_NIL, TID_NIL, TID_NIL, 0, 0) == ~(word_t)0,
+	   "N deletes itself: no answer");
+	ok_err(sys_exchange_registers(n.tid, 0, NULL, NULL, NULL, NULL, NULL), E_BAD_THREAD,
+	       "N is gone");
+	ok(kdb_check() == E_OK && agent_start(&n, 1, 2, true), "and so is its space; a new N runs");
 }
 
 static void test_exchange_registers(void)
@@ -204,6 +209,14 @@ static void test_exchange_registers(void)
 	   "set flags CF|IOPL3: CF set, IOPL not, IF forced on (%lx)", fl);
 	ok(agent_cmd(&a, &m, AG_ECHO, 1, (word_t)5) == AGENT_DONE && m.mr[1] == 6, "A still works");
 	ok(state(n.tid) == EXREG_STATE_RECEIVING, "read the state of N in another space");
+	ok_err(agent_post(&a, AG_SYSCALL, 7, (word_t)SYS_EXCHANGE_REGISTERS, a.tid,
+			  (word_t)EXREG_HALT, 0, 0, 0, 0), E_OK, "A halts itself");
+	ok(agent_blocked(&a, EXREG_STATE_HALTED) && ipc_receive(a.tid, TIMEOUT_ZERO, NULL) ==
+	   (E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE), "A is halted and says nothing");
+	ok_err(sys_exchange_registers(a.tid, EXREG_RESUME, NULL, NULL, NULL, NULL, NULL), E_OK,
+	       "resume A");
+	ok(agent_wait(&a, &m) == AGENT_DONE && m.mr[1] == E_OK,
+	   "its exchange_registers returns E_OK and A goes on");
 }
 
 static void test_schedule(void)

@@ -10,18 +10,6 @@
 
 static struct agent e, f;
 
-/* Is agent a stopped for good (a dead thread cannot be resumed)? */
-static bool stopped(struct agent *a)
-{
-	for (unsigned i = 0; i < 20; i++) {
-		if (sys_exchange_registers(a->tid, EXREG_RESUME, NULL, NULL, NULL, NULL, NULL) ==
-		    E_BAD_THREAD)
-			return true;
-		sys_thread_switch(TID_NIL);
-	}
-	return false;
-}
-
 /* Let agent a raise trap `which`; the exception message in *m. */
 static bool trap(struct agent *a, unsigned which, unsigned vector, struct agent_msg *m,
 		 const char *name)
@@ -111,28 +99,28 @@ static void test_refusals(void)
 	if (trap(&e, AG_TRAP_UD2, 6, &m, "ud2")) {
 		ok_err(reply_regs(&e, &m, 0xffff800000001000ull, 0), E_OK,
 		       "the handler replies with a kernel rip");
-		ok(stopped(&e), "the kernel does not go there: it stops the thread");
+		ok(agent_stopped(&e), "the kernel does not go there: it stops the thread");
 	}
 	ok_err(agent_stop(&e), E_OK, "delete it");
 	ok(agent_start(&e, 0, 2, false), "a new agent E");
 	if (trap(&e, AG_TRAP_UD2, 6, &m, "ud2")) {
 		ok_err(reply_regs(&e, &m, 0x800000000000ull, 0), E_OK,
 		       "the handler replies with a non-canonical rip");
-		ok(stopped(&e), "the thread is stopped");
+		ok(agent_stopped(&e), "the thread is stopped");
 	}
 	ok_err(agent_stop(&e), E_OK, "delete it");
 	ok(agent_start(&e, 0, 3, false), "a new agent E");
 	if (trap(&e, AG_TRAP_INT3, 3, &m, "int3")) {
 		msg_tag(1, 0, 0);
 		ok_err(ipc_send(e.tid, TIMEOUT_ZERO), E_OK, "the handler refuses (label 1)");
-		ok(stopped(&e), "the thread is stopped");
+		ok(agent_stopped(&e), "the thread is stopped");
 	}
 	ok_err(agent_stop(&e), E_OK, "delete it");
 	ok(agent_start(&e, 0, 4, false), "a new agent E");
 	ok_err(sys_thread_control(e.tid, TID_ANY, TID_NIL, TID_NIL, 0, TC_FLAG_EXC_HANDLER), E_OK,
 	       "E's exception handler set to nil");
 	agent_post(&e, AG_TRAP, 1, (word_t)AG_TRAP_UD2);
-	ok(stopped(&e), "ud2 without a handler stops the thread");
+	ok(agent_stopped(&e), "ud2 without a handler stops the thread");
 	ok_err(agent_stop(&e), E_OK, "delete it");
 	ok(agent_start(&e, 0, 5, false), "the system goes on: a new agent E");
 	test_traps(&e, "after all that");

@@ -89,6 +89,16 @@ static void test_transfer(void)
 	ok(err == E_OK && ipc_result(&x, &m) == E_OK && m.mr[4] == 6,
 	   "a zero-timeout reply reaches the caller");
 	ok_err(ipc(TID_NIL, TID_NIL, 0, NULL), E_OK, "IPC with neither send nor receive does nothing");
+
+	post_ipc(&x, libmap_myself, TID_ANY, timeouts(TIMEOUT_NEVER, 200000), tag_make(LABEL_T, 0, 0),
+		 0, 0);
+	ok(agent_blocked(&x, EXREG_STATE_SENDING), "X sends to me, then will receive from anyone");
+	post_ipc(&y, x.tid, TID_NIL, timeouts(TIMEOUT_NEVER, 0), tag_make(LABEL_T + 2, 1, 0), 7, 0);
+	ok(agent_blocked(&y, EXREG_STATE_SENDING), "Y queues to send to X (X is still sending)");
+	ok(ipc_receive(x.tid, TIMEOUT_ZERO, NULL) == E_OK, "I take X's message: X turns receiver");
+	ok(ipc_result(&x, &m) == E_OK && m.mr[2] == y.tid && tag_label(m.mr[3]) == LABEL_T + 2 &&
+	   m.mr[4] == 7, "X gets Y's queued message at once (error %lx, from %lx)", m.mr[1], m.mr[2]);
+	ok(ipc_result(&y, &m) == E_OK, "and Y's send completes");
 }
 
 /* Every kind of bad thread id as destination and as receive source. */
@@ -154,6 +164,21 @@ static void test_timeouts(void)
 	ok(err == (E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE) && k->ticks - t0 >= 20,
 	   "a 20 ms receive timeout expires, after %lu ticks (error %lx)", k->ticks - t0, err);
 
+	post_ipc(&x, libmap_myself, libmap_myself, timeouts(TIMEOUT_NEVER, TIMEOUT_ZERO),
+		 tag_make(LABEL_T, 0, 0), 0, 0);
+	ok(agent_blocked(&x, EXREG_STATE_SENDING), "X calls me with a zero receive timeout");
+	ok(ipc_receive(x.tid, TIMEOUT_ZERO, NULL) == E_OK && tag_label(utcb()->mr[0]) == LABEL_T,
+	   "I take its message");
+	ok_err(ipc_result(&x, &m), E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE,
+	       "X's receive phase times out at once: the reply cannot be there yet");
+	post_ipc(&x, libmap_myself, libmap_myself, timeouts(TIMEOUT_NEVER, 20000),
+		 tag_make(LABEL_T, 0, 0), 0, 0);
+	t0 = k->ticks;
+	ok(ipc_receive(x.tid, AGENT_WAIT_US, NULL) == E_OK, "X calls me with a 20 ms receive timeout");
+	ok_err(ipc_result(&x, &m), E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE,
+	       "I never reply: X's receive phase times out");
+	ok(k->ticks - t0 >= 20, "after %lu ticks", k->ticks - t0);
+
 	post_ipc(&x, TID_NIL, y.tid, timeouts(0, TIMEOUT_NEVER), 0, 0, 0);
 	ok(agent_blocked(&x, EXREG_STATE_RECEIVING), "X waits for Y only");
 	err = raw_ipc(x.tid, TID_NIL, timeouts(TIMEOUT_ZERO, 0), 0);
@@ -194,6 +219,22 @@ static void test_deleted_partner(void)
 {
 	struct agent_msg m;
 	word_t old_y = y.tid, old_z = z.tid;
+
+	struct agent w;
+
+	post_ipc(&x, y.tid, TID_NIL, timeouts(TIMEOUT_NEVER, 0), 0, 0, 0);
+	ok(agent_blocked(&x, EXREG_STATE_SENDING), "X blocks sending to Y");
+	ok_err(agent_stop(&x), E_OK, "delete X, the sender");
+	ok_err(agent_cmd(&y, &m, AG_IPC, 5, TID_NIL, TID_ANY, timeouts(0, TIMEOUT_ZERO), FPAGE_NIL,
+			 (word_t)0) == AGENT_DONE ? m.mr[1] : ~(word_t)0,
+	       E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE, "Y finds no sender queued any more");
+	start(&x, 0, 2, false);
+	start(&w, 3, 1, false);
+	post_ipc(&w, TID_NIL, libmap_myself, timeouts(0, 30000), 0, 0, 0);
+	ok(agent_blocked(&w, EXREG_STATE_RECEIVING), "W waits for me, with a 30 ms timeout");
+	ok_err(agent_stop(&w), E_OK, "delete W");
+	tap_sleep(50000);
+	ok_err(kdb_check(), E_OK, "its timeout never fires: the kernel is fine 50 ms later");
 
 	post_ipc(&x, TID_NIL, y.tid, timeouts(0, TIMEOUT_NEVER), 0, 0, 0);
 	ok(agent_blocked(&x, EXREG_STATE_RECEIVING), "X waits to receive from Y");

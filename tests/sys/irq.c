@@ -76,6 +76,15 @@ static void test_delivery(void)
 	ok_err(agent_ipc(&h, &m, TID_NIL, tid_irq(5), timeouts(0, TIMEOUT_ZERO)),
 	       E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE, "it was delivered once only");
 
+	ok_err(tap_raise_irq(5), E_OK, "raise line 5 while H is busy");
+	agent_post(&h, AG_IPC, 5, libmap_myself, TID_ANY, timeouts(TIMEOUT_NEVER, 200000), FPAGE_NIL,
+		   (word_t)0);
+	ok(agent_blocked(&h, EXREG_STATE_SENDING), "H sends to me, then will receive from anyone");
+	ok(ipc_receive(h.tid, TIMEOUT_ZERO, NULL) == E_OK, "I take H's message: H turns receiver");
+	ok(agent_wait(&h, &m) == AGENT_DONE && got_irq(&m, 5),
+	   "H gets the pending interrupt at once (error %lx)", m.mr[1]);
+	ok_err(agent_ipc(&h, &m, tid_irq(5), TID_NIL, timeouts(0, 0)), E_OK, "H acknowledges it");
+
 	ok_err(attach(tid_irq(9), h.tid), E_OK, "attach H to line 9 too");
 	ok_err(tap_raise_irq(9), E_OK, "raise line 9");
 	ok_err(agent_ipc(&h, &m, tid_irq(5), tid_irq(5), timeouts(0, TIMEOUT_ZERO)),

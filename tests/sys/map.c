@@ -80,8 +80,23 @@ static void test_grant(void)
 	ok(reads(&b, va_b(2), PAT + 2) && faults(&b, va_b(2), true),
 	   "B reads, B's write faults: the grant carried only r");
 	ok(faults(&p, va_a(2), false), "A lost the page although it granted fewer rights");
+	ok(give(&p, va_a(13), fpage_make(va_a(13), 12, FPAGE_RW), false, win(va_a(14))) &&
+	   faults(&p, va_a(13), false), "map within my own space, from a page I lack: nothing");
 	ok_err(sigma0_free(pa1, 12), E_OK, "frame back to sigma0");
 	ok_err(sigma0_free(pa2, 12), E_OK, "frame back to sigma0");
+	pa1 = tap_frame(va_a(15), PAT + 15);
+	ok(give(&p, va_a(15), fpage_make(va_a(15), 12, FPAGE_R), false, win(va_a(16))),
+	   "A maps a page to P, a thread of its own space, at another address");
+	ok(reads(&p, va_a(16), PAT + 15) && faults(&p, va_a(16), true),
+	   "the alias reads the same frame, read-only");
+	ok(give(&p, va_a(15), fpage_make(va_a(15), 12, FPAGE_RW), true, win(va_a(17))),
+	   "A grants the page to P at a third address");
+	ok(faults(&p, va_a(15), false) && reads(&p, va_a(17), PAT + 15),
+	   "it moved within the space");
+	ok(reads(&p, va_a(16), PAT + 15), "the alias, derived from the granted mapping, stays");
+	ok_err(sigma0_free(pa1, 12), E_OK, "frame back to sigma0");
+	ok(faults(&p, va_a(17), false) && faults(&p, va_a(16), false),
+	   "sigma0's revocation reaches both");
 }
 
 /* Scenario 5: overmapping replaces a mapping and what derived from it;
@@ -164,6 +179,47 @@ static void test_windows(void)
 	ok_err(sigma0_free(pa, 13), E_OK, "8 KiB frame back to sigma0");
 }
 
+/* Untyped words and two map items in one message; an item without
+ * rights; the complete fpage as the send fpage. */
+static void test_messages(void)
+{
+	struct utcb *u = utcb();
+	struct agent_msg m;
+	word_t pa = tap_frame(va_a(20), PAT + 20), pb = tap_frame(va_a(21), PAT + 21), err;
+	word_t d20 = TEST_VA_B + (va_a(20) - TEST_VA_A), d21 = TEST_VA_B + (va_a(21) - TEST_VA_A);
+	word_t far = 0x530000000000ull;
+
+	agent_post(&b, AG_IPC, 5, TID_NIL, libmap_myself, timeouts(0, AGENT_WAIT_US),
+		   fpage_make(TEST_VA_B, 40, 0), tag_make(0, 0, 0));
+	u->mr[0] = tag_make(0x42, 2, 4);
+	u->mr[1] = 111;
+	u->mr[2] = 222;
+	msg_map_item(3, va_a(20), fpage_make(va_a(20), 12, FPAGE_R), false);
+	msg_map_item(5, va_a(21), fpage_make(va_a(21), 12, FPAGE_RW), false);
+	err = ipc_send(b.tid, AGENT_WAIT_US);
+	ok(err == E_OK && agent_wait(&b, &m) == AGENT_DONE && m.mr[1] == E_OK,
+	   "two words and two map items in one message");
+	ok(tag_label(m.mr[3]) == 0x42 && tag_u(m.mr[3]) == 2 && tag_t(m.mr[3]) == 4 &&
+	   m.mr[4] == 111 && m.mr[5] == 222 && m.mr[6] == (va_a(20) | ITEM_MAP) &&
+	   m.mr[7] == fpage_make(va_a(20), 12, FPAGE_R),
+	   "the receiver gets the tag, the words and the item words");
+	ok(reads(&b, d20, PAT + 20) && faults(&b, d20, true), "the first page arrived read-only");
+	ok(agent_write(&b, d21, PAT + 210) && reads(&p, va_a(21), PAT + 210),
+	   "the second read-write");
+	ok(give(&b, va_a(20), fpage_make(va_a(20), 12, 0), false, win(va_b(30))) &&
+	   faults(&b, va_b(30), false), "an item without rights maps nothing");
+	ok(give(&b, va_a(20), FPAGE_COMPLETE | FPAGE_R, false, fpage_make(far, 40, 0)),
+	   "the complete fpage into a 1 TiB window, hot spot in my frames' TiB");
+	ok(reads(&b, far + (va_a(20) - TEST_VA_A), PAT + 20) &&
+	   reads(&b, far + (va_a(21) - TEST_VA_A), PAT + 210),
+	   "the TiB holding the hot spot arrives, placed in the window");
+	ok(faults(&b, far + (va_a(21) - TEST_VA_A), true), "with the rights of the item (r)");
+	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
+	ok_err(sigma0_free(pb, 12), E_OK, "frame back to sigma0");
+	ok(faults(&b, d20, false) && faults(&b, far + (va_a(21) - TEST_VA_A), false),
+	   "and all those mappings are gone");
+}
+
 /* A map message with raw item words; sender's and receiver's errors. */
 static void give_raw(word_t tag, word_t w0, word_t w1, word_t *serr, word_t *rerr)
 {
@@ -240,13 +296,21 @@ static void test_super(void)
 	ok(reads(&b, vb + 2 * 4096, PAT + 2) && reads(&b, vb + 4 * 4096, PAT + 4),
 	   "but keeps its neighbours");
 	ok(reads(&c, va_c(20), PAT + 7), "C's piece of another 4 KiB survives");
+	ok(give(&c, va + 5 * 4096, fpage_make(va + 5 * 4096, 12, FPAGE_RW), true, win(va_c(21))),
+	   "A grants one 4 KiB piece of what is left of it to C");
+	ok(faults(&p, va + 5 * 4096, false) && reads(&p, va + 6 * 4096, PAT + 6),
+	   "A lost that piece only");
+	ok(reads(&c, va_c(21), PAT + 5), "C has it");
+	ok(reads(&b, vb + 5 * 4096, PAT + 5), "B's piece, derived from A's, survives the grant");
 	utcb()->mr[0] = fpage_make(va, 21, FPAGE_W);
 	ok_err(sys_unmap(0), E_OK, "A revokes write on the whole 2 MiB");
 	ok(faults(&b, vb + 8 * 4096, true) && faults(&c, va_c(20), true),
 	   "no write for B or C any more");
 	ok(reads(&c, va_c(20), PAT + 7), "C still reads");
+	ok(agent_write(&c, va_c(21), PAT + 55), "C's granted piece, no longer A's, keeps write");
 	ok_err(sigma0_free(pa, 21), E_OK, "2 MiB back to sigma0");
-	ok(faults(&b, vb, false) && faults(&c, va_c(20), false), "and every mapping of it is gone");
+	ok(faults(&b, vb, false) && faults(&c, va_c(20), false) && faults(&c, va_c(21), false) &&
+	   faults(&b, vb + 5 * 4096, false), "and every mapping of it is gone");
 	(void)vc;
 }
 
@@ -254,6 +318,7 @@ static const struct tap_case cases[] = {
 	{ "grant", test_grant },
 	{ "overmap", test_overmap },
 	{ "windows", test_windows },
+	{ "messages", test_messages },
 	{ "items", test_bad_items },
 	{ "super", test_super },
 };

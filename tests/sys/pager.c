@@ -47,21 +47,9 @@ static bool is_fault(enum agent_event ev, const struct agent_msg *m, word_t addr
 	       tag_u(m->tag) == PF_MSG_LENGTH && tag_t(m->tag) == 0 && m->mr[PF_MSG_ADDR] == addr;
 }
 
-/* Is agent a stopped for good (a dead thread cannot be resumed)? */
-static bool stopped(struct agent *a)
-{
-	for (unsigned i = 0; i < 20; i++) {
-		if (sys_exchange_registers(a->tid, EXREG_RESUME, NULL, NULL, NULL, NULL, NULL) ==
-		    E_BAD_THREAD)
-			return true;
-		sys_thread_switch(TID_NIL);
-	}
-	return false;
-}
-
 /* A fault no pager resolved reaches the exception handler (me) as vector
- * 14 with access and address; true if it did. The handler then refuses,
- * and the kernel stops the thread. */
+ * 14 with access and address; true if it did. With `refuse` the handler
+ * refuses, and the kernel will stop the thread. */
 static bool handler_hears(struct agent *a, word_t addr, unsigned access, bool refuse)
 {
 	struct agent_msg m;
@@ -114,6 +102,18 @@ static void test_round_trip(void)
 	ok(ev == AGENT_DONE && ((volatile word_t *)va_a(0))[0x128 / 8] == PAT + 2,
 	   "mapped writable, the write completes into my frame");
 
+	ev = agent_cmd(&c, &m, AG_READ, 1, va_c(2));
+	ok(is_fault(ev, &m, va_c(2), FPAGE_R), "C faults on another page");
+	ok(agent_blocked(&c, EXREG_STATE_RECEIVING), "C waits for my reply");
+	ok_err(sys_exchange_registers(c.tid, EXREG_ABORT_RECV, NULL, NULL, NULL, NULL, NULL), E_OK,
+	       "I abort C's wait instead of replying");
+	ev = agent_wait(&c, &m);
+	ok(is_fault(ev, &m, va_c(2), FPAGE_R), "C retries the access and faults again");
+	msg_tag(0, 0, 2);
+	msg_map_item(1, va_c(2), fpage_make(va_a(0), 12, FPAGE_R), false);
+	ev = reply(&c, &m);
+	ok(ev == AGENT_DONE && m.mr[1] == PAT, "this time a reply resolves it");
+
 	ev = agent_cmd(&c, &m, AG_EXEC, 1, va_c(0));
 	ok(is_fault(ev, &m, va_c(0), FPAGE_X) && m.mr[PF_MSG_IP] == va_c(0),
 	   "C jumps into its data page (no x): an execute fault at ip = address (%lx)",
@@ -130,7 +130,7 @@ static void test_round_trip(void)
 	ok_err(ipc_send(c.tid, TIMEOUT_ZERO), E_IPC_BAD_ITEM,
 	       "a reply with a malformed item (t = 1) fails for the pager");
 	handler_hears(&c, va_c(1), FPAGE_R, true);
-	ok(stopped(&c), "and the kernel stops C");
+	ok(agent_stopped(&c), "and the kernel stops C");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 	ok(agent_start(&c, 0, 6, true), "a new C runs");
 	ok_err(sigma0_free(pa0, 12), E_OK, "frame back to sigma0");
@@ -176,7 +176,7 @@ static void test_refused(void)
 	   m.mr[EXC_MSG_VECTOR], m.mr[EXC_MSG_ERROR], m.mr[EXC_MSG_ADDR]);
 	msg_tag(1, 0, 0);
 	ok_err(ipc_send(c.tid, TIMEOUT_ZERO), E_OK, "the handler refuses too");
-	ok(stopped(&c), "and the kernel stops C");
+	ok(agent_stopped(&c), "and the kernel stops C");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 	ok(agent_start(&c, 0, 2, true), "a new C runs: the system goes on");
 }
@@ -194,7 +194,7 @@ static void test_pager_deleted(void)
 	ok(agent_blocked(&c, EXREG_STATE_SENDING), "C faults and waits to send to Q (Q is busy)");
 	ok_err(agent_stop(&q), E_OK, "delete Q");
 	handler_hears(&c, va_c(4), FPAGE_R, true);
-	ok(stopped(&c), "C is stopped (the kernel says why on the console)");
+	ok(agent_stopped(&c), "C is stopped (the kernel says why on the console)");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
 	ok(agent_start(&c, 0, 3, true) && agent_start(&q, 2, 2, false), "new C and Q");
@@ -205,7 +205,7 @@ static void test_pager_deleted(void)
 	ok(agent_blocked(&c, EXREG_STATE_RECEIVING), "C waits for Q's reply");
 	ok_err(agent_stop(&q), E_OK, "delete Q before it replies");
 	handler_hears(&c, va_c(5), FPAGE_R, true);
-	ok(stopped(&c), "C is stopped");
+	ok(agent_stopped(&c), "C is stopped");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
 	ok(agent_start(&c, 0, 4, true), "a new C");
@@ -222,11 +222,23 @@ static void test_pager_deleted(void)
 		ok(reply(&c, &m) == AGENT_DONE && m.mr[1] == ~(PAT + 30), "which resolves it");
 	}
 
+	ok_err(set_pager(&c, c.tid), E_OK, "C becomes its own pager");
+	agent_post(&c, AG_READ, 1, va_c(7) + 16);
+	if (handler_hears(&c, va_c(7) + 16, FPAGE_R, false)) {
+		set_pager(&c, libmap_myself);
+		msg_tag(0, 0, 0);
+		ok(reply(&c, &m) == AGENT_FAULT && c.fault_addr == va_c(7) + 16,
+		   "(no IPC to oneself) I give it a pager and resume it: it faults to me");
+		msg_tag(0, 0, 2);
+		msg_map_item(1, va_c(7), fpage_make(va_a(3), 12, FPAGE_R), false);
+		ok(reply(&c, &m) == AGENT_DONE && m.mr[1] == 0, "and I resolve it");
+	}
+
 	ok_err(sys_thread_control(c.tid, TID_ANY, TID_NIL, TID_NIL, 0, TC_FLAG_EXC_HANDLER), E_OK,
 	       "C's exception handler set to nil");
 	ok_err(set_pager(&c, TID_NIL), E_OK, "and its pager");
 	agent_post(&c, AG_READ, 1, va_c(6));
-	ok(stopped(&c), "with neither, C's fault stops it at once");
+	ok(agent_stopped(&c), "with neither, C's fault stops it at once");
 	ok_err(agent_stop(&c), E_OK, "delete C");
 
 	ok(agent_start(&c, 0, 5, true), "the system goes on: a new C runs");

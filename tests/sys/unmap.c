@@ -152,17 +152,40 @@ static void test_status(void)
 	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
 }
 
+/* B unmaps its whole space with flush: everything derived goes, the
+ * kernel-owned UTCB and KIP stay, and B's pager brings back the rest. */
+static void test_complete(void)
+{
+	struct agent_msg m;
+	word_t pa = tap_frame(va_a(4), PAT + 4), st = 0;
+
+	chain(4, FPAGE_RW);
+	ok_err(agent_unmap(&b, UNMAP_FLUSH, FPAGE_COMPLETE | FPAGE_RWX, &st), E_OK,
+	       "B unmaps the complete fpage with flush (its code and stack too)");
+	ok(fpage_is_complete(st) && fpage_rights(st) == (FPAGE_R | FPAGE_W),
+	   "the fpage comes back complete, status accessed and dirty (B's stack): %lx", st);
+	ok(agent_cmd(&b, &m, AG_ECHO, 1, (word_t)41) == AGENT_DONE && m.mr[1] == 42,
+	   "B goes on: its pager (I) maps code and stack again; its UTCB never left");
+	ok(reads(&b, KIP_DEFAULT_ADDR, KIP_MAGIC), "its KIP never left either");
+	ok(faults(&b, va_b(4), false, FPAGE_R) && faults(&c, va_c(4), false, FPAGE_R),
+	   "B's page and C's, derived from it, are gone");
+	ok(reads(&p, va_a(4), PAT + 4), "A's, which B's came from, is not");
+	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	tap_prefault(16 * 4096);
+	static const struct tap_case cases[] = {
+		{ "chain", test_chain },
+		{ "rights", test_rights },
+		{ "status", test_status },
+		{ "complete", test_complete },
+	};
+
 	if (!ok(agent_start(&p, 0, 1, false) && agent_start(&b, 1, 1, true) &&
 		agent_start(&c, 2, 1, true), "agents P (my space), B and C (new spaces) run"))
 		return tap_done("unmap");
-	test_chain();
-	test_rights();
-	test_status();
+	tap_run(cases, ARRAY_SIZE(cases), argc, argv);
 	ok_err(agent_stop(&c), E_OK, "delete C and its space");
 	ok_err(agent_stop(&b), E_OK, "delete B and its space");
 	ok_err(agent_stop(&p), E_OK, "delete P");

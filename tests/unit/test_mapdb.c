@@ -734,6 +734,7 @@ START_TEST(check_catches_damage)
 {
 	root_ok(S0, va4(0, 0), F4(0), 12, RWX);
 	chain(RW);
+	printf("check_catches_damage: two mdb_check complaints follow, as intended\n");
 	pte_at(B, va4(2, 0))->rights = RWX;
 	ck_assert(!mdb_check());
 	pte_at(B, va4(2, 0))->rights = RW;

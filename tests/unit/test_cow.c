@@ -1,0 +1,1062 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for copy-on-write sharing: the real pager framework
+ * (libmap/pager.c) and the cow pager's sharing logic (pagers/cow_core.c),
+ * built for the host.
+ *
+ * The test plays everyone around the pager. The pager below is
+ * memsrv_alloc/memsrv_free: frames are slots of one buffer the test owns
+ * (host_pool_base), handed out full of junk. The kernel is syscall_ipc,
+ * which feeds the pager's own loop (pager_run) one message at a time and
+ * records its reply, and sys_unmap, which logs every fpage the pager
+ * revokes and applies it to a simulated MMU: for each client, the frame
+ * and rights mapped at each page of a small window. Clients read and write
+ * frames through that MMU and fault into the pager when their mapping
+ * lacks the access, so a frame left writable while shared shows up as one
+ * client seeing another's write.
+ *
+ * check_all runs after every step: a frame's user count is the number of
+ * page-table entries naming it, the frames in use are exactly those, every
+ * mapping names the frame its client's table names, and a mapping is
+ * writable only on a frame with one user. Every test ends by removing its
+ * clients, after which no frame may be in use. The random test runs a few
+ * thousand fork/read/write/exit steps against a model of what each client
+ * must read. Each test is its own TCase: CK_RUN_CASE=name runs one alone.
+ */
+#include <check.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <pager.h>
+#include <sigma0.h>
+#include <cow_core.h>
+
+#define PAGE ((word_t)4096)
+#define VA_BASE ((word_t)0x10000000)
+#define VA(page) (VA_BASE + (word_t)(page) * PAGE)
+#define NPAGES 256                      /* the simulated window of every client */
+#define RW_PAGES 192                    /* pages 0..191: read-write; the rest read-only */
+#define RO(i) (RW_PAGES + (i))
+#define VA_FAR ((word_t)0x40000000)     /* pages put in tables directly, never touched */
+#define BELOW tid_make(40, 1)
+#define ROOT tid_make(41, 1)
+#define JUNK 0xa5
+#define R FPAGE_R
+#define W FPAGE_W
+#define RW FPAGE_RW
+#define RWX FPAGE_RWX
+
+/* Assertions for the hot paths (ck_assert records its place on every call). */
+#define must(c) do { if (!(c)) ck_abort_msg("%s:%d: %s", __FILE__, __LINE__, #c); } while (0)
+#define must_eq(a, b) must((a) == (b))
+
+/* What libmap's runtime would define. */
+struct utcb *host_utcb;
+word_t host_pool_base;
+struct kip *libmap_kip;
+word_t libmap_myself, libmap_exit_to;
+
+static struct utcb the_utcb;
+static struct pager pg;
+static const struct pager_ops cow_test_ops = { .fault = cow_fault };
+
+/* The pager's console: kept, not shown. */
+static struct {
+	unsigned lines;
+	char last[256];
+} console;
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(console.last, sizeof(console.last), fmt, ap);
+	va_end(ap);
+	console.lines++;
+	return n;
+}
+
+/* Did the pager's last line say `word`? */
+static bool said(const char *word)
+{
+	for (const char *s = console.last; *s; s++)
+		if (!strncmp(s, word, strlen(word)))
+			return true;
+	return false;
+}
+
+/* ---- The pager below: frames are slots of the test's buffer. ---- */
+
+static struct {
+	unsigned taken;                      /* slots handed out (in slot order) */
+	unsigned limit;                      /* refuse more than this */
+	unsigned freed;
+	bool is_free[PAGER_POOL_FRAMES];
+} below;
+
+static word_t slot_frame(unsigned i)
+{
+	return host_pool_base + i * PAGE;
+}
+
+static unsigned frame_slot(word_t frame)
+{
+	must(frame >= host_pool_base && IS_ALIGNED(frame, PAGE));
+	must((frame - host_pool_base) / PAGE < below.taken);
+	return (unsigned)((frame - host_pool_base) / PAGE);
+}
+
+static word_t below_handle(unsigned i)
+{
+	return 0x80000000 + i * PAGE;
+}
+
+word_t memsrv_alloc(word_t server, unsigned log2, unsigned rights, word_t window, word_t *handle)
+{
+	must(server == BELOW && log2 == 12 && rights == RWX);
+	must(fpage_log2(window) == 12 && fpage_base(window) == slot_frame(below.taken));
+	if (below.taken == below.limit)
+		return E_NO_MEMORY;
+	memset((void *)slot_frame(below.taken), JUNK, PAGE);
+	*handle = below_handle(below.taken++);
+	return E_OK;
+}
+
+word_t memsrv_free(word_t server, word_t handle, unsigned log2)
+{
+	word_t i = (handle - below_handle(0)) / PAGE;
+
+	must(server == BELOW && log2 == 12 && handle == below_handle((unsigned)i));
+	must(i < below.taken && !below.is_free[i]);
+	below.is_free[i] = true;
+	if (++below.freed == below.taken) {      /* all back: start again */
+		memset(below.is_free, 0, sizeof(below.is_free));
+		below.taken = below.freed = 0;
+	}
+	return E_OK;
+}
+
+/* ---- The kernel: a simulated MMU, unmap, and IPC into pager_run. ---- */
+
+static struct space {
+	word_t frame[NPAGES];                /* 0: nothing mapped */
+	uint8_t rights[NPAGES];
+} mmu[PAGER_CLIENTS_MAX];
+
+static unsigned slot_of(struct pager_client *c)
+{
+	return (unsigned)(c - pg.client);
+}
+
+/* Map (or upgrade) as the kernel does: a new frame replaces the old one. */
+static void mmu_map(struct pager_client *c, unsigned page, word_t frame, unsigned rights)
+{
+	struct space *s = &mmu[slot_of(c)];
+
+	if (s->frame[page] != frame)
+		s->rights[page] = 0;
+	s->frame[page] = frame;
+	s->rights[page] |= (uint8_t)rights;
+}
+
+/* Revoke rights from every mapping derived from the pager's frame. */
+static void mmu_revoke(word_t frame, unsigned rights)
+{
+	for (unsigned s = 0; s < PAGER_CLIENTS_MAX; s++) {
+		if (pg.client[s].tid == TID_NIL)
+			continue;
+		for (unsigned i = 0; i < NPAGES; i++)
+			if (mmu[s].frame[i] == frame) {
+				mmu[s].rights[i] &= (uint8_t)~rights;
+				if (!mmu[s].rights[i])
+					mmu[s].frame[i] = 0;
+			}
+	}
+}
+
+#define UNMAP_LOG 4096
+static struct {
+	word_t fpage[UNMAP_LOG];             /* every fpage revoked, in order */
+	unsigned n;
+	unsigned calls;
+	unsigned call_size[UNMAP_LOG];
+} unmaps;
+
+word_t sys_unmap(word_t control)
+{
+	unsigned n = (unsigned)(control & UNMAP_COUNT_MASK) + 1;
+
+	must(!(control & ~(word_t)UNMAP_COUNT_MASK));     /* never UNMAP_FLUSH */
+	must(unmaps.n + n <= UNMAP_LOG);
+	for (unsigned i = 0; i < n; i++) {
+		word_t fp = host_utcb->mr[i];
+		must(fpage_log2(fp) == 12);
+		frame_slot(fpage_base(fp));
+		unmaps.fpage[unmaps.n++] = fp;
+		mmu_revoke(fpage_base(fp), fpage_rights(fp));
+	}
+	unmaps.call_size[unmaps.calls++] = n;
+	return E_OK;
+}
+
+static void unmaps_reset(void)
+{
+	unmaps.n = unmaps.calls = 0;
+}
+
+/* How often `frame` was revoked with exactly `rights` since the reset. */
+static unsigned revoked(word_t frame, unsigned rights)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < unmaps.n; i++)
+		n += unmaps.fpage[i] == fpage_make(frame, 12, rights);
+	return n;
+}
+
+/* One message for the pager, and its one reply. */
+static struct {
+	bool pending;
+	word_t from, mr[3];
+	unsigned replies;
+	word_t reply_to, reply[3];
+	bool returned;                       /* pager_run returned (shutdown) */
+} ipc_state;
+static jmp_buf ipc_done;
+
+word_t syscall_ipc(word_t to, word_t from, word_t tmo, word_t *sender)
+{
+	(void)tmo;
+	if (to != TID_NIL) {
+		ipc_state.replies++;
+		ipc_state.reply_to = to;
+		memcpy(ipc_state.reply, host_utcb->mr, sizeof(ipc_state.reply));
+	}
+	if (from == TID_NIL)
+		return E_OK;
+	if (!ipc_state.pending)
+		longjmp(ipc_done, 1);        /* out of pager_run: the test goes on */
+	ipc_state.pending = false;
+	memcpy(host_utcb->mr, ipc_state.mr, sizeof(ipc_state.mr));
+	*sender = ipc_state.from;
+	return E_OK;
+}
+
+/* Send the pager one message from `from`; return its reply (MR0..MR2). */
+static const word_t *call(word_t from, word_t mr0, word_t mr1, word_t mr2)
+{
+	ipc_state.pending = true;
+	ipc_state.from = from;
+	ipc_state.mr[0] = mr0, ipc_state.mr[1] = mr1, ipc_state.mr[2] = mr2;
+	ipc_state.replies = 0;
+	if (!setjmp(ipc_done)) {
+		pager_run(&pg);
+		ipc_state.returned = true;
+	}
+	must(!ipc_state.pending && ipc_state.replies == 1 && ipc_state.reply_to == from);
+	return ipc_state.reply;
+}
+
+/* ---- Clients ---- */
+
+static unsigned tid_next = 1000;
+static unsigned last_rights;            /* of the last mapping a fault produced */
+
+static struct pager_client *spawn(void)
+{
+	struct pager_client *c = pager_client_add(&pg, tid_make(tid_next++, 1), ROOT);
+
+	must(c);
+	c->region[0] = (struct pager_region){ VA(0), RW_PAGES * PAGE, RW };
+	c->region[1] = (struct pager_region){ VA(RW_PAGES), (NPAGES - RW_PAGES) * PAGE, R };
+	c->nregions = 2;
+	return c;
+}
+
+static struct pager_client *fork_of(struct pager_client *parent)
+{
+	struct pager_client *c = cow_fork_client(&pg, parent, tid_make(tid_next++, 1));
+
+	must(c);
+	for (unsigned i = 0; i < NPAGES; i++)
+		must(!mmu[slot_of(c)].frame[i]);
+	return c;
+}
+
+/* The client is gone: its space with it, then the pager forgets it. */
+static void leave(struct pager_client *c)
+{
+	pager_client_remove(&pg, c);
+	memset(&mmu[slot_of(c)], 0, sizeof(mmu[0]));
+}
+
+/* The frame c's table names at page (0: none), and its rights. */
+static word_t table(struct pager_client *c, unsigned page, unsigned *rights)
+{
+	word_t frame;
+	unsigned r;
+
+	if (!pager_page_lookup(c, VA(page), &frame, &r))
+		return 0;
+	if (rights)
+		*rights = r;
+	return frame;
+}
+
+/* c accesses page: through its mapping, or by a fault the pager answers.
+ * The frame, or 0 if the pager refused. */
+static word_t touch(struct pager_client *c, unsigned page, unsigned access)
+{
+	struct space *s = &mmu[slot_of(c)];
+	const word_t *r;
+
+	if (s->frame[page] && (s->rights[page] & access) == access)
+		return s->frame[page];
+	r = call(c->tid, tag_make(LABEL_PAGEFAULT | access, 2, 0), VA(page) + 0x128, 0x401000);
+	if (tag_label(r[0]))
+		return 0;
+	must(tag_u(r[0]) == 0 && tag_t(r[0]) == 2);
+	must((r[1] & ITEM_TYPE_MASK) == ITEM_MAP && item_hotspot(r[1]) == VA(page));
+	must(fpage_log2(r[2]) == 12 && (fpage_rights(r[2]) & access) == access);
+	last_rights = fpage_rights(r[2]);
+	mmu_map(c, page, fpage_base(r[2]), last_rights);
+	return fpage_base(r[2]);
+}
+
+#define HALF (PAGE / 16)                 /* words in half a page */
+
+/* Read half h of a page (0: the first): every word of it holds one value. */
+static word_t rd_half(struct pager_client *c, unsigned page, unsigned h)
+{
+	const word_t *w = (const word_t *)touch(c, page, R);
+
+	must(w);
+	w += h * HALF;
+	for (unsigned i = 1; i < HALF; i++)
+		must(w[i] == w[0]);
+	return w[0];
+}
+
+/* Write v to every word of half h of a page; false if the pager refused. */
+static bool wr_half(struct pager_client *c, unsigned page, unsigned h, word_t v)
+{
+	word_t *w = (word_t *)touch(c, page, W);
+
+	if (!w)
+		return false;
+	for (unsigned i = 0; i < HALF; i++)
+		w[h * HALF + i] = v;
+	return true;
+}
+
+/* A whole page holding one value. */
+static word_t rd(struct pager_client *c, unsigned page)
+{
+	word_t v = rd_half(c, page, 0);
+
+	must_eq(rd_half(c, page, 1), v);
+	return v;
+}
+
+static bool wr(struct pager_client *c, unsigned page, word_t v)
+{
+	return wr_half(c, page, 0, v) && wr_half(c, page, 1, v);
+}
+
+static unsigned users(word_t frame)
+{
+	return pager_frame_users(frame);
+}
+
+/* ---- The checker ---- */
+
+static uint32_t refs[PAGER_POOL_FRAMES];   /* table entries naming each frame */
+static unsigned walked;
+
+static void count_page(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+		       unsigned rights)
+{
+	(void)p, (void)c, (void)va;
+	must(!(rights & ~(RWX | PAGER_PAGE_LENT)));
+	refs[frame_slot(frame)]++;
+	walked++;
+}
+
+static void check_mappings(struct pager_client *c)
+{
+	const struct space *s = &mmu[slot_of(c)];
+	unsigned r;
+
+	for (unsigned i = 0; i < NPAGES; i++) {
+		if (!s->frame[i])
+			continue;
+		must_eq(table(c, i, &r), s->frame[i]);
+		must(!(s->rights[i] & ~r));                 /* no more than its table grants */
+		must(!(s->rights[i] & W) || users(s->frame[i]) == 1);
+	}
+}
+
+static void check_all(void)
+{
+	unsigned in_use = 0;
+
+	memset(refs, 0, below.taken * sizeof(refs[0]));
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++) {
+		struct pager_client *c = &pg.client[i];
+		if (c->tid == TID_NIL) {
+			for (unsigned k = 0; k < NPAGES; k++)
+				must(!mmu[i].frame[k]);
+			continue;
+		}
+		walked = 0;
+		pager_page_each(&pg, c, count_page);
+		must_eq(walked, c->npages);
+		check_mappings(c);
+	}
+	for (unsigned k = 0; k < below.taken; k++) {
+		must_eq(users(slot_frame(k)), refs[k]);
+		in_use += refs[k] != 0;
+	}
+	must_eq(pager_frames_in_use(), in_use);
+}
+
+static void setup(void)
+{
+	if (!host_pool_base) {
+		void *m = mmap(NULL, PAGER_POOL_FRAMES * PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ck_assert(m != MAP_FAILED);
+		host_pool_base = (word_t)m;
+	}
+	host_utcb = &the_utcb;
+	the_utcb.pager = BELOW;
+	libmap_exit_to = ROOT;
+	libmap_myself = tid_make(39, 1);
+	pager_init(&pg, "cow-test", &cow_test_ops);
+	ck_assert_uint_eq(pg.below, BELOW);
+	below.limit = PAGER_POOL_FRAMES;
+	memset(mmu, 0, sizeof(mmu));
+	memset(&ipc_state, 0, sizeof(ipc_state));
+	unmaps_reset();
+	cow_breaks = 0;
+	check_all();
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+}
+
+/* Every client leaves; then no frame is in use and none is mapped. */
+static void finish(void)
+{
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
+		if (pg.client[i].tid != TID_NIL) {
+			leave(&pg.client[i]);
+			check_all();
+		}
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+}
+
+/* ---- Fork ---- */
+
+/* Each page is shared; each writable frame write-protected once, read-only
+ * frames not at all; nothing is copied. */
+START_TEST(fork_shares_every_page)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t frame[6];
+	unsigned r, taken;
+
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert(wr(p, i, 0x100 + i));
+	ck_assert_uint_eq(rd(p, RO(0)), 0);
+	ck_assert_uint_eq(rd(p, RO(1)), 0);
+	for (unsigned i = 0; i < 6; i++)
+		frame[i] = table(p, i < 4 ? i : RO(i - 4), NULL);
+	taken = below.taken;
+	unmaps_reset();
+	c = fork_of(p);
+	check_all();
+	ck_assert_uint_eq(pager_frames_in_use(), 6);
+	ck_assert_uint_eq(below.taken, taken);
+	ck_assert_uint_eq(c->npages, 6);
+	ck_assert_uint_eq(unmaps.calls, 1);
+	ck_assert_uint_eq(unmaps.n, 4);
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned page = i < 4 ? i : RO(i - 4);
+		ck_assert_uint_eq(users(frame[i]), 2);
+		ck_assert_uint_eq(table(c, page, &r), frame[i]);
+		ck_assert_uint_eq(r, i < 4 ? RW : R);
+		ck_assert_uint_eq(revoked(frame[i], W), i < 4 ? 1 : 0);
+		ck_assert_uint_eq(mmu[slot_of(p)].rights[page], R);   /* the parent kept R */
+	}
+	ck_assert_uint_eq(cow_breaks, 0);
+	finish();
+}
+END_TEST
+
+/* Write-protection goes out in unmaps of at most 64 fpages. */
+START_TEST(write_protect_batches)
+{
+	struct pager_client *p = spawn();
+
+	for (unsigned i = 0; i < 150; i++)
+		ck_assert(wr(p, i, i));
+	unmaps_reset();
+	fork_of(p);
+	ck_assert_uint_eq(unmaps.calls, 3);
+	ck_assert_uint_eq(unmaps.call_size[0], 64);
+	ck_assert_uint_eq(unmaps.call_size[1], 64);
+	ck_assert_uint_eq(unmaps.call_size[2], 22);
+	for (unsigned i = 0; i < 150; i++)
+		ck_assert_uint_eq(revoked(table(p, i, NULL), W), 1);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* A frame already shared is read-only everywhere: a second fork, or a
+ * grandchild's, revokes nothing. */
+START_TEST(second_fork_revokes_nothing)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f;
+
+	ck_assert(wr(p, 0, 7));
+	f = table(p, 0, NULL);
+	c = fork_of(p);
+	ck_assert_uint_eq(revoked(f, W), 1);
+	unmaps_reset();
+	fork_of(p);
+	ck_assert_uint_eq(users(f), 3);
+	fork_of(c);
+	ck_assert_uint_eq(users(f), 4);
+	ck_assert_uint_eq(unmaps.calls, 0);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* ---- Faults ---- */
+
+/* A read of a shared frame maps it read-only, writable table or not. */
+START_TEST(read_fault_maps_read_only)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f;
+
+	ck_assert(wr(p, 3, 0xabc));
+	f = table(p, 3, NULL);
+	c = fork_of(p);
+	ck_assert_uint_eq(rd(c, 3), 0xabc);
+	ck_assert_uint_eq(mmu[slot_of(c)].frame[3], f);
+	ck_assert_uint_eq(last_rights, R);
+	ck_assert_uint_eq(rd(p, 3), 0xabc);
+	ck_assert_uint_eq(users(f), 2);
+	ck_assert_uint_eq(pager_frames_in_use(), 1);
+	ck_assert_uint_eq(cow_breaks, 0);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* A write to a shared frame copies it: the writer's table names the copy,
+ * the other side keeps the original, which loses one user. */
+START_TEST(write_fault_copies)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f, copy;
+	unsigned r;
+
+	ck_assert(wr(p, 5, 0x55));
+	f = table(p, 5, NULL);
+	c = fork_of(p);
+	ck_assert_uint_eq(rd(c, 5), 0x55);
+	copy = touch(c, 5, W);
+	ck_assert(copy && copy != f);
+	ck_assert_uint_eq(last_rights, RW);
+	ck_assert_int_eq(memcmp((void *)copy, (void *)f, PAGE), 0);
+	ck_assert_uint_eq(table(c, 5, &r), copy);
+	ck_assert_uint_eq(r, RW);
+	ck_assert_uint_eq(table(p, 5, NULL), f);
+	ck_assert_uint_eq(users(f), 1);
+	ck_assert_uint_eq(users(copy), 1);
+	ck_assert_uint_eq(pager_frames_in_use(), 2);
+	ck_assert_uint_eq(cow_breaks, 1);
+	check_all();
+	ck_assert(wr(c, 5, 0x66));
+	ck_assert_uint_eq(rd(p, 5), 0x55);
+	ck_assert_uint_eq(rd(c, 5), 0x66);
+	finish();
+}
+END_TEST
+
+/* The last sharer to write gets its frame back writable: no copy. */
+START_TEST(last_sharer_keeps_frame)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f;
+	unsigned taken;
+
+	ck_assert(wr(p, 0, 1));
+	f = table(p, 0, NULL);
+	c = fork_of(p);
+	ck_assert(wr(c, 0, 2));
+	taken = below.taken;
+	ck_assert(wr(p, 0, 3));
+	ck_assert_uint_eq(table(p, 0, NULL), f);
+	ck_assert_uint_eq(last_rights, RW);
+	ck_assert_uint_eq(users(f), 1);
+	ck_assert_uint_eq(below.taken, taken);
+	ck_assert_uint_eq(pager_frames_in_use(), 2);
+	ck_assert_uint_eq(cow_breaks, 1);
+	ck_assert_uint_eq(rd(p, 0), 3);
+	ck_assert_uint_eq(rd(c, 0), 2);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* Parent, child and grandchild share a frame; in every order of writes the
+ * first two writers copy and the last keeps the frame. */
+START_TEST(three_sharers_each_order)
+{
+	static const unsigned order[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	static const unsigned users_after[3] = { 2, 1, 1 }, copies_after[3] = { 1, 2, 2 };
+
+	for (unsigned o = 0; o < 6; o++) {
+		struct pager_client *who[3];
+		bool wrote[3] = { false, false, false };
+		word_t f;
+
+		cow_breaks = 0;
+		who[0] = spawn();
+		ck_assert(wr(who[0], 9, 0x1111));
+		f = table(who[0], 9, NULL);
+		who[1] = fork_of(who[0]);
+		who[2] = fork_of(who[1]);
+		ck_assert_uint_eq(users(f), 3);
+		for (unsigned j = 0; j < 3; j++) {
+			struct pager_client *x = who[order[o][j]];
+			word_t in_use = pager_frames_in_use();
+
+			ck_assert(wr(x, 9, 0x2000 + order[o][j]));
+			wrote[order[o][j]] = true;
+			ck_assert_uint_eq(users(f), users_after[j]);
+			ck_assert_uint_eq(table(x, 9, NULL) == f, j == 2);   /* the last keeps it */
+			ck_assert_uint_eq(pager_frames_in_use(), in_use + (j < 2));
+			ck_assert_uint_eq(cow_breaks, copies_after[j]);
+			for (unsigned k = 0; k < 3; k++)
+				ck_assert_uint_eq(rd(who[k], 9), wrote[k] ? 0x2000 + k : 0x1111);
+			check_all();
+		}
+		ck_assert_uint_eq(users(f), 1);
+		finish();
+	}
+}
+END_TEST
+
+/* A write to a read-only page is refused, shared or not, and copies nothing. */
+START_TEST(write_to_read_only_refused)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f;
+
+	ck_assert_uint_eq(rd(p, RO(2)), 0);
+	f = table(p, RO(2), NULL);
+	ck_assert(!wr(p, RO(2), 1));
+	ck_assert(said("refused"));
+	c = fork_of(p);
+	ck_assert(!wr(c, RO(2), 1));
+	ck_assert(!wr(p, RO(2), 1));
+	ck_assert_uint_eq(users(f), 2);
+	ck_assert_uint_eq(pager_frames_in_use(), 1);
+	ck_assert_uint_eq(cow_breaks, 0);
+	ck_assert_uint_eq(rd(c, RO(2)), 0);
+	console.last[0] = 0;
+	ck_assert_uint_eq(tag_label(call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0),
+					 VA(NPAGES), 0)[0]), 1);      /* outside its regions */
+	ck_assert(said("refused"));
+	check_all();
+	finish();
+}
+END_TEST
+
+static word_t hog[PAGER_POOL_FRAMES + 1];
+
+/* Take every frame the pager could still get: recycled ones, and `more`
+ * from below, which then refuses until unhog. */
+static unsigned hog_all(unsigned more)
+{
+	unsigned n = 0;
+
+	below.limit = below.taken + more;
+	while ((hog[n] = pager_frame_alloc(&pg, false)))
+		n++;
+	return n;
+}
+
+static void unhog(unsigned n)
+{
+	while (n)
+		pager_frame_put(hog[--n]);
+	below.limit = PAGER_POOL_FRAMES;
+}
+
+/* No frame for the copy: the write is refused and nothing changes; it
+ * succeeds once a frame is free again. */
+START_TEST(copy_fails_without_memory)
+{
+	struct pager_client *p = spawn(), *c;
+	word_t f;
+	unsigned nhog;
+
+	ck_assert(wr(p, 0, 0x77));
+	f = table(p, 0, NULL);
+	c = fork_of(p);
+	nhog = hog_all(3);
+	ck_assert_uint_ge(nhog, 3);
+	ck_assert(!wr(c, 0, 0x88));
+	ck_assert_uint_eq(table(c, 0, NULL), f);
+	ck_assert_uint_eq(users(f), 2);
+	ck_assert_uint_eq(cow_breaks, 0);
+	pager_frame_put(hog[--nhog]);
+	ck_assert(wr(c, 0, 0x88));
+	ck_assert_uint_eq(cow_breaks, 1);
+	ck_assert_uint_eq(rd(p, 0), 0x77);
+	unhog(nhog);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* ---- Exit ---- */
+
+/* A client's exit drops exactly its references; a frame is freed, and every
+ * mapping of it revoked, only when its last user goes. */
+START_TEST(exit_drops_its_references)
+{
+	struct pager_client *p = spawn(), *c, *g;
+	word_t f[4], mine;
+
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert(wr(p, i, i + 1));
+		f[i] = table(p, i, NULL);
+	}
+	c = fork_of(p);
+	g = fork_of(c);
+	ck_assert(wr(c, 0, 0x10));
+	mine = table(c, 0, NULL);
+	ck_assert_uint_eq(rd(g, 1), 2);
+	ck_assert_uint_eq(pager_frames_in_use(), 5);
+	unmaps_reset();
+	leave(g);
+	check_all();
+	ck_assert_uint_eq(unmaps.calls, 0);
+	ck_assert_uint_eq(users(f[0]), 1);
+	ck_assert_uint_eq(users(f[1]), 2);
+	ck_assert_uint_eq(pager_frames_in_use(), 5);
+	leave(c);
+	check_all();
+	ck_assert_uint_eq(unmaps.n, 1);
+	ck_assert_uint_eq(revoked(mine, RWX), 1);
+	ck_assert_uint_eq(users(mine), 0);
+	ck_assert_uint_eq(pager_frames_in_use(), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_uint_eq(users(f[i]), 1);
+		ck_assert_uint_eq(rd(p, i), i + 1);
+	}
+	ck_assert(wr(p, 1, 0x99));              /* the last sharer: no copy */
+	ck_assert_uint_eq(table(p, 1, NULL), f[1]);
+	unmaps_reset();
+	leave(p);
+	check_all();
+	ck_assert_uint_eq(unmaps.n, 4);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(revoked(f[i], RWX), 1);
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+	finish();
+}
+END_TEST
+
+/* ---- Frames lent to a pager ---- */
+
+/* ANY lends a frame; fork does not share it; only its borrower frees it. */
+START_TEST(lent_frames_not_shared)
+{
+	struct pager_client *x = spawn(), *c;
+	const word_t *r;
+	word_t lent, f, shared;
+	unsigned rights, nhog;
+
+	r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, RW);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_OK);
+	ck_assert_uint_eq(tag_t(r[0]), 2);
+	lent = fpage_base(r[2]);
+	ck_assert_uint_eq(item_hotspot(r[1]), lent);
+	ck_assert_uint_eq(fpage_rights(r[2]), RW);
+	ck_assert(pager_page_lookup(x, lent, &f, &rights));
+	ck_assert_uint_eq(f, lent);
+	ck_assert_uint_eq(rights, RW | PAGER_PAGE_LENT);
+	ck_assert(wr(x, 0, 0x42));
+	shared = table(x, 0, NULL);
+	unmaps_reset();
+	c = fork_of(x);
+	check_all();
+	ck_assert_uint_eq(c->npages, 1);
+	ck_assert(!pager_page_lookup(c, lent, &f, &rights));
+	ck_assert_uint_eq(users(lent), 1);
+	ck_assert_uint_eq(users(shared), 2);
+	ck_assert_uint_eq(unmaps.n, 1);
+	ck_assert_uint_eq(revoked(shared, W), 1);
+	/* The child cannot free it; errors carry sigma0's error label. */
+	r = call(c->tid, tag_make(SIGMA0_LABEL_FREE, 1, 0), fpage_make(lent, 12, 0), 0);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(r[1], E_NO_PRIVILEGE);
+	ck_assert_uint_eq(users(lent), 1);
+	r = call(x->tid, tag_make(SIGMA0_LABEL_FREE, 1, 0), fpage_make(lent, 12, 0), 0);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_OK);
+	ck_assert_uint_eq(users(lent), 0);
+	ck_assert_uint_eq(revoked(lent, RWX), 1);
+	ck_assert_uint_eq(x->npages, 1);
+	check_all();
+	/* Out of memory, ANY fails the way sigma0 fails. */
+	nhog = hog_all(0);
+	r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, RW);
+	ck_assert_uint_eq(r[0], tag_make(SIGMA0_REPLY_ERROR, 1, 0));
+	ck_assert_uint_eq(r[1], E_NO_MEMORY);
+	unhog(nhog);
+	/* A borrower's exit returns what it still holds. */
+	r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, R);
+	lent = fpage_base(r[2]);
+	ck_assert_uint_eq(users(lent), 1);
+	unmaps_reset();
+	leave(x);
+	ck_assert_uint_eq(revoked(lent, RWX), 1);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* ---- Failure ---- */
+
+/* A fork that runs out of page-table entries fails as a whole: no child,
+ * every count as before, and the parent writes again without copying. */
+START_TEST(fork_fails_when_table_full)
+{
+	struct pager_client *p = spawn(), *hole, *fill;
+	word_t f;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 100; i++)
+		ck_assert(wr(p, i, 0x500 + i));
+	f = pager_frame_alloc(&pg, false);    /* one frame behind all the filling */
+	ck_assert(f);
+	hole = spawn();                       /* 40 entries, freed below */
+	fill = spawn();                       /* every other entry */
+	for (unsigned i = 0; i < 40; i++) {
+		ck_assert(pager_page_insert(&pg, hole, VA_FAR + i * PAGE, f, R));
+		if (i)
+			pager_frame_get(f);
+	}
+	while (pager_page_insert(&pg, fill, VA_FAR + n * PAGE, f, R)) {
+		pager_frame_get(f);
+		n++;
+	}
+	ck_assert_uint_gt(n, 60000);
+	leave(hole);
+	check_all();
+	unmaps_reset();
+	ck_assert_ptr_null(cow_fork_client(&pg, p, tid_make(tid_next++, 1)));
+	check_all();
+	ck_assert_uint_eq(unmaps.n, 40);      /* harmless: the next write restores W */
+	for (unsigned i = 0; i < 100; i++)
+		ck_assert_uint_eq(users(table(p, i, NULL)), 1);
+	ck_assert_uint_eq(pager_frames_in_use(), 101);
+	for (unsigned i = 0; i < 100; i++) {
+		ck_assert(wr(p, i, 0x600 + i));
+		ck_assert_uint_eq(rd(p, i), 0x600 + i);
+	}
+	ck_assert_uint_eq(cow_breaks, 0);
+	ck_assert_uint_eq(pager_frames_in_use(), 101);
+	leave(fill);
+	fork_of(p);                           /* room again */
+	check_all();
+	finish();
+}
+END_TEST
+
+/* No client slot left: fork fails before it touches anything. */
+START_TEST(fork_fails_without_client_slot)
+{
+	struct pager_client *p = spawn();
+
+	ck_assert(wr(p, 0, 1));
+	for (unsigned i = 1; i < PAGER_CLIENTS_MAX; i++)
+		fork_of(p);
+	ck_assert_uint_eq(users(table(p, 0, NULL)), PAGER_CLIENTS_MAX);
+	unmaps_reset();
+	ck_assert_ptr_null(cow_fork_client(&pg, p, tid_make(tid_next++, 1)));
+	ck_assert_uint_eq(unmaps.calls, 0);
+	ck_assert_uint_eq(users(table(p, 0, NULL)), PAGER_CLIENTS_MAX);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* ---- The pool ---- */
+
+/* Frames come back to the pool, are reused zeroed, and at shutdown every
+ * frame ever taken goes back below. */
+START_TEST(pool_back_to_zero)
+{
+	struct pager_client *p = spawn(), *c, *g;
+	unsigned taken;
+
+	for (unsigned i = 0; i < 10; i++)
+		ck_assert(wr(p, i, 0xf00 + i));
+	c = fork_of(p);
+	g = fork_of(c);
+	for (unsigned i = 0; i < 10; i += 2)
+		ck_assert(wr(g, i, 0xe00 + i));
+	ck_assert(wr(c, 1, 1));
+	ck_assert_uint_eq(pager_frames_in_use(), 16);
+	leave(p);
+	leave(c);
+	leave(g);
+	check_all();
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+	taken = below.taken;
+	p = spawn();
+	for (unsigned i = 0; i < 16; i++)
+		ck_assert_uint_eq(rd(p, i), 0);     /* recycled, and zeroed */
+	ck_assert_uint_eq(below.taken, taken);
+	ck_assert_uint_eq(pager_frames_in_use(), 16);
+	check_all();
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	ck_assert(ipc_state.returned);
+	ck_assert_uint_eq(below.taken, 0);     /* every frame freed, each once */
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+	ck_assert_uint_eq(pg.client[slot_of(p)].tid, TID_NIL);
+	memset(mmu, 0, sizeof(mmu));
+	finish();
+}
+END_TEST
+
+/* ---- Random operations against a model ---- */
+
+/* A few thousand random forks, reads, writes and exits over several
+ * clients. Writes change half a page, so a copy must carry the other half.
+ * The model knows what each client must read: what it last wrote, or what
+ * its ancestor had when it forked (0 if nobody wrote). */
+START_TEST(random_against_model)
+{
+	enum { STEPS = 4000, LIVE_MAX = 10, PAGES = 24, RO_FIRST = 20 };
+	static struct {
+		struct pager_client *c;
+		word_t val[PAGES][2];
+	} m[LIVE_MAX];
+	unsigned live = 0, seed = 12345, seed0, forks = 0, exits = 0, writes = 0, reads = 0;
+	word_t next_val = 1;
+	const char *env = getenv("COW_SEED");
+
+	if (env)
+		seed = (unsigned)strtoul(env, NULL, 0);
+	seed0 = seed;
+	for (unsigned step = 0; step < STEPS; step++) {
+		unsigned op, i, k, h, page;
+
+		seed = seed * 1103515245u + 12345u;
+		op = (seed >> 16) % 100;
+		i = live ? (seed >> 8) % live : 0;
+		k = (seed >> 20) % PAGES;
+		h = (seed >> 28) & 1;
+		page = k < RO_FIRST ? k : RO(k - RO_FIRST);
+		if (!live) {
+			m[live].c = spawn();
+			memset(m[live].val, 0, sizeof(m[live].val));
+			live++;
+		} else if (op < 35) {
+			bool ok = wr_half(m[i].c, page, h, next_val);
+			if (ok != (k < RO_FIRST))
+				ck_abort_msg("COW_SEED=%u step %u: write of page %u %s", seed0, step,
+					     page, ok ? "allowed" : "refused");
+			if (ok)
+				m[i].val[k][h] = next_val++;
+			writes++;
+		} else if (op < 70) {
+			word_t v = rd_half(m[i].c, page, h);
+			if (v != m[i].val[k][h])
+				ck_abort_msg("COW_SEED=%u step %u: client %lx page %u reads %lx, not %lx",
+					     seed0, step, m[i].c->tid, page, v, m[i].val[k][h]);
+			reads++;
+		} else if (op < 85) {
+			if (live == LIVE_MAX)
+				continue;
+			m[live].c = fork_of(m[i].c);
+			memcpy(m[live].val, m[i].val, sizeof(m[i].val));
+			live++;
+			forks++;
+		} else {
+			leave(m[i].c);
+			m[i] = m[--live];
+			exits++;
+		}
+		check_all();
+	}
+	for (unsigned i = 0; i < live; i++)
+		for (unsigned k = 0; k < PAGES; k++)
+			for (unsigned h = 0; h < 2; h++)
+				must_eq(rd_half(m[i].c, k < RO_FIRST ? k : RO(k - RO_FIRST), h),
+					m[i].val[k][h]);
+	fprintf(stdout, "random_against_model: %u forks, %u exits, %u writes, %u reads, "
+		"%lu copies\n", forks, exits, writes, reads, cow_breaks);
+	ck_assert_uint_gt(cow_breaks, 100);
+	finish();
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	const struct {
+		const char *name;
+		const TTest *test;
+	} tests[] = {
+		{ "fork_shares_every_page", fork_shares_every_page },
+		{ "write_protect_batches", write_protect_batches },
+		{ "second_fork_revokes_nothing", second_fork_revokes_nothing },
+		{ "read_fault_maps_read_only", read_fault_maps_read_only },
+		{ "write_fault_copies", write_fault_copies },
+		{ "last_sharer_keeps_frame", last_sharer_keeps_frame },
+		{ "three_sharers_each_order", three_sharers_each_order },
+		{ "write_to_read_only_refused", write_to_read_only_refused },
+		{ "copy_fails_without_memory", copy_fails_without_memory },
+		{ "exit_drops_its_references", exit_drops_its_references },
+		{ "lent_frames_not_shared", lent_frames_not_shared },
+		{ "fork_fails_when_table_full", fork_fails_when_table_full },
+		{ "fork_fails_without_client_slot", fork_fails_without_client_slot },
+		{ "pool_back_to_zero", pool_back_to_zero },
+		{ "random_against_model", random_against_model },
+	};
+	Suite *s = suite_create("cow");
+	SRunner *sr;
+	int failed;
+
+	(void)argc, (void)argv;
+	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+		tcase_add_checked_fixture(tc, setup, NULL);
+		tcase_set_timeout(tc, 120);
+		tcase_add_test(tc, tests[i].test);
+		suite_add_tcase(s, tc);
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
