@@ -72,6 +72,7 @@ bool pager_frame_put(word_t frame)
 
 	if (--pool_users[i])
 		return false;
+	pager_revoke(frame, FPAGE_RWX);
 	pool_free[pool_nfree++] = i;
 	pool_in_use--;
 	return true;
