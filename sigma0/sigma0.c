@@ -25,6 +25,7 @@ static uint16_t *owner;                 /* per frame; in sigma0's own memory */
 static word_t nframes;                  /* frames covered by the table */
 static word_t next_free;                /* where the search for a free frame starts */
 static word_t free_frames, given_frames;
+static struct { word_t first, n; } last_take;  /* frames of the reply in flight */
 static struct { word_t base, size; } device[DEVICE_MAX];   /* handed-out MMIO */
 
 static bool sigma0_is_ram(const struct kip_memdesc *d)
@@ -92,6 +93,21 @@ static void sigma0_take(word_t f, word_t n, word_t client)
 		owner[f + i] = (uint16_t)tid_number(client);
 	free_frames -= n;
 	given_frames += n;
+	last_take.first = f;
+	last_take.n = n;
+}
+
+/* The reply carrying the last frames did not arrive (the client is gone,
+ * not waiting, or out of kernel memory for the mapping): take them back. */
+static void sigma0_untake(void)
+{
+	for (word_t i = 0; i < last_take.n; i++) {
+		utcb()->mr[0] = fpage_make((last_take.first + i) * 4096, 12, FPAGE_RWX);
+		sys_unmap(0);                       /* a partly done map goes too */
+		owner[last_take.first + i] = OWNER_FREE;
+	}
+	free_frames += last_take.n;
+	given_frames -= last_take.n;
 }
 
 /* Find n free frames aligned to n, searching on from the last hit. */
@@ -286,6 +302,9 @@ int main(int argc, char **argv)
 	printf("sigma0: %lu KiB free RAM, %lu frames tracked\n", free_frames * 4, nframes);
 	for (;;) {
 		err = ipc_reply_wait(client, &client);
+		if (err && !(err & IPC_ERR_RECV_PHASE) && last_take.n)
+			sigma0_untake();
+		last_take.n = 0;
 		if (err) {
 			client = TID_NIL;                   /* reply failed: just wait */
 			continue;
