@@ -28,7 +28,7 @@ USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=s
 
 # Host unit tests build the real sources with sanitizers.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Ikernel -Ilibmap -DHOST_TEST
+	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Ikernel -Ilibmap -Ilibmap/arch/x86_64 -Ipagers -DHOST_TEST
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 Q := @

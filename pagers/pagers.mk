@@ -7,7 +7,3 @@ PAGERS := zero trace cow forkdemo pattern
 PAGER_OBJS_cow := $(B)/u/pagers/cow_core.o
 $(foreach pg,$(PAGERS),$(eval $(call user_program,pagers/$(pg),$(B)/u/pagers/$(pg).o $(PAGER_OBJS_$(pg)))))
 
-# tests/unit/test_cow.c builds the pager framework and cow_core for the
-# host: they find the arch header (and the test cow_core.h) as here.
-$(B)/h/libmap/pager.o $(B)/h/pagers/cow_core.o $(B)/h/tests/unit/test_cow.o: \
-	HOST_CFLAGS += -Ilibmap/arch/x86_64 -Ipagers
