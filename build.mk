@@ -14,7 +14,7 @@ HOST_CC ?= cc
 # Common flags: freestanding C11 with warnings as errors, reproducible paths.
 CLANG_INC := $(shell clang -print-resource-dir 2>/dev/null)/include
 COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
-	-fno-stack-protector -fno-common -O2 -g -Wall -Wextra -Werror \
+	-fno-stack-protector -fno-common -fomit-frame-pointer -O2 -g -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=  -Iinclude
 
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the

@@ -15,7 +15,7 @@ static struct {
 	bool pending;            /* raised, not yet received */
 	bool in_service;         /* received, not yet acknowledged (masked) */
 } irq_line[ARCH_IRQ_COUNT];
-static unsigned irq_pending_count;   /* lines with pending set: a fast path for receive */
+unsigned irq_pending_count;          /* lines with pending set: the IPC fast path checks it */
 
 int irq_from_tid(word_t tid)
 {

@@ -12,6 +12,8 @@
 
 struct tcb;
 
+extern unsigned irq_pending_count;             /* interrupts raised, not yet received */
+
 int irq_from_tid(word_t tid);                  /* line number, or -1 */
 void irq_raise(unsigned irq);                  /* from the trap handler */
 int irq_attach(unsigned irq, struct tcb *h);   /* E_OK, E_BUSY */

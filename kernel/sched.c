@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Scheduling and the timer. One queue per priority with a bitmap for
- * find-first-set; the idle thread runs when every queue is empty.
+ * find-first-set; the idle thread runs when every queue is empty. The
+ * running thread is not in a queue, so an IPC that blocks the caller and
+ * runs its partner touches no queue at all.
  * Timeouts live on an unsorted list checked at each tick (the number of
  * threads blocked with a finite timeout is small in practice; a timer
  * wheel would make it O(1) if that ever matters).
@@ -21,7 +23,7 @@ static struct tcb *rq_head[256];             /* ready queues by priority */
 static uint64_t rq_bitmap[4];                /* bit p: rq_head[p] non-empty */
 static struct tcb *timeout_list;             /* blocked threads with a timeout */
 static struct tcb *idle_thread;
-static struct tcb *zombie;                   /* deleted self, free after switch */
+struct tcb *sched_zombie;                    /* deleted self, free after switch */
 static uint8_t idle_page[4096] __attribute__((aligned(4096)));
 
 static bool rq_queued(struct tcb *t)
@@ -29,13 +31,16 @@ static bool rq_queued(struct tcb *t)
 	return t->rq_next != NULL;
 }
 
-void sched_ready(struct tcb *t)
+static bool sched_runnable(struct tcb *t)
 {
-	struct tcb *h;
+	return t->state == TS_READY && !t->halted && t != idle_thread;
+}
 
-	if (t->halted || t->state != TS_READY || rq_queued(t) || t == idle_thread)
-		return;
-	h = rq_head[t->prio];
+/* Put t into its priority's queue, first or last. */
+static void rq_insert(struct tcb *t, bool front)
+{
+	struct tcb *h = rq_head[t->prio];
+
 	if (!h) {
 		t->rq_next = t->rq_prev = t;
 		rq_head[t->prio] = t;
@@ -46,13 +51,20 @@ void sched_ready(struct tcb *t)
 	t->rq_prev = h->rq_prev;
 	h->rq_prev->rq_next = t;
 	h->rq_prev = t;
+	if (front)
+		rq_head[t->prio] = t;
+}
+
+void sched_ready(struct tcb *t)
+{
+	if (sched_runnable(t) && !rq_queued(t) && t != thread_current)
+		rq_insert(t, false);
 }
 
 void sched_ready_front(struct tcb *t)
 {
-	sched_ready(t);
-	if (rq_queued(t))
-		rq_head[t->prio] = t;
+	if (sched_runnable(t) && !rq_queued(t) && t != thread_current)
+		rq_insert(t, true);
 }
 
 void sched_unready(struct tcb *t)
@@ -71,43 +83,60 @@ void sched_unready(struct tcb *t)
 	t->rq_next = t->rq_prev = NULL;
 }
 
-static struct tcb *sched_pick(void)
+/* The first thread of the highest non-empty queue, or NULL. */
+static struct tcb *sched_best(void)
 {
 	for (int w = 3; w >= 0; w--)
 		if (rq_bitmap[w])
 			return rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])];
-	return idle_thread;
+	return NULL;
 }
 
-void sched_switch_to(struct tcb *t)
-{
-	struct tcb *prev = thread_current;
-
-	if (t == prev)
-		return;
-	thread_check(prev);
-	if (t->space)
-		space_activate(t->space);
-	arch_set_kernel_stack((word_t)t + 4096);
-	if (t->utcb_user)
-		arch_set_utcb(t->utcb_user);
-	thread_current = t;
-	arch_switch(prev, t);
-}
-
+/*
+ * The running thread is never in a queue. schedule() keeps it if it can
+ * still run and nothing of higher priority waits; otherwise it requeues
+ * it (first in its queue: it was preempted, its slice goes on) and runs
+ * the best queued thread, or the idle thread.
+ */
 void schedule(void)
 {
-	sched_switch_to(sched_pick());
+	struct tcb *cur = thread_current, *best = sched_best();
+
+	if (sched_runnable(cur) && (!best || best->prio <= cur->prio))
+		return;
+	if (sched_runnable(cur))
+		rq_insert(cur, true);
+	if (best)
+		sched_unready(best);
+	sched_switch_to(best ? best : idle_thread);
 }
 
+/* Give up the CPU to the threads of the same or higher priority. */
 void sched_yield(void)
 {
-	struct tcb *t = thread_current;
+	struct tcb *cur = thread_current, *best = sched_best();
 
-	if (rq_queued(t) && rq_head[t->prio] == t)
-		rq_head[t->prio] = t->rq_next;
-	t->slice_left = t->timeslice;
-	schedule();
+	cur->slice_left = cur->timeslice;
+	if (!best || !sched_runnable(cur) || best->prio < cur->prio) {
+		schedule();
+		return;
+	}
+	rq_insert(cur, false);
+	sched_unready(best);
+	sched_switch_to(best);
+}
+
+/* Run t now, donating the caller's turn (thread_switch). */
+void sched_donate(struct tcb *t)
+{
+	struct tcb *cur = thread_current;
+
+	if (t == cur || !sched_runnable(t))
+		return;
+	sched_unready(t);
+	if (sched_runnable(cur))
+		rq_insert(cur, false);
+	sched_switch_to(t);
 }
 
 void sched_set_prio(struct tcb *t, unsigned prio)
@@ -117,7 +146,7 @@ void sched_set_prio(struct tcb *t, unsigned prio)
 	sched_unready(t);
 	t->prio = (uint8_t)prio;
 	if (queued)
-		sched_ready(t);
+		rq_insert(t, false);
 }
 
 word_t sched_us_to_ticks(word_t us)
@@ -137,10 +166,8 @@ void sched_timeout_add(struct tcb *t, word_t ticks)
 	timeout_list = t;
 }
 
-void sched_timeout_remove(struct tcb *t)
+void sched_timeout_unlink(struct tcb *t)
 {
-	if (!t->timeout_at)
-		return;
 	if (t->tq_prev)
 		t->tq_prev->tq_next = t->tq_next;
 	else
@@ -171,25 +198,23 @@ void sched_tick(void)
 	sched_ticks++;
 	kip->ticks = sched_ticks;
 	sched_expire_timeouts();
-	if (t != idle_thread && t->slice_left && --t->slice_left == 0) {
-		t->slice_left = t->timeslice;
-		if (rq_queued(t) && rq_head[t->prio] == t)
-			rq_head[t->prio] = t->rq_next;
-	}
-	schedule();
+	if (t != idle_thread && t->slice_left && --t->slice_left == 0)
+		sched_yield();                       /* slice used up: to the tail */
+	else
+		schedule();
 }
 
 void sched_defer_free(struct tcb *t)
 {
-	assert(!zombie);
-	zombie = t;
+	assert(!sched_zombie);
+	sched_zombie = t;
 }
 
-void sched_reap(void)
+void sched_reap_zombie(void)
 {
-	if (zombie && zombie != thread_current) {
-		struct tcb *z = zombie;
-		zombie = NULL;
+	if (sched_zombie != thread_current) {
+		struct tcb *z = sched_zombie;
+		sched_zombie = NULL;
 		thread_free(z);
 	}
 }

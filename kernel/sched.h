@@ -2,13 +2,16 @@
 /*
  * The scheduler: fixed priorities 0..255 (higher runs first), round robin
  * within a priority, time slices counted in timer ticks. O(1): one queue
- * per priority and a bitmap of non-empty queues. The running thread stays
- * at the head of its queue; a thread that blocks leaves its queue.
+ * per priority and a bitmap of non-empty queues. Ready threads wait in the
+ * queues; the running thread is in none.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
 #include <pagoda/types.h>
+#include <thread.h>
+#include <space.h>
+#include <arch.h>
 
 struct tcb;
 
@@ -22,7 +25,7 @@ void sched_ready(struct tcb *t);     /* make runnable (no-op if halted) */
 void sched_ready_front(struct tcb *t);/* runnable, first of its priority */
 void sched_unready(struct tcb *t);   /* leave the run queue */
 void schedule(void);                 /* run the best ready thread */
-void sched_switch_to(struct tcb *t); /* run t now (t must be ready) */
+void sched_donate(struct tcb *t);    /* run ready t now; current to its queue's tail */
 void sched_yield(void);              /* current to the tail of its queue */
 void sched_tick(void);               /* timer interrupt */
 void sched_set_prio(struct tcb *t, unsigned prio);
@@ -31,10 +34,40 @@ word_t sched_us_to_ticks(word_t us);
 
 /* Timeouts of blocked threads. */
 void sched_timeout_add(struct tcb *t, word_t ticks);
-void sched_timeout_remove(struct tcb *t);
+void sched_timeout_unlink(struct tcb *t);
+static inline void sched_timeout_remove(struct tcb *t)
+{
+	if (__builtin_expect(t->timeout_at != 0, 0))
+		sched_timeout_unlink(t);
+}
 
 /* A thread deleting itself is freed once the CPU has left its stack. */
 void sched_defer_free(struct tcb *t);
-void sched_reap(void);
+extern struct tcb *sched_zombie;     /* a thread that deleted itself */
+void sched_reap_zombie(void);
+static inline void sched_reap(void)
+{
+	if (__builtin_expect(sched_zombie != NULL, 0))
+		sched_reap_zombie();
+}
+
+/* Switch the CPU to t (not queued: runnable, or the idle thread); the
+ * caller has queued or blocked the current thread. Inline: every IPC that
+ * blocks runs it. */
+static inline void sched_switch_to(struct tcb *t)
+{
+	struct tcb *prev = thread_current;
+
+	if (t == prev)
+		return;
+	thread_check(prev);
+	if (t->space)
+		space_activate(t->space);
+	arch_set_kernel_stack((word_t)t + 4096);
+	if (t->utcb_user)
+		arch_set_utcb(t->utcb_user);
+	thread_current = t;
+	arch_switch(prev, t);
+}
 
 #endif

@@ -135,11 +135,6 @@ void space_unmap_utcb(struct space *s, word_t va)
 	arch_pt_clear(s->pml4, va, 12);
 }
 
-void space_activate(struct space *s)
-{
-	arch_pt_activate(s->pml4);
-}
-
 size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
 {
 	size_t done = 0;

@@ -10,6 +10,7 @@
 
 #include <pagoda/types.h>
 #include <kmem.h>
+#include <arch.h>
 
 struct tcb;
 
@@ -38,7 +39,10 @@ int space_set_areas(struct space *s, word_t kip_area, word_t utcb_area);
 bool space_in_kernel_area(struct space *s, word_t va, word_t size);
 int space_map_utcb(struct space *s, word_t va, word_t pa);
 void space_unmap_utcb(struct space *s, word_t va);
-void space_activate(struct space *s);
+static inline void space_activate(struct space *s)
+{
+	arch_pt_activate(s->pml4);
+}
 /* Copy bytes from a user address of s through its page tables; returns
  * the number of bytes copied (stops at the first unmapped page). */
 size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len);

@@ -36,8 +36,7 @@ static void sys_thread_switch(struct frame *f)
 	}
 	f->rax = E_OK;
 	if (t && t != thread_current && t->state == TS_READY && !t->halted) {
-		sched_ready_front(t);
-		sched_switch_to(t);
+		sched_donate(t);
 		return;
 	}
 	sched_yield();
@@ -90,6 +89,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_NULL] = sys_null,
 };
 
+/* Every system call but SYS_IPC, which entry.S calls directly. */
 void syscall_dispatch(struct frame *f)
 {
 	word_t n = f->rax;

@@ -166,10 +166,9 @@ void thread_stop(struct tcb *t, const char *why)
 	sched_unready(t);
 }
 
-void thread_check(struct tcb *t)
+void thread_check_failed(struct tcb *t)
 {
-	if (t->canary != THREAD_CANARY)
-		panic("thread: kernel stack overflow in thread %lx", t->tid);
+	panic("thread: kernel stack overflow in thread %lx", t->tid);
 }
 
 void thread_init(void)

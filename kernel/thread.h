@@ -71,7 +71,12 @@ struct tcb *thread_create(word_t tid, struct space *s, word_t utcb_user, int *er
 void thread_destroy(struct tcb *t);
 void thread_free(struct tcb *t);                   /* release TCB page (sched_reap) */
 void thread_stop(struct tcb *t, const char *why);  /* unhandled fault: dead */
-void thread_check(struct tcb *t);                  /* canary; panics */
+void thread_check_failed(struct tcb *t);
+static inline void thread_check(struct tcb *t)     /* canary; panics */
+{
+	if (__builtin_expect(t->canary != THREAD_CANARY, 0))
+		thread_check_failed(t);
+}
 void thread_init(void);
 
 #endif

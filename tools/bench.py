@@ -73,6 +73,8 @@ BENCH_LINE = re.compile(
     r"(?: min=(?P<min>\d+) median=(?P<median>\d+) max=(?P<max>\d+))?\s*$")
 HIST_LINE = re.compile(r"^HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
 END_LINE = re.compile(r"^BENCH-END (ok|failed)\s*$", re.M)
+LINUX_CPU_LINE = re.compile(r"^LINUX kernel=(?P<release>\S+) rep_good=(?P<rep_good>\d) "
+                            r"erms=(?P<erms>\d) fsrm=(?P<fsrm>\d)", re.M)
 
 
 @dataclass
@@ -146,6 +148,8 @@ PAIRS = [
          "mmap + MAP_POPULATE 1 page of a populated memfd"),
     Pair("unmap_1", "unmap 1 / munmap 1 anon", "unmap_1", "munmap_1",
          "unmap 1 page (sys_unmap)", "munmap 1 anonymous page"),
+    Pair("unmap_1_shared", "unmap 1 / munmap 1 memfd", "unmap_1", "munmap_shared_1",
+         "unmap 1 page (sys_unmap)", "munmap 1 page of a memfd"),
     Pair("map_512", "map 512 / mmap+populate 512 anon", "map_512", "mmap_populate_512",
          "map 512 pages (IPC call with a 2 MiB map item)",
          "mmap + MAP_POPULATE 512 anonymous pages"),
@@ -344,7 +348,7 @@ def fetch_kernel():
         dest = os.path.join(CACHE_DIR, "%s_%s" % (pkg, version))
         os.makedirs(dest, exist_ok=True)
         shutil.copy(images[0], os.path.join(dest, "vmlinuz"))
-        for extra in ("config-", "System.map-"):
+        for extra in ("config-",):
             for f in glob.glob(os.path.join(tmp, "boot", extra + "*")):
                 shutil.copy(f, os.path.join(dest, extra.rstrip("-.")))
     return os.path.join(dest, "vmlinuz"), os.path.basename(dest)
@@ -408,6 +412,11 @@ def run_linux(kernel, out_dir, timeout):
     if not completed:
         notes.append("the Linux run did not complete (%s); see %s"
                      % (out.describe(), os.path.relpath(log_path, ROOT)))
+    m = LINUX_CPU_LINE.search(text)
+    if m and (m["rep_good"] != "1" or m["erms"] != "0" or m["fsrm"] != "0"):
+        notes.append("Linux does not zero/copy pages with rep stosq/movsq here "
+                     "(rep_good=%s erms=%s fsrm=%s): page costs are not like for like"
+                     % (m["rep_good"], m["erms"], m["fsrm"]))
     return results, text, completed, notes, cmd
 
 
@@ -507,7 +516,9 @@ def print_table(pagoda, linux):
 def configuration(pagoda_cmd, linux_cmd, version):
     """What produced the figures (stored in the JSON and the report)."""
     qemu = _run(["qemu-system-x86_64", "--version"])[1].splitlines()
+    ok, tree = _run(["git", "-C", ROOT, "describe", "--always", "--dirty"])
     return {
+        "source": tree.strip() if ok else "?",
         "unit": "guest instructions (QEMU TCG, -icount shift=0,sleep=off: "
                 "rdtsc advances one per instruction)",
         "qemu": qemu[0] if qemu else "?",
@@ -589,7 +600,7 @@ def _png_terminal():
 def _ecdf(hist):
     """(value, cumulative fraction) points of a histogram."""
     total = sum(c for _, c in hist) or 1
-    pts, acc = [], 0
+    pts, acc = [(min(v for v, _ in hist), 0.0)] if hist else [], 0
     for v, c in sorted(hist):
         acc += c
         pts.append((v, acc / total))
@@ -615,13 +626,13 @@ def plot(out_dir, pagoda, linux):
             for pr, p, l in both:
                 f.write('"%s" %d %d\n' % (pr.key, p.median, l.median))
         script += [
-            "set terminal %s" % term.replace("900,520", "1100,560"),
+            "set terminal %s noenhanced" % term.replace("900,520", "1100,560"),
             "set output '%s'" % os.path.join(pdir, "overview.png"),
             "set title 'Median guest instructions per operation (log scale)'",
             "set style data histograms", "set style histogram clustered gap 1",
             "set style fill solid 0.8 border -1", "set logscale y",
             "set ylabel 'instructions'", "set xtics rotate by -40 scale 0",
-            "set grid ytics", "set key top left",
+            "set grid ytics", "set key top left", "set rmargin 8",
             "plot '%s' using 2:xtic(1) title 'Pagoda', '' using 3 title 'Linux'"
             % os.path.join(pdir, "overview.dat"),
             "unset logscale y", "unset style", "set style data lines",
@@ -645,12 +656,11 @@ def plot(out_dir, pagoda, linux):
             plots.append("'%s' using 1:2 with steps lw 2 title '%s'" % (dat, title))
         png = os.path.join(pdir, "%s.png" % pr.key)
         script += [
-            "set terminal %s" % term, "set output '%s'" % png,
-            "set title \"%s\" noenhanced" % pr.pagoda_desc.replace('"', "'"),
-            "set xlabel 'instructions (log scale)'",
+            "set terminal %s noenhanced" % term, "set output '%s'" % png,
+            "set title \"%s: distribution over the measured iterations\"" % pr.label,
+            "set xlabel 'instructions (log scale)'", "set xtics norotate",
             "set ylabel 'fraction of iterations <= x'", "set logscale x",
-            "set yrange [0:1.05]", "set key bottom right noenhanced",
-            "set xtics auto", "set grid",
+            "set yrange [0:1.05]", "set key bottom right", "set grid",
             "plot " + ", ".join(plots), "unset logscale x", "set yrange [*:*]",
         ]
         made.append("plots/%s.png" % pr.key)
@@ -817,6 +827,24 @@ def _trace_windows(op, n):
     return win.kinds, results, syms
 
 
+# Where a function's instructions go in the profile's summary: the first
+# pattern that matches its name names its part of the path.
+PROFILE_PARTS = [
+    ("user level (task code)", r"^user:"),
+    ("kernel entry and exit", r"^(syscall_(entry|return|dispatch)|sched_reap|isr_\d+|"
+                              r"trap_(common|return|dispatch))$"),
+    ("IPC (decode, lookup, transfer, fault IPC)",
+     r"^(sys_ipc|ipc_|thread_lookup|irq_|fault_page|fault_exception|memcpy$)"),
+    ("thread switch and scheduler",
+     r"^(schedule|sched_|arch_switch|arch_pt_activate|space_activate|arch_set_|"
+     r"thread_check)"),
+    ("map / unmap (fpages, mapping database, page tables)",
+     r"^(map_|mdb_|arch_pt_|pt_|kmem_|memset$|kip_phys|space_in_kernel_area|"
+     r"arch_user_address_ok|arch_cpu_features|sys_unmap|fpage_)"),
+    ("other", r""),
+]
+
+
 def profile(op, n=60):
     """Print where one measured iteration of op spends its instructions.
 
@@ -848,14 +876,23 @@ def profile(op, n=60):
         per_fn = {}
         for pc, c in med.items():
             per_fn[name(pc)] = per_fn.get(name(pc), 0) + c
-        print("\nregion %s -> %s: %d windows, median %d instructions"
-              % (name(start), name(end), len(wins), total))
-        print("  %-36s %8s %7s" % ("function", "instr", "share"))
+        what = [r.name for r in results.values()
+                if r.median is not None and 0 <= total - r.median <= 1]
+        print("\nregion %s -> %s: %d windows, median %d instructions%s"
+              % (name(start), name(end), len(wins), total,
+                 " = measured %s" % ", ".join(what) if what else
+                 " (between two measured regions)"))
+        parts = {}
+        for fn, c in per_fn.items():
+            part = next(p for p, rx in PROFILE_PARTS if re.search(rx, fn))
+            parts[part] = parts.get(part, 0) + c
+        for part, c in sorted(parts.items(), key=lambda kv: -kv[1]):
+            print("  %-52s %6d %6.1f%%" % (part, c, 100.0 * c / total))
+        print("  %-52s %6s %7s" % ("function", "instr", "share"))
         for fn, c in sorted(per_fn.items(), key=lambda kv: -kv[1]):
-            print("  %-36s %8d %6.1f%%" % (fn, c, 100.0 * c / total))
-    for r in results.values():
-        print("\nmeasured: %s median %s (%d iterations)" % (r.name, _fmt(r.median),
-                                                          r.iterations))
+            print("  %-52s %6d %6.1f%%" % (fn, c, 100.0 * c / total))
+    print("\nA window counts from one rdtsc to the next, like the measurement; a"
+          " faulting instruction is traced twice but counted once by icount.")
     return 0
 
 

@@ -15,8 +15,10 @@ struct tcb;
 /*
  * The user register frame at the top of each thread's kernel stack. The
  * interrupt and exception stubs fill all of it; the syscall entry fills
- * the caller-saved registers, rip (from rcx), rflags (from r11) and rsp:
- * the callee-saved ones stay live in the CPU and are preserved by C code.
+ * rip (from rcx), rflags (from r11), rsp and the argument registers: the
+ * callee-saved ones stay live in the CPU and are preserved by C code, and
+ * cs, ss, vector and error keep what the thread's last trap (or its
+ * creation) left there, which sysret does not need.
  */
 struct frame {
 	word_t r15, r14, r13, r12, rbp, rbx;         /* callee-saved */
@@ -24,7 +26,6 @@ struct frame {
 	word_t vector, error;
 	word_t rip, cs, rflags, rsp, ss;             /* iretq frame */
 };
-#define FRAME_VECTOR_SYSCALL 0x100               /* entered through syscall */
 
 /* Generic access to the syscall argument and result registers. */
 #define FRAME_ARG0(f) ((f)->rdi)
@@ -76,9 +77,35 @@ void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp);
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void));
 /* Switch kernel stacks from `from` to `to` (returns when from runs again). */
 void arch_switch(struct tcb *from, struct tcb *to);
-/* Per-switch state: kernel stack top for entries, FS base = UTCB. */
-void arch_set_kernel_stack(word_t top);
-void arch_set_utcb(word_t user_addr);
+/* Per-CPU state the switch path sets (cpu.c): inline, it runs per IPC. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp0, rsp1, rsp2;
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+extern struct tss cpu_tss;
+extern word_t cpu_kstack_top;
+extern word_t cpu_fs_base;
+
+/* Kernel stack top for syscall entries and traps from user mode. */
+static inline void arch_set_kernel_stack(word_t top)
+{
+	cpu_kstack_top = top;
+	cpu_tss.rsp0 = top;
+}
+
+/* FS base = the running thread's UTCB (written only when it changes). */
+static inline void arch_set_utcb(word_t user_addr)
+{
+	if (user_addr != cpu_fs_base) {
+		uint32_t lo = (uint32_t)user_addr, hi = (uint32_t)(user_addr >> 32);
+		__asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"(lo), "d"(hi));
+		cpu_fs_base = user_addr;
+	}
+}
 /* Sanitise a frame before it returns to user mode (flags, selectors). */
 word_t arch_user_flags(word_t rflags);
 bool arch_user_address_ok(word_t va);
@@ -88,7 +115,14 @@ bool arch_user_address_ok(word_t va);
 #define ARCH_PT_KERNEL_OWNED 2u               /* UTCB/KIP: not in the mapdb */
 word_t *arch_pt_create(struct kmem_account *a);
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
-void arch_pt_activate(word_t *pml4);
+extern word_t *pt_active;                     /* the PML4 in CR3 (paging.c) */
+static inline void arch_pt_activate(word_t *pml4)
+{
+	if (pml4 != pt_active) {
+		pt_active = pml4;
+		__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
+	}
+}
 bool arch_pt_lookup(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
 		    unsigned *attr);
 int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a);

@@ -13,21 +13,21 @@
 /* Per-CPU state (one CPU). Written only with interrupts off. */
 word_t cpu_kstack_top;           /* kernel stack top of the running thread */
 word_t cpu_user_rsp;             /* scratch: user rsp during syscall entry */
+word_t cpu_fs_base;              /* the FS base last written (the running UTCB) */
 static unsigned cpu_features;    /* KIP_CPU_* */
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp0, rsp1, rsp2;
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-
-static struct tss cpu_tss;
+struct tss cpu_tss;              /* the TSS: rsp0 is the kernel stack for traps */
 static uint64_t cpu_gdt[8];
 static uint64_t cpu_idt[256 * 2];
 static uint8_t cpu_df_stack[4096] __attribute__((aligned(16)));
+
+/* entry.S addresses the frame with these offsets. */
+_Static_assert(__builtin_offsetof(struct frame, r11) == 48, "frame r11");
+_Static_assert(__builtin_offsetof(struct frame, rax) == 112, "frame rax");
+_Static_assert(__builtin_offsetof(struct frame, rip) == 136, "frame rip");
+_Static_assert(__builtin_offsetof(struct frame, rflags) == 152, "frame rflags");
+_Static_assert(__builtin_offsetof(struct frame, rsp) == 160, "frame rsp");
+_Static_assert(sizeof(struct frame) == 176, "frame size");
 
 extern const word_t isr_table[48];
 extern const word_t isr_spurious;
@@ -126,16 +126,6 @@ unsigned arch_cpu_features(void)
 	return cpu_features;
 }
 
-void arch_set_kernel_stack(word_t top)
-{
-	cpu_kstack_top = top;
-	cpu_tss.rsp0 = top;
-}
-
-void arch_set_utcb(word_t user_addr)
-{
-	x86_wrmsr(MSR_FS_BASE, user_addr);
-}
 
 word_t arch_user_flags(word_t rflags)
 {

@@ -13,52 +13,67 @@
 
 #define FRAME_VECTOR_SYSCALL 0x100
 
+/* Offsets in struct frame (arch.h; cpu.c asserts them). */
+#define F_R11 48
+#define F_R10 56
+#define F_R9 64
+#define F_R8 72
+#define F_RDX 80
+#define F_RCX 88
+#define F_RSI 96
+#define F_RDI 104
+#define F_RAX 112
+#define F_RIP 136
+#define F_RFLAGS 152
+#define F_RSP 160
+#define FRAME_SIZE 176
+
 	.text
 	.globl syscall_entry
 	.align 16
 syscall_entry:
-	/* rcx = user rip, r11 = user rflags, IF/DF/TF/AC masked by FMASK */
+	/*
+	 * rcx = user rip, r11 = user rflags; IF/DF/TF/AC masked by FMASK.
+	 * A syscall frame holds only what a syscall needs: rip, rflags, rsp
+	 * and the argument and result registers. Its cs, ss, vector, error
+	 * and callee-saved slots are neither written nor read (sysret needs
+	 * none of them; the callee-saved registers stay live in the CPU).
+	 */
 	movq %rsp, cpu_user_rsp(%rip)
 	movq cpu_kstack_top(%rip), %rsp
-	pushq $(SEL_UDATA | 3)
-	pushq cpu_user_rsp(%rip)
-	pushq %r11
-	pushq $(SEL_UCODE | 3)
-	pushq %rcx
-	pushq $0
-	pushq $FRAME_VECTOR_SYSCALL
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rcx
-	pushq %rdx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	subq $48, %rsp
+	subq $FRAME_SIZE, %rsp
+	movq %rcx, F_RIP(%rsp)
+	movq %r11, F_RFLAGS(%rsp)
+	movq cpu_user_rsp(%rip), %rcx
+	movq %rcx, F_RSP(%rsp)
+	movq %rax, F_RAX(%rsp)
+	movq %rdi, F_RDI(%rsp)
+	movq %rsi, F_RSI(%rsp)
+	movq %rdx, F_RDX(%rsp)
+	movq %r8, F_R8(%rsp)
+	movq %r9, F_R9(%rsp)
+	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
-	call syscall_dispatch
+	cmpq $1, %rax                   /* SYS_IPC goes straight to its handler */
+	jne 1f
+	call sys_ipc
+	jmp syscall_return
+1:	call syscall_dispatch
 	.globl syscall_return
 syscall_return:
-	addq $48, %rsp
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rcx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	addq $16, %rsp
-	popq %rcx                       /* user rip */
-	movq %rcx, %r11
-	shrq $47, %r11                  /* must be a user-half address */
+	movq F_RIP(%rsp), %rcx
+	movq %rcx, %rdi
+	shrq $47, %rdi                  /* must be a user-half address */
 	jnz syscall_bad_return
-	addq $8, %rsp
-	popq %r11                       /* user rflags */
-	popq %rsp
+	movq F_RFLAGS(%rsp), %r11
+	movq F_RAX(%rsp), %rax
+	movq F_RDI(%rsp), %rdi
+	movq F_RSI(%rsp), %rsi
+	movq F_RDX(%rsp), %rdx
+	movq F_R8(%rsp), %r8
+	movq F_R9(%rsp), %r9
+	movq F_R10(%rsp), %r10
+	movq F_RSP(%rsp), %rsp
 	sysretq
 syscall_bad_return:
 	movq %rcx, %rdi

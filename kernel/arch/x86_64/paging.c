@@ -40,7 +40,7 @@
 #define PML4_SPARE_SLOT 300
 
 extern word_t boot_pml4[512];
-static word_t *pt_active;             /* the PML4 in CR3 */
+word_t *pt_active;                    /* the PML4 in CR3 */
 
 static unsigned pt_index(word_t va, unsigned level)
 {
@@ -110,14 +110,6 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 	if (pml4[PML4_SPARE_SLOT])
 		kmem_free(a, phys_to_virt(pml4[PML4_SPARE_SLOT]), KMEM_PAGE);
 	kmem_free(a, pml4, KMEM_PAGE);
-}
-
-void arch_pt_activate(word_t *pml4)
-{
-	if (pml4 != pt_active) {
-		pt_active = pml4;
-		x86_write_cr3(virt_to_phys(pml4));
-	}
 }
 
 /* The leaf entry for va: the PDE of a 2 MiB page or the PTE; NULL if the
