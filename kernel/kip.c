@@ -26,8 +26,13 @@ void kip_init(void)
 	kip->cpu_features = arch_cpu_features();
 }
 
+static bool kip_type_is_ram(word_t type);
+static void kip_ram_add(word_t base, word_t end);
+
 void kip_add_memdesc(word_t base, word_t size, enum kip_mem_type type)
 {
+	if (kip_type_is_ram(type))
+		kip_ram_add(base, base + size);
 	struct kip_memdesc *d;
 
 	if (kip->memdesc_count >= KIP_MAX_MEMDESC)
@@ -67,9 +72,57 @@ enum kip_mem_type kip_phys_type(word_t pa)
 	return KIP_MEM_RESERVED;
 }
 
+static bool kip_type_is_ram(word_t type)
+{
+	return type == KIP_MEM_FREE || type == KIP_MEM_KERNEL || type == KIP_MEM_MODULE;
+}
+
+/* RAM as a few merged ranges, for kip_phys_is_ram on every mapping. */
+#define KIP_RAM_RANGES 32
+static struct {
+	word_t base, end;
+} kip_ram[KIP_RAM_RANGES];
+static unsigned kip_nram;
+
+/* Add [base, end) to the RAM ranges, merging with a neighbour. */
+static void kip_ram_add(word_t base, word_t end)
+{
+	for (unsigned i = 0; i < kip_nram; i++) {
+		if (base == kip_ram[i].end) {
+			kip_ram[i].end = end;
+			return;
+		}
+		if (end == kip_ram[i].base) {
+			kip_ram[i].base = base;
+			return;
+		}
+	}
+	if (kip_nram == KIP_RAM_RANGES)
+		panic("kip: RAM in more than %d pieces", KIP_RAM_RANGES);
+	kip_ram[kip_nram].base = base;
+	kip_ram[kip_nram++].end = end;
+}
+
+void kip_seal(void)
+{
+	bool merged = true;
+
+	while (merged) {                         /* pieces added out of order */
+		merged = false;
+		for (unsigned i = 0; i < kip_nram && !merged; i++)
+			for (unsigned j = 0; j < kip_nram && !merged; j++)
+				if (i != j && kip_ram[i].end == kip_ram[j].base) {
+					kip_ram[i].end = kip_ram[j].end;
+					kip_ram[j] = kip_ram[--kip_nram];
+					merged = true;
+				}
+	}
+}
+
 bool kip_phys_is_ram(word_t pa)
 {
-	enum kip_mem_type t = kip_phys_type(pa);
-
-	return t == KIP_MEM_FREE || t == KIP_MEM_KERNEL || t == KIP_MEM_MODULE;
+	for (unsigned i = 0; i < kip_nram; i++)
+		if (pa - kip_ram[i].base < kip_ram[i].end - kip_ram[i].base)
+			return true;
+	return false;
 }

@@ -12,8 +12,8 @@
  *
  * Accounting: every allocation charges its rounded size to an account; a
  * request that would exceed the quota fails before touching the pool.
- * Freed memory is poisoned (0xdb) so use-after-free shows quickly; the
- * allocator hands out zeroed memory.
+ * Freed memory is poisoned (0xdb) in debug builds so use-after-free shows
+ * quickly; the allocator hands out zeroed memory.
  */
 #include <kmem.h>
 #include <klib.h>
@@ -92,11 +92,23 @@ static void *kmem_page_get(void)
 	return fp;
 }
 
+/* Debug builds (make DEBUG=1) and host tests poison freed memory, so a
+ * use after free shows at once; kmem_alloc zeroes in every build. */
+static void kmem_poison(void *p, size_t n)
+{
+#if defined(KERNEL_DEBUG) || defined(HOST_TEST)
+	memset(p, KMEM_POISON, n);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 static void kmem_page_put(void *p)
 {
 	struct kmem_free_page *fp = p;
 
-	memset(p, KMEM_POISON, KMEM_PAGE);
+	kmem_poison(p, KMEM_PAGE);
 	fp->next = kmem.pages;
 	kmem.pages = fp;
 	kmem.free_pages++;
@@ -166,7 +178,7 @@ static void kmem_small_free(void *p, unsigned k)
 	size_t size = kmem_class_size(k);
 
 	assert(s->klass == k && s->in_use > 0);
-	memset(p, KMEM_POISON, size);
+	kmem_poison(p, size);
 	if (!s->free)
 		kmem_slab_link(s);
 	o->next = s->free;

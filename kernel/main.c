@@ -199,6 +199,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	sigma0 = boot_task(0, kip->sigma0_id, TID_NIL, SPACE_SIGMA0, 250);
 	boot_task(1, kip->root_id, kip->sigma0_id, 0, 200);
 	boot_describe_free();
+	kip_seal();
 	boot_sigma0_memory(sigma0->space);
 	kprintf("[kernel] RAM %lu KiB, kernel pool %lu KiB, cpu features %lx\n",
 		bootinfo_ram_bytes(&boot_info) >> 10, kmem_total_bytes() >> 10,

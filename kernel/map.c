@@ -68,7 +68,7 @@ static word_t map_range(struct space *from, const struct map_place *p, struct sp
 	word_t va = p->src, end = p->src + p->size, err;
 	unsigned log2, attr, mapped = 0;
 
-	while (va < end && arch_pt_next(from->pml4, &va, &log2, &attr) && va < end) {
+	while (arch_pt_next(from->pml4, &va, end, &log2, &attr)) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
 		word_t chunk_end = MIN(leaf_end, end);
 
@@ -106,7 +106,7 @@ static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
 		return 0;
 	va = base;
 	end = base + ((word_t)1 << log2);
-	while (va < end && arch_pt_next(s->pml4, &va, &log2, &attr) && va < end) {
+	while (arch_pt_next(s->pml4, &va, end, &log2, &attr)) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
 		word_t chunk_end = MIN(leaf_end, end);
 

@@ -49,7 +49,7 @@ static void space_unmap_all(struct space *s)
 	word_t va = 0;
 	unsigned log2, attr;
 
-	while (arch_pt_next(s->pml4, &va, &log2, &attr)) {
+	while (arch_pt_next(s->pml4, &va, USER_END, &log2, &attr)) {
 		if (attr & ARCH_PT_KERNEL_OWNED)
 			arch_pt_clear(s->pml4, va, log2);
 		else

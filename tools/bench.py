@@ -251,7 +251,10 @@ def parse_output(text):
 # ------------------------------------------------------------------- Pagoda
 
 def run_pagoda(out_dir, timeout):
-    """Boot the Pagoda benchmark task; return (results, log, ok, notes)."""
+    """Boot the Pagoda benchmark task.
+
+    Returns (results, serial output, completed, notes, QEMU command).
+    """
     log_path = os.path.join(out_dir, "pagoda.log")
     notes = []
     try:
@@ -448,7 +451,7 @@ def linux_side(args, out_dir):
         else:
             found = (path, why)
     kernel, version = found
-    print("bench: booting Linux %s (takes a minute under icount) ..." % version,
+    print("bench: booting Linux %s (15 s to a minute under icount) ..." % version,
           flush=True)
     results, _, ok, notes, cmd = run_linux(
         os.path.relpath(kernel, ROOT), out_dir, args.timeout or LINUX_TIMEOUT)

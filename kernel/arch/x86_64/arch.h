@@ -131,8 +131,8 @@ void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rig
 unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights);
 unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2);
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
-/* Find the next present user mapping at or above va (for teardown). */
-bool arch_pt_next(word_t *pml4, word_t *va, unsigned *log2, unsigned *attr);
+/* Find the first present user mapping in [*va, end); *va moves to it. */
+bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
 void arch_pt_kernel_init(void);               /* drop the boot identity map */
 
 static inline word_t arch_rdtsc(void)

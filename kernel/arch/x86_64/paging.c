@@ -41,6 +41,7 @@
 
 extern word_t boot_pml4[512];
 word_t *pt_active;                    /* the PML4 in CR3 */
+static bool pt_nx;                    /* the CPU has NX: set it for non-x pages */
 
 static unsigned pt_index(word_t va, unsigned level)
 {
@@ -71,6 +72,7 @@ static word_t *pt_alloc(word_t *pml4, struct kmem_account *a)
 
 void arch_pt_kernel_init(void)
 {
+	pt_nx = arch_cpu_features() & KIP_CPU_NX;
 	boot_pml4[0] = 0;                 /* drop the boot identity map */
 	pt_active = boot_pml4;
 	x86_write_cr3(virt_to_phys(boot_pml4));
@@ -199,7 +201,7 @@ static word_t pt_leaf_bits(word_t pa, unsigned log2, unsigned rights, unsigned a
 
 	if (rights & FPAGE_W)
 		e |= PTE_W;
-	if (!(rights & FPAGE_X) && (arch_cpu_features() & KIP_CPU_NX))
+	if (!(rights & FPAGE_X) && pt_nx)
 		e |= PTE_NX;
 	if (attr & ARCH_PT_UNCACHED)
 		e |= PTE_PCD | PTE_PWT;
@@ -271,40 +273,40 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	return E_OK;
 }
 
-/* Scan `table` at `level`, whose first entry maps `base`, for the first
- * present leaf at or above *va; *va is advanced to it. NULL when none. */
-static word_t *pt_scan(word_t *table, unsigned level, word_t base, word_t *va, unsigned *log2)
+/* Walk down from the PML4 at va: a leaf (*log2 set) or, on a hole, NULL
+ * with *skip = the size of the missing entry's span. */
+static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t *skip)
 {
-	word_t span = (word_t)1 << (12 + 9 * (level - 1));
-	unsigned end = level == 4 ? 256 : 512;
+	word_t *t = pml4;
 
-	for (unsigned i = pt_index(*va, level); i < end; i++) {
-		word_t e = table[i], entry_va = base + i * span;
+	for (unsigned level = 4;; level--) {
+		word_t e = t[pt_index(va, level)];
 
-		if (*va < entry_va)
-			*va = entry_va;
-		if (!(e & PTE_P))
-			continue;
+		if (!(e & PTE_P)) {
+			*skip = (word_t)1 << (12 + 9 * (level - 1));
+			return NULL;
+		}
 		if (level == 1 || (level == 2 && (e & PTE_PS))) {
 			*log2 = level == 1 ? 12 : 21;
-			return &table[i];
+			return &t[pt_index(va, level)];
 		}
-		word_t *leaf = pt_scan(pt_table(e), level - 1, entry_va, va, log2);
-		if (leaf)
-			return leaf;
+		t = pt_table(e);
 	}
-	return NULL;
 }
 
-bool arch_pt_next(word_t *pml4, word_t *va, unsigned *log2, unsigned *attr)
+bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr)
 {
+	word_t v = *va, skip;
 	word_t *e;
 
-	if (*va >= USER_END)
-		return false;
-	e = pt_scan(pml4, 4, 0, va, log2);
-	if (!e)
-		return false;
-	*attr = ((*e & PTE_PCD) ? ARCH_PT_UNCACHED : 0) | ((*e & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
-	return true;
+	while (v < end && v < USER_END) {
+		if ((e = pt_walk(pml4, v, log2, &skip))) {
+			*va = v;
+			*attr = ((*e & PTE_PCD) ? ARCH_PT_UNCACHED : 0) |
+				((*e & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
+			return true;
+		}
+		v = ALIGN_DOWN(v, skip) + skip;      /* past the hole */
+	}
+	return false;
 }
