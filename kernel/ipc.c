@@ -361,37 +361,75 @@ static __attribute__((noinline)) word_t ipc_syscall(struct frame *f)
 	return ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
 }
 
+/* The fast path's one typed item (a pager's reply, a sigma0 frame):
+ * execute it as the general path would. */
+static __attribute__((noinline)) word_t ipc_fast_item(struct tcb *s, struct tcb *r, word_t w0,
+						   word_t w1)
+{
+	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0];
+	word_t err = map_item(s->space, w0, w1, r->space, window, (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
+
+	if (err == E_IPC_NOT_MAPPED) {
+		msg_not_mapped(s, r);
+		err = E_OK;
+	}
+	return err;
+}
+
+/* The item failed (out of kernel memory, malformed): as in the general
+ * path, the sender gets the error and the receiver wakes with it. */
+static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tcb *r, word_t err)
+{
+	ipc_wake(r, err | IPC_ERR_RECV_PHASE, false);
+	f->rax = err;
+}
+
 /*
  * The fast path: a call or reply-and-wait whose message is in registers
- * only (t = 0, u <= 2), whose partner already waits for it and may run at
- * once (priority at least ours), and whose own receive must block
- * (nothing queued for us, no interrupt pending, no timeout). The message
- * goes straight into the partner's saved registers and the CPU switches to
- * it; since the running thread is never in a run queue, no queue changes.
- * Everything else, every error included, takes the general path, which
- * does the same in more steps. Returns false if it did nothing.
+ * only (u <= 2 words, or one map/grant item), whose partner already waits
+ * for it and may run at once (priority at least ours), and whose own
+ * receive must block (nothing queued for us, no interrupt pending, no
+ * timeout). The message goes straight into the partner's saved registers
+ * (or, for a thread waiting on a fault reply, its kernel message) and the
+ * CPU switches to it; since the running thread is never in a run queue,
+ * no queue changes. Everything else takes the general path, which does
+ * the same in more steps. Returns false if it did nothing.
  */
 static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 {
 	struct tcb *self = thread_current, *r;
-	word_t to = f->rdi, from = f->rsi, tag = f->r8, n = tid_number(to);
+	word_t to = f->rdi, from = f->rsi, tag = f->r8, n = tid_number(to), shape = tag & 0xfff;
+	bool item = shape == (2 << TAG_T_SHIFT);
 	struct frame *rf;
+	word_t err;
 
-	if ((tag & 0xffc) || (f->rdx & 0xffffffff) != TIMEOUT_NEVER)
+	if ((shape > 2 && !item) || (f->rdx & 0xffffffff) != TIMEOUT_NEVER)
 		return false;
 	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
 		return false;
 	if ((from != to && from != TID_ANY) || self->sendq || irq_pending_count)
 		return false;
 	if (r->state != TS_RECV || (r->ipc_partner != TID_ANY && r->ipc_partner != self->tid) ||
-	    r->in_kernel_ipc || r->halted || r->prio < self->prio)
+	    r->halted || r->prio < self->prio)
 		return false;
-	rf = arch_frame(r);
-	rf->r8 = tag & ~TAG_E_FLAG;
-	rf->r9 = f->r9;
-	rf->r10 = f->r10;
-	rf->rsi = self->tid;
-	r->utcb->sender = self->tid;
+	if (item && (f->r9 & ITEM_TYPE_MASK) != ITEM_MAP && (f->r9 & ITEM_TYPE_MASK) != ITEM_GRANT)
+		return false;
+	if (item && (err = ipc_fast_item(self, r, f->r9, f->r10))) {
+		ipc_fast_failed(f, r, err);
+		return true;
+	}
+	if (r->in_kernel_ipc) {
+		r->kmsg[0] = tag & ~TAG_E_FLAG;
+		r->kmsg[1] = f->r9;
+		r->kmsg[2] = f->r10;
+	} else {
+		rf = arch_frame(r);
+		rf->r8 = tag & ~TAG_E_FLAG;
+		rf->r9 = f->r9;
+		rf->r10 = f->r10;
+		rf->rsi = self->tid;
+		r->utcb->sender = self->tid;
+	}
 	r->ipc_result = E_OK;
 	sched_timeout_remove(r);
 	r->state = TS_READY;
@@ -419,6 +457,33 @@ void sys_ipc(struct frame *f)
 		ipc_failed(f);
 }
 
+/* The fast path of a kernel call (a page fault: three words) to a pager
+ * that waits for it; false if the general path must do it. */
+static bool ipc_kernel_fast(struct tcb *t, struct tcb *p)
+{
+	struct frame *pf;
+
+	if (tag_u(t->kmsg[0]) > 2 || p->state != TS_RECV || p->in_kernel_ipc || p->halted ||
+	    (p->ipc_partner != TID_ANY && p->ipc_partner != t->tid) || p->prio < t->prio ||
+	    t->sendq || irq_pending_count)
+		return false;
+	pf = arch_frame(p);
+	pf->r8 = t->kmsg[0];
+	pf->r9 = t->kmsg[1];
+	pf->r10 = t->kmsg[2];
+	pf->rsi = t->tid;
+	p->utcb->sender = t->tid;
+	p->ipc_result = E_OK;
+	sched_timeout_remove(p);
+	p->state = TS_READY;
+	t->in_kernel_ipc = true;
+	t->state = TS_RECV;
+	t->ipc_partner = p->tid;
+	sched_switch_to(p);
+	t->in_kernel_ipc = false;
+	return true;
+}
+
 word_t ipc_kernel_call(struct tcb *t, word_t to)
 {
 	int lerr;
@@ -427,6 +492,8 @@ word_t ipc_kernel_call(struct tcb *t, word_t to)
 
 	if (!p || p == t || p->state == TS_DEAD)
 		return E_IPC_NO_PARTNER;
+	if (ipc_kernel_fast(t, p))
+		return t->ipc_result;
 	t->in_kernel_ipc = true;
 	err = ipc_do(t, p, to, TIMEOUT_NEVER, TIMEOUT_NEVER);
 	t->in_kernel_ipc = false;

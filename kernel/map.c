@@ -60,6 +60,17 @@ static word_t map_leaf(struct space *from, const struct map_place *p, word_t va,
 	return E_OK;
 }
 
+/* One 4 KiB page; the mapping database finds the sender's mapping (or
+ * reports it missing: kernel-owned pages have none). */
+static word_t map_page(struct space *from, word_t src, struct space *to, word_t dst,
+		       unsigned rights, bool grant)
+{
+	unsigned mapped = 0;
+	word_t err = map_one(from, src, to, dst, 12, rights, grant, &mapped);
+
+	return err ? err : mapped ? E_OK : E_IPC_NOT_MAPPED;
+}
+
 /* Transfer every page the sender has in the range; E_IPC_NOT_MAPPED if
  * none arrived (the sender had nothing there, or no rights to give). */
 static word_t map_range(struct space *from, const struct map_place *p, struct space *to,
@@ -91,8 +102,13 @@ word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word
 		return E_OK;
 	if (!fpage_decode(w1, &base, &log2))
 		return E_IPC_BAD_ITEM;
+	if (log2 == 12 && fpage_is_complete(window))   /* a pager's reply: no arithmetic */
+		return map_page(from, base, to, item_hotspot(w0) & (FPAGE_USER_END - 1),
+				fpage_rights(w1), grant);
 	if (!map_placement(w1, item_hotspot(w0), window, &p))
 		return E_OK;
+	if (log2 == 12)                          /* one page: no table walk needed */
+		return map_page(from, base, to, p.dst, fpage_rights(w1), grant);
 	return map_range(from, &p, to, fpage_rights(w1), grant);
 }
 
