@@ -49,3 +49,16 @@ word_t wait(word_t child, int *status)
 		*status = (int)u->mr[1];
 	return E_OK;
 }
+
+word_t pager_release(word_t va, word_t size)
+{
+	struct utcb *u = utcb();
+	word_t err;
+
+	msg_tag(PAGER_RELEASE, 2, 0);
+	u->mr[1] = va;
+	u->mr[2] = size;
+	if ((err = ipc_call(u->pager)))
+		return err;
+	return tag_label(u->mr[0]) ? (u->mr[1] ? u->mr[1] : E_BAD_ARGUMENT) : E_OK;
+}

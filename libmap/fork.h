@@ -13,4 +13,8 @@ word_t fork(void);
  * E_BAD_THREAD if it is not our child (or was already waited for). */
 word_t wait(word_t child, int *status);
 
+/* Give [va, va + size) back to our pager (any libmap pager): like munmap
+ * of anonymous memory, the pages go and read as zero when touched again. */
+word_t pager_release(word_t va, word_t size);
+
 #endif

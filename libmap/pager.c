@@ -3,10 +3,12 @@
  * The pager framework (see pager.h for the interface and an example).
  *
  * Frames. The pager's frames live at PAGER_POOL_BASE + 4 KiB * i. Frame i
- * is obtained from the pager below once (memsrv_alloc into exactly that
- * slot) and then recycled through a free stack; users[i] counts the
- * references the pager's clients (and copy-on-write sharing) hold.
- * Everything is given back below only at shutdown.
+ * is obtained from the pager below (memsrv_alloc into exactly that slot);
+ * users[i] counts the references the pager's clients (and copy-on-write
+ * sharing) hold. A frame nobody uses goes to a free stack of at most
+ * PAGER_POOL_KEEP frames for the next fault; beyond that it is given back
+ * below at once and its slot waits, empty, for reuse. Shutdown gives back
+ * the rest.
  *
  * Page tables. One hash table of entries keyed by (client, page address),
  * chained per bucket; each client also links its own entries, so fork and
@@ -17,11 +19,13 @@
 
 /* ---- frames ---- */
 
-static word_t pool_handle[PAGER_POOL_FRAMES];    /* the frame's address below */
+static word_t pool_handle[PAGER_POOL_FRAMES];    /* the frame's address below; 0: none */
 static uint16_t pool_users[PAGER_POOL_FRAMES];
 static uint32_t pool_free[PAGER_POOL_FRAMES];    /* stack of free frame numbers */
-static uint32_t pool_nfree, pool_top;            /* free count; frames ever taken */
+static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back below */
+static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
+static word_t pool_below;                        /* the memory server of the pool */
 
 static word_t frame_va(uint32_t i)
 {
@@ -41,13 +45,16 @@ word_t pager_frame_alloc(struct pager *p, bool zero)
 	if (pool_nfree) {
 		i = pool_free[--pool_nfree];
 	} else {
-		if (pool_top == PAGER_POOL_FRAMES)
+		if (!pool_nempty && pool_top == PAGER_POOL_FRAMES)
 			return 0;
-		i = pool_top;
+		i = pool_nempty ? pool_empty[pool_nempty - 1] : pool_top;
 		if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
 			return 0;
 		pool_handle[i] = handle;
-		pool_top++;
+		if (pool_nempty)
+			pool_nempty--;
+		else
+			pool_top++;
 	}
 	pool_users[i] = 1;
 	pool_in_use++;
@@ -73,8 +80,14 @@ bool pager_frame_put(word_t frame)
 	if (--pool_users[i])
 		return false;
 	pager_revoke(frame, FPAGE_RWX);
-	pool_free[pool_nfree++] = i;
 	pool_in_use--;
+	if (pool_nfree < PAGER_POOL_KEEP) {
+		pool_free[pool_nfree++] = i;        /* keep a few for the next fault */
+		return true;
+	}
+	memsrv_free(pool_below, pool_handle[i], 12);
+	pool_handle[i] = 0;
+	pool_empty[pool_nempty++] = i;
 	return true;
 }
 
@@ -93,8 +106,9 @@ void pager_revoke(word_t frame, unsigned rights)
 static void pager_release_all(struct pager *p)
 {
 	for (uint32_t i = 0; i < pool_top; i++)
-		memsrv_free(p->below, pool_handle[i], 12);
-	pool_top = pool_nfree = 0;
+		if (pool_handle[i])
+			memsrv_free(p->below, pool_handle[i], 12);
+	pool_top = pool_nfree = pool_nempty = 0;
 	pool_in_use = 0;
 }
 
@@ -434,6 +448,32 @@ static void pager_on_free(struct pager_client *c)
 	pager_reply(E_OK);
 }
 
+/* ---- a client gives memory back ---- */
+
+/* PAGER_RELEASE: drop c's pages in [va, va + size): every mapping of a
+ * frame that goes is revoked (sharers simply fault it in again), and a
+ * frame with no user left returns to the pool (and below, past the few
+ * the pool keeps). The range becomes fresh zero-fill memory again. */
+static word_t pager_on_release(struct pager_client *c, word_t va, word_t size)
+{
+	uint32_t e = c->pages, next;
+
+	if (size & 4095 || va & 4095 || va + size < va)
+		return E_BAD_ARGUMENT;
+	for (; e; e = next) {
+		word_t page = ALIGN_DOWN(page_ent[e].va, 4096), frame;
+
+		next = page_ent[e].next_client;
+		if (page - va >= size || (page_ent[e].frame & PAGER_PAGE_LENT))
+			continue;
+		frame = ALIGN_DOWN(page_ent[e].frame, 4096);
+		page_remove(c, page);
+		pager_revoke(frame, FPAGE_RWX);
+		pager_frame_put(frame);
+	}
+	return E_OK;
+}
+
 /* ---- the loop ---- */
 
 /* Handle one message; true to reply with the message registers. */
@@ -446,6 +486,8 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 		return pager_on_fault(p, from);
 	if (label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT) {
 		pager_reply(pager_on_setup(p, from, label));
+	} else if (label == PAGER_RELEASE && c) {
+		pager_reply(pager_on_release(c, utcb()->mr[1], utcb()->mr[2]));
 	} else if (label == PAGER_SHUTDOWN && from == libmap_exit_to) {
 		*shutdown = true;
 		pager_reply(E_OK);
@@ -468,6 +510,7 @@ void pager_init(struct pager *p, const char *name, const struct pager_ops *ops)
 	p->name = name;
 	p->ops = ops;
 	p->below = utcb()->pager == libmap_exit_to ? libmap_kip->sigma0_id : utcb()->pager;
+	pool_below = p->below;
 	page_owner = p;
 }
 

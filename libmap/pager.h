@@ -39,6 +39,7 @@ extern word_t host_pool_base;                  /* host unit tests: the test's bu
 #define PAGER_POOL_BASE host_pool_base
 #endif
 #define PAGER_POOL_FRAMES 32768                /* 128 MiB */
+#define PAGER_POOL_KEEP 64                     /* free frames kept, not given back */
 #define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
 
 struct pager_region {

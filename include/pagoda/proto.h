@@ -27,12 +27,18 @@
  *                  zero-filled anonymous memory
  *   PAGER_CLIENT_EXIT  MR1 = client: it is gone, free what it had
  *   PAGER_SHUTDOWN  give every frame back below and exit
+ *
+ * A client of a libmap pager gives memory back (like munmap):
+ *   PAGER_RELEASE  MR1 = va, MR2 = size (page multiples): the pages go, the
+ *                  range reads as zero-filled memory again. Reply label 0,
+ *                  or SIGMA0_REPLY_ERROR with MR1 = E_BAD_ARGUMENT.
  */
 #define PAGER_CLIENT 0x7101
 #define PAGER_PAGE 0x7102
 #define PAGER_REGION 0x7103
 #define PAGER_CLIENT_EXIT 0x7104
 #define PAGER_SHUTDOWN 0x7105
+#define PAGER_RELEASE 0x7106
 
 /*
  * Processes (the copy-on-write pager):

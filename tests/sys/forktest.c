@@ -81,6 +81,14 @@ static int child_exit_code(void)
 	return 0;
 }
 
+static int child_release_shared(void)
+{
+	int bad = !ok(*PAGE(31) == 5, "child sees the shared page before releasing it");
+
+	bad += !ok(pager_release((word_t)PAGE(31), 4096) == E_OK, "child releases its copy");
+	return bad + !ok(*PAGE(31) == 0, "child's released page reads as zero");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -120,5 +128,14 @@ int main(int argc, char **argv)
 			ok(true, "fork storm: %d fork/exit/wait cycles", STORM);
 	}
 	ok(wait(libmap_myself, NULL) == E_BAD_THREAD, "wait for a non-child is refused");
+
+	for (int i = 20; i < 24; i++)
+		*PAGE(i) = (word_t)i;
+	ok(pager_release((word_t)PAGE(20), 4 * 4096) == E_OK, "release four pages to the pager");
+	ok(*PAGE(20) == 0 && *PAGE(23) == 0, "released pages read as zero-filled memory again");
+	ok(pager_release((word_t)PAGE(20) + 1, 4096) == E_BAD_ARGUMENT, "an unaligned release is refused");
+	*PAGE(31) = 5;
+	in_child("release of a shared page", child_release_shared);
+	ok(*PAGE(31) == 5, "the parent keeps its copy of a page its child released");
 	return (int)tap_failed;
 }
