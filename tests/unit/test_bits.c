@@ -5,6 +5,7 @@
  * TCase: CK_RUN_CASE=name runs one alone.
  */
 #include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 
 #include <pagoda/abi.h>
@@ -267,37 +268,25 @@ END_TEST
 
 int main(void)
 {
-	const struct { const char *name; const TTest *test; } tests[] = {
-		{ "fpage_fields", fpage_fields },
-		{ "fpage_rights_roundtrip", fpage_rights_roundtrip },
-		{ "fpage_size_limits", fpage_size_limits },
-		{ "fpage_alignment", fpage_alignment },
-		{ "fpage_top_of_user", fpage_top_of_user },
-		{ "fpage_kernel_addresses", fpage_kernel_addresses },
-		{ "fpage_reserved_bits", fpage_reserved_bits },
-		{ "fpage_nil_complete", fpage_nil_complete },
-		{ "fpage_valid_exhaustive", fpage_valid_exhaustive },
-		{ "tid_fields", tid_fields },
-		{ "tag_fields", tag_fields },
-		{ "tag_limits", tag_limits },
-		{ "item_fields", item_fields },
-		{ "timeout_fields", timeout_fields },
-		{ "klib_align", klib_align },
-		{ "klib_is_aligned", klib_is_aligned },
-		{ "klib_misc", klib_misc },
+	const struct unit_test tests[] = {
+		{ "fpage_fields", fpage_fields, 0 },
+		{ "fpage_rights_roundtrip", fpage_rights_roundtrip, 0 },
+		{ "fpage_size_limits", fpage_size_limits, 0 },
+		{ "fpage_alignment", fpage_alignment, 0 },
+		{ "fpage_top_of_user", fpage_top_of_user, 0 },
+		{ "fpage_kernel_addresses", fpage_kernel_addresses, 0 },
+		{ "fpage_reserved_bits", fpage_reserved_bits, 0 },
+		{ "fpage_nil_complete", fpage_nil_complete, 0 },
+		{ "fpage_valid_exhaustive", fpage_valid_exhaustive, 0 },
+		{ "tid_fields", tid_fields, 0 },
+		{ "tag_fields", tag_fields, 0 },
+		{ "tag_limits", tag_limits, 0 },
+		{ "item_fields", item_fields, 0 },
+		{ "timeout_fields", timeout_fields, 0 },
+		{ "klib_align", klib_align, 0 },
+		{ "klib_is_aligned", klib_is_aligned, 0 },
+		{ "klib_misc", klib_misc, 0 },
 	};
-	Suite *s = suite_create("bits");
-	SRunner *sr;
-	int failed;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(s, tc);
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("bits", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, 0));
 }

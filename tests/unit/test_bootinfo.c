@@ -6,6 +6,7 @@
  * TCase: CK_RUN_CASE=name runs one alone.
  */
 #include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -739,49 +740,37 @@ END_TEST
 
 int main(void)
 {
-	const struct { const char *name; const TTest *test; } tests[] = {
-		{ "qemu_map_typical", qemu_map_typical },
-		{ "unsorted_all_orders", unsorted_all_orders },
-		{ "unsorted_disjoint", unsorted_disjoint },
-		{ "unaligned_regions", unaligned_regions },
-		{ "adjacent_merge", adjacent_merge },
-		{ "reserved_wins", reserved_wins },
-		{ "reserved_covers_all", reserved_covers_all },
-		{ "mmap_entry_size", mmap_entry_size },
-		{ "mmap_malformed", mmap_malformed },
-		{ "mmap_huge", mmap_huge },
-		{ "mmap_empty", mmap_empty },
-		{ "fallback_mem_lower_upper", fallback_mem_lower_upper },
-		{ "no_memory_info", no_memory_info },
-		{ "too_many_regions", too_many_regions },
-		{ "reserved_split_when_full", reserved_split_when_full },
-		{ "modules_and_cmdlines", modules_and_cmdlines },
-		{ "modules_flag_clear", modules_flag_clear },
-		{ "too_many_modules", too_many_modules },
-		{ "cmdline_truncated", cmdline_truncated },
-		{ "bad_magic", bad_magic },
-		{ "bad_pointers", bad_pointers },
-		{ "reserve_middle", reserve_middle },
-		{ "reserve_edges", reserve_edges },
-		{ "reserve_whole", reserve_whole },
-		{ "reserve_unaligned", reserve_unaligned },
-		{ "reserve_misc", reserve_misc },
-		{ "reserve_split_full", reserve_split_full },
-		{ "check_rejects", check_rejects },
-		{ "random_maps", random_maps },
+	const struct unit_test tests[] = {
+		{ "qemu_map_typical", qemu_map_typical, 0 },
+		{ "unsorted_all_orders", unsorted_all_orders, 0 },
+		{ "unsorted_disjoint", unsorted_disjoint, 0 },
+		{ "unaligned_regions", unaligned_regions, 0 },
+		{ "adjacent_merge", adjacent_merge, 0 },
+		{ "reserved_wins", reserved_wins, 0 },
+		{ "reserved_covers_all", reserved_covers_all, 0 },
+		{ "mmap_entry_size", mmap_entry_size, 0 },
+		{ "mmap_malformed", mmap_malformed, 0 },
+		{ "mmap_huge", mmap_huge, 0 },
+		{ "mmap_empty", mmap_empty, 0 },
+		{ "fallback_mem_lower_upper", fallback_mem_lower_upper, 0 },
+		{ "no_memory_info", no_memory_info, 0 },
+		{ "too_many_regions", too_many_regions, 0 },
+		{ "reserved_split_when_full", reserved_split_when_full, 0 },
+		{ "modules_and_cmdlines", modules_and_cmdlines, 0 },
+		{ "modules_flag_clear", modules_flag_clear, 0 },
+		{ "too_many_modules", too_many_modules, 0 },
+		{ "cmdline_truncated", cmdline_truncated, 0 },
+		{ "bad_magic", bad_magic, 0 },
+		{ "bad_pointers", bad_pointers, 0 },
+		{ "reserve_middle", reserve_middle, 0 },
+		{ "reserve_edges", reserve_edges, 0 },
+		{ "reserve_whole", reserve_whole, 0 },
+		{ "reserve_unaligned", reserve_unaligned, 0 },
+		{ "reserve_misc", reserve_misc, 0 },
+		{ "reserve_split_full", reserve_split_full, 0 },
+		{ "check_rejects", check_rejects, 0 },
+		{ "random_maps", random_maps, 0 },
 	};
-	Suite *s = suite_create("bootinfo");
-	SRunner *sr;
-	int failed;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(s, tc);
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("bootinfo", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, 0));
 }

@@ -24,6 +24,7 @@
  * must read. Each test is its own TCase: CK_RUN_CASE=name runs one alone.
  */
 #include <check.h>
+#include "unit.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1022,41 +1023,24 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const struct {
-		const char *name;
-		const TTest *test;
-	} tests[] = {
-		{ "fork_shares_every_page", fork_shares_every_page },
-		{ "write_protect_batches", write_protect_batches },
-		{ "second_fork_revokes_nothing", second_fork_revokes_nothing },
-		{ "read_fault_maps_read_only", read_fault_maps_read_only },
-		{ "write_fault_copies", write_fault_copies },
-		{ "last_sharer_keeps_frame", last_sharer_keeps_frame },
-		{ "three_sharers_each_order", three_sharers_each_order },
-		{ "write_to_read_only_refused", write_to_read_only_refused },
-		{ "copy_fails_without_memory", copy_fails_without_memory },
-		{ "exit_drops_its_references", exit_drops_its_references },
-		{ "lent_frames_not_shared", lent_frames_not_shared },
-		{ "fork_fails_when_table_full", fork_fails_when_table_full },
-		{ "fork_fails_without_client_slot", fork_fails_without_client_slot },
-		{ "pool_back_to_zero", pool_back_to_zero },
-		{ "random_against_model", random_against_model },
+	const struct unit_test tests[] = {
+		{ "fork_shares_every_page", fork_shares_every_page, 0 },
+		{ "write_protect_batches", write_protect_batches, 0 },
+		{ "second_fork_revokes_nothing", second_fork_revokes_nothing, 0 },
+		{ "read_fault_maps_read_only", read_fault_maps_read_only, 0 },
+		{ "write_fault_copies", write_fault_copies, 0 },
+		{ "last_sharer_keeps_frame", last_sharer_keeps_frame, 0 },
+		{ "three_sharers_each_order", three_sharers_each_order, 0 },
+		{ "write_to_read_only_refused", write_to_read_only_refused, 0 },
+		{ "copy_fails_without_memory", copy_fails_without_memory, 0 },
+		{ "exit_drops_its_references", exit_drops_its_references, 0 },
+		{ "lent_frames_not_shared", lent_frames_not_shared, 0 },
+		{ "fork_fails_when_table_full", fork_fails_when_table_full, 0 },
+		{ "fork_fails_without_client_slot", fork_fails_without_client_slot, 0 },
+		{ "pool_back_to_zero", pool_back_to_zero, 0 },
+		{ "random_against_model", random_against_model, 0 },
 	};
-	Suite *s = suite_create("cow");
-	SRunner *sr;
-	int failed;
 
 	(void)argc, (void)argv;
-	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_add_checked_fixture(tc, setup, NULL);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(s, tc);
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("cow", tests, sizeof(tests) / sizeof(tests[0]), setup, NULL, 120));
 }

@@ -6,6 +6,7 @@
  * Each test is its own TCase: CK_RUN_CASE=name runs one alone.
  */
 #include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,49 +518,37 @@ END_TEST
 
 int main(void)
 {
-	const struct { const char *name; const TTest *test; } tests[] = {
-		{ "valid", valid },
-		{ "valid_unaligned_buffer", valid_unaligned_buffer },
-		{ "valid_edges", valid_edges },
-		{ "empty_load_ignored", empty_load_ignored },
-		{ "max_segments", max_segments },
-		{ "too_many_segments", too_many_segments },
-		{ "truncated_header", truncated_header },
-		{ "truncated_phdrs", truncated_phdrs },
-		{ "phdr_offset_overflow", phdr_offset_overflow },
-		{ "bad_phentsize", bad_phentsize },
-		{ "bad_magic", bad_magic },
-		{ "class32", class32 },
-		{ "big_endian", big_endian },
-		{ "bad_version", bad_version },
-		{ "wrong_machine", wrong_machine },
-		{ "not_exec", not_exec },
-		{ "interpreter", interpreter },
-		{ "segment_past_end", segment_past_end },
-		{ "filesz_over_memsz", filesz_over_memsz },
-		{ "vaddr_overflow", vaddr_overflow },
-		{ "beyond_user_end", beyond_user_end },
-		{ "misaligned", misaligned },
-		{ "overlap", overlap },
-		{ "entry_outside", entry_outside },
-		{ "entry_not_executable", entry_not_executable },
-		{ "no_segments", no_segments },
-		{ "strerror_names", strerror_names },
-		{ "mutations", mutations },
-		{ "real_elf", real_elf },
+	const struct unit_test tests[] = {
+		{ "valid", valid, 0 },
+		{ "valid_unaligned_buffer", valid_unaligned_buffer, 0 },
+		{ "valid_edges", valid_edges, 0 },
+		{ "empty_load_ignored", empty_load_ignored, 0 },
+		{ "max_segments", max_segments, 0 },
+		{ "too_many_segments", too_many_segments, 0 },
+		{ "truncated_header", truncated_header, 0 },
+		{ "truncated_phdrs", truncated_phdrs, 0 },
+		{ "phdr_offset_overflow", phdr_offset_overflow, 0 },
+		{ "bad_phentsize", bad_phentsize, 0 },
+		{ "bad_magic", bad_magic, 0 },
+		{ "class32", class32, 0 },
+		{ "big_endian", big_endian, 0 },
+		{ "bad_version", bad_version, 0 },
+		{ "wrong_machine", wrong_machine, 0 },
+		{ "not_exec", not_exec, 0 },
+		{ "interpreter", interpreter, 0 },
+		{ "segment_past_end", segment_past_end, 0 },
+		{ "filesz_over_memsz", filesz_over_memsz, 0 },
+		{ "vaddr_overflow", vaddr_overflow, 0 },
+		{ "beyond_user_end", beyond_user_end, 0 },
+		{ "misaligned", misaligned, 0 },
+		{ "overlap", overlap, 0 },
+		{ "entry_outside", entry_outside, 0 },
+		{ "entry_not_executable", entry_not_executable, 0 },
+		{ "no_segments", no_segments, 0 },
+		{ "strerror_names", strerror_names, 0 },
+		{ "mutations", mutations, 0 },
+		{ "real_elf", real_elf, 0 },
 	};
-	Suite *s = suite_create("elf");
-	SRunner *sr;
-	int failed;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_add_test(tc, tests[i].test);
-		suite_add_tcase(s, tc);
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("elf", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, 0));
 }

@@ -4,6 +4,7 @@
  * (kernel/fpage.c), built from the real source for the host.
  */
 #include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <fpage.h>
 
@@ -158,22 +159,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("fpage");
-	TCase *tc = tcase_create("fpage");
-	SRunner *sr;
-	int failed;
+	const struct unit_test tests[] = {
+		{ "decode_edges", decode_edges, 0 },
+		{ "same_size", same_size, 0 },
+		{ "small_into_large", small_into_large, 0 },
+		{ "large_into_small", large_into_small, 0 },
+		{ "complete_window", complete_window, 0 },
+		{ "nothing_transferred", nothing_transferred, 0 },
+		{ "random_inside", random_inside, 0 },
+	};
 
-	tcase_add_test(tc, decode_edges);
-	tcase_add_test(tc, same_size);
-	tcase_add_test(tc, small_into_large);
-	tcase_add_test(tc, large_into_small);
-	tcase_add_test(tc, complete_window);
-	tcase_add_test(tc, nothing_transferred);
-	tcase_add_test(tc, random_inside);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("fpage", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, 0));
 }

@@ -7,6 +7,7 @@
  * CK_RUN_CASE=name runs one alone.
  */
 #include <check.h>
+#include "unit.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,7 +415,7 @@ END_TEST
 
 int main(void)
 {
-	const struct { const char *name; const TTest *test; int signal; } tests[] = {
+	const struct unit_test tests[] = {
 		{ "add_region", add_region, 0 },
 		{ "each_size_class", each_size_class, 0 },
 		{ "rounded_sizes", rounded_sizes, 0 },
@@ -432,19 +433,6 @@ int main(void)
 		{ "zero_size_asserts", zero_size_asserts, SIGABRT },
 		{ "stress", stress, 0 },
 	};
-	Suite *s = suite_create("kmem");
-	SRunner *sr;
-	int failed;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		TCase *tc = tcase_create(tests[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test_raise_signal(tc, tests[i].test, tests[i].signal);
-		suite_add_tcase(s, tc);
-	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(unit_suite("kmem", tests, sizeof(tests) / sizeof(tests[0]), setup, teardown, 0));
 }

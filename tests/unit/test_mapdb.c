@@ -13,6 +13,7 @@
  * every account and mdb_check after each step.
  */
 #include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1467,11 +1468,5 @@ static Suite *mapdb_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mapdb_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(mapdb_suite());
 }

@@ -6,9 +6,10 @@ UNIT_SUITES :=
 
 # unit_suite NAME, SOURCES
 define unit_suite
-$(B)/unit/$(1): $(patsubst %.c,$(B)/h/%.o,$(2))
+$(B)/unit/$(1): $(patsubst %.c,$(B)/h/%.o,$(2) tests/unit/unit.c)
 	@mkdir -p $$(dir $$@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $$@ $$^ $(HOST_LIBS)
+	@echo "  LD [host] $$@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $$@ $$^ $(HOST_LIBS)
 UNIT_SUITES += $(B)/unit/$(1)
 endef
 
