@@ -39,7 +39,7 @@ static word_t kdb_puts(word_t va, word_t len)
 	return E_OK;
 }
 
-static word_t kdb_check(void)
+void kdebug_check_all(void)
 {
 	if (!kmem_check())
 		panic("kmem: invariant broken");
@@ -47,6 +47,11 @@ static word_t kdb_check(void)
 		panic("mapdb: invariant broken");
 	if (!space_check_all())
 		panic("space: invariant broken");
+}
+
+static word_t kdb_check(void)
+{
+	kdebug_check_all();
 	return E_OK;
 }
 

@@ -7,4 +7,16 @@ struct frame;
 
 void sys_kdebug(struct frame *f);
 
+/* Run every kernel invariant checker; panics naming the broken one. */
+void kdebug_check_all(void);
+
+/* Debug builds (make DEBUG=1) check every invariant after each change of
+ * mappings or threads; other builds do nothing here. */
+static inline void kdebug_after_change(void)
+{
+#ifdef KERNEL_DEBUG
+	kdebug_check_all();
+#endif
+}
+
 #endif

@@ -11,6 +11,7 @@
  * are skipped.
  */
 #include <map.h>
+#include <kdebug.h>
 #include <fpage.h>
 #include <mapdb.h>
 #include <space.h>
@@ -91,8 +92,20 @@ static word_t map_range(struct space *from, const struct map_place *p, struct sp
 	return mapped ? E_OK : E_IPC_NOT_MAPPED;
 }
 
+static word_t map_item_do(struct space *from, word_t w0, word_t w1, struct space *to,
+			  word_t window, bool grant);
+
 word_t map_item(struct space *from, word_t w0, word_t w1, struct space *to, word_t window,
 		bool grant)
+{
+	word_t err = map_item_do(from, w0, w1, to, window, grant);
+
+	kdebug_after_change();
+	return err;
+}
+
+static word_t map_item_do(struct space *from, word_t w0, word_t w1, struct space *to,
+			  word_t window, bool grant)
 {
 	struct map_place p;
 	word_t base;
@@ -160,4 +173,5 @@ void sys_unmap(struct frame *f)
 		mr[i] = (mr[i] & ~FPAGE_RIGHTS_MASK) | st;
 	}
 	f->rax = E_OK;
+	kdebug_after_change();
 }

@@ -10,6 +10,7 @@
  * has left its stack (sched_defer_free).
  */
 #include <thread.h>
+#include <kdebug.h>
 #include <space.h>
 #include <sched.h>
 #include <ipc.h>
@@ -156,6 +157,7 @@ void thread_destroy(struct tcb *t)
 		return;
 	}
 	thread_free(t);
+	kdebug_after_change();
 }
 
 void thread_stop(struct tcb *t, const char *why)
