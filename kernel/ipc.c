@@ -436,7 +436,7 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 	self->state = TS_RECV;
 	self->ipc_partner = from;
 	self->in_kernel_ipc = false;
-	sched_switch_to(r);
+	sched_switch_user(self, r);
 	f->rax = self->ipc_result;            /* we run again: replied to, or woken */
 	return true;
 }
@@ -479,7 +479,7 @@ static bool ipc_kernel_fast(struct tcb *t, struct tcb *p)
 	t->in_kernel_ipc = true;
 	t->state = TS_RECV;
 	t->ipc_partner = p->tid;
-	sched_switch_to(p);
+	sched_switch_user(t, p);
 	t->in_kernel_ipc = false;
 	return true;
 }

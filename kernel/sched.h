@@ -54,7 +54,7 @@ static inline void sched_reap(void)
 /* Switch the CPU to t (not queued: runnable, or the idle thread); the
  * caller has queued or blocked the current thread. Inline: every IPC that
  * blocks runs it. */
-static inline void sched_switch_to(struct tcb *t)
+static inline __attribute__((always_inline)) void sched_switch_to(struct tcb *t)
 {
 	struct tcb *prev = thread_current;
 
@@ -66,6 +66,19 @@ static inline void sched_switch_to(struct tcb *t)
 	arch_set_kernel_stack((word_t)t + 4096);
 	if (t->utcb_user)
 		arch_set_utcb(t->utcb_user);
+	thread_current = t;
+	arch_switch(prev, t);
+}
+
+/* The switch of the IPC fast paths: from the running thread prev to
+ * another user thread t (it has a space and a UTCB; it is not idle). */
+static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *prev,
+								     struct tcb *t)
+{
+	thread_check(prev);
+	space_activate(t->space);
+	arch_set_kernel_stack((word_t)t + 4096);
+	arch_set_utcb(t->utcb_user);
 	thread_current = t;
 	arch_switch(prev, t);
 }

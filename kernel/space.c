@@ -34,6 +34,7 @@ struct space *space_create(int *err)
 		*err = E_NO_MEMORY;
 		return NULL;
 	}
+	s->pml4_phys = virt_to_phys(s->pml4);
 	s->next = space_list;
 	if (space_list)
 		space_list->prev = s;

@@ -22,6 +22,7 @@ struct tcb;
 
 struct space {
 	word_t *pml4;                /* page table root (kernel virtual) */
+	word_t pml4_phys;            /* ... and its physical address, for CR3 */
 	struct kmem_account acct;    /* kernel memory charged to this space */
 	struct tcb *threads;         /* list through tcb->space_next */
 	unsigned nthreads;
@@ -41,7 +42,7 @@ int space_map_utcb(struct space *s, word_t va, word_t pa);
 void space_unmap_utcb(struct space *s, word_t va);
 static inline void space_activate(struct space *s)
 {
-	arch_pt_activate(s->pml4);
+	arch_pt_activate(s->pml4, s->pml4_phys);
 }
 /* Copy bytes from a user address of s through its page tables; returns
  * the number of bytes copied (stops at the first unmapped page). */

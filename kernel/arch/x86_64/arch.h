@@ -116,11 +116,12 @@ bool arch_user_address_ok(word_t va);
 word_t *arch_pt_create(struct kmem_account *a);
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
 extern word_t *pt_active;                     /* the PML4 in CR3 (paging.c) */
-static inline void arch_pt_activate(word_t *pml4)
+/* Load pml4 (whose physical address is phys) into CR3 unless it is there. */
+static inline void arch_pt_activate(word_t *pml4, word_t phys)
 {
 	if (pml4 != pt_active) {
 		pt_active = pml4;
-		__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
+		__asm__ volatile("mov %0, %%cr3" : : "r"(phys) : "memory");
 	}
 }
 bool arch_pt_lookup(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,

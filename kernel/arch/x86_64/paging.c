@@ -107,7 +107,7 @@ static void pt_free_level(word_t *table, unsigned level, struct kmem_account *a)
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 {
 	if (pml4 == pt_active)
-		arch_pt_activate(boot_pml4);
+		arch_pt_activate(boot_pml4, virt_to_phys(boot_pml4));
 	pt_free_level(pml4, 4, a);
 	if (pml4[PML4_SPARE_SLOT])
 		kmem_free(a, phys_to_virt(pml4[PML4_SPARE_SLOT]), KMEM_PAGE);
