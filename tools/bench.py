@@ -4,6 +4,7 @@
 
 usage: python3 tools/bench.py [--fetch-linux] [--no-linux] [--compare FILE]
                               [--out DIR] [--no-plots] [--timeout S]
+       python3 tools/bench.py --profile OP [--profile-n N]
 
 Both sides boot in the same QEMU configuration: TCG with
 -icount shift=0,sleep=off, so the guest TSC advances by one per guest
@@ -18,6 +19,11 @@ machine. The guest programs print
 the explicit table PAIRS below, prints the comparison, and writes
 build/bench/results.json, build/bench/report.md and, with gnuplot,
 PNG plots in build/bench/plots/.
+
+Pagoda boots three times (PAGODA_RUNS): the benchmark task of
+tests/bench/pagoda.cfg, and the fork benchmark task under the
+copy-on-write pager (tests/bench/fork.cfg) and under a three-tier pager
+stack (tests/bench/tiers.cfg).
 
 The Linux side boots Debian's kernel image, kept in .cache/linux/ (never
 committed), with an initramfs whose /init is tests/bench/linux/ built
@@ -34,6 +40,7 @@ run), 1 otherwise, 2 for bad usage.
 """
 
 import argparse
+import collections
 import glob
 import json
 import os
@@ -50,7 +57,6 @@ import pagoda_qemu as pq  # noqa: E402
 ROOT = pq.ROOT
 OUT_DIR = os.path.join(ROOT, "build", "bench")
 CACHE_DIR = os.path.join(ROOT, ".cache", "linux")
-PAGODA_CONFIG = "tests/bench/pagoda.cfg"
 LINUX_INIT = os.path.join("build", "bench", "linux", "init")
 LINUX_INITRAMFS = os.path.join("build", "bench", "linux", "initramfs.cpio")
 
@@ -75,6 +81,31 @@ HIST_LINE = re.compile(r"^HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
 END_LINE = re.compile(r"^BENCH-END (ok|failed)\s*$", re.M)
 LINUX_CPU_LINE = re.compile(r"^LINUX kernel=(?P<release>\S+) rep_good=(?P<rep_good>\d) "
                             r"erms=(?P<erms>\d) fsrm=(?P<fsrm>\d)", re.M)
+
+
+@dataclass
+class PagodaRun:
+    """One Pagoda boot: its boot configuration, the benchmark image in it
+    (the one task that measures), and the operations it prints (None: all
+    the operations no other run claims). log names the serial log in the
+    output folder; ops also tells --profile which boot runs an operation."""
+    name: str
+    config: str
+    image: str
+    log: str
+    ops: tuple = None
+
+
+# The Pagoda boots, in this order. An operation's name is printed by one
+# run only.
+PAGODA_RUNS = [
+    PagodaRun("pagoda", "tests/bench/pagoda.cfg", "bench/pagoda", "pagoda.log"),
+    PagodaRun("fork", "tests/bench/fork.cfg", "bench/fork", "pagoda-fork.log",
+              ("fork_0", "fork_cycle", "fork_1m", "fork_16m", "cow_break", "pf_cow",
+               "pf_cow_pool")),
+    PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
+              ("pf_cow_3tier", "pf_cow_pool_3tier")),
+]
 
 
 @dataclass
@@ -171,13 +202,39 @@ PAIRS = [
     Pair("unmap_chain_3", "unmap 512, 3-deep chain / munmap", "unmap_chain_3",
          "munmap_512", "unmap 512 pages mapped through a 3-deep pager chain",
          "munmap 512 populated pages"),
-    # Extension point: fork and copy-on-write, once the COW pager exists.
-    # Let both guest programs print the same names (tests/bench/pagoda/
-    # and tests/bench/linux/, one file each) and add rows such as
-    #   Pair("fork", "fork", "fork", "fork",
-    #        "fork: COW pager creates the child space", "fork"),
-    #   Pair("cow_fault", "COW fault", "cow_fault", "cow_fault",
-    #        "write to a COW page, pager copies (rep movsq)", "COW fault"),
+    Pair("fork_0", "fork, 0 MiB written", "fork_0", "fork_0",
+         "fork (copy-on-write pager), no heap written",
+         "fork, no heap written"),
+    Pair("fork_1m", "fork, 1 MiB written", "fork_1m", "fork_1m",
+         "fork (copy-on-write pager), 1 MiB of heap written",
+         "fork, 1 MiB of heap written"),
+    Pair("fork_16m", "fork, 16 MiB written", "fork_16m", "fork_16m",
+         "fork (copy-on-write pager), 16 MiB of heap written",
+         "fork, 16 MiB of heap written"),
+    Pair("fork_cycle", "fork + exit + wait, 0 MiB", "fork_cycle", "fork_cycle",
+         "fork, the child's exit and wait (copy-on-write pager), no heap "
+         "written", "the same (fork, exit_group, wait4)"),
+    Pair("cow_break", "COW break (write after fork)", "cow_break", "cow_break",
+         "copy-on-write break: the parent's first write to a page shared "
+         "with its child; the pager copies it",
+         "the same; the kernel copies it"),
+    Pair("pf_cow_pool", "fault: cow pager, pool frame / anon", "pf_cow_pool",
+         "anon_fault",
+         "first write to a heap page, copy-on-write pager on sigma0, frame "
+         "from the pager's pool (zero-filled)",
+         "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_cow", "fault: cow pager, 2 tiers / anon", "pf_cow", "anon_fault",
+         "first write to a heap page, copy-on-write pager on sigma0 "
+         "(2 tiers), new frame from sigma0",
+         "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_cow_3tier", "fault: 3 tiers / anon", "pf_cow_3tier", "anon_fault",
+         "the same through sigma0 -> trace -> cow (3 tiers), new frame "
+         "through both pagers",
+         "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_cow_pool_3tier", "fault: 3 tiers, pool frame / anon",
+         "pf_cow_pool_3tier", "anon_fault",
+         "the same through 3 tiers, frame from the cow pager's pool",
+         "anonymous page fault (kernel zero-fills)"),
 ]
 
 # Figures derived from medians, shown separately (never mixed into the
@@ -204,6 +261,20 @@ DERIVED = [
      "instructions/page"),
     ("munmap, per page beyond the first", "linux",
      "(munmap_512 - munmap_1) / 511", "instructions/page"),
+    ("fork, per page written (1 to 16 MiB)", "pagoda",
+     "(fork_16m - fork_1m) / 3840", "instructions/page"),
+    ("fork, per page written (1 to 16 MiB)", "linux",
+     "(fork_16m - fork_1m) / 3840", "instructions/page"),
+    ("copy-on-write break without the copy", "pagoda",
+     "cow_break - page_copy", "instructions"),
+    ("copy-on-write break without the copy", "linux",
+     "cow_break - page_copy", "instructions"),
+    ("first-touch fault: a new frame from sigma0 instead of the pool", "pagoda",
+     "pf_cow - pf_cow_pool", "instructions"),
+    ("first-touch fault: what the third tier adds (new frame)", "pagoda",
+     "pf_cow_3tier - pf_cow", "instructions"),
+    ("first-touch fault: what the third tier adds (pool frame)", "pagoda",
+     "pf_cow_pool_3tier - pf_cow_pool", "instructions"),
 ]
 
 
@@ -250,30 +321,47 @@ def parse_output(text):
 
 # ------------------------------------------------------------------- Pagoda
 
-def run_pagoda(out_dir, timeout):
-    """Boot the Pagoda benchmark task.
+def run_pagoda_one(run, out_dir, timeout):
+    """Boot one Pagoda configuration (a PagodaRun).
 
-    Returns (results, serial output, completed, notes, QEMU command).
+    Returns (results, completed, notes, QEMU command).
     """
-    log_path = os.path.join(out_dir, "pagoda.log")
+    log_path = os.path.join(out_dir, run.log)
     notes = []
     try:
-        cmd, out = pq.boot(PAGODA_CONFIG, timeout=timeout, capture=True,
+        cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
                            extra=["-cpu", CPU] + RTC)
     except pq.BootError as e:
-        return {}, "", False, ["cannot boot: %s" % e], []
+        return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
         f.write(text)
     results, completed = parse_output(text)
     if not completed:
-        notes.append("the Pagoda run did not complete (%s); see %s"
-                     % (out.describe(), os.path.relpath(log_path, ROOT)))
+        notes.append("the Pagoda run of %s did not complete (%s); see %s"
+                     % (run.config, out.describe(), os.path.relpath(log_path, ROOT)))
     for line in text.splitlines():
         if line.startswith("not ok"):
             notes.append("Pagoda: " + line.strip())
-    return results, text, completed, notes, cmd
+    return results, completed, notes, cmd
+
+
+def run_pagoda(out_dir, timeout):
+    """Boot every configuration of PAGODA_RUNS in turn.
+
+    Returns (results of all, all completed, notes, {run name: QEMU command}).
+    """
+    results, completed, notes, cmds = {}, True, [], {}
+    for run in PAGODA_RUNS:
+        res, ok, n, cmds[run.name] = run_pagoda_one(run, out_dir, timeout)
+        notes += n
+        completed = completed and ok
+        for name in sorted(set(res) & set(results)):
+            notes.append("Pagoda: %s printed by two runs; %s's is kept"
+                         % (name, run.config))
+        results.update(res)
+    return results, completed, notes, cmds
 
 
 # -------------------------------------------------------------------- Linux
@@ -516,7 +604,7 @@ def print_table(pagoda, linux):
     print("(medians, guest instructions per operation; protN per page)")
 
 
-def configuration(pagoda_cmd, linux_cmd, version):
+def configuration(pagoda_cmds, linux_cmd, version):
     """What produced the figures (stored in the JSON and the report)."""
     qemu = _run(["qemu-system-x86_64", "--version"])[1].splitlines()
     ok, tree = _run(["git", "-C", ROOT, "describe", "--always", "--dirty"])
@@ -530,8 +618,10 @@ def configuration(pagoda_cmd, linux_cmd, version):
         "statistics": "median (lower median), min and max over the measured "
                       "iterations, after a warm-up; nothing subtracted "
                       "(see the rdtsc row for the measurement overhead)",
-        "pagoda_config": PAGODA_CONFIG,
-        "pagoda_qemu": pq.shell_quote(pagoda_cmd) if pagoda_cmd else None,
+        "pagoda_config": " ".join(run.config for run in PAGODA_RUNS),
+        **{("pagoda_qemu" if run.name == "pagoda" else "pagoda_qemu_" + run.name):
+           pq.shell_quote(pagoda_cmds[run.name]) if pagoda_cmds.get(run.name) else None
+           for run in PAGODA_RUNS},
         "linux_kernel": version,
         "linux_cmdline": LINUX_CMDLINE if linux_cmd else None,
         "linux_qemu": pq.shell_quote(linux_cmd) if linux_cmd else None,
@@ -725,16 +815,48 @@ def write_report(path, pagoda, linux, config, determinism, notes, pngs):
 # ------------------------------------------------------------------ profile
 
 PROFILE_CONFIG = os.path.join("build", "bench", "profile-%s.cfg")
-PROFILE_RANGES = "0xffffffff80000000..0xffffffffffffffff,0x400000..0x4fffff"
+# The kernel, the programs linked at 0x400000 (every user program but
+# sigma0) and sigma0.
+LOW_IMAGES = (0x400000, 0x500000)
+SIGMA0_IMAGE = (0x600000000000, 0x600000100000)
+PROFILE_RANGES = ("0xffffffff80000000..0xffffffffffffffff,0x%x..0x%x,0x%x..0x%x"
+                  % (LOW_IMAGES[0], LOW_IMAGES[1] - 1, SIGMA0_IMAGE[0], SIGMA0_IMAGE[1] - 1))
 TRACE_PC = re.compile(rb"\[[0-9a-f]+/([0-9a-f]+)/")
-BENCH_ELF = os.path.join("build", "bench", "pagoda.elf")
+# Mnemonics after which the next instruction need not be the next address.
+BRANCH = re.compile(r"^(j|call|ret|syscall|sysret|iret|int|ud2|hlt|loop)")
+PROG_SHIFT = 48       # a low-image pc is keyed pc | (program index + 1) << 48
+
+
+def _profile_run(op):
+    """The PagodaRun that prints op."""
+    return next((r for r in PAGODA_RUNS if r.ops and op in r.ops),
+                next(r for r in PAGODA_RUNS if r.ops is None))
+
+
+def _profile_config(run, op, n):
+    """The text of run's boot configuration with its benchmark task told to
+    run op alone, n times ("only=" and "n=", keeping a "suffix=" the run
+    prints its names with)."""
+    out = []
+    with open(os.path.join(ROOT, run.config), encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            words = line.split()
+            if words and words[0] == run.image:
+                head, _, tail = line.partition(" -- ")
+                args = dict(a.split("=", 1) for a in tail.split() if "=" in a)
+                suffix = args.get("suffix", "")
+                only = op[:-len(suffix)] if suffix and op.endswith(suffix) else op
+                line = "%s -- only=%s n=%d%s" % (head, only, n,
+                                                 " suffix=" + suffix if suffix else "")
+            out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _snapshot_command(config, dest, extra):
     """The QEMU command booting config from copies (in dest) of the kernel
     and the modules, so that a concurrent rebuild cannot change what runs
     or the symbols it is explained with. Returns (cmd, {"kernel": ELF
-    copy, "bench": task ELF copy})."""
+    copy, image name: ELF copy, ...})."""
     cmd = pq.qemu_command(config, bench=True, extra=extra)
     copies = {}
 
@@ -744,67 +866,163 @@ def _snapshot_command(config, dest, extra):
         return os.path.relpath(dst, ROOT)
     cmd[cmd.index("-kernel") + 1] = copy(pq.KERNEL_BIN)
     copies["kernel"] = copy(pq.KERNEL_ELF)
-    modules = [(copy(path), name) for path, name in pq.boot_modules(config)]
+    modules = []
+    for path, name in pq.boot_modules(config):
+        modules.append((copy(path), name))
+        if path.endswith(".elf"):
+            copies[name] = modules[-1][0]
     cmd[cmd.index("-initrd") + 1] = pq.initrd_arg(modules)
-    copies["bench"] = copy(BENCH_ELF)
     return cmd, copies
 
 
-def _symbols(elves):
-    """Sorted (address, name) of the kernel's and the task's functions."""
+def _symbols(elf):
+    """Sorted (address, name) of an ELF's functions."""
+    ok, out = _run(["llvm-nm", "-n", "--defined-only", os.path.join(ROOT, elf)])
     syms = []
-    for elf, tag in ((elves["kernel"], ""), (elves["bench"], "user:")):
-        ok, out = _run(["llvm-nm", "-n", "--defined-only", os.path.join(ROOT, elf)])
-        for line in out.splitlines() if ok else []:
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
-                syms.append((int(parts[0], 16), tag + parts[2]))
-    syms.sort()
-    return syms
+    for line in out.splitlines() if ok else []:
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    return sorted(syms)
 
 
-def _rdtsc_sites(elf):
-    """Addresses of every rdtsc instruction in the benchmark task."""
+@dataclass
+class _Program:
+    """A user program on the traced path: its tag in the profile ("user"
+    for the benchmark task), symbols, and for each instruction the address
+    that follows it when it does not branch (None if it may)."""
+    tag: str
+    syms: list
+    next_pc: dict
+    rdtsc: set
+
+
+def _program(tag, elf):
+    """The _Program of an ELF, from its disassembly and symbols."""
     ok, out = _run(["llvm-objdump", "-d", "--no-show-raw-insn", os.path.join(ROOT, elf)])
-    return {int(m.group(1), 16) for m in
-            re.finditer(r"^\s*([0-9a-f]+):\s+rdtsc\b", out, re.M)} if ok else set()
+    insns = [(int(m.group(1), 16), m.group(2)) for m in
+             re.finditer(r"^\s*([0-9a-f]+):\s+(\S+)", out if ok else "", re.M)]
+    insns.sort()
+    next_pc = {}
+    for (pc, mnem), (nxt, _) in zip(insns, insns[1:] + [(None, "")]):
+        next_pc[pc] = None if BRANCH.match(mnem) else nxt
+    return _Program(tag, _symbols(elf), next_pc,
+                    {pc for pc, mnem in insns if mnem == "rdtsc"})
+
+
+def _programs(copies, bench_image):
+    """The user programs of a traced boot: (the _Programs linked at
+    LOW_IMAGES, the index of the benchmark task among them, sigma0's)."""
+    low, bench = [], None
+    for name, elf in sorted(copies.items()):
+        if name in ("kernel", "sigma0"):
+            continue
+        if name == bench_image:
+            bench = len(low)
+        low.append(_program("user" if name == bench_image else os.path.basename(name), elf))
+    return low, bench, _program("sigma0", copies["sigma0"])
+
+
+def _fits(prog, run):
+    """Can prog have executed run, a sequence of pcs in user mode?"""
+    nxt = prog.next_pc
+    if run[0] not in nxt:
+        return False
+    for a, b in zip(run, run[1:]):
+        if b not in nxt or (b != a and nxt[a] is not None and nxt[a] != b):
+            return False
+    return True
 
 
 class _Windows:
-    """Cut an instruction trace at every rdtsc of the task: each window
-    (from one rdtsc to the next) is an Counter of pcs, kept per
-    (start site, end site) -- a measured region is one such kind."""
+    """Cut an instruction trace at every rdtsc of the benchmark task: each
+    window (from one rdtsc to the next) is a Counter of keys (a pc, or for
+    a program linked at LOW_IMAGES, pc | its number << PROG_SHIFT), kept
+    per (start site, end site) -- a measured region is one such kind.
 
-    def __init__(self, sites):
-        self.sites = sites
+    Every program but sigma0 is linked at the same addresses, and the
+    trace does not say which address space runs: each run of low-image
+    pcs between two kernel pcs is given to the program that can have
+    executed it (instruction boundaries and fall-through), or, if several
+    can, to the one that ran last among them."""
+
+    def __init__(self, progs, bench):
+        self.progs, self.bench = progs, bench
+        self.sites = {pc | (bench + 1) << PROG_SHIFT for pc in progs[bench].rdtsc}
         self.start = None
         self.cur = None
         self.kinds = {}
+        self.run = []
+        self.last = bench
+        self.ambiguous = 0        # instructions in runs more than one program fits
+        self.unknown = 0          # instructions in runs no program fits
+        self.cache = {}
+
+    def _owner(self, run):
+        key = tuple(run) if len(run) <= 64 else None
+        fit = self.cache.get(key) if key else None
+        if fit is None:
+            fit = [i for i, p in enumerate(self.progs) if _fits(p, run)]
+            if key:
+                self.cache[key] = fit
+        if len(fit) > 1:
+            self.ambiguous += len(run)
+        elif not fit:
+            self.unknown += len(run)
+            return -1
+        return self.last if self.last in fit else fit[0]
+
+    def _count(self, key):
+        if key in self.sites:
+            if self.start is not None:
+                self.kinds.setdefault((self.start, key), []).append(self.cur)
+            self.start, self.cur = key, collections.Counter()
+        if self.cur is not None:
+            self.cur[key] += 1
+
+    def _flush(self):
+        owner = self._owner(self.run)
+        if owner >= 0:
+            self.last = owner
+        tag = (owner + 1) << PROG_SHIFT
+        keys = [pc | tag for pc in self.run]
+        self.run = []
+        if owner == self.bench and not self.sites.isdisjoint(keys):
+            for key in keys:
+                self._count(key)
+        elif self.cur is not None:
+            self.cur.update(keys)
 
     def feed(self, pcs):
-        import collections
         for raw in pcs:
             pc = int(raw, 16)
-            if pc in self.sites:
-                if self.start is not None:
-                    self.kinds.setdefault((self.start, pc), []).append(self.cur)
-                self.start, self.cur = pc, collections.Counter()
-            if self.cur is not None:
-                self.cur[pc] += 1
+            if LOW_IMAGES[0] <= pc < LOW_IMAGES[1]:
+                self.run.append(pc)
+                continue
+            if self.run:
+                self._flush()
+            self._count(pc)
+
+    def finish(self):
+        if self.run:
+            self._flush()
 
 
 def _trace_windows(op, n):
     """Run op n times under a one-instruction-per-block exec trace of the
-    kernel and the task's code; return _Windows.kinds."""
+    kernel and the user programs; return (_Windows, results, namer, the
+    addresses of the kernel's interrupt and exception entries)."""
     import threading
+    run = _profile_run(op)
     config = PROFILE_CONFIG % op
     with open(os.path.join(ROOT, config), "w") as f:
-        f.write("@shutdown\nbench/pagoda priv -- only=%s n=%d\n" % (op, n))
+        f.write(_profile_config(run, op, n))
     with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build", "bench")) as tmp:
         cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + [
             "-singlestep", "-d", "exec,nochain", "-D", os.path.join(tmp, "trace"),
             "-dfilter", PROFILE_RANGES])
-        win = _Windows(_rdtsc_sites(elves["bench"]))
+        low, bench, sigma0 = _programs(elves, run.image)
+        win = _Windows(low, bench)
         fifo = os.path.join(tmp, "trace")
         os.mkfifo(fifo)
 
@@ -819,21 +1037,50 @@ def _trace_windows(op, n):
                     cut = chunk.rfind(b"\n") + 1
                     win.feed(TRACE_PC.findall(chunk, 0, cut))
                     rest = chunk[cut:]
+            win.finish()
         t = threading.Thread(target=reader, daemon=True)
         t.start()
-        out = pq.run(cmd, timeout=1800, capture=True, sinks=[])
+        out = pq.run(cmd, timeout=3600, capture=True, sinks=[])
         t.join()
-        syms = _symbols(elves)
+        ksyms = _symbols(elves["kernel"])
+        namer = _namer(ksyms, low, sigma0)
     results, done = parse_output(out.output.decode("utf-8", "replace"))
     if not done:
         raise RuntimeError("profile run of %s did not complete: %s" % (op, out.describe()))
-    return win.kinds, results, syms
+    return win, results, namer, {a for a, fn in ksyms if re.match(r"isr_\d+$", fn)}
+
+
+def _namer(kernel_syms, low, sigma0):
+    """A function naming a window key: "function" in the kernel,
+    "tag:function" in a user program ("user:" is the benchmark task)."""
+    import bisect
+    tables = [("", kernel_syms)] + [(p.tag + ":", p.syms) for p in low + [sigma0]]
+    addrs = [[a for a, _ in syms] for _, syms in tables]
+
+    def lookup(t, pc):
+        i = bisect.bisect_right(addrs[t], pc) - 1
+        return tables[t][0] + (tables[t][1][i][1] if i >= 0 else hex(pc))
+
+    def name(key):
+        prog = key >> PROG_SHIFT
+        if prog == 0:
+            if SIGMA0_IMAGE[0] <= key < SIGMA0_IMAGE[1]:
+                return lookup(len(tables) - 1, key)
+            return lookup(0, key)
+        if key >= 1 << 63:
+            return lookup(0, key)
+        pc = key & ((1 << PROG_SHIFT) - 1)
+        return lookup(prog, pc) if prog <= len(low) else "user?:%x" % pc
+    return name
 
 
 # Where a function's instructions go in the profile's summary: the first
 # pattern that matches its name names its part of the path.
 PROFILE_PARTS = [
     ("user level (task code)", r"^user:"),
+    ("user level: sigma0", r"^sigma0:"),
+    ("user level: root task (init)", r"^init:"),
+    ("user level: pager tasks (cow, trace, ...)", r"^[\w.?-]+:"),
     ("kernel entry and exit", r"^(syscall_(entry|return|dispatch)|sched_reap|isr_\d+|"
                               r"trap_(common|return|dispatch))$"),
     ("IPC (decode, lookup, transfer, fault IPC)",
@@ -852,36 +1099,34 @@ def profile(op, n=60):
     """Print where one measured iteration of op spends its instructions.
 
     The run is traced instruction by instruction (QEMU -singlestep -d exec,
-    kernel and task code only) and cut at every rdtsc of the task; each
-    kind of window that recurs n times is a measured region (or the
-    harness between two). For each, the iteration with the median total is
-    broken down by function. The window's total is the measured figure
-    (both count the instructions from one rdtsc to the next).
+    kernel and user code only) and cut at every rdtsc of the benchmark
+    task; each kind of window that recurs n times is a measured region (or
+    the harness between two). For each, the iteration with the median
+    total among the last n (the warm-up comes first) is broken down by
+    function. The window's total is the measured figure (both count the
+    instructions from one rdtsc to the next).
     """
-    import bisect
-    print("bench: profiling %s (%d iterations, traced; takes a minute) ..."
+    print("bench: profiling %s (%d iterations, traced; takes a minute or more) ..."
           % (op, n), flush=True)
-    kinds, results, syms = _trace_windows(op, n)
-    addrs = [x for x, _ in syms]
-
-    def name(pc):
-        i = bisect.bisect_right(addrs, pc) - 1
-        return syms[i][1] if i >= 0 else hex(pc)
-
-    for (start, end), wins in sorted(kinds.items(), key=lambda kv: kv[0]):
+    win, results, name, entries = _trace_windows(op, n)
+    for (start, end), wins in sorted(win.kinds.items(), key=lambda kv: kv[0]):
         if len(wins) < n:
             continue
-        wins.sort(key=lambda c: sum(c.values()))
+        wins = sorted(wins[-n:], key=lambda c: sum(c.values()))   # warm-ups come first
         med = wins[(len(wins) - 1) // 2]
         total = sum(med.values())
         if total < 40:
             continue                      # the harness between two regions
         per_fn = {}
-        for pc, c in med.items():
-            per_fn[name(pc)] = per_fn.get(name(pc), 0) + c
-        what = [r.name for r in results.values()
-                if r.median is not None and 0 <= total - r.median <= 1]
-        print("\nregion %s -> %s: %d windows, median %d instructions%s"
+        for key, c in med.items():
+            per_fn[name(key)] = per_fn.get(name(key), 0) + c
+        # An instruction that faults or is interrupted is traced twice
+        # (and a few others on long paths: allow 0.1 %).
+        slack = max(1 + sum(c for key, c in med.items() if key in entries), total // 1000)
+        what = ["%s%s" % (r.name, " (median %d)" % r.median if total != r.median else "")
+                for r in results.values()
+                if r.median is not None and 0 <= total - r.median <= slack]
+        print("\nregion %s -> %s: median of the last %d windows, %d instructions%s"
               % (name(start), name(end), len(wins), total,
                  " = measured %s" % ", ".join(what) if what else
                  " (between two measured regions)"))
@@ -890,12 +1135,17 @@ def profile(op, n=60):
             part = next(p for p, rx in PROFILE_PARTS if re.search(rx, fn))
             parts[part] = parts.get(part, 0) + c
         for part, c in sorted(parts.items(), key=lambda kv: -kv[1]):
-            print("  %-52s %6d %6.1f%%" % (part, c, 100.0 * c / total))
-        print("  %-52s %6s %7s" % ("function", "instr", "share"))
+            print("  %-52s %8d %6.1f%%" % (part, c, 100.0 * c / total))
+        print("  %-52s %8s %7s" % ("function", "instr", "share"))
         for fn, c in sorted(per_fn.items(), key=lambda kv: -kv[1]):
-            print("  %-52s %6d %6.1f%%" % (fn, c, 100.0 * c / total))
+            print("  %-52s %8d %6.1f%%" % (fn, c, 100.0 * c / total))
     print("\nA window counts from one rdtsc to the next, like the measurement; a"
-          " faulting instruction is traced twice but counted once by icount.")
+          " faulting or interrupted instruction is traced twice but counted once"
+          " by icount.")
+    if win.ambiguous or win.unknown:
+        print("User programs share addresses: %d traced instructions fit more than one "
+              "program (given to the one that ran last), %d fit none (user?:)."
+              % (win.ambiguous, win.unknown))
     return 0
 
 
@@ -919,6 +1169,10 @@ def parse_args(argv):
     p.add_argument("--profile", metavar="OP",
                    help="instead: trace the Pagoda operation OP (e.g. ipc_inter_0) "
                         "and print its instructions per function")
+    p.add_argument("--profile-n", type=int, default=60, metavar="N",
+                   help="iterations of the profiled operation (default 60; "
+                        "fewer for the forks: fork_16m traces millions of "
+                        "instructions per iteration)")
     return p.parse_args(argv)
 
 
@@ -950,20 +1204,20 @@ def main(argv):
     out_dir = os.path.abspath(args.out)
     os.makedirs(out_dir, exist_ok=True)
     if args.profile:
-        return profile(args.profile)
+        return profile(args.profile, args.profile_n)
     results_path = os.path.join(out_dir, "results.json")
     if not args.compare and os.path.exists(results_path):
         shutil.copy(results_path, os.path.join(out_dir, "results.prev.json"))
         args.compare = os.path.join(out_dir, "results.prev.json")
 
     print("bench: booting Pagoda under -icount ...", flush=True)
-    pagoda, _, p_ok, notes, p_cmd = run_pagoda(out_dir, args.timeout or PAGODA_TIMEOUT)
+    pagoda, p_ok, notes, p_cmds = run_pagoda(out_dir, args.timeout or PAGODA_TIMEOUT)
     linux, l_ok, lnotes, l_cmd, version = linux_side(args, out_dir)
     notes += lnotes
 
     print()
     print_table(pagoda, linux)
-    config = configuration(p_cmd, l_cmd, version)
+    config = configuration(p_cmds, l_cmd, version)
     determinism = determinism_check(args, results_path, pagoda, linux)
     pngs = None if args.no_plots else plot(out_dir, pagoda, linux)
     if pngs is None and not args.no_plots:

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks (`make bench` runs tools/bench.py): the Pagoda benchmark task,
-# booted with tests/bench/pagoda.cfg, and the static Linux /init that
-# measures the same operations on Linux (tools/bench.py packs it into an
-# initramfs and builds it through the bench-linux-init target).
+# booted with tests/bench/pagoda.cfg; the fork benchmark task, a client of
+# the copy-on-write pager (tests/bench/fork.cfg, tests/bench/tiers.cfg);
+# and the static Linux /init that measures the same operations on Linux
+# (tools/bench.py packs it into an initramfs and builds it through the
+# bench-linux-init target).
 
 BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o, \
 	tests/bench/pagoda/main.c \
@@ -18,6 +20,14 @@ BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o, \
 	tests/bench/stats.c)
 $(eval $(call user_program,bench/pagoda,$(BENCH_PAGODA_OBJS)))
 
+BENCH_FORK_OBJS := $(patsubst %.c,$(B)/u/%.o, \
+	tests/bench/pagoda_fork/main.c \
+	tests/bench/pagoda_fork/fork.c \
+	tests/bench/pagoda_fork/cow.c \
+	tests/bench/pagoda_fork/fault.c \
+	tests/bench/stats.c)
+$(eval $(call user_program,bench/fork,$(BENCH_FORK_OBJS)))
+
 # The Linux side: host compiler, static, for an initramfs.
 BENCH_LINUX_INIT := $(B)/bench/linux/init
 BENCH_LINUX_SRCS := \
@@ -27,6 +37,7 @@ BENCH_LINUX_SRCS := \
 	tests/bench/linux/fault.c \
 	tests/bench/linux/appel.c \
 	tests/bench/linux/map.c \
+	tests/bench/linux/fork.c \
 	tests/bench/stats.c
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -static -pthread -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=
