@@ -19,6 +19,9 @@
 #include <klib.h>
 
 #define KMEM_CLASSES 7            /* 32, 64, ..., 2048 */
+#define KMEM_MIN_LOG2 5
+_Static_assert(KMEM_MIN_OBJECT == 1u << KMEM_MIN_LOG2, "KMEM_MIN_LOG2");
+_Static_assert(KMEM_MIN_OBJECT << KMEM_CLASSES == KMEM_PAGE, "class KMEM_CLASSES is a whole page");
 #define KMEM_POISON 0xdb
 
 struct kmem_free_page {
@@ -48,13 +51,12 @@ static struct {
 	struct kmem_slab *partial[KMEM_CLASSES];
 } kmem;
 
+/* The size class of `size` (1..KMEM_PAGE): KMEM_CLASSES for a page. */
 static unsigned kmem_class(size_t size)
 {
-	unsigned k = 0;
-
-	while ((KMEM_MIN_OBJECT << k) < size)
-		k++;
-	return k;
+	if (size <= KMEM_MIN_OBJECT)
+		return 0;
+	return (unsigned)(64 - __builtin_clzll((unsigned long long)size - 1)) - KMEM_MIN_LOG2;
 }
 
 static size_t kmem_class_size(unsigned k)
@@ -134,8 +136,9 @@ static void kmem_slab_link(struct kmem_slab *s)
 	kmem.partial[s->klass] = s;
 }
 
-/* Turn a fresh page into a slab of class k with every slot free. */
-static struct kmem_slab *kmem_slab_new(unsigned k)
+/* Turn a fresh page into a slab of class k with every slot free. Out of
+ * line: it keeps kmem_alloc's common path free of its registers. */
+static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(unsigned k)
 {
 	size_t size = kmem_class_size(k);
 	uint8_t *page = kmem_page_get();
@@ -155,14 +158,12 @@ static struct kmem_slab *kmem_slab_new(unsigned k)
 	return s;
 }
 
-static void *kmem_small_alloc(unsigned k)
+/* Take a free slot from the first partial slab of class k (there is one). */
+static void *kmem_small_take(unsigned k)
 {
 	struct kmem_slab *s = kmem.partial[k];
-	struct kmem_free_obj *o;
+	struct kmem_free_obj *o = s->free;
 
-	if (!s && !(s = kmem_slab_new(k)))
-		return NULL;
-	o = s->free;
 	s->free = o->next;
 	s->in_use++;
 	kmem.free_objects_bytes -= kmem_class_size(k);
@@ -192,24 +193,52 @@ static void kmem_small_free(void *p, unsigned k)
 	}
 }
 
+/* Zero a fresh object and return it: the smallest (mapping nodes, the
+ * most frequent) by hand, the others with memset's rep stosq. */
+static void *kmem_zero(void *p, size_t n)
+{
+	word_t *w = p;
+
+	_Static_assert(KMEM_MIN_OBJECT == 4 * sizeof(word_t), "the smallest object is 4 words");
+	if (n != KMEM_MIN_OBJECT)
+		return memset(p, 0, n);
+	w[0] = w[1] = w[2] = w[3] = 0;
+	return p;
+}
+
+/* Charge the fresh object p of class k to acct and hand it out zeroed;
+ * NULL if p is. */
+static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
+{
+	if (!p)
+		return NULL;
+	acct->used += kmem_class_size(k);
+	kmem.allocated_bytes += kmem_class_size(k);
+	return kmem_zero(p, kmem_class_size(k));
+}
+
+/* kmem_alloc when class k has no partial slab, or for a page: out of line,
+ * so that the common case makes no call. */
+static __attribute__((noinline)) void *kmem_alloc_fresh(struct kmem_account *acct, unsigned k)
+{
+	if (k == KMEM_CLASSES)
+		return kmem_hand_out(acct, kmem_page_get(), k);
+	if (!kmem_slab_new(k))
+		return NULL;
+	return kmem_hand_out(acct, kmem_small_take(k), k);
+}
+
 void *kmem_alloc(struct kmem_account *acct, size_t size)
 {
 	unsigned k;
-	size_t rounded;
-	void *p;
 
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
-	if (acct->used + rounded > acct->quota)
+	if (acct->used + kmem_class_size(k) > acct->quota)
 		return NULL;
-	p = k < KMEM_CLASSES ? kmem_small_alloc(k) : kmem_page_get();
-	if (!p)
-		return NULL;
-	memset(p, 0, rounded);
-	acct->used += rounded;
-	kmem.allocated_bytes += rounded;
-	return p;
+	if (k == KMEM_CLASSES || !kmem.partial[k])
+		return kmem_alloc_fresh(acct, k);
+	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
 void kmem_free(struct kmem_account *acct, void *p, size_t size)
@@ -221,7 +250,7 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 		return;
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	rounded = k < KMEM_CLASSES ? kmem_class_size(k) : KMEM_PAGE;
+	rounded = kmem_class_size(k);
 	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
 	acct->used -= rounded;
 	kmem.allocated_bytes -= rounded;

@@ -92,6 +92,23 @@ static word_t map_range(struct space *from, const struct map_place *p, struct sp
 	return mapped ? E_OK : E_IPC_NOT_MAPPED;
 }
 
+/* An item whose fpage is not one valid 4 KiB page: decode it, place it in
+ * the window, walk the range. Out of line, so that the one-page items of
+ * the fault path keep a small frame. */
+static __attribute__((noinline)) word_t map_fpage(struct space *from, word_t w0, word_t w1,
+						  struct space *to, word_t window, bool grant)
+{
+	struct map_place p;
+	word_t base;
+	unsigned log2;
+
+	if (!fpage_decode(w1, &base, &log2))
+		return E_IPC_BAD_ITEM;
+	if (!map_placement(w1, item_hotspot(w0), window, &p))
+		return E_OK;
+	return map_range(from, &p, to, fpage_rights(w1), grant);
+}
+
 static word_t map_item_do(struct space *from, word_t w0, word_t w1, struct space *to,
 			  word_t window, bool grant);
 
@@ -108,21 +125,17 @@ static word_t map_item_do(struct space *from, word_t w0, word_t w1, struct space
 			  word_t window, bool grant)
 {
 	struct map_place p;
-	word_t base;
-	unsigned log2;
 
 	if (fpage_is_nil(w1))
 		return E_OK;
-	if (!fpage_decode(w1, &base, &log2))
-		return E_IPC_BAD_ITEM;
-	if (log2 == 12 && fpage_is_complete(window))   /* a pager's reply: no arithmetic */
-		return map_page(from, base, to, item_hotspot(w0) & (FPAGE_USER_END - 1),
+	if (fpage_log2(w1) != 12 || !fpage_valid(w1))
+		return map_fpage(from, w0, w1, to, window, grant);
+	if (fpage_is_complete(window))           /* a pager's reply: no arithmetic */
+		return map_page(from, fpage_base(w1), to, item_hotspot(w0) & (FPAGE_USER_END - 1),
 				fpage_rights(w1), grant);
 	if (!map_placement(w1, item_hotspot(w0), window, &p))
 		return E_OK;
-	if (log2 == 12)                          /* one page: no table walk needed */
-		return map_page(from, base, to, p.dst, fpage_rights(w1), grant);
-	return map_range(from, &p, to, fpage_rights(w1), grant);
+	return map_page(from, fpage_base(w1), to, p.dst, fpage_rights(w1), grant);   /* no walk */
 }
 
 /* Unmap one fpage of s; returns the gathered status. */
@@ -133,6 +146,8 @@ static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
 
 	if (!fpage_decode(fp, &base, &log2))
 		return 0;
+	if (log2 == 12)          /* one page: the mapping database looks it up */
+		return mdb_unmap(s, base, 12, rights, flush);
 	va = base;
 	end = base + ((word_t)1 << log2);
 	while (arch_pt_next(s->pml4, &va, end, &log2, &attr)) {

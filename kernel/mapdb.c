@@ -97,12 +97,26 @@
  * of mappings of those frames)) and inserts in O(1); a 4 KiB unmap is that
  * walk plus the subtree; anything on a 2 MiB node also looks at its 512
  * 4K lists; a split is O(512 * (nodes in the frame's 4K lists)) per node.
+ * A space's page table is walked once per operation: mdb_pte_get hands
+ * back a slot, an opaque handle on the place of a 4 KiB PTE, through which
+ * a 4 KiB map sets the receiver's new PTE (needing no prepare), an upgrade
+ * replaces it, and an unmap changes the caller's own. A slot stays good
+ * until the space's next mdb_pte_split; an operation that splits resolves
+ * again afterwards. A ref likewise keeps its frame's index entry, so an
+ * operation looks its frame up once.
  *
  * Locking: everything here belongs to the kernel lock (one CPU).
  */
 #include <mapdb.h>
 #include <klib.h>
 #include <pagoda/error.h>
+
+/* Map and unmap run on every page fault a pager resolves. Their steps are
+ * folded into mdb_map and mdb_unmap (MDB_INLINE) and the rare branches kept
+ * out of those frames (MDB_OUTLINE): the common case then makes no calls
+ * but the hooks and kmem, and saves few registers. */
+#define MDB_INLINE static inline __attribute__((always_inline))
+#define MDB_OUTLINE static __attribute__((noinline))
 
 /* ---- Nodes and their word. ---- */
 
@@ -358,16 +372,21 @@ static bool mdb_pieces_make(struct mdb_frame *fr)
 	return fr->pieces != NULL;
 }
 
-/* The head slot of the list of frame (pa, log2); NULL if it has none. */
-static struct mdb_node **mdb_list(word_t pa, unsigned log2)
+/* The head slot of the list of frame (pa, log2), whose entry is fr (or
+ * NULL); NULL if it has none. */
+static struct mdb_node **mdb_frame_list(struct mdb_frame *fr, word_t pa, unsigned log2)
 {
-	struct mdb_frame *fr = mdb_frame(pa);
-
 	if (!fr)
 		return NULL;
 	if (log2 == MDB_SUPER_LOG2)
 		return &fr->head;
 	return fr->pieces ? &fr->pieces[mdb_piece(pa)] : NULL;
+}
+
+/* The head slot of the list of frame (pa, log2); NULL if it has none. */
+static struct mdb_node **mdb_list(word_t pa, unsigned log2)
+{
+	return mdb_frame_list(mdb_frame(pa), pa, log2);
 }
 
 /* Does any list of frame fr hold a node? */
@@ -406,13 +425,12 @@ static void mdb_dir_tidy(word_t d)
 	mdb.top[d] = NULL;
 }
 
-/* Free the index pages of pa's frame that no node needs any more: the
- * page of 4K heads once no 4K list is used, the directory once no frame
- * in it is. O(1) unless the whole frame just emptied. */
-static void mdb_frame_tidy(word_t pa)
+/* Free the index pages of pa's frame, whose entry is fr (or NULL), that
+ * no node needs any more: the page of 4K heads once no 4K list is used,
+ * the directory once no frame in it is. O(1) unless the whole frame just
+ * emptied. */
+static void mdb_frame_tidy_at(struct mdb_frame *fr, word_t pa)
 {
-	struct mdb_frame *fr = mdb_frame(pa);
-
 	if (!fr)
 		return;
 	if (fr->pieces && !fr->pieces_used) {
@@ -421,6 +439,12 @@ static void mdb_frame_tidy(word_t pa)
 	}
 	if (!fr->head && !fr->pieces)
 		mdb_dir_tidy(mdb_frame_number(pa) / MDB_DIR_FRAMES);
+}
+
+/* The same, for pa's frame. */
+static void mdb_frame_tidy(word_t pa)
+{
+	mdb_frame_tidy_at(mdb_frame(pa), pa);
 }
 
 /* Is frame (pa, log2) in a tree already, or does a tree cover part of it? */
@@ -437,12 +461,14 @@ static bool mdb_frame_taken(word_t pa, unsigned log2)
 
 /* ---- Finding nodes. ---- */
 
-/* A node with where it is: the slot pointing to it, its frame and size. */
+/* A node with where it is: the slot pointing to it, its frame and size,
+ * and the frame's index entry (good while the node is in its list). */
 struct mdb_ref {
 	struct mdb_node *node;
 	struct mdb_node **link;   /* the list head or the predecessor's next */
 	word_t pa;                /* the node's frame, aligned to 2^log2 */
 	unsigned log2;
+	struct mdb_frame *fr;     /* the entry of the 2 MiB frame holding pa */
 };
 
 /* The slot pointing to n in the list starting at *head. */
@@ -458,9 +484,10 @@ static struct mdb_node **mdb_link_to(struct mdb_node **head, struct mdb_node *n)
 /* Find s's node at va in the list of frame (pa, log2); false if none. */
 static bool mdb_find(struct space *s, word_t va, word_t pa, unsigned log2, struct mdb_ref *ref)
 {
-	struct mdb_node **link = mdb_list(pa, log2);
+	struct mdb_frame *fr = mdb_frame(pa);
+	struct mdb_node **link = mdb_frame_list(fr, pa, log2);
 
-	*ref = (struct mdb_ref){ .pa = pa, .log2 = log2 };
+	*ref = (struct mdb_ref){ .pa = pa, .log2 = log2, .fr = fr };
 	for (; link && *link; link = &(*link)->next)
 		if ((*link)->space == s && mdb_va(*link) == va) {
 			ref->node = *link;
@@ -471,13 +498,14 @@ static bool mdb_find(struct space *s, word_t va, word_t pa, unsigned log2, struc
 }
 
 /* s's mapping covering va, with its node; false if s maps nothing there.
- * A user mapping without a node breaks the database's invariant. */
-static bool mdb_resolve(struct space *s, word_t va, struct mdb_ref *ref)
+ * slot (may be NULL) receives mdb_pte_get's slot for va. A user mapping
+ * without a node breaks the database's invariant. */
+MDB_INLINE bool mdb_resolve(struct space *s, word_t va, struct mdb_ref *ref, void **slot)
 {
 	word_t pa;
 	unsigned log2, rights;
 
-	if (!mdb_pte_get(s, va, &pa, &log2, &rights))
+	if (!mdb_pte_get(s, va, &pa, &log2, &rights, slot))
 		return false;
 	if (!mdb_find(s, ALIGN_DOWN(va, (word_t)1 << log2), pa, log2, ref))
 		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
@@ -488,6 +516,7 @@ static bool mdb_resolve(struct space *s, word_t va, struct mdb_ref *ref)
 
 struct mdb_revoke {
 	const struct mdb_node *own;  /* the caller's node: revoked only with flush */
+	void *own_slot;              /* its slot from mdb_pte_get, or NULL */
 	unsigned mask;               /* rights taken away */
 	bool flush;
 	bool collect;                /* gather (and reset) status of untouched nodes */
@@ -496,17 +525,18 @@ struct mdb_revoke {
 
 /* Revoke from node n; true if n is left without rights (its PTE is gone
  * and it must leave its list). */
-static bool mdb_revoke_node(struct mdb_node *n, struct mdb_revoke *rv)
+MDB_INLINE bool mdb_revoke_node(struct mdb_node *n, struct mdb_revoke *rv)
 {
 	unsigned old = mdb_rights(n);
 	unsigned keep = n == rv->own && !rv->flush ? old : old & ~rv->mask;
+	void *slot = n == rv->own ? rv->own_slot : NULL;
 
 	if (!keep) {
-		rv->status |= mdb_pte_clear(n->space, mdb_va(n), mdb_log2(n));
+		rv->status |= mdb_pte_clear(n->space, mdb_va(n), mdb_log2(n), slot);
 		return true;
 	}
 	if (keep != old || rv->collect)
-		rv->status |= mdb_pte_protect(n->space, mdb_va(n), mdb_log2(n), keep);
+		rv->status |= mdb_pte_protect(n->space, mdb_va(n), mdb_log2(n), keep, slot);
 	mdb_set_rights(n, keep);
 	return false;
 }
@@ -545,24 +575,23 @@ static void mdb_revoke_pieces(struct mdb_frame *fr, const struct mdb_node *p, st
 /* Revoke from ref's node and everything derived from it. */
 static void mdb_revoke(const struct mdb_ref *ref, struct mdb_revoke *rv)
 {
-	struct mdb_frame *fr = mdb_frame(ref->pa);
-
 	if (ref->log2 == MDB_SUPER_LOG2)
-		mdb_revoke_pieces(fr, ref->node, rv);
+		mdb_revoke_pieces(ref->fr, ref->node, rv);
 	mdb_revoke_run(ref->link, rv);
 	if (ref->log2 == MDB_PAGE_LOG2)
-		mdb_piece_drained(fr, mdb_list(ref->pa, ref->log2));
+		mdb_piece_drained(ref->fr, mdb_frame_list(ref->fr, ref->pa, ref->log2));
 }
 
 /* Remove node n of frame (pa, log2) with everything derived from it. */
 static void mdb_remove(struct mdb_node *n, word_t pa, unsigned log2)
 {
-	struct mdb_ref ref = { .node = n, .link = mdb_link_to(mdb_list(pa, log2), n),
-			       .pa = pa, .log2 = log2 };
+	struct mdb_frame *fr = mdb_frame(pa);
+	struct mdb_ref ref = { .node = n, .link = mdb_link_to(mdb_frame_list(fr, pa, log2), n),
+			       .pa = pa, .log2 = log2, .fr = fr };
 	struct mdb_revoke rv = { .own = n, .mask = FPAGE_RWX, .flush = true };
 
 	mdb_revoke(&ref, &rv);
-	mdb_frame_tidy(pa);
+	mdb_frame_tidy_at(fr, pa);
 }
 
 /* ---- Splitting superpages. ---- */
@@ -696,15 +725,35 @@ struct mdb_op {
 	bool scan;                 /* remove all 4 KiB mappings in a 2 MiB target */
 	bool strict;               /* a failed split of old is E_NO_MEMORY */
 	struct mdb_node *fresh;    /* the new node (map, root) */
+	void *slot;                /* where the receiver's PTE goes (mdb_pte_prepare) */
 };
+
+/* Start a map or grant: the request, with nothing decided yet. The refs
+ * are left to decode, which fills each in before anything reads it (an
+ * initialiser would zero them first, on the map path's every call). */
+static inline void mdb_op_init(struct mdb_op *op, struct space *from, word_t from_va,
+			       struct space *to, word_t to_va, unsigned log2, unsigned want,
+			       bool grant)
+{
+	op->from = from;
+	op->to = to;
+	op->from_va = from_va;
+	op->to_va = to_va;
+	op->log2 = log2;
+	op->want = want;
+	op->grant = grant;
+	op->scan = op->strict = false;
+	op->fresh = NULL;
+	op->slot = NULL;
+}
 
 /* Resolve the sender's node and what it passes on. E_IPC_NOT_MAPPED or
  * E_BAD_ARGUMENT, nothing changed, if it has nothing fit. */
-static int mdb_op_source(struct mdb_op *op)
+MDB_INLINE int mdb_op_source(struct mdb_op *op)
 {
 	struct mdb_ref *src = &op->src;
 
-	if (!mdb_resolve(op->from, op->from_va, src))
+	if (!mdb_resolve(op->from, op->from_va, src, NULL))
 		return E_IPC_NOT_MAPPED;
 	if (src->log2 < op->log2)
 		return E_BAD_ARGUMENT;
@@ -713,19 +762,23 @@ static int mdb_op_source(struct mdb_op *op)
 	return op->rights ? E_OK : E_IPC_NOT_MAPPED;
 }
 
-/* A grant of a 4 KiB piece of a 2 MiB mapping splits the sender's mapping
- * first. E_NO_MEMORY if it cannot (page sizes may have changed). */
-static int mdb_op_split_source(struct mdb_op *op)
+/* Split the sender's 2 MiB mapping for the grant of a 4 KiB piece.
+ * E_NO_MEMORY if it cannot (page sizes may have changed). Out of line:
+ * rare. */
+MDB_OUTLINE int mdb_op_split_source(struct mdb_op *op)
 {
-	bool split;
-	int err;
+	bool split = mdb_split(op->src.pa, op->src.link);
+	int err = mdb_op_source(op);
 
-	if (!op->grant || op->src.log2 == op->log2)
-		return E_OK;
-	split = mdb_split(op->src.pa, op->src.link);
-	err = mdb_op_source(op);
 	assert(err == E_OK);
 	return split ? E_OK : E_NO_MEMORY;
+}
+
+/* A grant of a 4 KiB piece of a 2 MiB mapping splits the sender's mapping
+ * first. */
+static int mdb_op_settle_source(struct mdb_op *op)
+{
+	return op->grant && op->src.log2 != op->log2 ? mdb_op_split_source(op) : E_OK;
 }
 
 /* The target is a 4 KiB page inside the receiver's 2 MiB mapping op->old. */
@@ -745,12 +798,12 @@ static enum mdb_kind mdb_op_target_super(struct mdb_op *op)
 }
 
 /* Classify the receiver's target [to_va, to_va + 2^log2). */
-static enum mdb_kind mdb_op_target(struct mdb_op *op)
+MDB_INLINE enum mdb_kind mdb_op_target(struct mdb_op *op)
 {
 	struct mdb_ref *old = &op->old;
 
 	op->scan = false;
-	if (!mdb_resolve(op->to, op->to_va, old) || old->log2 < op->log2) {
+	if (!mdb_resolve(op->to, op->to_va, old, &op->slot) || old->log2 < op->log2) {
 		old->node = NULL;
 		op->scan = op->log2 == MDB_SUPER_LOG2;
 		return MDB_NEW;
@@ -764,17 +817,14 @@ static enum mdb_kind mdb_op_target(struct mdb_op *op)
 	return old->node->parent == op->src.node ? MDB_UPGRADE : MDB_NEW;
 }
 
-/* Classify the target, splitting a 2 MiB mapping a 4 KiB target cuts into.
- * If that split lacks memory, the whole 2 MiB mapping is to go, unless it
- * is the sender's own (or an ancestor) or the one to upgrade: E_NO_MEMORY. */
-static int mdb_op_settle(struct mdb_op *op, enum mdb_kind *kind)
+/* Split the receiver's 2 MiB mapping that a 4 KiB target cuts into, and
+ * classify the target again. If the split lacks memory, the whole 2 MiB
+ * mapping is to go, unless it is the sender's own (or an ancestor) or the
+ * one to upgrade: E_NO_MEMORY. Rare, so kept out of the map path's frame. */
+MDB_OUTLINE int mdb_op_split_target(struct mdb_op *op, enum mdb_kind *kind)
 {
-	bool split;
+	bool split = mdb_split(op->old.pa, op->old.link);
 
-	*kind = mdb_op_target(op);
-	if (*kind != MDB_SPLIT)
-		return E_OK;
-	split = mdb_split(op->old.pa, op->old.link);
 	if (op->from && mdb_op_source(op) != E_OK)
 		panic("mapdb: a split lost the sender's mapping");
 	if (!split && op->strict)
@@ -784,50 +834,75 @@ static int mdb_op_settle(struct mdb_op *op, enum mdb_kind *kind)
 	return E_OK;
 }
 
-/* Take what a map or grant will need; on failure give back what was
- * taken and return E_NO_MEMORY. */
-static int mdb_op_reserve(struct mdb_op *op, enum mdb_kind kind)
+/* Classify the target, splitting a 2 MiB mapping a 4 KiB target cuts into. */
+MDB_INLINE int mdb_op_settle(struct mdb_op *op, enum mdb_kind *kind)
 {
-	int err;
+	*kind = mdb_op_target(op);
+	return *kind == MDB_SPLIT ? mdb_op_split_target(op, kind) : E_OK;
+}
 
-	if (kind == MDB_UPGRADE)
+/* Make the receiver's page tables ready for the new mapping: nothing to
+ * do for a 4 KiB one whose place decode found (op->slot). */
+static int mdb_op_prepare(struct mdb_op *op)
+{
+	if (op->log2 == MDB_PAGE_LOG2 && op->slot)
 		return E_OK;
-	if (op->grant)
-		return mdb_charge_fits(op->from, op->to) ? mdb_pte_prepare(op->to, op->to_va, op->log2)
-							 : E_NO_MEMORY;
-	if (mdb_depth(op->src.node) >= MDB_MAX_DEPTH)
-		return E_NO_MEMORY;
-	err = E_NO_MEMORY;
-	if (op->log2 == MDB_SUPER_LOG2 || mdb_pieces_make(mdb_frame(op->pa)))
-		op->fresh = mdb_node_alloc(op->to);
-	if (op->fresh)
-		err = mdb_pte_prepare(op->to, op->to_va, op->log2);
-	if (err != E_OK && op->fresh) {
+	return mdb_pte_prepare(op->to, op->to_va, op->log2, &op->slot);
+}
+
+/* Give back what a failed reserve took: the node, unneeded index pages. */
+MDB_OUTLINE void mdb_op_unreserve(struct mdb_op *op)
+{
+	if (op->fresh) {
 		mdb_node_free(op->fresh);
 		op->fresh = NULL;
 	}
+	mdb_frame_tidy(op->pa);
+}
+
+/* Take the node and the page tables for the new mapping; E_NO_MEMORY with
+ * nothing taken if either is lacking. */
+MDB_INLINE int mdb_op_reserve_fresh(struct mdb_op *op)
+{
+	int err = E_NO_MEMORY;
+
+	op->fresh = mdb_node_alloc(op->to);
+	if (op->fresh)
+		err = mdb_op_prepare(op);
 	if (err != E_OK)
-		mdb_frame_tidy(op->pa);
+		mdb_op_unreserve(op);
 	return err;
+}
+
+/* Take what a map or grant will need; on failure give back what was
+ * taken and return E_NO_MEMORY. A grant moves the sender's node; a new
+ * node of the sender's size joins the sender's list, one cut from a 2 MiB
+ * node the 4K list of its frame, whose page of heads may be missing. */
+MDB_INLINE int mdb_op_reserve(struct mdb_op *op, enum mdb_kind kind)
+{
+	if (kind == MDB_UPGRADE)
+		return E_OK;
+	if (op->grant)
+		return mdb_charge_fits(op->from, op->to) ? mdb_op_prepare(op) : E_NO_MEMORY;
+	if (mdb_depth(op->src.node) >= MDB_MAX_DEPTH)
+		return E_NO_MEMORY;
+	if (op->log2 != op->src.log2 && !mdb_pieces_make(mdb_frame(op->pa))) {
+		mdb_frame_tidy(op->pa);
+		return E_NO_MEMORY;
+	}
+	return mdb_op_reserve_fresh(op);
 }
 
 /* Take what a root will need: index pages, the node, page tables. */
 static int mdb_root_reserve(struct mdb_op *op)
 {
 	struct mdb_frame *fr = mdb_frame_make(op->pa);
-	int err = E_NO_MEMORY;
 
-	if (fr && (op->log2 == MDB_SUPER_LOG2 || mdb_pieces_make(fr)))
-		op->fresh = mdb_node_alloc(op->to);
-	if (op->fresh)
-		err = mdb_pte_prepare(op->to, op->to_va, op->log2);
-	if (err != E_OK && op->fresh) {
-		mdb_node_free(op->fresh);
-		op->fresh = NULL;
-	}
-	if (err != E_OK)
+	if (!fr || (op->log2 == MDB_PAGE_LOG2 && !mdb_pieces_make(fr))) {
 		mdb_frame_tidy(op->pa);
-	return err;
+		return E_NO_MEMORY;
+	}
+	return mdb_op_reserve_fresh(op);
 }
 
 /* Link the new node: right behind its parent when both have one size,
@@ -835,10 +910,11 @@ static int mdb_root_reserve(struct mdb_op *op)
 static void mdb_link_fresh(struct mdb_op *op)
 {
 	struct mdb_node *n = op->fresh, *p = op->from ? op->src.node : NULL;
+	bool super = op->log2 == MDB_SUPER_LOG2;
 
 	n->parent = p;
-	n->word = mdb_word(op->to_va, p ? mdb_depth(p) + 1 : 0, op->log2 == MDB_SUPER_LOG2, op->rights);
-	if (p && mdb_log2(p) == op->log2) {
+	n->word = mdb_word(op->to_va, p ? mdb_depth(p) + 1 : 0, super, op->rights);
+	if (p && mdb_super(p) == super) {
 		n->next = p->next;
 		p->next = n;
 	} else {
@@ -846,8 +922,9 @@ static void mdb_link_fresh(struct mdb_op *op)
 	}
 }
 
-/* Remove the receiver's mappings in the target with what derives from them. */
-static void mdb_op_clear_target(struct mdb_op *op)
+/* Remove the receiver's mappings in the target with what derives from them
+ * (overmapping: out of line, the map path rarely needs it). */
+MDB_OUTLINE void mdb_op_clear_target(struct mdb_op *op)
 {
 	struct mdb_ref ref;
 
@@ -856,7 +933,7 @@ static void mdb_op_clear_target(struct mdb_op *op)
 	if (!op->scan)
 		return;
 	for (unsigned i = 0; i < MDB_PIECES; i++)
-		if (mdb_resolve(op->to, op->to_va + ((word_t)i << MDB_PAGE_LOG2), &ref))
+		if (mdb_resolve(op->to, op->to_va + ((word_t)i << MDB_PAGE_LOG2), &ref, NULL))
 			mdb_remove(ref.node, ref.pa, ref.log2);
 }
 
@@ -879,7 +956,7 @@ static void mdb_grant_move(struct mdb_op *op, unsigned rights)
 	struct mdb_node *s = op->src.node;
 
 	mdb_grant_trim(op, rights);
-	mdb_pte_clear(op->from, mdb_va(s), op->log2);
+	mdb_pte_clear(op->from, mdb_va(s), op->log2, NULL);
 	mdb_charge_move(op->from, op->to);
 	s->space = op->to;
 	s->word = mdb_word(op->to_va, mdb_depth(s), mdb_super(s), rights);
@@ -934,8 +1011,8 @@ static void mdb_upgrade(struct mdb_op *op)
 	if (rights == mdb_rights(x))
 		return;
 	mdb_set_rights(x, rights);
-	mdb_pte_clear(op->to, op->to_va, op->log2);
-	mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights);
+	mdb_pte_clear(op->to, op->to_va, op->log2, op->slot);
+	mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights, op->slot);
 }
 
 /* Grant onto a mapping x derived from the sender's node: the sender's node
@@ -949,33 +1026,42 @@ static void mdb_grant_merge(struct mdb_op *op)
 	mdb_lift(x, op->src.node, op->old.pa, op->old.log2);
 	mdb_grant_move(op, rights);
 	if (rights != had) {
-		mdb_pte_clear(op->to, op->to_va, op->log2);
-		mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights);
+		mdb_pte_clear(op->to, op->to_va, op->log2, op->slot);
+		mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights, op->slot);
 	}
 }
 
+/* Commit an upgrade (a map or grant onto a mapping derived from the
+ * sender's): rare, so kept out of the map path's frame. */
+MDB_OUTLINE void mdb_op_commit_upgrade(struct mdb_op *op)
+{
+	if (op->grant)
+		mdb_grant_merge(op);
+	else
+		mdb_upgrade(op);
+}
+
 /* Change state; nothing here can fail. */
-static void mdb_op_commit(struct mdb_op *op, enum mdb_kind kind)
+MDB_INLINE void mdb_op_commit(struct mdb_op *op, enum mdb_kind kind)
 {
 	if (kind == MDB_UPGRADE) {
-		if (op->grant)
-			mdb_grant_merge(op);
-		else
-			mdb_upgrade(op);
+		mdb_op_commit_upgrade(op);
 		return;
 	}
 	if (op->fresh)
 		mdb_link_fresh(op);
-	mdb_op_clear_target(op);
+	if (op->old.node || op->scan)
+		mdb_op_clear_target(op);
 	if (op->grant)
 		mdb_grant_move(op, op->rights);
-	mdb_pte_set(op->to, op->to_va, op->pa, op->log2, op->rights);
+	mdb_pte_set(op->to, op->to_va, op->pa, op->log2, op->rights, op->slot);
 }
 
-static void mdb_assert_page(word_t va, unsigned log2)
+/* log2 is a page size and both addresses are aligned to it. */
+static void mdb_assert_pages(word_t a, word_t b, unsigned log2)
 {
 	assert(log2 == MDB_PAGE_LOG2 || log2 == MDB_SUPER_LOG2);
-	assert(IS_ALIGNED(va, (word_t)1 << log2));
+	assert(IS_ALIGNED(a | b, (word_t)1 << log2));
 }
 
 int mdb_init(struct kmem_account *kacct)
@@ -993,8 +1079,7 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 	enum mdb_kind kind;
 	int err;
 
-	mdb_assert_page(va, log2);
-	mdb_assert_page(pa, log2);
+	mdb_assert_pages(va, pa, log2);
 	assert(op.rights != 0);
 	if (!mdb_pa_indexed(pa))
 		return E_BAD_ARGUMENT;
@@ -1011,16 +1096,15 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 	    unsigned log2, unsigned rights, bool grant)
 {
-	struct mdb_op op = { .from = from, .to = to, .from_va = from_va, .to_va = to_va,
-			     .log2 = log2, .want = rights & FPAGE_RIGHTS_MASK, .grant = grant };
+	struct mdb_op op;
 	enum mdb_kind kind = MDB_NOOP;
 	int err;
 
-	mdb_assert_page(from_va, log2);
-	mdb_assert_page(to_va, log2);
+	mdb_assert_pages(from_va, to_va, log2);
+	mdb_op_init(&op, from, from_va, to, to_va, log2, rights & FPAGE_RIGHTS_MASK, grant);
 	err = mdb_op_source(&op);
 	if (err == E_OK)
-		err = mdb_op_split_source(&op);
+		err = mdb_op_settle_source(&op);
 	if (err == E_OK)
 		err = mdb_op_settle(&op, &kind);
 	if (err != E_OK || kind == MDB_NOOP)
@@ -1044,6 +1128,7 @@ static void mdb_unmap_piece(const struct mdb_ref *ref, word_t va, struct mdb_rev
 	word_t pa = ref->pa + (va - mdb_va(p));
 
 	rv->own = p;
+	rv->own_slot = NULL;
 	if (!mdb_split_nodes(ref->pa, &p->next, mdb_run_last(p)->next)) {
 		mdb_revoke(ref, rv);
 		return;
@@ -1060,21 +1145,23 @@ static void mdb_unmap_piece(const struct mdb_ref *ref, word_t va, struct mdb_rev
 
 /* Unmap s's mapping covering va at size log2. A 4 KiB flush inside a
  * 2 MiB mapping splits it (or covers it whole if memory is lacking). */
-static void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct mdb_revoke *rv)
+MDB_INLINE void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct mdb_revoke *rv)
 {
 	struct mdb_ref ref;
+	void *slot;
 
-	if (!mdb_resolve(s, va, &ref))
+	if (!mdb_resolve(s, va, &ref, &slot))
 		return;
 	if (ref.log2 > log2 && !rv->flush) {
 		mdb_unmap_piece(&ref, va, rv);
 	} else {
 		if (ref.log2 > log2 && mdb_split(ref.pa, ref.link))
-			mdb_resolve(s, va, &ref);
+			mdb_resolve(s, va, &ref, &slot);
 		rv->own = ref.node;
+		rv->own_slot = slot;
 		mdb_revoke(&ref, rv);
 	}
-	mdb_frame_tidy(ref.pa);
+	mdb_frame_tidy_at(ref.fr, ref.pa);
 }
 
 /* Does s map a 2 MiB page at va? */
@@ -1083,7 +1170,7 @@ static bool mdb_maps_super(struct space *s, word_t va)
 	word_t pa;
 	unsigned log2, rights;
 
-	return mdb_pte_get(s, va, &pa, &log2, &rights) && log2 == MDB_SUPER_LOG2;
+	return mdb_pte_get(s, va, &pa, &log2, &rights, NULL) && log2 == MDB_SUPER_LOG2;
 }
 
 /* A 2 MiB unmap where s has no 2 MiB mapping unmaps each 4 KiB page. */
@@ -1091,7 +1178,7 @@ unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, b
 {
 	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush, .collect = true };
 
-	mdb_assert_page(va, log2);
+	mdb_assert_pages(va, va, log2);
 	if (log2 == MDB_PAGE_LOG2 || mdb_maps_super(s, va))
 		mdb_unmap_page(s, va, log2, &rv);
 	else
@@ -1128,7 +1215,7 @@ static bool mdb_check_node(const struct mdb_node *n, word_t pa, unsigned log2)
 		return MDB_FAIL("node %p in the wrong list or misaligned", (void *)n);
 	if (!mdb_rights(n) || (n->parent && (mdb_rights(n) & ~mdb_rights(n->parent))))
 		return MDB_FAIL("node %p: rights %x, parent's not a superset", (void *)n, mdb_rights(n));
-	if (!mdb_pte_get(n->space, mdb_va(n), &ppa, &plog2, &prights) || ppa != pa ||
+	if (!mdb_pte_get(n->space, mdb_va(n), &ppa, &plog2, &prights, NULL) || ppa != pa ||
 	    plog2 != log2 || prights != mdb_rights(n))
 		return MDB_FAIL("node %p (va %lx, frame %lx) disagrees with its PTE", (void *)n,
 				(unsigned long)mdb_va(n), (unsigned long)pa);

@@ -36,22 +36,34 @@ struct space;                 /* opaque to the mapdb */
 /* ---- Hooks: implemented by kernel/space.c (and by the unit test). ---- */
 
 /* The mapping of s at va: frame base (aligned to 2^log2), log2 (12 or 21)
- * and rights. false if va is unmapped in s. */
-bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights);
+ * and rights. false if va is unmapped in s. If slot is not NULL, *slot
+ * receives an opaque handle on the place of a 4 KiB mapping at va when s's
+ * tables have one (such a mapping then needs no mdb_pte_prepare), else
+ * NULL; it stays good until the next mdb_pte_split of s. */
+bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		 void **slot);
 
-/* Make sure a later mdb_pte_set(s, va, ., log2, .) cannot fail (allocate
- * page tables). Returns E_OK or E_NO_MEMORY (charged to s). */
-int mdb_pte_prepare(struct space *s, word_t va, unsigned log2);
+/* Make sure a later mdb_pte_set(s, va, ., log2, ., *slot) cannot fail
+ * (allocate page tables). Returns E_OK or E_NO_MEMORY (charged to s); on
+ * E_OK *slot is a handle on the place to set, good until the next
+ * mdb_pte_split of s, or NULL (then the set finds the place itself). */
+int mdb_pte_prepare(struct space *s, word_t va, unsigned log2, void **slot);
 
-/* Install a mapping where s has none (tables prepared). */
-void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights);
+/* Install a mapping where s has none (tables prepared). slot: a handle
+ * on the place from mdb_pte_prepare, or for a 4 KiB mapping from
+ * mdb_pte_get; NULL: the set finds the place itself. */
+void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights,
+		 void *slot);
 
 /* Reduce the rights of an existing mapping to `rights` (non-zero), flush
- * the TLB entry, return its accessed/dirty status and reset it. */
-unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights);
+ * the TLB entry, return its accessed/dirty status and reset it. slot: for
+ * a 4 KiB mapping, the handle mdb_pte_get gave for it (good until the
+ * next mdb_pte_split of s), or NULL. */
+unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot);
 
-/* Remove an existing mapping, flush the TLB entry, return its status. */
-unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2);
+/* Remove an existing mapping, flush the TLB entry, return its status.
+ * slot as for mdb_pte_protect. */
+unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot);
 
 /* Replace the 2 MiB mapping at va by 512 4 KiB mappings of the same
  * frames and rights (status carried over). E_OK or E_NO_MEMORY with

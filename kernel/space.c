@@ -52,7 +52,7 @@ static void space_unmap_all(struct space *s)
 
 	while (arch_pt_next(s->pml4, &va, USER_END, &log2, &attr)) {
 		if (attr & ARCH_PT_KERNEL_OWNED)
-			arch_pt_clear(s->pml4, va, log2);
+			arch_pt_clear(s->pml4, va, log2, NULL);
 		else
 			mdb_unmap(s, va, log2, FPAGE_RWX, true);
 		va += (word_t)1 << log2;
@@ -78,11 +78,12 @@ void space_destroy(struct space *s)
 /* Map one kernel-owned page (not in the mapping database). */
 static int space_map_kernel_page(struct space *s, word_t va, word_t pa, unsigned rights)
 {
-	int err = arch_pt_prepare(s->pml4, va, 12, &s->acct);
+	void *slot;
+	int err = arch_pt_prepare(s->pml4, va, 12, &s->acct, &slot);
 
 	if (err)
 		return err;
-	arch_pt_set(s->pml4, va, pa, 12, rights, ARCH_PT_KERNEL_OWNED);
+	arch_pt_set(s->pml4, va, pa, 12, rights, ARCH_PT_KERNEL_OWNED, slot);
 	return E_OK;
 }
 
@@ -133,7 +134,7 @@ int space_map_utcb(struct space *s, word_t va, word_t pa)
 
 void space_unmap_utcb(struct space *s, word_t va)
 {
-	arch_pt_clear(s->pml4, va, 12);
+	arch_pt_clear(s->pml4, va, 12, NULL);
 }
 
 size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
@@ -178,35 +179,33 @@ bool space_check_all(void)
 
 /* ---- mapping-database hooks on real page tables ---- */
 
-bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights)
+bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		 void **slot)
 {
-	unsigned attr;
-
-	if (!arch_pt_lookup(s->pml4, va, pa, log2, rights, &attr))
-		return false;
-	return !(attr & ARCH_PT_KERNEL_OWNED);
+	return arch_pt_lookup_db(s->pml4, va, pa, log2, rights, slot);
 }
 
-int mdb_pte_prepare(struct space *s, word_t va, unsigned log2)
+int mdb_pte_prepare(struct space *s, word_t va, unsigned log2, void **slot)
 {
-	return arch_pt_prepare(s->pml4, va, log2, &s->acct);
+	return arch_pt_prepare(s->pml4, va, log2, &s->acct, slot);
 }
 
-void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights)
+void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights,
+		 void *slot)
 {
 	unsigned attr = kip_phys_is_ram(pa) ? 0 : ARCH_PT_UNCACHED;
 
-	arch_pt_set(s->pml4, va, pa, log2, rights, attr);
+	arch_pt_set(s->pml4, va, pa, log2, rights, attr, slot);
 }
 
-unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights)
+unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
 {
-	return arch_pt_protect(s->pml4, va, log2, rights);
+	return arch_pt_protect(s->pml4, va, log2, rights, slot);
 }
 
-unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2)
+unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 {
-	return arch_pt_clear(s->pml4, va, log2);
+	return arch_pt_clear(s->pml4, va, log2, slot);
 }
 
 int mdb_pte_split(struct space *s, word_t va)

@@ -4,7 +4,8 @@
  * fake `struct space` has a page table (an array over a small window of
  * virtual addresses) behind the mdb_pte_* hooks, and an account; the pool
  * is the real kmem fed from a host buffer. After every test everything is
- * torn down and the pool must be back at its baseline.
+ * torn down and the pool must be back at its baseline. The hooks check
+ * every slot the mapdb gives back against the contract in mapdb.h.
  *
  * The directed tests walk through map, grant, unmap and superpages one
  * behaviour at a time. The random test runs a long deterministic sequence
@@ -61,6 +62,10 @@ struct space {
 	struct fake_pte pte[VA_PAGES];   /* a 2 MiB entry sits at its first page */
 	unsigned count;                  /* entries present */
 	bool fail_prepare, fail_split;
+	char place21[VA_SLOTS];          /* handles on the places of 2 MiB mappings */
+	unsigned long splits;            /* mdb_pte_split calls that split */
+	void *slot;                      /* the last slot handed out ... */
+	unsigned long slot_splits;       /* ... and splits then: it is good while equal */
 };
 
 static struct space sp[NSPACES];
@@ -101,10 +106,49 @@ static struct fake_pte *pte_exact(struct space *s, word_t va, unsigned log2)
 	return e;
 }
 
-bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights)
+/* The fake's slot for the place of a log2 mapping at va. As in the real
+ * page tables, the place of a 2 MiB mapping is not that of a 4 KiB one. */
+static void *slot_of(struct space *s, word_t va, unsigned log2)
+{
+	return log2 == 21 ? (void *)&s->place21[page_of(va) / 512] : (void *)&s->pte[page_of(va)];
+}
+
+/* Hand out slot (or NULL). The mapdb may give back only the last slot
+ * handed out for a space, and only until the space splits: the hooks'
+ * contract, stricter than what the real page tables need. */
+static void *slot_give(struct space *s, void *slot)
+{
+	if (slot) {
+		s->slot = slot;
+		s->slot_splits = s->splits;
+	}
+	return slot;
+}
+
+/* A slot given back for a log2 mapping at va: NULL, or its place's slot,
+ * still good. */
+static void slot_check(struct space *s, word_t va, unsigned log2, void *slot)
+{
+	must(!slot || slot == slot_of(s, va, log2));
+	must(!slot || (slot == s->slot && s->slot_splits == s->splits));
+}
+
+/* The slot mdb_pte_get reports for va: that of a 4 KiB mapping, none
+ * inside a 2 MiB mapping nor while s "lacks page tables" (fail_prepare). */
+static void *pte_slot(struct space *s, word_t va)
 {
 	struct fake_pte *e = pte_at(s, va);
 
+	return (e && e->log2 == 21) || s->fail_prepare ? NULL : slot_of(s, va, 12);
+}
+
+bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		 void **slot)
+{
+	struct fake_pte *e = pte_at(s, va);
+
+	if (slot)
+		*slot = slot_give(s, pte_slot(s, va));
 	if (!e)
 		return false;
 	*pa = e->pa;
@@ -113,16 +157,23 @@ bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigne
 	return true;
 }
 
-int mdb_pte_prepare(struct space *s, word_t va, unsigned log2)
+/* The slot of the place to set (the real hook gives none while a 2 MiB
+ * mapping is in the way of a 4 KiB one). */
+int mdb_pte_prepare(struct space *s, word_t va, unsigned log2, void **slot)
 {
-	(void)va;
-	(void)log2;
-	return s->fail_prepare ? E_NO_MEMORY : E_OK;
+	struct fake_pte *e = pte_at(s, va);
+
+	if (s->fail_prepare)
+		return E_NO_MEMORY;
+	*slot = slot_give(s, log2 == 12 && e && e->log2 == 21 ? NULL : slot_of(s, va, log2));
+	return E_OK;
 }
 
-void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights)
+void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights,
+		 void *slot)
 {
 	must(log2 == 12 || log2 == 21);
+	slot_check(s, va, log2, slot);
 	must(IS_ALIGNED(va, (word_t)1 << log2) && IS_ALIGNED(pa, (word_t)1 << log2));
 	must(rights != 0 && (rights & ~RWX) == 0);
 	for (word_t off = 0; off < ((word_t)1 << log2); off += K4)
@@ -132,9 +183,19 @@ void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned 
 	fake_changes++;
 }
 
-unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights)
+/* A slot handed back to protect or clear must be the 4 KiB entry itself. */
+static struct fake_pte *pte_slotted(struct space *s, word_t va, unsigned log2, void *slot)
 {
 	struct fake_pte *e = pte_exact(s, va, log2);
+
+	must(!slot || log2 == 12);
+	slot_check(s, va, log2, slot);
+	return e;
+}
+
+unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	struct fake_pte *e = pte_slotted(s, va, log2, slot);
 	unsigned status = e->status;
 
 	must_msg(rights != 0 && (rights & ~e->rights) == 0, "protect raises rights");
@@ -144,9 +205,9 @@ unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rig
 	return status;
 }
 
-unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2)
+unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 {
-	struct fake_pte *e = pte_exact(s, va, log2);
+	struct fake_pte *e = pte_slotted(s, va, log2, slot);
 
 	e->present = 0;
 	s->count--;
@@ -163,6 +224,7 @@ int mdb_pte_split(struct space *s, word_t va)
 	for (unsigned i = 0; i < 512; i++)
 		e[i] = (struct fake_pte){ big.pa + i * K4, 12, big.rights, big.status, 1 };
 	s->count += 511;
+	s->splits++;
 	fake_splits++;
 	return E_OK;
 }

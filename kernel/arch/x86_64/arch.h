@@ -124,13 +124,34 @@ static inline void arch_pt_activate(word_t *pml4, word_t phys)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(phys) : "memory");
 	}
 }
+/* A slot (void *) is an opaque handle on one page-table entry: what a
+ * lookup or prepare found, so that a set, protect or clear need not walk
+ * again. It stays good while the table holding it stays in place (tables
+ * are freed only with the whole tree). */
+
+/* The user mapping at va: frame base, log2 (12 or 21) and rights; false
+ * if there is none. slot (may be NULL) receives the slot of va's 4 KiB
+ * entry when a page table covers va, else NULL. */
 bool arch_pt_lookup(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
-		    unsigned *attr);
-int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a);
+		    void **slot);
+/* The same for mappings the mapping database knows: kernel-owned ones
+ * count as absent. */
+bool arch_pt_lookup_db(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		       void **slot);
+/* Make the tables for a log2 mapping at va (charged to a): E_OK or
+ * E_NO_MEMORY. *slot receives the entry to set, or NULL when a 2 MiB
+ * mapping is still in the way of a 4 KiB one (a spare table is kept for
+ * after its removal). */
+int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a, void **slot);
+/* Install a mapping in prepared tables: at slot, or (NULL) where a walk
+ * finds the entry. */
 void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rights,
-		 unsigned attr);
-unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights);
-unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2);
+		 unsigned attr, void *slot);
+/* Change the rights of / remove the log2 mapping at va, flush it and
+ * return its accessed/dirty status as FPAGE_R/W. slot: the mapping's slot
+ * (a 4 KiB one, from arch_pt_lookup), or NULL to walk to it. */
+unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot);
+unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot);
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 /* Find the first present user mapping in [*va, end); *va moves to it. */
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);

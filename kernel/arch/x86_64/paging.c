@@ -14,6 +14,11 @@
  * a 4 KiB mapping replace a 2 MiB one without a failing allocation in the
  * middle, arch_pt_prepare may park one spare table in an unused kernel-half
  * PML4 slot (not present, so the MMU ignores it).
+ *
+ * A slot is the address of one entry, handed out by arch_pt_lookup and
+ * arch_pt_prepare so that the set, protect or clear that follows need not
+ * walk again. Tables are freed only with the whole tree, so a slot stays
+ * good as long as nothing replaces the table holding it.
  */
 #include <arch.h>
 #include <klib.h>
@@ -41,7 +46,15 @@
 
 extern word_t boot_pml4[512];
 word_t *pt_active;                    /* the PML4 in CR3 */
-static bool pt_nx;                    /* the CPU has NX: set it for non-x pages */
+/* The leaf-entry bits that encode each rights value: present, user, the
+ * rights themselves (bits 9..11), W, and NX unless x. arch_pt_kernel_init
+ * drops NX where the CPU lacks it. A table: a leaf is built on every map. */
+#define PT_RIGHTS(r) (PTE_P | PTE_U | ((word_t)(r) << PTE_RIGHTS_SHIFT) | \
+		      (((r) & FPAGE_W) ? PTE_W : 0) | (((r) & FPAGE_X) ? 0 : PTE_NX))
+static word_t pt_rights_bits[8] = {
+	PT_RIGHTS(0), PT_RIGHTS(1), PT_RIGHTS(2), PT_RIGHTS(3),
+	PT_RIGHTS(4), PT_RIGHTS(5), PT_RIGHTS(6), PT_RIGHTS(7),
+};
 
 static unsigned pt_index(word_t va, unsigned level)
 {
@@ -72,7 +85,9 @@ static word_t *pt_alloc(word_t *pml4, struct kmem_account *a)
 
 void arch_pt_kernel_init(void)
 {
-	pt_nx = arch_cpu_features() & KIP_CPU_NX;
+	if (!(arch_cpu_features() & KIP_CPU_NX))    /* NX is then a reserved bit */
+		for (unsigned r = 0; r < 8; r++)
+			pt_rights_bits[r] &= ~PTE_NX;
 	boot_pml4[0] = 0;                 /* drop the boot identity map */
 	pt_active = boot_pml4;
 	x86_write_cr3(virt_to_phys(boot_pml4));
@@ -114,40 +129,76 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 	kmem_free(a, pml4, KMEM_PAGE);
 }
 
-/* The leaf entry for va: the PDE of a 2 MiB page or the PTE; NULL if the
- * path is missing. *log2 says which. */
+/* Where va's leaf entry is or would go: the PTE when a page table covers
+ * va (*log2 = 12), else the PDE (*log2 = 21, a 2 MiB page or nothing);
+ * NULL when no page directory covers va. */
 static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 {
-	word_t *t = pml4;
+	word_t e = pml4[pt_index(va, 4)], *pde;
 
-	for (unsigned level = 4; level > 1; level--) {
-		word_t e = t[pt_index(va, level)];
-		if (!(e & PTE_P))
-			return level == 2 ? &t[pt_index(va, level)] : NULL;
-		if (level == 2 && (e & PTE_PS)) {
-			*log2 = 21;
-			return &t[pt_index(va, level)];
-		}
-		t = pt_table(e);
+	if (!(e & PTE_P))
+		return NULL;
+	e = pt_table(e)[pt_index(va, 3)];
+	if (!(e & PTE_P))
+		return NULL;
+	pde = &pt_table(e)[pt_index(va, 2)];
+	e = *pde;
+	if (!(e & PTE_P) || (e & PTE_PS)) {
+		*log2 = 21;
+		return pde;
 	}
 	*log2 = 12;
-	return &t[pt_index(va, 1)];
+	return &pt_table(e)[pt_index(va, 1)];
+}
+
+/* The ARCH_PT_* attributes of leaf entry e. */
+static unsigned pt_attr(word_t e)
+{
+	return ((e & PTE_PCD) ? ARCH_PT_UNCACHED : 0) |
+	       ((e & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
+}
+
+/* The present user leaf entry mapping va, 0 if there is none; *log2 is
+ * its size. *slot (slot may be NULL): as arch_pt_lookup describes it. */
+static inline word_t pt_lookup(word_t *pml4, word_t va, unsigned *log2, void **slot)
+{
+	unsigned l = 0;
+	word_t *e = va < USER_END ? pt_leaf(pml4, va, &l) : NULL;
+
+	if (slot)
+		*slot = l == 12 ? e : NULL;
+	if (!e || (*e & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+		return 0;
+	*log2 = l;
+	return *e;
+}
+
+/* Frame base and rights of the leaf entry e of size log2. */
+static inline void pt_decode(word_t e, unsigned log2, word_t *pa, unsigned *rights)
+{
+	*pa = e & (log2 == 12 ? PTE_ADDR : PTE_ADDR & ~(word_t)0x1fffff);
+	*rights = (unsigned)(e >> PTE_RIGHTS_SHIFT) & 7;
 }
 
 bool arch_pt_lookup(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
-		    unsigned *attr)
+		    void **slot)
 {
-	unsigned l = 12;
-	word_t *e = pt_leaf(pml4, va, &l);
+	word_t e = pt_lookup(pml4, va, log2, slot);
 
-	if (!e || !(*e & PTE_P) || !(*e & PTE_U) || va >= USER_END)
+	if (!e)
 		return false;
-	*log2 = l;
-	*pa = *e & PTE_ADDR & ~(((word_t)1 << l) - 1);
-	*rights = (unsigned)(*e >> PTE_RIGHTS_SHIFT) & 7;
-	if (attr)
-		*attr = ((*e & PTE_PCD) ? ARCH_PT_UNCACHED : 0) |
-			((*e & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
+	pt_decode(e, *log2, pa, rights);
+	return true;
+}
+
+bool arch_pt_lookup_db(word_t *pml4, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
+		       void **slot)
+{
+	word_t e = pt_lookup(pml4, va, log2, slot);
+
+	if (!e || (e & PTE_KOWNED))
+		return false;
+	pt_decode(e, *log2, pa, rights);
 	return true;
 }
 
@@ -173,17 +224,19 @@ static word_t *pt_walk_alloc(word_t *pml4, word_t va, unsigned target, struct km
 	return t;
 }
 
-int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a)
+int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account *a, void **slot)
 {
-	word_t *pd = pt_walk_alloc(pml4, va, 2, a);
-	word_t pde;
+	word_t *pd = pt_walk_alloc(pml4, va, 2, a), *pde, *pt;
 
+	*slot = NULL;
 	if (!pd)
 		return E_NO_MEMORY;
-	pde = pd[pt_index(va, 2)];
-	if (log2 == 21 || ((pde & PTE_P) && !(pde & PTE_PS)))
+	pde = &pd[pt_index(va, 2)];
+	if (log2 == 21) {
+		*slot = pde;
 		return E_OK;
-	if (pde & PTE_PS) {               /* keep a spare for after its removal */
+	}
+	if (*pde & PTE_PS) {              /* keep a spare for after its removal */
 		if (!pml4[PML4_SPARE_SLOT]) {
 			word_t *n = kmem_alloc(a, KMEM_PAGE);
 			if (!n)
@@ -192,17 +245,20 @@ int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account 
 		}
 		return E_OK;
 	}
-	return pt_walk_alloc(pml4, va, 1, a) ? E_OK : E_NO_MEMORY;
+	if (!(*pde & PTE_P)) {
+		pt = pt_alloc(pml4, a);
+		if (!pt)
+			return E_NO_MEMORY;
+		*pde = virt_to_phys(pt) | PTE_TABLE;
+	}
+	*slot = &pt_table(*pde)[pt_index(va, 1)];
+	return E_OK;
 }
 
 static word_t pt_leaf_bits(word_t pa, unsigned log2, unsigned rights, unsigned attr)
 {
-	word_t e = pa | PTE_P | PTE_U | ((word_t)rights << PTE_RIGHTS_SHIFT);
+	word_t e = pa | pt_rights_bits[rights & FPAGE_RIGHTS_MASK];
 
-	if (rights & FPAGE_W)
-		e |= PTE_W;
-	if (!(rights & FPAGE_X) && pt_nx)
-		e |= PTE_NX;
 	if (attr & ARCH_PT_UNCACHED)
 		e |= PTE_PCD | PTE_PWT;
 	if (attr & ARCH_PT_KERNEL_OWNED)
@@ -212,14 +268,35 @@ static word_t pt_leaf_bits(word_t pa, unsigned log2, unsigned rights, unsigned a
 	return e;
 }
 
-void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rights,
-		 unsigned attr)
+/* Store leaf entry e, which maps va, at slot, and flush va. */
+static void pt_store(word_t *pml4, word_t *slot, word_t va, word_t e)
 {
-	word_t *t = pt_walk_alloc(pml4, va, log2 == 21 ? 2 : 1, NULL);
+	*slot = e;
+	pt_flush(pml4, va);
+}
+
+/* arch_pt_set without a slot: walk the prepared tables to the entry (a
+ * page table may come from the spare). Out of line, to keep the common
+ * case free of the walk's registers. */
+static __attribute__((noinline)) void pt_store_walk(word_t *pml4, word_t va, unsigned log2,
+						    word_t e)
+{
+	unsigned level = log2 == 21 ? 2 : 1;
+	word_t *t = pt_walk_alloc(pml4, va, level, NULL);
 
 	assert(t);                        /* arch_pt_prepare made the path */
-	t[pt_index(va, log2 == 21 ? 2 : 1)] = pt_leaf_bits(pa, log2, rights, attr);
-	pt_flush(pml4, va);
+	pt_store(pml4, &t[pt_index(va, level)], va, e);
+}
+
+void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rights,
+		 unsigned attr, void *slot)
+{
+	word_t e = pt_leaf_bits(pa, log2, rights, attr);
+
+	if (slot)
+		pt_store(pml4, slot, va, e);
+	else
+		pt_store_walk(pml4, va, log2, e);
 }
 
 static unsigned pt_status(word_t e)
@@ -227,29 +304,30 @@ static unsigned pt_status(word_t e)
 	return ((e & PTE_A) ? FPAGE_R : 0) | ((e & PTE_D) ? FPAGE_W : 0);
 }
 
-unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights)
+/* The present leaf entry of the log2 mapping at va: slot, or found by a
+ * walk. */
+static word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
 {
 	unsigned l = 12;
-	word_t *e = pt_leaf(pml4, va, &l);
-	word_t old;
-	unsigned attr;
+	word_t *e = slot ? slot : pt_leaf(pml4, va, &l);
 
 	assert(e && (*e & PTE_P) && l == log2);
-	old = *e;
-	attr = ((old & PTE_PCD) ? ARCH_PT_UNCACHED : 0) | ((old & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
-	*e = pt_leaf_bits(old & PTE_ADDR, log2, rights, attr);
+	return e;
+}
+
+unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
+
+	*e = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
 	pt_flush(pml4, va);
 	return pt_status(old);
 }
 
-unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2)
+unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot)
 {
-	unsigned l = 12;
-	word_t *e = pt_leaf(pml4, va, &l);
-	word_t old;
+	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
 
-	assert(e && (*e & PTE_P) && l == log2);
-	old = *e;
 	*e = 0;
 	pt_flush(pml4, va);
 	return pt_status(old);
@@ -302,8 +380,7 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 	while (v < end && v < USER_END) {
 		if ((e = pt_walk(pml4, v, log2, &skip))) {
 			*va = v;
-			*attr = ((*e & PTE_PCD) ? ARCH_PT_UNCACHED : 0) |
-				((*e & PTE_KOWNED) ? ARCH_PT_KERNEL_OWNED : 0);
+			*attr = pt_attr(*e);
 			return true;
 		}
 		v = ALIGN_DOWN(v, skip) + skip;      /* past the hole */
