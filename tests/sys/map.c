@@ -314,6 +314,29 @@ static void test_super(void)
 	(void)vc;
 }
 
+/* A 2 MiB map over a receiver's 4 KiB mappings replaces them whole; the
+ * page table that held them must not leak (the space's teardown at the end
+ * of the test checks its kernel memory). */
+static void test_super_over_pages(void)
+{
+	word_t va = TEST_VA_A + SUPER * 10, vb = TEST_VA_B + SUPER * 10;
+	word_t pa = 0, err = sigma0_alloc(21, FPAGE_RWX, fpage_make(va, 21, 0), &pa);
+
+	if (!ok_err(err, E_OK, "a 2 MiB frame from sigma0"))
+		return;
+	for (unsigned i = 0; i < 512; i++)
+		((volatile word_t *)(va + i * 4096))[0] = PAT + i;
+	ok(give(&b, va + 9 * 4096, fpage_make(va + 9 * 4096, 12, FPAGE_RW), false,
+		fpage_make(vb + 9 * 4096, 12, 0)), "A maps one 4 KiB piece to B (B gets a page table)");
+	ok(reads(&b, vb + 9 * 4096, PAT + 9), "B reads it");
+	ok(give(&b, va, fpage_make(va, 21, FPAGE_RW), false, fpage_make(vb, 21, 0)),
+	   "A maps the whole 2 MiB over it");
+	ok(reads(&b, vb, PAT) && reads(&b, vb + 9 * 4096, PAT + 9) &&
+	   reads(&b, vb + 511 * 4096, PAT + 511), "B reads the superpage, the old piece's page too");
+	ok_err(sigma0_free(pa, 21), E_OK, "2 MiB back to sigma0");
+	ok(faults(&b, vb, false) && faults(&b, vb + 9 * 4096, false), "and B's mapping is gone");
+}
+
 static const struct tap_case cases[] = {
 	{ "grant", test_grant },
 	{ "overmap", test_overmap },
@@ -321,6 +344,7 @@ static const struct tap_case cases[] = {
 	{ "messages", test_messages },
 	{ "items", test_bad_items },
 	{ "super", test_super },
+	{ "super_over_pages", test_super_over_pages },
 };
 
 int main(int argc, char **argv)

@@ -233,6 +233,12 @@ int arch_pt_prepare(word_t *pml4, word_t va, unsigned log2, struct kmem_account 
 		return E_NO_MEMORY;
 	pde = &pd[pt_index(va, 2)];
 	if (log2 == 21) {
+		/* a page table in the way will be retired into the spare slot
+		 * (pt_retire_table): make room there now, while we can free */
+		if ((*pde & PTE_P) && !(*pde & PTE_PS) && pml4[PML4_SPARE_SLOT]) {
+			kmem_free(a, phys_to_virt(pml4[PML4_SPARE_SLOT]), KMEM_PAGE);
+			pml4[PML4_SPARE_SLOT] = 0;
+		}
 		*slot = pde;
 		return E_OK;
 	}
@@ -268,9 +274,34 @@ static word_t pt_leaf_bits(word_t pa, unsigned log2, unsigned rights, unsigned a
 	return e;
 }
 
-/* Store leaf entry e, which maps va, at slot, and flush va. */
+/* A 2 MiB leaf is about to replace the page table `old` points to, whose
+ * mappings the mapping database has just removed: keep the empty table as
+ * the space's spare (arch_pt_prepare made room), so it stays charged to
+ * the space and is freed with it instead of leaking. */
+static __attribute__((noinline)) void pt_retire_table(word_t *pml4, word_t old)
+{
+	word_t *pt = pt_table(old);
+
+	for (unsigned i = 0; i < 512; i++)
+		if (pt[i])
+			panic("paging: 2 MiB mapping over a page table still in use");
+	assert(!pml4[PML4_SPARE_SLOT]);
+	pml4[PML4_SPARE_SLOT] = old & PTE_ADDR;
+}
+
+/* Store leaf entry e, which maps va, at slot, and flush va (the whole
+ * TLB when a page table goes: its 4 KiB entries may be cached). */
 static void pt_store(word_t *pml4, word_t *slot, word_t va, word_t e)
 {
+	word_t old = *slot;
+
+	if ((e & PTE_PS) && (old & PTE_P) && !(old & PTE_PS)) {
+		pt_retire_table(pml4, old);
+		*slot = e;
+		if (pml4 == pt_active)
+			__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
+		return;
+	}
 	*slot = e;
 	pt_flush(pml4, va);
 }
@@ -351,39 +382,54 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	return E_OK;
 }
 
-/* Walk down from the PML4 at va: a leaf (*log2 set) or, on a hole, NULL
- * with *skip = the size of the missing entry's span. */
-static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t *skip)
+/* Walk down from the PML4 at va: its leaf (*log2 set) or, on a hole, NULL
+ * with the table and level where the walk stopped. */
+static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, unsigned *level)
 {
 	word_t *t = pml4;
 
-	for (unsigned level = 4;; level--) {
-		word_t e = t[pt_index(va, level)];
+	for (unsigned l = 4;; l--) {
+		word_t e = t[pt_index(va, l)];
 
 		if (!(e & PTE_P)) {
-			*skip = (word_t)1 << (12 + 9 * (level - 1));
+			*table = t;
+			*level = l;
 			return NULL;
 		}
-		if (level == 1 || (level == 2 && (e & PTE_PS))) {
-			*log2 = level == 1 ? 12 : 21;
-			return &t[pt_index(va, level)];
+		if (l == 1 || (l == 2 && (e & PTE_PS))) {
+			*log2 = l == 1 ? 12 : 21;
+			return &t[pt_index(va, l)];
 		}
 		t = pt_table(e);
 	}
 }
 
+/* Past the hole at va in `table` (at `level`) and the holes after it in
+ * the same table: the address of the next present entry, or of the end
+ * of the table. Each empty entry costs one step, not a walk. */
+static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word_t end)
+{
+	word_t span = (word_t)1 << (12 + 9 * (level - 1));
+	unsigned i = pt_index(va, level), last = level == 4 ? 256 : 512;
+
+	va = ALIGN_DOWN(va, span) + span;
+	for (i++; i < last && !(table[i] & PTE_P) && va < end; i++)
+		va += span;
+	return va;
+}
+
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr)
 {
-	word_t v = *va, skip;
-	word_t *e;
+	word_t v = *va, *e, *table;
+	unsigned level;
 
 	while (v < end && v < USER_END) {
-		if ((e = pt_walk(pml4, v, log2, &skip))) {
+		if ((e = pt_walk(pml4, v, log2, &table, &level))) {
 			*va = v;
 			*attr = pt_attr(*e);
 			return true;
 		}
-		v = ALIGN_DOWN(v, skip) + skip;      /* past the hole */
+		v = pt_skip_holes(table, level, v, end);
 	}
 	return false;
 }
