@@ -289,21 +289,26 @@ static __attribute__((noinline)) void pt_retire_table(word_t *pml4, word_t old)
 	pml4[PML4_SPARE_SLOT] = old & PTE_ADDR;
 }
 
-/* Store leaf entry e, which maps va, at slot, and flush va (the whole
- * TLB when a page table goes: its 4 KiB entries may be cached). */
+/* Store leaf entry e, which maps va, at slot, and flush va. */
 static void pt_store(word_t *pml4, word_t *slot, word_t va, word_t e)
 {
-	word_t old = *slot;
+	*slot = e;
+	pt_flush(pml4, va);
+}
 
-	if ((e & PTE_PS) && (old & PTE_P) && !(old & PTE_PS)) {
-		pt_retire_table(pml4, old);
+/* Store a 2 MiB leaf; a page table it replaces is retired, and then the
+ * whole TLB goes (its 4 KiB entries may be cached). */
+static __attribute__((noinline)) void pt_store_super(word_t *pml4, word_t *slot, word_t va,
+						     word_t e)
+{
+	if ((*slot & PTE_P) && !(*slot & PTE_PS)) {
+		pt_retire_table(pml4, *slot);
 		*slot = e;
 		if (pml4 == pt_active)
 			__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
 		return;
 	}
-	*slot = e;
-	pt_flush(pml4, va);
+	pt_store(pml4, slot, va, e);
 }
 
 /* arch_pt_set without a slot: walk the prepared tables to the entry (a
@@ -316,7 +321,10 @@ static __attribute__((noinline)) void pt_store_walk(word_t *pml4, word_t va, uns
 	word_t *t = pt_walk_alloc(pml4, va, level, NULL);
 
 	assert(t);                        /* arch_pt_prepare made the path */
-	pt_store(pml4, &t[pt_index(va, level)], va, e);
+	if (level == 2)
+		pt_store_super(pml4, &t[pt_index(va, level)], va, e);
+	else
+		pt_store(pml4, &t[pt_index(va, level)], va, e);
 }
 
 void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rights,
@@ -324,7 +332,9 @@ void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rig
 {
 	word_t e = pt_leaf_bits(pa, log2, rights, attr);
 
-	if (slot)
+	if (slot && log2 == 21)
+		pt_store_super(pml4, slot, va, e);
+	else if (slot)
 		pt_store(pml4, slot, va, e);
 	else
 		pt_store_walk(pml4, va, log2, e);
