@@ -274,6 +274,7 @@ void task_reap(struct task *t, int status)
 	}
 	task_free_frames(t);
 	sigma0_reclaim(t->tid);
+	sigma0_reclaim(TID_NIL);                /* and of threads it deleted */
 	t->done = true;
 	t->status = status;
 	if (status == EXPECT_FAULT)

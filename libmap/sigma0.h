@@ -14,7 +14,8 @@ word_t sigma0_phys(word_t fpage, word_t window);
 word_t sigma0_device(word_t fpage, word_t window);
 /* Give frames back; every mapping of them is revoked. */
 word_t sigma0_free(word_t pa, unsigned log2);
-/* Root task only: take back every frame thread `tid` owns. */
+/* Root task only: take back every frame thread `tid` owns; with nil, the
+ * frames of every owner that no longer exists. */
 word_t sigma0_reclaim(word_t tid);
 /* Free bytes and bytes handed out to clients. */
 word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes);

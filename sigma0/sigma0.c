@@ -9,7 +9,8 @@
  *   SIGMA0_LABEL_DEVICE  a range of device memory (not RAM)
  *   SIGMA0_LABEL_FREE    give frames back (revokes every mapping of them)
  *   SIGMA0_LABEL_STATS   free and handed-out bytes
- *   SIGMA0_LABEL_RECLAIM the root task takes back all a dead task owned
+ *   SIGMA0_LABEL_RECLAIM the root task takes back all a dead task owned,
+ *                        or (nil) what every vanished owner still holds
  *   page fault           a client without its own pager: any 4 KiB frame
  *
  * The owner table records, per 4 KiB frame of RAM, who has it: FREE,
@@ -240,24 +241,59 @@ static void sigma0_free(word_t client, word_t fp)
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
 }
 
-/* Revoke and free every frame owned by thread number `owner`. */
+/* Take frame f back from its owner: revoke every mapping of it. */
+static void sigma0_take_back(word_t f)
+{
+	utcb()->mr[0] = fpage_make(f * 4096, 12, FPAGE_RWX);
+	sys_unmap(0);
+	owner[f] = OWNER_FREE;
+	free_frames++;
+	given_frames--;
+}
+
+/* Does a thread with number n exist? (Its version does not matter: a
+ * wrong one reads as stale, no thread as bad.) sigma0 is privileged. */
+static bool sigma0_owner_alive(uint16_t n)
+{
+	return sys_exchange_registers(tid_make(n, 1), 0, NULL, NULL, NULL, NULL, NULL) !=
+	       E_BAD_THREAD;
+}
+
+/* Free the frames of every owner that no longer exists: a thread that
+ * took frames and was deleted without giving them back. */
+static void sigma0_sweep(void)
+{
+	static uint8_t state[1024];            /* per number: 0 unknown, 1 alive, 2 gone */
+
+	memset(state, 0, sizeof(state));
+	for (word_t f = 0; f < nframes; f++) {
+		uint16_t n = owner[f];
+		if (n == OWNER_FREE || n == OWNER_NOT_MINE || n >= sizeof(state))
+			continue;
+		if (!state[n])
+			state[n] = sigma0_owner_alive(n) ? 1 : 2;
+		if (state[n] == 2)
+			sigma0_take_back(f);
+	}
+}
+
+/* Root task only: revoke and free every frame thread `tid` owns, or with
+ * tid nil, every frame of owners that no longer exist. */
 static void sigma0_reclaim(word_t client, word_t tid)
 {
 	uint16_t n = (uint16_t)tid_number(tid);
 
-	if (client != libmap_kip->root_id || n == 0 || n == OWNER_NOT_MINE) {
+	if (client != libmap_kip->root_id || n == OWNER_NOT_MINE ||
+	    (n == 0 && tid != TID_NIL)) {
 		sigma0_reply_error(E_NO_PRIVILEGE);
 		return;
 	}
-	for (word_t f = 0; f < nframes; f++) {
-		if (owner[f] != n)
-			continue;
-		utcb()->mr[0] = fpage_make(f * 4096, 12, FPAGE_RWX);
-		sys_unmap(0);
-		owner[f] = OWNER_FREE;
-		free_frames++;
-		given_frames--;
-	}
+	if (tid == TID_NIL)
+		sigma0_sweep();
+	else
+		for (word_t f = 0; f < nframes; f++)
+			if (owner[f] == n)
+				sigma0_take_back(f);
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
 }
 
