@@ -15,7 +15,7 @@ HOST_CC ?= cc
 CLANG_INC := $(shell clang -print-resource-dir 2>/dev/null)/include
 COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-fno-stack-protector -fno-common -fomit-frame-pointer -O2 -g -Wall -Wextra -Werror \
-	-ffile-prefix-map=$(CURDIR)/=  -Iinclude
+	-ffile-prefix-map=$(CURDIR)/= -fdebug-compilation-dir=. -Iinclude
 
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the
 # current stack), no FPU/SIMD registers (they are not saved on kernel entry).
