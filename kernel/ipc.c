@@ -384,6 +384,40 @@ static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tc
 	f->rax = err;
 }
 
+/* May a fast path hand self's message straight to r and run r? r waits
+ * for self (or anyone) and may run at once; self's own receive must block
+ * (nothing queued for it, no interrupt pending). */
+static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
+{
+	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
+	       !r->halted && r->prio >= self->prio && !self->sendq && !irq_pending_count;
+}
+
+/* Three message words into receiver r's saved registers, from `sender`. */
+static inline __attribute__((always_inline)) void ipc_fast_put(struct tcb *r, word_t sender,
+								word_t w0, word_t w1, word_t w2)
+{
+	struct frame *rf = arch_frame(r);
+
+	rf->r8 = w0;
+	rf->r9 = w1;
+	rf->r10 = w2;
+	rf->rsi = sender;
+	r->utcb->sender = sender;
+}
+
+/* Wake r with success, block self receiving from `from`, and run r. */
+static inline __attribute__((always_inline)) void ipc_fast_switch(struct tcb *self, struct tcb *r,
+								   word_t from)
+{
+	r->ipc_result = E_OK;
+	sched_timeout_remove(r);
+	r->state = TS_READY;
+	self->state = TS_RECV;
+	self->ipc_partner = from;
+	sched_switch_user(self, r);
+}
+
 /*
  * The fast path: a call or reply-and-wait whose message is in registers
  * only (u <= 2 words, or one map/grant item), whose partner already waits
@@ -400,17 +434,13 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 	struct tcb *self = thread_current, *r;
 	word_t to = f->rdi, from = f->rsi, tag = f->r8, n = tid_number(to), shape = tag & 0xfff;
 	bool item = shape == (2 << TAG_T_SHIFT);
-	struct frame *rf;
 	word_t err;
 
 	if ((shape > 2 && !item) || (f->rdx & 0xffffffff) != TIMEOUT_NEVER)
 		return false;
 	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
 		return false;
-	if ((from != to && from != TID_ANY) || self->sendq || irq_pending_count)
-		return false;
-	if (r->state != TS_RECV || (r->ipc_partner != TID_ANY && r->ipc_partner != self->tid) ||
-	    r->halted || r->prio < self->prio)
+	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
 		return false;
 	if (item && (f->r9 & ITEM_TYPE_MASK) != ITEM_MAP && (f->r9 & ITEM_TYPE_MASK) != ITEM_GRANT)
 		return false;
@@ -423,20 +453,10 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 		r->kmsg[1] = f->r9;
 		r->kmsg[2] = f->r10;
 	} else {
-		rf = arch_frame(r);
-		rf->r8 = tag & ~TAG_E_FLAG;
-		rf->r9 = f->r9;
-		rf->r10 = f->r10;
-		rf->rsi = self->tid;
-		r->utcb->sender = self->tid;
+		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, f->r9, f->r10);
 	}
-	r->ipc_result = E_OK;
-	sched_timeout_remove(r);
-	r->state = TS_READY;
-	self->state = TS_RECV;
-	self->ipc_partner = from;
 	self->in_kernel_ipc = false;
-	sched_switch_user(self, r);
+	ipc_fast_switch(self, r, from);
 	f->rax = self->ipc_result;            /* we run again: replied to, or woken */
 	return true;
 }
@@ -461,25 +481,11 @@ void sys_ipc(struct frame *f)
  * that waits for it; false if the general path must do it. */
 static bool ipc_kernel_fast(struct tcb *t, struct tcb *p)
 {
-	struct frame *pf;
-
-	if (tag_u(t->kmsg[0]) > 2 || p->state != TS_RECV || p->in_kernel_ipc || p->halted ||
-	    (p->ipc_partner != TID_ANY && p->ipc_partner != t->tid) || p->prio < t->prio ||
-	    t->sendq || irq_pending_count)
+	if (tag_u(t->kmsg[0]) > 2 || p->in_kernel_ipc || !ipc_fast_ok(t, p))
 		return false;
-	pf = arch_frame(p);
-	pf->r8 = t->kmsg[0];
-	pf->r9 = t->kmsg[1];
-	pf->r10 = t->kmsg[2];
-	pf->rsi = t->tid;
-	p->utcb->sender = t->tid;
-	p->ipc_result = E_OK;
-	sched_timeout_remove(p);
-	p->state = TS_READY;
+	ipc_fast_put(p, t->tid, t->kmsg[0], t->kmsg[1], t->kmsg[2]);
 	t->in_kernel_ipc = true;
-	t->state = TS_RECV;
-	t->ipc_partner = p->tid;
-	sched_switch_user(t, p);
+	ipc_fast_switch(t, p, p->tid);
 	t->in_kernel_ipc = false;
 	return true;
 }

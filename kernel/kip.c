@@ -62,16 +62,6 @@ int kip_add_module(word_t base, word_t size, const char *cmdline)
 	return 0;
 }
 
-enum kip_mem_type kip_phys_type(word_t pa)
-{
-	for (unsigned i = 0; i < kip->memdesc_count; i++) {
-		struct kip_memdesc *d = &kip->memdesc[i];
-		if (pa >= d->base && pa - d->base < d->size)
-			return (enum kip_mem_type)d->type;
-	}
-	return KIP_MEM_RESERVED;
-}
-
 static bool kip_type_is_ram(word_t type)
 {
 	return type == KIP_MEM_FREE || type == KIP_MEM_KERNEL || type == KIP_MEM_MODULE;

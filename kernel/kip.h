@@ -13,7 +13,5 @@ int kip_add_module(word_t base, word_t size, const char *cmdline);
 /* After the last kip_add_memdesc: merge the RAM index kip_phys_is_ram uses. */
 void kip_seal(void);
 bool kip_phys_is_ram(word_t pa);
-/* The memory type of physical page pa (KIP_MEM_RESERVED if not described). */
-enum kip_mem_type kip_phys_type(word_t pa);
 
 #endif

@@ -679,22 +679,22 @@ static struct mdb_node *mdb_chain_reverse(struct mdb_node *n, struct mdb_node *s
 static bool mdb_split_nodes(word_t pa, struct mdb_node **link, struct mdb_node *after)
 {
 	struct mdb_frame *fr = mdb_frame(pa);
-	struct mdb_node *todo;
+	struct mdb_node *pending;
 
 	if (*link == after)
 		return true;
 	if (!mdb_pieces_make(fr))
 		return false;
-	todo = mdb_chain_reverse(*link, after, NULL);
-	while (todo) {
-		struct mdb_node *next = todo->next;
-		if (!mdb_split_one(fr, todo))
+	pending = mdb_chain_reverse(*link, after, NULL);
+	while (pending) {
+		struct mdb_node *next = pending->next;
+		if (!mdb_split_one(fr, pending))
 			break;
-		todo = next;
+		pending = next;
 	}
-	*link = mdb_chain_reverse(todo, NULL, after);
+	*link = mdb_chain_reverse(pending, NULL, after);
 	mdb_frame_tidy(pa);
-	return !todo;
+	return !pending;
 }
 
 /* Split the 2 MiB node at *link and every 2 MiB node derived from it. */

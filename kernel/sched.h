@@ -54,24 +54,9 @@ static inline void sched_reap(void)
 /* Switch the CPU to t (not queued: runnable, or the idle thread); the
  * caller has queued or blocked the current thread. Inline: every IPC that
  * blocks runs it. */
-static inline __attribute__((always_inline)) void sched_switch_to(struct tcb *t)
-{
-	struct tcb *prev = thread_current;
-
-	if (t == prev)
-		return;
-	thread_check(prev);
-	if (t->space)
-		space_activate(t->space);
-	arch_set_kernel_stack((word_t)t + 4096);
-	if (t->utcb_user)
-		arch_set_utcb(t->utcb_user);
-	thread_current = t;
-	arch_switch(prev, t);
-}
-
-/* The switch of the IPC fast paths: from the running thread prev to
- * another user thread t (it has a space and a UTCB; it is not idle). */
+/* Switch from the running thread prev to another user thread t (it has a
+ * space and a UTCB; it is not the idle thread). The IPC fast paths call it
+ * directly. */
 static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *prev,
 								     struct tcb *t)
 {
@@ -79,6 +64,22 @@ static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *
 	space_activate(t->space);
 	arch_set_kernel_stack((word_t)t + 4096);
 	arch_set_utcb(t->utcb_user);
+	thread_current = t;
+	arch_switch(prev, t);
+}
+
+static inline __attribute__((always_inline)) void sched_switch_to(struct tcb *t)
+{
+	struct tcb *prev = thread_current;
+
+	if (t == prev)
+		return;
+	if (t->space) {
+		sched_switch_user(prev, t);
+		return;
+	}
+	thread_check(prev);                  /* the idle thread: no space, no UTCB */
+	arch_set_kernel_stack((word_t)t + 4096);
 	thread_current = t;
 	arch_switch(prev, t);
 }

@@ -157,11 +157,4 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
 void arch_pt_kernel_init(void);               /* drop the boot identity map */
 
-static inline word_t arch_rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((word_t)hi << 32) | lo;
-}
-
 #endif

@@ -56,13 +56,6 @@ static inline uint64_t x86_read_cr2(void)
 	return v;
 }
 
-static inline uint64_t x86_read_cr3(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
 static inline void x86_write_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
