@@ -90,5 +90,7 @@ struct task *task_by_thread(word_t tid);
 bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
 word_t pager_new_frame(void);
 bool pager_add_region(struct task *t, word_t va, word_t size, unsigned rights);
+/* Record that init holds frame pa as t's page at va; NULL when full. */
+struct page_rec *pager_add_page(struct task *t, word_t va, word_t pa, unsigned rights);
 
 #endif

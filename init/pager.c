@@ -49,19 +49,27 @@ static unsigned pager_anon_rights(struct task *t, word_t va)
 	return 0;
 }
 
-/* A fresh zeroed page for t at va; NULL if out of memory or records. */
-static struct page_rec *pager_anon(struct task *t, word_t va, unsigned rights)
+struct page_rec *pager_add_page(struct task *t, word_t va, word_t pa, unsigned rights)
 {
 	struct page_rec *r;
-	word_t pa;
 
-	if (t->npages >= TASK_PAGES_MAX || !(pa = pager_new_frame()))
+	if (t->npages >= TASK_PAGES_MAX)
 		return NULL;
 	r = &t->page[t->npages++];
 	r->va = va;
 	r->pa = pa;
 	r->rights = rights;
 	return r;
+}
+
+/* A fresh zeroed page for t at va; NULL if out of memory or records. */
+static struct page_rec *pager_anon(struct task *t, word_t va, unsigned rights)
+{
+	word_t pa;
+
+	if (t->npages >= TASK_PAGES_MAX || !(pa = pager_new_frame()))
+		return NULL;
+	return pager_add_page(t, va, pa, rights);
 }
 
 bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)

@@ -77,7 +77,6 @@ static word_t task_pager_call(struct task *t)
 static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights)
 {
 	struct utcb *u = utcb();
-	struct page_rec *r;
 
 	if (t->pager) {
 		msg_tag(PAGER_PAGE, 3, 2);
@@ -89,13 +88,7 @@ static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights
 		sigma0_free(pa, 12);
 		return err == E_OK;
 	}
-	if (t->npages >= TASK_PAGES_MAX)
-		return false;
-	r = &t->page[t->npages++];
-	r->va = va;
-	r->pa = pa;
-	r->rights = rights;
-	return true;
+	return pager_add_page(t, va, pa, rights) != NULL;
 }
 
 /* Anonymous zero-filled memory for t: init's table, or its pager's. */
