@@ -10,3 +10,6 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
+
+# The FPU test carries vector registers across switches in assembly.
+$(eval $(call user_program,tests/fpu,$(B)/u/tests/sys/fpu.o $(B)/u/tests/sys/fpu_regs.o $(TAP_OBJ)))

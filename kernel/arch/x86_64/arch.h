@@ -75,8 +75,14 @@ void arch_irq_unmask(unsigned irq);
  * enters user mode at ip/sp (user) or calls fn (kernel thread). */
 void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp);
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void));
-/* Switch kernel stacks from `from` to `to` (returns when from runs again). */
-void arch_switch(struct tcb *from, struct tcb *to);
+/* Switch kernel stacks and extended register state from `from` to `to`
+ * (returns when from runs again). The variant for this CPU is chosen at
+ * boot: an indirect call costs no more instructions than a direct one. */
+extern void (*arch_switch_fn)(struct tcb *from, struct tcb *to);
+static inline void arch_switch(struct tcb *from, struct tcb *to)
+{
+	arch_switch_fn(from, to);
+}
 /* Per-CPU state the switch path sets (cpu.c): inline, it runs per IPC. */
 struct tss {
 	uint32_t reserved0;
@@ -106,6 +112,15 @@ static inline void arch_set_utcb(word_t user_addr)
 		cpu_fs_base = user_addr;
 	}
 }
+/* Extended register state (fpu.c): every thread keeps its x87/SSE/AVX
+ * registers in its TCB at offset ARCH_TCB_FPU while it does not run; the
+ * switch (entry.S) saves the outgoing thread's and loads the incoming
+ * thread's. The area is the standard XSAVE layout of x87 + SSE + AVX. */
+#define ARCH_FPU_AREA_BYTES 832                  /* ARCH_TCB_FPU: layout.h */
+extern unsigned arch_fpu_features;           /* KIP_CPU_XSAVE, KIP_CPU_AVX */
+void arch_fpu_init(void);                    /* boot: CR0/CR4/XCR0, pick the switch */
+void arch_fpu_init_state(void *area);        /* the clean state, in a zeroed area */
+word_t arch_fpu_exception_status(unsigned vector);
 /* Sanitise a frame before it returns to user mode (flags, selectors). */
 word_t arch_user_flags(word_t rflags);
 bool arch_user_address_ok(word_t va);

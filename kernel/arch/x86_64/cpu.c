@@ -118,12 +118,13 @@ void arch_cpu_init(void)
 	gdt_init();
 	idt_init();
 	features_init();
+	arch_fpu_init();
 	syscall_init();
 }
 
 unsigned arch_cpu_features(void)
 {
-	return cpu_features;
+	return cpu_features | arch_fpu_features;
 }
 
 

@@ -185,12 +185,15 @@ isr_spurious:
 	.text
 /*
  * arch_switch(from, to): save the callee-saved registers on from's kernel
- * stack, store its stack pointer in from->ksp (offset 0), and resume `to`
- * where it last called arch_switch (or at its start trampoline).
+ * stack, store its stack pointer in from->ksp (offset 0), save from's
+ * x87/SSE/AVX registers in from->fpu (offset ARCH_TCB_FPU) and load to's,
+ * and resume `to` where it last called arch_switch (or at its start
+ * trampoline). Two variants: XSAVEOPT/XRSTOR (edx:eax = all components
+ * XCR0 enables), or FXSAVE/FXRSTOR on a CPU without XSAVE; fpu.c points
+ * arch_switch_fn at the right one.
  */
-	.globl arch_switch
-	.align 16
-arch_switch:
+	.set TCB_FPU, ARCH_TCB_FPU
+	.macro switch_stacks save, restore
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -198,6 +201,8 @@ arch_switch:
 	pushq %r14
 	pushq %r15
 	movq %rsp, (%rdi)
+	\save
+	\restore
 	movq (%rsi), %rsp
 	popq %r15
 	popq %r14
@@ -206,6 +211,18 @@ arch_switch:
 	popq %rbx
 	popq %rbp
 	ret
+	.endm
+
+	.globl arch_switch_xsave
+	.align 16
+arch_switch_xsave:
+	movl $-1, %eax                  /* components 0-31: all XCR0 enables (none above) */
+	switch_stacks "xsaveopt64 TCB_FPU(%rdi)", "xrstor64 TCB_FPU(%rsi)"
+
+	.globl arch_switch_fxsave
+	.align 16
+arch_switch_fxsave:
+	switch_stacks "fxsave64 TCB_FPU(%rdi)", "fxrstor64 TCB_FPU(%rsi)"
 
 /* First run of a kernel thread: rbx holds its function. */
 	.globl kthread_trampoline

@@ -76,8 +76,11 @@ void trap_dispatch(struct frame *f)
 		return;                          /* spurious */
 	if ((f->cs & 3) == 0)
 		trap_kernel_fault(f);
-	if (v == 14)
+	if (v == 14) {
 		fault_page(f, x86_read_cr2(), trap_pf_access(f->error));
-	else
-		fault_exception(f);
+		return;
+	}
+	if (v == 16 || v == 19)                  /* x87 / SIMD: no error code */
+		f->error = arch_fpu_exception_status(v);
+	fault_exception(f);
 }
