@@ -200,6 +200,8 @@ static word_t task_create(struct task *t)
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && t->conf.priv)
 		err = sys_space_control(t->tid, SC_PRIVILEGED, 0, NULL);
+	if (!err && (t->conf.priv || t->conf.devices))
+		err = sigma0_allow_devices(t->tid);
 	if (!err)
 		err = sys_schedule(t->tid, t->conf.prio, 0, NULL);
 	if (!err && t->pager) {
@@ -227,6 +229,7 @@ static void task_abort(struct task *t)
 		task_pager_call(t);
 	}
 	task_free_frames(t);
+	sigma0_reclaim(t->tid);                 /* and its device permission */
 	t->used = false;
 }
 

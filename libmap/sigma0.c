@@ -93,3 +93,10 @@ word_t sigma0_reclaim(word_t tid)
 	utcb()->mr[1] = tid;
 	return sigma0_call(FPAGE_NIL);
 }
+
+word_t sigma0_allow_devices(word_t tid)
+{
+	msg_tag(SIGMA0_LABEL_DEVICES, 1, 0);
+	utcb()->mr[1] = tid;
+	return sigma0_call(FPAGE_NIL);
+}
