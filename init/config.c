@@ -7,8 +7,9 @@
  *   IMAGE [OPTION...] [--] [ARG...]
  *
  * Options: pager=NAME (init, sigma0, or the image name of an earlier
- * task), prio=N (1..254), priv (may use privileged system calls),
- * expect=N (the exit status the task must end with) or expect=fault (the
+ * task), prio=N (1..254), priv (may use privileged system calls, and
+ * ask sigma0 for device memory), devices (may ask sigma0 for device
+ * memory), expect=N (the exit status the task must end with) or expect=fault (the
  * task must be stopped by a fault). The first word that is not an option,
  * or everything after "--", is the task's argument list; the image name
  * itself becomes argv[0]. A malformed line is reported with its number
@@ -66,6 +67,8 @@ static bool config_option(struct task_conf *c, const char *w, const char **bad)
 
 	if (!strcmp(w, "priv")) {
 		c->priv = true;
+	} else if (!strcmp(w, "devices")) {
+		c->devices = true;
 	} else if (!strncmp(w, "pager=", 6)) {
 		if (!w[6] || strlen(w + 6) >= NAME_MAX)
 			*bad = "bad pager name";

@@ -79,12 +79,16 @@ static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights
 	struct utcb *u = utcb();
 
 	if (t->pager) {
-		msg_tag(PAGER_PAGE, 3, 2);
+		msg_tag(PAGER_PAGE, 3, 0);
 		u->mr[1] = t->tid;
 		u->mr[2] = va;
 		u->mr[3] = rights;
-		msg_map_item(4, va, fpage_make(FRAME_BASE + pa, 12, FPAGE_R), false);
 		word_t err = task_pager_call(t);
+		if (tag_label(u->mr[0]) == PAGER_PAGE_SEND && !(u->mr[0] & TAG_E_FLAG)) {
+			msg_tag(PAGER_PAGE, 0, 2);     /* it waits for this alone */
+			msg_map_item(1, va, fpage_make(FRAME_BASE + pa, 12, FPAGE_R), false);
+			err = task_pager_call(t);
+		}
 		sigma0_free(pa, 12);
 		return err == E_OK;
 	}
@@ -196,6 +200,8 @@ static word_t task_create(struct task *t)
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && t->conf.priv)
 		err = sys_space_control(t->tid, SC_PRIVILEGED, 0, NULL);
+	if (!err && (t->conf.priv || t->conf.devices))
+		err = sigma0_allow_devices(t->tid);
 	if (!err)
 		err = sys_schedule(t->tid, t->conf.prio, 0, NULL);
 	if (!err && t->pager) {
@@ -223,6 +229,7 @@ static void task_abort(struct task *t)
 		task_pager_call(t);
 	}
 	task_free_frames(t);
+	sigma0_reclaim(t->tid);                 /* and its device permission */
 	t->used = false;
 }
 

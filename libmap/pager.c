@@ -355,21 +355,43 @@ static void pager_reply(word_t err)
 	utcb()->mr[1] = err;
 }
 
-/* PAGER_PAGE: copy the page that arrived in the scratch slot. */
-static word_t pager_on_page(struct pager *p, struct pager_client *c)
+/* The second step of PAGER_PAGE: ask the parent for the page and wait for
+ * it alone, with the scratch window open for this one message. True if a
+ * page arrived in the scratch slot. */
+static bool pager_fetch_page(word_t parent)
+{
+	struct utcb *u = utcb();
+	word_t err;
+
+	msg_tag(PAGER_PAGE_SEND, 0, 0);
+	u->error = E_OK;
+	msg_accept(fpage_make(PAGER_SCRATCH, 12, 0));
+	err = ipc_call(parent);
+	msg_accept(FPAGE_NIL);
+	return !err && tag_label(u->mr[0]) == PAGER_PAGE && tag_t(u->mr[0]) == 2 &&
+	       u->error != E_IPC_NOT_MAPPED;
+}
+
+/* PAGER_PAGE: fetch the page into the scratch slot and copy it. */
+static word_t pager_on_page(struct pager *p, struct pager_client *c, word_t from)
 {
 	struct utcb *u = utcb();
 	word_t va = u->mr[2], frame;
 	unsigned rights = (unsigned)u->mr[3] & FPAGE_RWX;
+	bool arrived;
 
-	if (tag_t(u->mr[0]) != 2 || !(frame = pager_frame_alloc(p, false)))
+	if (tag_t(u->mr[0]) != 0)
+		return E_BAD_ARGUMENT;
+	if (!(frame = pager_frame_alloc(p, false)))
 		return E_NO_MEMORY;
-	memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
+	arrived = pager_fetch_page(from);
+	if (arrived)
+		memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
 	u->mr[0] = fpage_make(PAGER_SCRATCH, 12, FPAGE_RWX);
 	sys_unmap(UNMAP_FLUSH);
-	if (!pager_page_insert(p, c, va, frame, rights)) {
+	if (!arrived || !pager_page_insert(p, c, va, frame, rights)) {
 		pager_frame_put(frame);
-		return E_NO_MEMORY;
+		return arrived ? E_NO_MEMORY : E_BAD_ARGUMENT;
 	}
 	return E_OK;
 }
@@ -401,7 +423,7 @@ static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 	if (!c)
 		return E_BAD_THREAD;
 	if (label == PAGER_PAGE)
-		return pager_on_page(p, c);
+		return pager_on_page(p, c, from);
 	if (label == PAGER_REGION)
 		return pager_on_region(c);
 	pager_client_remove(p, c);
@@ -527,8 +549,8 @@ int pager_run(struct pager *p)
 	word_t from = TID_NIL, reply_to = TID_NIL, err;
 	bool shutdown = false;
 
+	msg_accept(FPAGE_NIL);                 /* no map from anyone (pager_fetch_page) */
 	for (;;) {
-		msg_accept(fpage_make(PAGER_SCRATCH, 12, 0));
 		err = ipc_reply_wait(reply_to, &from);
 		reply_to = TID_NIL;
 		if (err)

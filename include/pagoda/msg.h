@@ -59,6 +59,16 @@ static inline word_t tag_label(word_t tag)
 #define ITEM_GRANT ((word_t)0xa)
 #define ITEM_WORDS 2
 
+/*
+ * The receive window (BR0) is an fpage. A receive from a named thread
+ * uses it as it is; an open receive (from TID_ANY, also reply-and-wait)
+ * accepts no map or grant item at all unless BR0 also carries
+ * BR0_FROM_ANY (bit 3, reserved in fpages), so that a server waiting for
+ * anyone never has a foreign mapping forced into its space (docs/abi.md
+ * §6.3).
+ */
+#define BR0_FROM_ANY ((word_t)1 << 3)
+
 static inline word_t item_hotspot(word_t w0)
 {
 	return w0 & ~(word_t)0xfff;

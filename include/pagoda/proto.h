@@ -21,8 +21,13 @@
  * The root task hands a task to its pager (all calls; reply label 0 on
  * success, else MR1 = error):
  *   PAGER_CLIENT   MR1 = client thread id, MR2 = its parent (gets its exit)
- *   PAGER_PAGE     MR1 = client, MR2 = va, MR3 = rights; one map item: the
- *                  page's contents, which the pager copies (image, args)
+ *   PAGER_PAGE     MR1 = client, MR2 = va, MR3 = rights, no item. The pager
+ *                  answers PAGER_PAGE_SEND and waits for the root task
+ *                  alone, its scratch window open; the root task then
+ *                  calls it with PAGER_PAGE, u = 0, one map item: the
+ *                  page's contents, which the pager copies (image, args),
+ *                  and gets the final answer. No pager ever opens a window
+ *                  to whoever happens to send.
  *   PAGER_REGION   MR1 = client, MR2 = va, MR3 = size, MR4 = rights:
  *                  zero-filled anonymous memory
  *   PAGER_CLIENT_EXIT  MR1 = client: it is gone, free what it had
@@ -39,6 +44,7 @@
 #define PAGER_CLIENT_EXIT 0x7104
 #define PAGER_SHUTDOWN 0x7105
 #define PAGER_RELEASE 0x7106
+#define PAGER_PAGE_SEND 0x7107
 
 /*
  * Processes (the copy-on-write pager):

@@ -49,6 +49,9 @@ void arch_console_init(void);
 void arch_console_putc(char c);
 _Noreturn void arch_halt_forever(void);
 void arch_exit_qemu(unsigned status);
+/* The platform's MMIO ranges the kernel keeps for itself (local APIC,
+ * I/O APIC, HPET): fn(physical base, size) for each, page aligned. */
+void arch_kernel_devices(void (*fn)(word_t base, word_t size));
 void arch_interrupts_off(void);
 void arch_idle(void);                        /* sti; hlt; cli */
 
