@@ -35,6 +35,7 @@ struct task_conf {
 	bool priv;
 	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
 	unsigned line;
+	char popts[TASK_ARGS_MAX];    /* key=value options init does not know: its pager's */
 };
 #define EXPECT_FAULT (-1000)
 

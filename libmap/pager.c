@@ -26,6 +26,7 @@ static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back be
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
+static struct pager *page_owner;                 /* the one pager of this task */
 
 static word_t frame_va(uint32_t i)
 {
@@ -73,10 +74,20 @@ unsigned pager_frame_users(word_t frame)
 	return pool_users[frame_index(frame)];
 }
 
+static bool pager_frame_in_pool(word_t frame)
+{
+	return frame - PAGER_POOL_BASE < (word_t)PAGER_POOL_FRAMES * 4096;
+}
+
 bool pager_frame_put(word_t frame)
 {
 	uint32_t i = frame_index(frame);
 
+	if (!pager_frame_in_pool(frame)) {          /* the pager's own frame */
+		pager_revoke(frame, FPAGE_RWX);
+		page_owner->ops->frame_free(page_owner, frame);
+		return true;
+	}
 	if (--pool_users[i])
 		return false;
 	pager_revoke(frame, FPAGE_RWX);
@@ -125,7 +136,6 @@ struct page_ent {
 static struct page_ent page_ent[PAGER_PAGES_MAX];  /* entry 0 unused */
 static uint32_t page_bucket[PAGE_BUCKETS];
 static uint32_t page_free_head, page_used;        /* free list; entries ever used */
-static struct pager *page_owner;                  /* the one pager of this task */
 
 static word_t page_key(struct pager_client *c, word_t va)
 {
@@ -333,9 +343,11 @@ static bool pager_on_fault(struct pager *p, word_t from)
 		       access & FPAGE_R ? 'r' : '-', access & FPAGE_W ? 'w' : '-',
 		       access & FPAGE_X ? 'x' : '-', frame ? "mapped" : "refused");
 	if (!frame || (rights & access) != access) {
-		printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n", p->name, from,
-		       addr, ip);
-		msg_tag(1, 0, 0);
+		if (!p->refusal)
+			printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n",
+			       p->name, from, addr, ip);
+		msg_tag(p->refusal ? p->refusal : 1, 0, 0);
+		p->refusal = 0;
 		return true;
 	}
 	p->faults++;
@@ -362,7 +374,10 @@ static word_t pager_on_page(struct pager *p, struct pager_client *c)
 	word_t va = u->mr[2], frame;
 	unsigned rights = (unsigned)u->mr[3] & FPAGE_RWX;
 
-	if (tag_t(u->mr[0]) != 2 || !(frame = pager_frame_alloc(p, false)))
+	if (tag_t(u->mr[0]) != 2)
+		return E_NO_MEMORY;
+	frame = p->ops && p->ops->frame_alloc ? p->ops->frame_alloc(p, c) : pager_frame_alloc(p, false);
+	if (!frame)
 		return E_NO_MEMORY;
 	memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
 	u->mr[0] = fpage_make(PAGER_SCRATCH, 12, FPAGE_RWX);

@@ -10,3 +10,6 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
+
+# Clients of the colouring pager (rt-alloc/colour).
+$(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(TAP_OBJ) $(COLOUR_CLIENT_OBJ)))

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A client of the colouring pager (rt-alloc/colour), one scenario per run:
+ *
+ *   check N      touch N heap pages; every frame it has -- heap, stack,
+ *                image -- must be of one of its colours. The physical
+ *                addresses come from the kernel (KDB_PHYS, so the task is
+ *                priv), not from the pager: an independent check.
+ *   exhaust      touch heap pages until its colours run out: the last
+ *                fault is refused (the task ends stopped by it, with the
+ *                reason printed by init); before that, all frames in colour
+ *   spill N      as check, but with spill=yes and more pages than its
+ *                colours hold: every page arrives, some of other colours
+ *   populate N   COLOUR_POPULATE, then touch its whole stack and the first
+ *                N heap pages: the pager must have served no fault since
+ */
+#include "tap.h"
+#include <layout.h>
+#include "../../rt-alloc/colour_client.h"
+
+static struct colour_info info;
+
+static unsigned number(const char *s)
+{
+	unsigned v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned)(*s++ - '0');
+	return v;
+}
+
+static bool has_colour(word_t pa)
+{
+	word_t c = (pa >> 12) & (info.colours - 1);
+
+	return info.set[c / 64] >> (c % 64) & 1;
+}
+
+/* The colour of va's frame (from the kernel); ~0 if unmapped. */
+static word_t colour_at(word_t va, word_t *pa)
+{
+	word_t rights;
+
+	if (kdb_phys(va, pa, &rights))
+		return ~(word_t)0;
+	return (*pa >> 12) & (info.colours - 1);
+}
+
+/* Touch n heap pages; count those whose frame is outside the colours. */
+static unsigned touch_heap(unsigned n, unsigned *outside)
+{
+	volatile uint8_t *heap = (volatile uint8_t *)USER_HEAP_BASE;
+	unsigned bad = 0;
+	word_t pa;
+
+	*outside = 0;
+	for (unsigned i = 0; i < n; i++) {
+		heap[(word_t)i * 4096] = (uint8_t)i;
+		if (colour_at(USER_HEAP_BASE + (word_t)i * 4096, &pa) == ~(word_t)0)
+			bad++;
+		else if (!has_colour(pa))
+			(*outside)++;
+	}
+	return bad;
+}
+
+static void scenario_check(unsigned n)
+{
+	unsigned outside, unmapped = touch_heap(n, &outside);
+	word_t pa, stack = ALIGN_DOWN((word_t)&pa, 4096);
+
+	ok(!unmapped, "%u heap pages mapped", n);
+	ok(!outside, "every one of %u heap frames has a colour of mine (%u do not)", n, outside);
+	colour_at((word_t)&main, &pa);
+	ok(has_colour(pa), "my code's frame %lx has a colour of mine", pa);
+	colour_at(stack, &pa);
+	ok(has_colour(pa), "my stack's frame %lx has a colour of mine", pa);
+	colour_at((word_t)&info, &pa);
+	ok(has_colour(pa), "my bss frame %lx has a colour of mine", pa);
+}
+
+static void scenario_exhaust(void)
+{
+	unsigned outside, n = (unsigned)info.free;
+
+	ok(n > 0, "my colours have %u free frames", n);
+	ok(!touch_heap(n, &outside) && !outside, "%u more pages, all of my colours", n);
+	colour_info(&info);
+	ok(info.free == 0, "now my colours are empty (%lu free)", info.free);
+	printf("colourclient: touching one page more\n");
+	*(volatile uint8_t *)(USER_HEAP_BASE + (word_t)n * 4096) = 1;
+	ok(false, "the fault beyond my colours was not refused");
+}
+
+static void scenario_spill(unsigned n)
+{
+	unsigned outside, unmapped = touch_heap(n, &outside);
+
+	ok(!unmapped, "%u heap pages mapped, more than my colours held", n);
+	ok(outside > 0, "%u of them spilled to other colours", outside);
+}
+
+static void scenario_populate(unsigned n)
+{
+	volatile uint8_t *heap = (volatile uint8_t *)USER_HEAP_BASE;
+	volatile uint8_t *stack = (volatile uint8_t *)(USER_STACK_TOP - USER_STACK_SIZE);
+	word_t before;
+
+	ok_err(colour_populate(), E_OK, "COLOUR_POPULATE");
+	colour_info(&info);
+	before = info.faults;
+	for (word_t i = 0; i < (word_t)n * 4096; i += 64)
+		heap[i] = (uint8_t)i;
+	for (word_t i = 0; i < USER_STACK_SIZE - 8192; i += 4096)
+		stack[i] = 1;
+	colour_info(&info);
+	ok(info.faults == before, "no page fault after population: %lu before, %lu after",
+	   before, info.faults);
+	printf("colourclient: %u heap pages and the stack touched, %lu faults at run time\n", n,
+	       info.faults - before);
+	scenario_check(n);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "check";
+	unsigned n = argc > 2 ? number(argv[2]) : 16;
+
+	if (!ok_err(colour_info(&info), E_OK, "COLOUR_INFO"))
+		return 1;
+	printf("colourclient: %lu colours, %lu free frames of mine, %lu pages held\n",
+	       info.colours, info.free, info.pages);
+	if (!strcmp(what, "exhaust"))
+		scenario_exhaust();
+	else if (!strcmp(what, "spill"))
+		scenario_spill(n);
+	else if (!strcmp(what, "populate"))
+		scenario_populate(n);
+	else
+		scenario_check(n);
+	return (int)tap_failed;
+}
