@@ -4,7 +4,7 @@
  * colour, so that clients given disjoint colours share no set of the
  * last-level cache (colour_core.c explains colours and the O(1) pool).
  *
- *   rt-alloc/colour [-- cache=SIZE/WAYS[/LINE]] [pool=SIZE]
+ *   rt-alloc/colour [-- cache=SIZE/WAYS[/LINE]] [pool=SIZE[@BASE]]
  *   CLIENT pager=rt-alloc/colour [colours=A-B,C] [spill=yes] [populate=SIZE]
  *
  * Start: the cache geometry from CPUID (cache.c), or the one given, is
@@ -102,11 +102,20 @@ static bool colour_take_chunk(word_t pa)
 	return true;
 }
 
-/* Take `bytes` of RAM in 2 MiB chunks, from the top of each free range down. */
-static word_t colour_take_pool(word_t bytes)
+/* Take `bytes` of RAM in 2 MiB chunks: from physical `base` up if given
+ * (pool=SIZE@BASE: experiments that watch the pool's physical range),
+ * else from the top of each free range down. */
+static word_t colour_take_pool(word_t bytes, word_t base)
 {
 	struct kip *k = libmap_kip;
 	word_t size = (word_t)1 << COLOUR_CHUNK_LOG2, got = 0;
+
+	if (base) {
+		for (word_t pa = ALIGN_UP(base, size); got < bytes && pa / 4096 < pool.npfn; pa += size)
+			if (colour_take_chunk(pa))
+				got += size;
+		return got;
+	}
 
 	for (int i = (int)k->memdesc_count - 1; i >= 0 && got < bytes; i--) {
 		struct kip_memdesc *d = &k->memdesc[i];
@@ -229,15 +238,23 @@ static void colour_ok(unsigned u)
 	msg_tag(SIGMA0_REPLY_OK, u, 0);
 }
 
-/* A size with K or M, a page multiple within the heap. */
-static const char *colour_parse_populate(struct colour_client *cc, const char *v)
+/* A size with K or M at *v (advanced); 0 if there is none. */
+static word_t colour_size(const char **v)
 {
 	word_t n = 0;
 
-	for (; *v >= '0' && *v <= '9' && n < USER_HEAP_SIZE; v++)
-		n = n * 10 + (word_t)(*v - '0');
-	if (*v == 'K' || *v == 'M')
-		n <<= *v++ == 'K' ? 10 : 20;
+	for (; **v >= '0' && **v <= '9' && n < USER_HEAP_SIZE; (*v)++)
+		n = n * 10 + (word_t)(**v - '0');
+	if (**v == 'K' || **v == 'M')
+		n <<= *(*v)++ == 'K' ? 10 : 20;
+	return n;
+}
+
+/* populate=SIZE: a page multiple within the heap. */
+static const char *colour_parse_populate(struct colour_client *cc, const char *v)
+{
+	word_t n = colour_size(&v);
+
 	if (*v || !n || n % 4096 || n > USER_HEAP_SIZE)
 		return "want populate=SIZE: K/M, page multiple, <= 1G";
 	cc->populate = n;
@@ -381,8 +398,8 @@ static const struct pager_ops colour_ops = {
 
 /* ---- start and end ---- */
 
-/* cache= and pool= from the command line; false (said why) if bad. */
-static bool colour_args(int argc, char **argv, word_t *pool_bytes)
+/* cache= and pool=SIZE[@BASE] from the command line; false (said why) if bad. */
+static bool colour_args(int argc, char **argv, word_t *pool_bytes, word_t *pool_base)
 {
 	const char *why;
 
@@ -393,12 +410,15 @@ static bool colour_args(int argc, char **argv, word_t *pool_bytes)
 				return false;
 			}
 		} else if (!strncmp(argv[i], "pool=", 5)) {
-			struct colour_client tmp = { 0 };
-			if ((why = colour_parse_populate(&tmp, argv[i] + 5))) {
-				printf("colour: bad argument '%s': want pool=SIZE (K or M)\n", argv[i]);
+			const char *v = argv[i] + 5;
+			*pool_bytes = colour_size(&v);
+			if (*v == '@')
+				v++, *pool_base = colour_size(&v);
+			if (*v || !*pool_bytes) {
+				printf("colour: bad argument '%s': want pool=SIZE[@BASE] (K or M)\n",
+				       argv[i]);
 				return false;
 			}
-			*pool_bytes = tmp.populate;
 		} else {
 			printf("colour: bad argument '%s' (cache=SIZE/WAYS[/LINE], pool=SIZE)\n",
 			       argv[i]);
@@ -410,11 +430,11 @@ static bool colour_args(int argc, char **argv, word_t *pool_bytes)
 
 int main(int argc, char **argv)
 {
-	word_t want = COLOUR_POOL_DEFAULT, got;
+	word_t want = COLOUR_POOL_DEFAULT, base = 0, got;
 	int status;
 
 	cache_geometry(&geom);
-	if (!colour_args(argc, argv, &want))
+	if (!colour_args(argc, argv, &want, &base))
 		return 2;
 	cache_print("colour", &geom);
 	for (unsigned c = 0; c < geom.colours; c++)
@@ -422,7 +442,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
 		colour_client_reset(i);
 	colour_pool_init(&pool, geom.colours, pool_next, pool_state, colour_ram_top());
-	got = colour_take_pool(want);
+	got = colour_take_pool(want, base);
 	printf("colour: pager %lx, pool %lu KiB by physical address (%u frames of each colour)\n",
 	       libmap_myself, got >> 10, (unsigned)(got / 4096 / geom.colours));
 	pager_init(&pager, "colour", &colour_ops);

@@ -13,3 +13,6 @@ $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/
 
 # Clients of the colouring pager (rt-alloc/colour).
 $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(TAP_OBJ) $(COLOUR_CLIENT_OBJ)))
+# The colour-isolation experiment (tools/rt_isolation.py).
+$(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
+$(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
