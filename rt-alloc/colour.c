@@ -398,6 +398,18 @@ static const struct pager_ops colour_ops = {
 
 /* ---- start and end ---- */
 
+extern char _end[];                             /* end of the image (libmap/user.ld) */
+
+/* Touch every page of this program (code, data, and the framework's and
+ * the pool's tables in bss) now, so that serving a client never waits
+ * for a fault of the pager's own to be served by init: part of the
+ * bounded worst case. */
+static void colour_prefault(void)
+{
+	for (word_t va = USER_IMAGE_BASE; va < (word_t)_end; va += 4096)
+		(void)*(volatile char *)va;
+}
+
 /* cache= and pool=SIZE[@BASE] from the command line; false (said why) if bad. */
 static bool colour_args(int argc, char **argv, word_t *pool_bytes, word_t *pool_base)
 {
@@ -436,6 +448,7 @@ int main(int argc, char **argv)
 	cache_geometry(&geom);
 	if (!colour_args(argc, argv, &want, &base))
 		return 2;
+	colour_prefault();
 	cache_print("colour", &geom);
 	for (unsigned c = 0; c < geom.colours; c++)
 		colour_set_add(&all_colours, c);

@@ -94,7 +94,7 @@ def plot(results):
     script = ("set terminal pngcairo size 800,450; set output '%s';"
               "set title 'real-time task: cache misses per iteration (1 MiB 16-way model)';"
               "set xlabel 'iteration'; set ylabel 'misses (working set: %d lines)';"
-              "set key top right; set style data linespoints; set yrange [-100:*];"
+              "set key center right; set style data linespoints; set yrange [-100:5000];"
               "plot '%s' using 1:2 title 'without colouring', '' using 1:3 title "
               "'disjoint colours (0-7 vs 8-15)'" % (png, WORKING_SET_LINES, dat))
     if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode:

@@ -13,6 +13,9 @@
  *                colours hold: every page arrives, some of other colours
  *   populate N   COLOUR_POPULATE, then touch its whole stack and the first
  *                N heap pages: the pager must have served no fault since
+ *   negative     (not priv) what must be refused: KDB_PHYS without
+ *                privilege, PAGER_OPTION from a client, COLOUR_POPULATE
+ *                without populate=, an unknown request
  */
 #include "tap.h"
 #include <layout.h>
@@ -69,6 +72,9 @@ static void scenario_check(unsigned n)
 	unsigned outside, unmapped = touch_heap(n, &outside);
 	word_t pa, stack = ALIGN_DOWN((word_t)&pa, 4096);
 
+	ok_err(kdb_phys(USER_HEAP_BASE + USER_HEAP_SIZE - 4096, &pa, &pa), E_BAD_FPAGE,
+	       "KDB_PHYS of an unmapped page");
+	ok_err(kdb_phys(~(word_t)0 << 47, &pa, &pa), E_BAD_FPAGE, "KDB_PHYS of a kernel address");
 	ok(!unmapped, "%u heap pages mapped", n);
 	ok(!outside, "every one of %u heap frames has a colour of mine (%u do not)", n, outside);
 	colour_at((word_t)&main, &pa);
@@ -121,6 +127,36 @@ static void scenario_populate(unsigned n)
 	scenario_check(n);
 }
 
+/* Call my pager with label and u words; the reply's error (label 0: 0). */
+static word_t call_pager(word_t label, unsigned u, word_t w1, word_t w2)
+{
+	struct utcb *m = utcb();
+	word_t err;
+
+	msg_tag(label, u, 0);
+	m->mr[1] = w1;
+	m->mr[2] = w2;
+	if ((err = ipc_call(m->pager)))
+		return err | 0x1000;
+	return tag_label(m->mr[0]) ? m->mr[1] : E_OK;
+}
+
+static void scenario_negative(void)
+{
+	word_t pa = 0, rights = 0;
+
+	ok_err(kdb_phys(USER_HEAP_BASE, &pa, &rights), E_NO_PRIVILEGE, "KDB_PHYS unprivileged");
+	ok(pa == USER_HEAP_BASE, "and it told nothing (rsi unchanged)");
+	ok_err(call_pager(PAGER_OPTION, 3, libmap_myself, 8), E_NO_PRIVILEGE,
+	       "PAGER_OPTION from a client");
+	ok_err(call_pager(PAGER_OPTION, 2, libmap_myself, 1000), E_NO_PRIVILEGE,
+	       "PAGER_OPTION from a client, bad length");
+	ok_err(call_pager(COLOUR_POPULATE, 1, 0, 0), E_BAD_ARGUMENT,
+	       "COLOUR_POPULATE without populate=");
+	ok_err(call_pager(0x73ff, 0, 0, 0), E_BAD_ARGUMENT, "an unknown request");
+	ok_err(colour_info(&info), E_OK, "COLOUR_INFO still answers");
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "check";
@@ -130,7 +166,9 @@ int main(int argc, char **argv)
 		return 1;
 	printf("colourclient: %lu colours, %lu free frames of mine, %lu pages held\n",
 	       info.colours, info.free, info.pages);
-	if (!strcmp(what, "exhaust"))
+	if (!strcmp(what, "negative"))
+		scenario_negative();
+	else if (!strcmp(what, "exhaust"))
 		scenario_exhaust();
 	else if (!strcmp(what, "spill"))
 		scenario_spill(n);
