@@ -70,7 +70,7 @@ def run_one(config):
     try:
         extra = ["-plugin", "%s,%s,range=%s" % (PLUGIN, CACHE, POOL_RANGE),
                  "-d", "plugin", "-D", log]
-        cmd = pq.qemu_command(config, extra=extra)
+        cmd = pq.qemu_command(config, bench=True, extra=extra)   # -icount: repeatable
         out = pq.run(cmd, timeout=120, sinks=[], stdin=subprocess.DEVNULL, capture=True,
                      echo_stderr=False)
         with open(log, encoding="utf-8", errors="replace") as f:
