@@ -4,7 +4,7 @@
  * colour, so that clients given disjoint colours share no set of the
  * last-level cache (colour_core.c explains colours and the O(1) pool).
  *
- *   rt-alloc/colour [-- cache=SIZE/WAYS[/LINE]] [pool=SIZE[@BASE]]
+ *   rt-alloc/colour [-- cache=SIZE/WAYS[/LINE]] [pool=SIZE[@BASE]] [check]
  *   CLIENT pager=rt-alloc/colour [colours=A-B,C] [spill=yes] [populate=SIZE]
  *
  * Start: the cache geometry from CPUID (cache.c), or the one given, is
@@ -62,6 +62,16 @@ static uint32_t pool_next[COLOUR_NPFN_MAX];
 static uint8_t pool_state[COLOUR_NPFN_MAX];
 static word_t chunk[COLOUR_CHUNKS_MAX];       /* physical bases of the 2 MiB chunks */
 static unsigned nchunks;
+static bool colour_debug;                     /* "check": colour_check after every change */
+
+/* With the "check" argument, walk the pool's invariants after a change. */
+static void colour_debug_check(const char *after)
+{
+	const char *why;
+
+	if (colour_debug && (why = colour_check(&pool)))
+		printf("not ok - colour pool after %s: %s\n", after, why);
+}
 
 static struct colour_client *colour_client_of(struct pager_client *c)
 {
@@ -146,8 +156,10 @@ static word_t colour_take(struct pager *p, struct pager_client *c)
 
 	if (pfn == COLOUR_NONE && cc->spill)
 		pfn = colour_alloc(&pool, &all_colours, &cc->cursor);
-	if (pfn != COLOUR_NONE)
+	if (pfn != COLOUR_NONE) {
+		colour_debug_check("an allocation");
 		return colour_frame_va(pfn);
+	}
 	colour_set_format(&cc->set, set, sizeof(set));
 	printf("colour: %lx: colours %s exhausted%s: refused\n", c->tid, set,
 	       cc->spill ? " and so is every other" : " (no spill)");
@@ -167,6 +179,7 @@ static void colour_frame_free(struct pager *p, word_t frame)
 	(void)p;
 	if (!colour_free(&pool, (uint32_t)((frame - COLOUR_BASE) / 4096)))
 		printf("colour: frame %lx freed but not taken\n", frame);
+	colour_debug_check("a free");
 }
 
 /* A fresh zeroed frame of c's colours for its page va. */
@@ -431,8 +444,10 @@ static bool colour_args(int argc, char **argv, word_t *pool_bytes, word_t *pool_
 				       argv[i]);
 				return false;
 			}
+		} else if (!strcmp(argv[i], "check")) {
+			colour_debug = true;
 		} else {
-			printf("colour: bad argument '%s' (cache=SIZE/WAYS[/LINE], pool=SIZE)\n",
+			printf("colour: bad argument '%s' (cache=SIZE/WAYS[/LINE], pool=SIZE, check)\n",
 			       argv[i]);
 			return false;
 		}
