@@ -317,10 +317,15 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 	(void)access;
 	if (pager_page_lookup(c, va, &frame, rights))
 		return frame;
-	if (!pager_client_region(c, va, rights) || !(frame = pager_frame_alloc(p, true)))
+	if (!pager_client_region(c, va, rights))
 		return 0;
+	if (!(frame = pager_frame_alloc(p, true))) {
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
+		return 0;
+	}
 	if (!pager_page_insert(p, c, va, frame, *rights)) {
 		pager_frame_put(frame);
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
 		return 0;
 	}
 	return frame;
@@ -335,6 +340,7 @@ static bool pager_on_fault(struct pager *p, word_t from)
 	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
 	struct pager_client *c = pager_client_find(p, from);
 
+	p->refusal = 0;
 	if (c)
 		frame = p->ops && p->ops->fault ? p->ops->fault(p, c, addr, access, &rights)
 						: pager_fault_default(p, c, addr, access, &rights);
@@ -367,6 +373,12 @@ static void pager_reply(word_t err)
 	utcb()->mr[1] = err;
 }
 
+/* A frame for client c, not zeroed: the pager's own (frame_alloc) or the pool's. */
+static word_t pager_frame_for(struct pager *p, struct pager_client *c)
+{
+	return p->ops && p->ops->frame_alloc ? p->ops->frame_alloc(p, c) : pager_frame_alloc(p, false);
+}
+
 /* PAGER_PAGE: copy the page that arrived in the scratch slot. */
 static word_t pager_on_page(struct pager *p, struct pager_client *c)
 {
@@ -376,8 +388,7 @@ static word_t pager_on_page(struct pager *p, struct pager_client *c)
 
 	if (tag_t(u->mr[0]) != 2)
 		return E_NO_MEMORY;
-	frame = p->ops && p->ops->frame_alloc ? p->ops->frame_alloc(p, c) : pager_frame_alloc(p, false);
-	if (!frame)
+	if (!(frame = pager_frame_for(p, c)))
 		return E_NO_MEMORY;
 	memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
 	u->mr[0] = fpage_make(PAGER_SCRATCH, 12, FPAGE_RWX);
@@ -435,7 +446,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		pager_reply(E_BAD_ARGUMENT);
 		return;
 	}
-	if (!(frame = pager_frame_alloc(p, false)) ||
+	if (!(frame = pager_frame_for(p, c)) ||
 	    !pager_page_insert(p, c, frame, frame, rights | PAGER_PAGE_LENT)) {
 		if (frame)
 			pager_frame_put(frame);

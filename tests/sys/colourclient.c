@@ -13,6 +13,9 @@
  *                colours hold: every page arrives, some of other colours
  *   populate N   COLOUR_POPULATE, then touch its whole stack and the first
  *                N heap pages: the pager must have served no fault since
+ *   stacked C N  paged by a pager stacked on the colouring pager, which
+ *                gave that pager colour C of 16: N heap pages, every frame
+ *                of colour C (frames lent with ANY are coloured too)
  *   negative     (not priv) what must be refused: KDB_PHYS without
  *                privilege, PAGER_OPTION from a client, COLOUR_POPULATE
  *                without populate=, an unknown request
@@ -141,6 +144,14 @@ static word_t call_pager(word_t label, unsigned u, word_t w1, word_t w2)
 	return tag_label(m->mr[0]) ? m->mr[1] : E_OK;
 }
 
+static void scenario_stacked(unsigned colour, unsigned n)
+{
+	info.colours = 16;
+	memset(info.set, 0, sizeof(info.set));
+	info.set[colour / 64] = 1ull << (colour % 64);
+	scenario_check(n);
+}
+
 static void scenario_negative(void)
 {
 	word_t pa = 0, rights = 0;
@@ -162,6 +173,10 @@ int main(int argc, char **argv)
 	const char *what = argc > 1 ? argv[1] : "check";
 	unsigned n = argc > 2 ? number(argv[2]) : 16;
 
+	if (!strcmp(what, "stacked")) {
+		scenario_stacked(n, argc > 3 ? number(argv[3]) : 16);
+		return (int)tap_failed;
+	}
 	if (!ok_err(colour_info(&info), E_OK, "COLOUR_INFO"))
 		return 1;
 	printf("colourclient: %lu colours, %lu free frames of mine, %lu pages held\n",
