@@ -22,62 +22,28 @@ static bool cache_read_leaf(struct colour_geometry *g, uint32_t leaf)
 
 	g->nlevels = 0;
 	for (uint32_t sub = 0; sub < 16 && g->nlevels < COLOUR_LEVELS_MAX; sub++) {
-		struct colour_level *l = &g->lvl[g->nlevels];
 		cpuid(leaf, sub, r);
-		if (!(r[0] & 0x1f))
+		if (!colour_decode_leaf4(r, &g->lvl[g->nlevels]))
 			break;
-		l->type = "?diu"[(r[0] & 0x1f) > 3 ? 0 : r[0] & 0x1f];
-		l->level = r[0] >> 5 & 7;
-		l->line = (r[1] & 0xfff) + 1;
-		l->ways = (r[1] >> 22) + 1;
-		l->sets = r[2] + 1;
-		l->size = (uint64_t)l->line * l->sets * l->ways * ((r[1] >> 12 & 0x3ff) + 1);
 		g->nlevels++;
 	}
 	return g->nlevels > 0;
 }
 
-/* One cache of the AMD legacy leaves; nothing if size or ways is 0. */
-static void cache_add(struct colour_geometry *g, unsigned level, char type, uint64_t size,
-		      unsigned ways, unsigned line)
-{
-	struct colour_level *l = &g->lvl[g->nlevels];
-
-	if (!size || !ways || !line || g->nlevels == COLOUR_LEVELS_MAX)
-		return;
-	*l = (struct colour_level){ level, type, line, (unsigned)(size / ((uint64_t)ways * line)),
-				    ways, size };
-	g->nlevels++;
-}
-
-/* The 4-bit associativity code of 0x80000006 as a number of ways (0:
- * disabled; fully associative counts as one set of all lines). */
-static unsigned cache_amd_ways(unsigned code, uint64_t size, unsigned line)
-{
-	static const unsigned ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96, 128, 0 };
-
-	if (code == 0xf)
-		return line ? (unsigned)(size / line) : 0;
-	return ways[code & 0xf];
-}
-
-/* Leaves 0x80000005 (L1: ways as a byte) and 0x80000006 (L2, L3). */
+/* Leaves 0x80000005 (L1d, L1i) and 0x80000006 (L2, L3). */
 static bool cache_read_amd_legacy(struct colour_geometry *g, uint32_t ext)
 {
-	uint32_t r[4];
-	uint64_t l2, l3;
+	uint32_t r5[4], r6[4];
 
 	g->nlevels = 0;
 	if (ext < 0x80000006)
 		return false;
-	cpuid(0x80000005, 0, r);
-	cache_add(g, 1, 'd', (uint64_t)(r[2] >> 24) << 10, r[2] >> 16 & 0xff, r[2] & 0xff);
-	cache_add(g, 1, 'i', (uint64_t)(r[3] >> 24) << 10, r[3] >> 16 & 0xff, r[3] & 0xff);
-	cpuid(0x80000006, 0, r);
-	l2 = (uint64_t)(r[2] >> 16) << 10;
-	l3 = (uint64_t)(r[3] >> 18) << 19;
-	cache_add(g, 2, 'u', l2, cache_amd_ways(r[2] >> 12 & 0xf, l2, r[2] & 0xff), r[2] & 0xff);
-	cache_add(g, 3, 'u', l3, cache_amd_ways(r[3] >> 12 & 0xf, l3, r[3] & 0xff), r[3] & 0xff);
+	cpuid(0x80000005, 0, r5);
+	cpuid(0x80000006, 0, r6);
+	g->nlevels += colour_decode_amd_l1(r5[2], 'd', &g->lvl[g->nlevels]);
+	g->nlevels += colour_decode_amd_l1(r5[3], 'i', &g->lvl[g->nlevels]);
+	g->nlevels += colour_decode_amd_l23(r6[2], 2, &g->lvl[g->nlevels]);
+	g->nlevels += colour_decode_amd_l23(r6[3], 3, &g->lvl[g->nlevels]);
 	return g->nlevels > 0;
 }
 

@@ -127,6 +127,54 @@ const char *colour_geometry_parse(struct colour_geometry *g, const char *text)
 	return NULL;
 }
 
+/* ---- decoding CPUID ---- */
+
+bool colour_decode_leaf4(const uint32_t r[4], struct colour_level *l)
+{
+	unsigned type = r[0] & 0x1f;
+
+	if (!type)
+		return false;
+	l->type = "?diu"[type > 3 ? 0 : type];
+	l->level = r[0] >> 5 & 7;
+	l->line = (r[1] & 0xfff) + 1;
+	l->ways = (r[1] >> 22) + 1;
+	l->sets = r[2] + 1;
+	l->size = (uint64_t)l->line * l->sets * l->ways * ((r[1] >> 12 & 0x3ff) + 1);
+	return true;
+}
+
+/* A cache of the AMD legacy leaves; false if size, ways or line is 0. */
+static bool colour_level_make(struct colour_level *l, unsigned level, char type,
+			      uint64_t size, unsigned ways, unsigned line)
+{
+	if (!size || !ways || !line || size < (uint64_t)ways * line)
+		return false;
+	*l = (struct colour_level){ level, type, line, (unsigned)(size / ((uint64_t)ways * line)),
+				    ways, size };
+	return true;
+}
+
+bool colour_decode_amd_l1(uint32_t reg, char type, struct colour_level *l)
+{
+	uint64_t size = (uint64_t)(reg >> 24) << 10;
+	unsigned ways = reg >> 16 & 0xff, line = reg & 0xff;
+
+	if (ways == 0xff)                            /* fully associative */
+		ways = line ? (unsigned)(size / line) : 0;
+	return colour_level_make(l, 1, type, size, ways, line);
+}
+
+bool colour_decode_amd_l23(uint32_t reg, unsigned level, struct colour_level *l)
+{
+	static const unsigned ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96, 128, 0 };
+	uint64_t size = level == 2 ? (uint64_t)(reg >> 16) << 10 : (uint64_t)(reg >> 18) << 19;
+	unsigned code = reg >> 12 & 0xf, line = reg & 0xff;
+	unsigned w = code == 0xf && line ? (unsigned)(size / line) : ways[code];
+
+	return colour_level_make(l, level, 'u', size, w, line);
+}
+
 /* ---- colour sets ---- */
 
 const char *colour_set_parse(struct colour_set *s, const char *text, unsigned ncolours)

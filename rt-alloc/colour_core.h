@@ -45,6 +45,17 @@ void colour_geometry_finish(struct colour_geometry *g);
  * single unified level; NULL on success, else why not. */
 const char *colour_geometry_parse(struct colour_geometry *g, const char *text);
 
+/* Decoding CPUID (the instruction itself is in cache.c). Each fills *l
+ * and returns true, or false when the registers describe no cache. */
+/* Leaf 4 / 0x8000001D sub-leaf: EAX type and level, EBX line, partitions
+ * and ways, ECX sets. */
+bool colour_decode_leaf4(const uint32_t r[4], struct colour_level *l);
+/* 0x80000005 ECX (L1d) or EDX (L1i): KiB, ways, line in bytes 3, 2, 0. */
+bool colour_decode_amd_l1(uint32_t reg, char type, struct colour_level *l);
+/* 0x80000006 ECX (L2: KiB in 31..16) or EDX (L3: 512 KiB units in
+ * 31..18); an associativity code in 15..12, the line in 7..0. */
+bool colour_decode_amd_l23(uint32_t reg, unsigned level, struct colour_level *l);
+
 /* ---- colour sets ---- */
 
 struct colour_set {

@@ -78,6 +78,36 @@ START_TEST(geometry_llc)
 }
 END_TEST
 
+/* The registers QEMU 7.2's TCG -cpu max returns (tools/qemu.py), and a
+ * leaf-4 description of a 32 KiB 8-way L1d and a 16 MiB 16-way L3. */
+START_TEST(decode_cpuid)
+{
+	struct colour_level l;
+	const uint32_t l1d[4] = { 0x21, (63u) | (7u << 22), 63, 0 };
+	const uint32_t l3[4] = { 0x63, (63u) | (15u << 22), 16383, 0 };
+	const uint32_t none[4] = { 0, 0, 0, 0 };
+
+	ck_assert(colour_decode_leaf4(l1d, &l));
+	ck_assert(l.level == 1 && l.type == 'd' && l.ways == 8 && l.sets == 64 && l.line == 64);
+	ck_assert_uint_eq(l.size, 32 << 10);
+	ck_assert(colour_decode_leaf4(l3, &l));
+	ck_assert(l.level == 3 && l.type == 'u' && l.size == 16u << 20);
+	ck_assert(!colour_decode_leaf4(none, &l));
+	ck_assert(colour_decode_amd_l1(0x40020140, 'd', &l));          /* 64 KiB 2-way */
+	ck_assert(l.size == 64 << 10 && l.ways == 2 && l.sets == 512);
+	ck_assert(colour_decode_amd_l23(0x02008140, 2, &l));           /* 512 KiB 16-way */
+	ck_assert(l.size == 512 << 10 && l.ways == 16 && l.sets == 512);
+	ck_assert(colour_decode_amd_l23(0x00808140, 3, &l));           /* 16 MiB 16-way */
+	ck_assert(l.size == 16u << 20 && l.ways == 16 && l.sets == 16384);
+	ck_assert_uint_eq(colour_count(l.size, l.ways), 256);
+	ck_assert(!colour_decode_amd_l23(0x00800140, 3, &l));          /* code 0: disabled */
+	ck_assert(!colour_decode_amd_l23(0x00807140, 3, &l));          /* code 7: reserved */
+	ck_assert(colour_decode_amd_l23(0x0200f140, 2, &l));           /* fully associative */
+	ck_assert(l.sets == 1 && l.ways == 8192);
+	ck_assert(!colour_decode_amd_l1(0, 'i', &l));
+}
+END_TEST
+
 START_TEST(set_parse_format)
 {
 	struct colour_set s = set_of("0-3,8,10-11", 16), t;
@@ -216,6 +246,7 @@ int main(void)
 		{ "geometry_count", geometry_count, 0 },
 		{ "geometry_parse", geometry_parse, 0 },
 		{ "geometry_llc", geometry_llc, 0 },
+		{ "decode_cpuid", decode_cpuid, 0 },
 		{ "set_parse_format", set_parse_format, 0 },
 		{ "alloc_colours_in_set", alloc_colours_in_set, 0 },
 		{ "alloc_round_robin", alloc_round_robin, 0 },
