@@ -13,7 +13,7 @@
 /* Per-CPU state (one CPU). Written only with interrupts off. */
 word_t cpu_kstack_top;           /* kernel stack top of the running thread */
 word_t cpu_user_rsp;             /* scratch: user rsp during syscall entry */
-word_t cpu_fs_base;              /* the FS base last written (the running UTCB) */
+const uint16_t cpu_null_selector; /* 0: loaded into user data selectors */
 static unsigned cpu_features;    /* KIP_CPU_* */
 
 struct tss cpu_tss;              /* the TSS: rsp0 is the kernel stack for traps */
@@ -113,12 +113,31 @@ static void syscall_init(void)
 	x86_wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 }
 
+/*
+ * User-visible CPU state starts as every thread will find it (see
+ * arch.h, class 2): null data selectors, GS base 0, CR4.FSGSBASE off (no
+ * wrfsbase/wrgsbase for user code), and no x87/MMX (CR0.EM: their
+ * registers would be state shared by every thread, which the kernel does
+ * not switch; user code is general-registers-only, and SSE is off
+ * without CR4.OSFXSR). Such an instruction raises #NM or #UD, which goes
+ * to the thread's exception handler like any other.
+ */
+static void user_state_init(void)
+{
+	arch_reset_user_segments();
+	x86_wrmsr(MSR_GS_BASE, 0);
+	x86_wrmsr(MSR_KERNEL_GS_BASE, 0);
+	x86_write_cr4(x86_read_cr4() & ~(uint64_t)CR4_FSGSBASE);
+	x86_write_cr0((x86_read_cr0() | CR0_EM | CR0_MP) & ~(uint64_t)CR0_TS);
+}
+
 void arch_cpu_init(void)
 {
 	gdt_init();
 	idt_init();
 	features_init();
 	syscall_init();
+	user_state_init();
 }
 
 unsigned arch_cpu_features(void)

@@ -147,7 +147,8 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	cld
+	pushq $2                        /* rflags: DF and AC clear (a user AC */
+	popfq                           /* would switch SMAP off in here) */
 	movq %rsp, %rdi
 	call trap_dispatch
 	.globl trap_return
