@@ -35,9 +35,11 @@ syscall_entry:
 	/*
 	 * rcx = user rip, r11 = user rflags; IF/DF/TF/AC masked by FMASK.
 	 * A syscall frame holds only what a syscall needs: rip, rflags, rsp
-	 * and the argument and result registers. Its cs, ss, vector, error
-	 * and callee-saved slots are neither written nor read (sysret needs
-	 * none of them; the callee-saved registers stay live in the CPU).
+	 * and the argument and result registers (rax is stored only for the
+	 * dispatch: SYS_IPC never reads it, and always writes its result).
+	 * Its cs, ss, vector, error and callee-saved slots are neither
+	 * written nor read (sysret needs none of them; the callee-saved
+	 * registers stay live in the CPU).
 	 */
 	movq %rsp, cpu_user_rsp(%rip)
 	movq cpu_kstack_top(%rip), %rsp
@@ -46,7 +48,6 @@ syscall_entry:
 	movq %r11, F_RFLAGS(%rsp)
 	movq cpu_user_rsp(%rip), %rcx
 	movq %rcx, F_RSP(%rsp)
-	movq %rax, F_RAX(%rsp)
 	movq %rdi, F_RDI(%rsp)
 	movq %rsi, F_RSI(%rsp)
 	movq %rdx, F_RDX(%rsp)
@@ -55,16 +56,20 @@ syscall_entry:
 	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
 	cmpq $1, %rax                   /* SYS_IPC goes straight to its handler */
-	jne 1f
+	jne syscall_other
 	call sys_ipc
-	jmp syscall_return
-1:	call syscall_dispatch
+	/*
+	 * Every return through sysret checks the saved rip first: a
+	 * non-canonical rcx makes sysret fault in ring 0 on Intel CPUs, on
+	 * the user's stack. Nothing may put one there (exchange_registers
+	 * and exception replies check theirs, the top user page is never
+	 * mapped), so finding one is a kernel bug.
+	 */
 	.globl syscall_return
 syscall_return:
 	movq F_RIP(%rsp), %rcx
-	movq %rcx, %rdi
-	shrq $47, %rdi                  /* must be a user-half address */
-	jnz syscall_bad_return
+	cmpq syscall_user_end(%rip), %rcx
+	jae syscall_bad_return
 	movq F_RFLAGS(%rsp), %r11
 	movq F_RAX(%rsp), %rax
 	movq F_RDI(%rsp), %rdi
@@ -75,9 +80,19 @@ syscall_return:
 	movq F_R10(%rsp), %r10
 	movq F_RSP(%rsp), %rsp
 	sysretq
+syscall_other:
+	movq %rax, F_RAX(%rsp)
+	call syscall_dispatch
+	jmp syscall_return
 syscall_bad_return:
 	movq %rcx, %rdi
 	call entry_bad_return           /* panics: a kernel bug */
+
+	.section .rodata
+	.align 8
+syscall_user_end:
+	.quad USER_END
+	.text
 
 /* Exception and interrupt stubs: push a dummy error code where the CPU
  * pushes none, then the vector, then join trap_common. */
