@@ -128,7 +128,7 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 			    fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))
 		panic("boot: cannot create the space of %s", m->cmdline);
 	s->acct.quota = (size_t)-1;
-	s->flags |= SPACE_PRIVILEGED | flags;
+	s->flags |= SPACE_PRIVILEGED | SPACE_BOOT_TASK | flags;
 	for (unsigned i = 0; i < elf.nsegments; i++)
 		boot_segment(s, image, &elf.seg[i]);
 	boot_map(s, BOOT_STACK_TOP - BOOT_STACK_PAGES * 4096, boot_frames(BOOT_STACK_PAGES),
