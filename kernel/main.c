@@ -66,8 +66,24 @@ static void boot_reserve(void)
 		bootinfo_reserve(&boot_info, base, end - base);
 		kip_add_memdesc(base, end - base, KIP_MEM_MODULE);
 		if (kip_add_module(m->start, m->end - m->start, m->cmdline))
-			panic("boot: too many modules for the KIP");
+			kprintf("[kernel] boot: module %u left out: the KIP holds %d modules and "
+				"%d bytes of command lines (this one has %lu)\n", i, KIP_MAX_MODULES,
+				KIP_CMDLINE_BYTES, (word_t)strlen(m->cmdline) + 1);
 	}
+}
+
+/* What the boot loader gave that the kernel could not keep: reported,
+ * never fatal (a boot configuration is input, docs/security.md class 9). */
+static void boot_report_limits(void)
+{
+	if (boot_info.flags & BOOTINFO_F_MODULES_OVERFLOW)
+		kprintf("[kernel] boot: modules beyond the first %d left out\n", BOOTINFO_MAX_MODULES);
+	if (boot_info.flags & BOOTINFO_F_CMDLINE_TRUNCATED)
+		kprintf("[kernel] boot: a command line was too long and was cut (modules: %d bytes)\n",
+			BOOTINFO_MOD_CMDLINE_LEN - 1);
+	if (boot_info.flags & BOOTINFO_F_REGIONS_OVERFLOW)
+		kprintf("[kernel] boot: memory map has more than %d ranges; some RAM left out\n",
+			BOOTINFO_MAX_REGIONS);
 }
 
 /* The kernel pool: 1/16 of RAM, between 4 and 64 MiB. */
@@ -186,6 +202,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	arch_cpu_init();
 	arch_pt_kernel_init();
 	kip_init();
+	boot_report_limits();
 	boot_reserve();
 	boot_pool();
 	if (mdb_init(&mdb_index_acct))
