@@ -55,6 +55,18 @@ static _Noreturn void trap_kernel_fault(struct frame *f)
 	panic("trap: exception in kernel mode");
 }
 
+/* NMI: nothing in this kernel asks for one; it is reported and ignored.
+ * #MC: the hardware failed; the kernel stops. */
+static void trap_nmi_mc(struct frame *f)
+{
+	if (f->vector == 18) {
+		arch_interrupts_off();
+		kprintf("\nKERNEL FAULT: #MC machine check at rip=%lx\n", f->rip);
+		panic("trap: machine check");
+	}
+	kprintf("[kernel] NMI at rip=%lx ignored\n", f->rip);
+}
+
 /* The access that caused a page fault, from the error code. */
 static unsigned trap_pf_access(word_t error)
 {
@@ -74,6 +86,12 @@ void trap_dispatch(struct frame *f)
 	}
 	if (v >= 32)
 		return;                          /* spurious */
+	if (v == 2 || v == 18) {
+		trap_nmi_mc(f);
+		return;
+	}
+	if ((f->cs & 3) == 0 && v == 1)
+		return;                          /* a delayed user single-step: dropped */
 	if ((f->cs & 3) == 0)
 		trap_kernel_fault(f);
 	if (v == 14)
