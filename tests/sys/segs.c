@@ -125,10 +125,23 @@ static int segs_x87(void)
 	return (int)tap_failed;
 }
 
+/* sgdt shows where the kernel's tables are: with UMIP (the CPUs QEMU
+ * models have it) it raises #GP in user mode. */
+static int segs_sgdt(void)
+{
+	struct { uint16_t limit; word_t base; } __attribute__((packed)) gdt = { 0, 0 };
+
+	__asm__ volatile("sgdt %0" : "=m"(gdt));
+	ok(false, "sgdt ran in user mode: GDT at %lx", gdt.base);
+	return (int)tap_failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "x87"))
 		return segs_x87();
+	if (argc > 1 && !strcmp(argv[1], "sgdt"))
+		return segs_sgdt();
 	if (argc > 1 && !strcmp(argv[1], "attack"))
 		return segs_attack(tap_task_tid(tap_slot() + 1));
 	return segs_victim(tap_task_tid(tap_slot() - 1));

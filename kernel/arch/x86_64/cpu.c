@@ -109,6 +109,8 @@ static void features_init(void)
 		x86_write_cr4(x86_read_cr4() | CR4_SMAP);
 		cpu_features |= KIP_CPU_SMAP;
 	}
+	if (c & (1u << 2))                   /* UMIP: no sgdt/sidt/sldt/str/smsw */
+		x86_write_cr4(x86_read_cr4() | CR4_UMIP);   /* in user mode */
 	x86_write_cr4(x86_read_cr4() | CR4_PGE);
 }
 

@@ -20,6 +20,7 @@
 #define CR0_TS (1u << 3)
 
 #define CR4_PGE (1u << 7)
+#define CR4_UMIP (1u << 11)
 #define CR4_FSGSBASE (1u << 16)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
