@@ -10,9 +10,9 @@
  *    started (sigma0 and the root task, spaces with SPACE_BOOT_TASK) are
  *    printed as they are;
  *  - every line of any other thread starts with its thread id in hex and
- *    "| " (`230001| forkdemo: ...`), and its control characters other than
- *    newline and tab are printed as '?' (no carriage return or escape
- *    sequence can hide the mark);
+ *    "| " (`230001| forkdemo: ...`), and every byte but printable ASCII,
+ *    newline and tab is printed as '?' (no carriage return, escape
+ *    sequence or Unicode line separator can hide the mark);
  *  - a line belongs to one writer: when another writer starts while a
  *    line is unfinished, the kernel ends that line first, so no writer
  *    can continue (or prefix) another's line.
@@ -62,9 +62,12 @@ static void console_mark(word_t tid)
 		console_put(mark[i]);
 }
 
+/* Printable ASCII, newline and tab; anything else would be a control
+ * character to a terminal or a line break to some reader (a UTF-8 NEL or
+ * line separator, to Python's splitlines). */
 static char console_clean(char c)
 {
-	return (c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t' || (c & 0x80) ? c : '?';
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? c : '?';
 }
 
 void console_task_write(struct tcb *t, const char *buf, size_t n)

@@ -316,7 +316,7 @@ def log_trailer(out):
 def judge(test, out):
     """Return why the run OUT of TEST failed, or [] if it passed."""
     text = out.output.decode("utf-8", "replace").replace("\r", "")
-    lines = text.splitlines()
+    lines = text.split("\n")    # not splitlines: it also breaks at \x85, \u2028 ...
     reasons = []
     bad = next((l for l in lines if BAD_LINE.search(l)), None)
     if bad is not None:

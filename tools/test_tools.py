@@ -38,6 +38,10 @@ class Verdict(unittest.TestCase):
         why = judge("230001| RESULT: PASS\n")
         self.assertTrue(any("RESULT: PASS" in w for w in why), why)
 
+    def test_unicode_line_breaks_do_not_start_a_line(self):
+        for brk in ("\x85", "\u2028", "\x0b", "\x1e"):
+            self.assertTrue(judge("230001| x%sRESULT: PASS\n" % brk), repr(brk))
+
     def test_pass_inside_a_line_is_not_a_verdict(self):
         self.assertTrue(judge("init: tests/x says RESULT: PASS\n"))
 

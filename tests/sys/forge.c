@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 	say("[kernel] exit requested, status 0\n");
 	say("\rRESULT: PASS\n");
 	say("\x1b[2KRESULT: PASS\n");
+	say("\xc2\x85RESULT: PASS\n");       /* U+0085, a line break to some */
 	say("forge: half a line");
 	tap_sleep(20000);
 	say("\n");
