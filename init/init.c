@@ -85,13 +85,35 @@ static bool init_pager_ok(const struct task_conf *c)
 	return true;
 }
 
+/* Is `image` named as a pager by any line? */
+static bool init_is_pager_image(const char *image)
+{
+	for (int i = 0; i < nconfs; i++)
+		if (!strcmp(confs[i].pager, image))
+			return true;
+	return false;
+}
+
+/* A pager image runs once: clients name it by image, so a second copy
+ * could serve nobody and would never be asked to shut down. */
+static bool init_pager_unique(const struct task_conf *c)
+{
+	struct task *other = task_by_image(c->image);
+
+	if (!other || !init_is_pager_image(c->image))
+		return true;
+	printf("init: boot.cfg:%u: pager '%s' already runs (line %u); a pager image runs once\n",
+	       c->line, c->image, other->conf.line);
+	return false;
+}
+
 static void init_start_all(void)
 {
-	struct task *pager;
+	struct task *pager, *t;
 	int err;
 
 	for (int i = 0; i < nconfs; i++) {
-		if (!init_pager_ok(&confs[i]))
+		if (!init_pager_ok(&confs[i]) || !init_pager_unique(&confs[i]))
 			continue;
 		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
 		if (strcmp(confs[i].pager, "init") && !pager) {
@@ -101,7 +123,8 @@ static void init_start_all(void)
 		}
 		if (pager)
 			pager->is_pager = true;
-		task_start(&confs[i], pager, &err);
+		if ((t = task_start(&confs[i], pager, &err)) && init_is_pager_image(t->conf.image))
+			t->is_pager = true;        /* even if no client of it starts */
 	}
 }
 
@@ -171,13 +194,14 @@ void init_reap_pending(void)
 static void init_serve_fault(struct task *t, word_t from, word_t label)
 {
 	struct utcb *u = utcb();
+	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP];   /* sigma0 calls reuse the MRs */
 
-	if (!t->pager && pager_fault(t, u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP], (unsigned)label & 7)) {
+	if (!t->pager && pager_fault(t, addr, ip, (unsigned)label & 7)) {
 		ipc_send(from, TIMEOUT_ZERO);
 		return;
 	}
-	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
-	       u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP]);
+	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image, addr,
+	       ip);
 	msg_tag(1, 0, 0);
 	ipc_send(from, TIMEOUT_ZERO);
 }

@@ -5,6 +5,7 @@
  * It is not part of the ABI proper (docs/abi.md, "Debugging").
  */
 #include <kdebug.h>
+#include <console.h>
 #include <thread.h>
 #include <space.h>
 #include <sched.h>
@@ -31,8 +32,7 @@ static word_t kdb_puts(word_t va, word_t len)
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(buf));
 		size_t got = space_copy_in(thread_current->space, va + done, buf, chunk);
-		for (size_t i = 0; i < got; i++)
-			arch_console_putc(buf[i]);
+		console_task_write(thread_current, buf, got);
 		if (got < chunk)
 			return E_BAD_ARGUMENT;
 		done += got;
@@ -120,10 +120,12 @@ static word_t kdb_stop_self(struct frame *f)
 void sys_kdebug(struct frame *f)
 {
 	switch (f->rdi) {
-	case KDB_PUTC:
-		arch_console_putc((char)f->rsi);
+	case KDB_PUTC: {
+		char c = (char)f->rsi;
+		console_task_write(thread_current, &c, 1);
 		f->rax = E_OK;
 		break;
+	}
 	case KDB_PUTS:
 		f->rax = kdb_puts(f->rsi, f->rdx);
 		break;

@@ -26,6 +26,7 @@ KERNEL_SRCS := \
 	kernel/irq.c \
 	kernel/control.c \
 	kernel/kdebug.c \
+	kernel/console.c \
 	kernel/syscall.c \
 	libmap/elf.c \
 	libmap/fmt.c \

@@ -66,7 +66,9 @@ static void boot_reserve(void)
 		bootinfo_reserve(&boot_info, base, end - base);
 		kip_add_memdesc(base, end - base, KIP_MEM_MODULE);
 		if (kip_add_module(m->start, m->end - m->start, m->cmdline))
-			panic("boot: too many modules for the KIP");
+			kprintf("[kernel] boot: module %u left out: the KIP holds %d modules and "
+				"%d bytes of command lines (this one has %lu)\n", i, KIP_MAX_MODULES,
+				KIP_CMDLINE_BYTES, (word_t)strlen(m->cmdline) + 1);
 	}
 }
 
@@ -75,6 +77,20 @@ static void boot_reserve(void)
 static void boot_reserve_device(word_t base, word_t size)
 {
 	kip_add_memdesc(base, size, KIP_MEM_RESERVED);
+}
+
+/* What the boot loader gave that the kernel could not keep: reported,
+ * never fatal (a boot configuration is input, docs/security.md class 9). */
+static void boot_report_limits(void)
+{
+	if (boot_info.flags & BOOTINFO_F_MODULES_OVERFLOW)
+		kprintf("[kernel] boot: modules beyond the first %d left out\n", BOOTINFO_MAX_MODULES);
+	if (boot_info.flags & BOOTINFO_F_CMDLINE_TRUNCATED)
+		kprintf("[kernel] boot: a command line was too long and was cut (modules: %d bytes)\n",
+			BOOTINFO_MOD_CMDLINE_LEN - 1);
+	if (boot_info.flags & BOOTINFO_F_REGIONS_OVERFLOW)
+		kprintf("[kernel] boot: memory map has more than %d ranges; some RAM left out\n",
+			BOOTINFO_MAX_REGIONS);
 }
 
 /* The kernel pool: 1/16 of RAM, between 4 and 64 MiB. */
@@ -135,7 +151,7 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 			    fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))
 		panic("boot: cannot create the space of %s", m->cmdline);
 	s->acct.quota = (size_t)-1;
-	s->flags |= SPACE_PRIVILEGED | flags;
+	s->flags |= SPACE_PRIVILEGED | SPACE_BOOT_TASK | flags;
 	for (unsigned i = 0; i < elf.nsegments; i++)
 		boot_segment(s, image, &elf.seg[i]);
 	boot_map(s, BOOT_STACK_TOP - BOOT_STACK_PAGES * 4096, boot_frames(BOOT_STACK_PAGES),
@@ -227,6 +243,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	arch_cpu_init();
 	arch_pt_kernel_init();
 	kip_init();
+	boot_report_limits();
 	boot_reserve();
 	arch_kernel_devices(boot_reserve_device);
 	boot_pool();

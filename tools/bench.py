@@ -75,10 +75,10 @@ PAGODA_TIMEOUT = 300
 LINUX_TIMEOUT = 900
 
 BENCH_LINE = re.compile(
-    r"^BENCH name=(?P<name>\S+) unit=(?P<unit>\S+) iters=(?P<iters>\d+)"
+    r"^(?:[0-9a-f]+\| )?BENCH name=(?P<name>\S+) unit=(?P<unit>\S+) iters=(?P<iters>\d+)"
     r"(?: min=(?P<min>\d+) median=(?P<median>\d+) max=(?P<max>\d+))?\s*$")
-HIST_LINE = re.compile(r"^HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
-END_LINE = re.compile(r"^BENCH-END (ok|failed)\s*$", re.M)
+HIST_LINE = re.compile(r"^(?:[0-9a-f]+\| )?HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
+END_LINE = re.compile(r"^(?:[0-9a-f]+\| )?BENCH-END (ok|failed)\s*$", re.M)
 LINUX_CPU_LINE = re.compile(r"^LINUX kernel=(?P<release>\S+) rep_good=(?P<rep_good>\d) "
                             r"erms=(?P<erms>\d) fsrm=(?P<fsrm>\d)", re.M)
 
@@ -362,7 +362,7 @@ def run_pagoda_one(run, out_dir, timeout):
         notes.append("the Pagoda run of %s did not complete (%s); see %s"
                      % (run.config, out.describe(), os.path.relpath(log_path, ROOT)))
     for line in text.splitlines():
-        if line.startswith("not ok"):
+        if pq.unmark(line).startswith("not ok"):
             notes.append("Pagoda: " + line.strip())
     return results, completed, notes, cmd
 

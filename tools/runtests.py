@@ -5,7 +5,8 @@
 usage: python3 tools/runtests.py [--only NAME] [--unit-only] [--sys-only]
                                  [--jobs N] [--verbose]
 
-Unit tests are the executables in build/unit/, one per suite. System tests
+Unit tests are the executables in build/unit/, one per suite, and the host
+tools' own tests (tools/test_tools.py, the suite "tools"). System tests
 are the named table tests/sys/tests.txt (its header gives the format and
 the pass rule); each run's serial output is kept in build/sys/<name>.log.
 --only takes a system test name, "sys/<name>", "unit/<suite>" or a suite.
@@ -36,8 +37,11 @@ SYS_LOGS = os.path.join(ROOT, "build", "sys")
 UNIT_TIMEOUT = 600       # seconds for one unit-test binary, as a backstop
 TAIL_LINES = 30          # log lines shown for a failed test
 
-# Serial-output lines that fail a system test wherever they appear.
+# Serial-output lines that fail a system test wherever they appear, even
+# in a task's (marked) line.
 BAD_LINE = re.compile(r"\bnot ok\b|PANIC|KERNEL FAULT|RESULT: FAIL")
+# The verdict counts only from the root task: a whole line without a
+# task's mark (kernel/console.c; any task can print the words).
 PASS_LINE = "RESULT: PASS"
 
 # Check's per-test line: file:line:P|F|E:tcase:test:iteration: message
@@ -92,8 +96,44 @@ def describe_status(rc):
     return "exit status %d" % rc
 
 
+# The host tools' own tests (Python unittest), run as the suite unit/tools.
+TOOLS_SUITE = "tools"
+TOOLS_TESTS = os.path.join("tools", "test_tools.py")
+UNITTEST_LINE = re.compile(r"^(test\w+) \(([\w.]+)\) \.\.\. (ok|FAIL|ERROR|skipped)")
+
+
+def run_tools():
+    """Run tools/test_tools.py and count its tests into a Result."""
+    res = Result("unit/" + TOOLS_SUITE)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "unittest", "-v", TOOLS_TESTS],
+                              cwd=ROOT, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=UNIT_TIMEOUT)
+        rc, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        rc, err = None, ""
+    res.elapsed = time.monotonic() - start
+    for m in filter(None, (UNITTEST_LINE.match(l) for l in err.splitlines())):
+        if m[3] == "ok":
+            res.passed += 1
+            res.passes.append(m[1])
+        elif m[3] != "skipped":
+            res.failed += 1
+            res.failures.append("%s (%s): %s" % (m[1], m[2], m[3]))
+    if rc != 0 and not res.failed:
+        res.failed = 1
+        res.failures.append("%s: %s" % (TOOLS_TESTS, "timeout" if rc is None
+                                         else describe_status(rc)))
+    if res.failed:
+        res.detail = err.splitlines()[-TAIL_LINES:]
+    return res
+
+
 def run_unit(suite):
     """Run one unit-test binary and parse Check's output into a Result."""
+    if suite == TOOLS_SUITE:
+        return run_tools()
     res = Result("unit/" + suite)
     # Check's default 4 s per test is too tight for the randomised suites
     # under ASan on a loaded 2-core machine; a hang is still caught.
@@ -313,7 +353,7 @@ def log_trailer(out):
 def judge(test, out):
     """Return why the run OUT of TEST failed, or [] if it passed."""
     text = out.output.decode("utf-8", "replace").replace("\r", "")
-    lines = text.splitlines()
+    lines = text.split("\n")    # not splitlines: it also breaks at \x85, \u2028 ...
     reasons = []
     bad = next((l for l in lines if BAD_LINE.search(l)), None)
     if bad is not None:
@@ -326,7 +366,7 @@ def judge(test, out):
         reasons.append(out.describe())
     if reasons:
         return reasons
-    if not any(PASS_LINE in l for l in lines):
+    if not any(l.rstrip() == PASS_LINE for l in lines if pq.is_trusted(l)):
         reasons.append("no '%s' line" % PASS_LINE)
     for e in test.expects:
         if not re.search(e, text, re.MULTILINE):
@@ -415,7 +455,7 @@ def main(argv):
     except ValueError as e:
         print("runtests: %s" % e, file=sys.stderr)
         return 1
-    suites, tests = select(args, unit_suites(), tests)
+    suites, tests = select(args, unit_suites() + [TOOLS_SUITE], tests)
     if args.only and not suites and not tests:
         print("runtests: no test named %r (see tests/sys/tests.txt and "
               "build/unit/)" % args.only, file=sys.stderr)

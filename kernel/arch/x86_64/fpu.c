@@ -36,13 +36,6 @@
 #include <klib.h>
 #include "x86.h"
 
-#define CR0_MP (1u << 1)
-#define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
-#define CR0_NE (1u << 5)
-#define CR4_OSFXSR (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_OSXSAVE (1u << 18)
 
 #define XCR0_X87 (1u << 0)
 #define XCR0_SSE (1u << 1)
@@ -57,18 +50,6 @@ void arch_switch_xsave(struct tcb *from, struct tcb *to);
 void arch_switch_fxsave(struct tcb *from, struct tcb *to);
 /* The switch for this CPU (chosen once, in arch_fpu_init). */
 void (*arch_switch_fn)(struct tcb *from, struct tcb *to) = arch_switch_fxsave;
-
-static uint64_t fpu_read_cr0(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static void fpu_write_cr0(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
 
 static void fpu_xsetbv(uint32_t reg, uint64_t v)
 {
@@ -108,7 +89,7 @@ void arch_fpu_init(void)
 	x86_cpuid(1, 0, &a, &b, &c, &d);
 	if (!(d & (1u << 24)))
 		panic("fpu: no FXSAVE");
-	fpu_write_cr0((fpu_read_cr0() | CR0_MP | CR0_NE) & ~(uint64_t)(CR0_EM | CR0_TS));
+	x86_write_cr0((x86_read_cr0() | CR0_MP | CR0_NE) & ~(uint64_t)(CR0_EM | CR0_TS));
 	x86_write_cr4(x86_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	if (c & (1u << 26))
 		fpu_init_xsave();
