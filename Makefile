@@ -12,6 +12,7 @@ include pagers/pagers.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
+include rt-alloc/rtalloc.mk
 
 unit-build: $(UNIT_SUITES)
 
