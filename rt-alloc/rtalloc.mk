@@ -16,3 +16,31 @@ soak-rtalloc: deps
 	@$(MAKE) --no-print-directory $(B)/unit/rtalloc
 	RTALLOC_OPS=$(RTALLOC_SOAK_OPS) RTALLOC_CHECK_EVERY=100 CK_RUN_CASE=random_ops \
 		CK_DEFAULT_TIMEOUT=0 $(B)/unit/rtalloc
+
+# The benchmark (tests/bench/rtalloc/, `make bench` boots it with
+# tests/bench/rtalloc.cfg): rt_malloc/rt_free on the Pagoda side, glibc's
+# malloc/free in the Linux /init, both replaying the trace RTALLOC_TRACE
+# (normalised by tools/rtalloc_trace.py, embedded by trace.S).
+RTALLOC_TRACE ?= tests/bench/rtalloc/sample.trace
+RTALLOC_TRACE_NORM := $(B)/bench/rtalloc/trace.txt
+RTB_FLAGS := -Irt-alloc -DRTB_TRACE_FILE='"$(RTALLOC_TRACE_NORM)"'
+
+.PHONY: rtalloc-trace
+rtalloc-trace:
+	@mkdir -p $(dir $(RTALLOC_TRACE_NORM))
+	$(Q)python3 tools/rtalloc_trace.py $(RTALLOC_TRACE) $(RTALLOC_TRACE_NORM)
+$(RTALLOC_TRACE_NORM): rtalloc-trace
+
+BENCH_RTALLOC_OBJS := $(patsubst %,$(B)/u/%.o, \
+	tests/bench/rtalloc/main \
+	tests/bench/rtalloc/worst \
+	tests/bench/rtalloc/rtbench \
+	tests/bench/rtalloc/trace) $(RTALLOC_OBJS)
+$(B)/u/tests/bench/rtalloc/%.o: USER_CFLAGS += $(RTB_FLAGS) -DRTB_RTALLOC
+$(B)/u/tests/bench/rtalloc/trace.o: $(RTALLOC_TRACE_NORM)
+$(eval $(call user_program,bench/rtalloc,$(BENCH_RTALLOC_OBJS)))
+
+RTB_LINUX_SRCS := tests/bench/linux/rtalloc.c tests/bench/rtalloc/rtbench.c tests/bench/rtalloc/trace.S
+BENCH_LINUX_SRCS += $(RTB_LINUX_SRCS)
+BENCH_LINUX_CFLAGS += $(RTB_FLAGS)
+$(BENCH_LINUX_INIT): $(RTB_LINUX_SRCS) tests/bench/rtalloc/rtbench.h $(RTALLOC_TRACE_NORM)
