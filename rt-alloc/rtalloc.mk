@@ -25,11 +25,12 @@ RTALLOC_TRACE ?= tests/bench/rtalloc/sample.trace
 RTALLOC_TRACE_NORM := $(B)/bench/rtalloc/trace.txt
 RTB_FLAGS := -Irt-alloc -DRTB_TRACE_FILE='"$(RTALLOC_TRACE_NORM)"'
 
-.PHONY: rtalloc-trace
-rtalloc-trace:
-	@mkdir -p $(dir $(RTALLOC_TRACE_NORM))
-	$(Q)python3 tools/rtalloc_trace.py $(RTALLOC_TRACE) $(RTALLOC_TRACE_NORM)
-$(RTALLOC_TRACE_NORM): rtalloc-trace
+# Checked on every make; rewritten (and what embeds it rebuilt) only when
+# the trace or RTALLOC_TRACE changed.
+.PHONY: rtalloc-trace-force
+$(RTALLOC_TRACE_NORM): rtalloc-trace-force
+	@mkdir -p $(dir $@)
+	$(Q)python3 tools/rtalloc_trace.py $(RTALLOC_TRACE) $@
 
 BENCH_RTALLOC_OBJS := $(patsubst %,$(B)/u/%.o, \
 	tests/bench/rtalloc/main \

@@ -1314,11 +1314,12 @@ def rtalloc_plots(out_dir, pagoda, linux):
         script += ["set terminal %s noenhanced" % term, "set output '%s'" % png,
                    "set title 'rt-alloc: maximum instructions per call, every workload'",
                    "set xlabel 'heap size (MiB, log scale)'", "set logscale x",
-                   "set ylabel 'instructions'", "set yrange [0:200]", "set key bottom right",
+                   "set ylabel 'instructions'", "set yrange [0:200]", "set xrange [0.5:2048]",
+                   "set key bottom right",
                    "set grid", "plot '%s' using 1:2 with linespoints lw 2 title 'rt_malloc', "
                    "'' using 1:3 with linespoints lw 2 title 'rt_free', "
                    "'' using 1:4 with lines dt 2 title 'goal (%d)'" % (dat, RTALLOC_GOAL),
-                   "unset logscale x", "set yrange [*:*]"]
+                   "unset logscale x", "set yrange [*:*]", "set xrange [*:*]"]
         made.append("plots/rtalloc_max.png")
     gp = os.path.join(pdir, "rtalloc.gp")
     with open(gp, "w") as f:
@@ -1415,6 +1416,8 @@ def rtalloc_trace_run(args, out_dir):
     for line in rtalloc_table(series):
         print(line)
     frag = rtalloc_frag(out_dir, ("pagoda-rtalloc-trace.log", "linux-rtalloc-trace.log"))
+    frag = {k: v for k, v in frag.items() if k in ("glibc_trace", "rtalloc_trace_" + heap)}
+    print()
     for line in rtalloc_frag_table(frag):
         print(line)
     for n in notes:
