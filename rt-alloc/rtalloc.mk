@@ -15,7 +15,7 @@ RTALLOC_SOAK_OPS ?= 10000000
 soak-rtalloc: deps
 	@$(MAKE) --no-print-directory $(B)/unit/rtalloc
 	RTALLOC_OPS=$(RTALLOC_SOAK_OPS) RTALLOC_CHECK_EVERY=100 CK_RUN_CASE=random_ops \
-		CK_DEFAULT_TIMEOUT=0 $(B)/unit/rtalloc
+		CK_TIMEOUT_MULTIPLIER=10 $(B)/unit/rtalloc
 
 # The benchmark (tests/bench/rtalloc/, `make bench` boots it with
 # tests/bench/rtalloc.cfg): rt_malloc/rt_free on the Pagoda side, glibc's
