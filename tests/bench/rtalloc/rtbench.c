@@ -12,9 +12,46 @@ const struct rtb_workload rtb_workloads[] = {
 };
 const unsigned rtb_nworkloads = sizeof(rtb_workloads) / sizeof(rtb_workloads[0]);
 
-static uint32_t rtb_alloc_v[RTB_MAX_SAMPLES], rtb_free_v[RTB_MAX_SAMPLES];
-static void *rtb_slot_p[RTB_MAX_SLOTS];
-static size_t rtb_slot_n[RTB_MAX_SLOTS];
+/* The samples and the live blocks (3 MiB): in the bss on Pagoda, mapped
+ * at first use on Linux, where a large bss in /init would make every fork
+ * benchmark copy more page tables. */
+static uint32_t *rtb_alloc_v, *rtb_free_v;
+static void **rtb_slot_p;
+static size_t *rtb_slot_n;
+
+#ifdef RTB_RTALLOC
+static uint32_t rtb_alloc_store[RTB_MAX_SAMPLES], rtb_free_store[RTB_MAX_SAMPLES];
+static void *rtb_slot_p_store[RTB_MAX_SLOTS];
+static size_t rtb_slot_n_store[RTB_MAX_SLOTS];
+
+static bool rtb_arrays(void)
+{
+	rtb_alloc_v = rtb_alloc_store;
+	rtb_free_v = rtb_free_store;
+	rtb_slot_p = rtb_slot_p_store;
+	rtb_slot_n = rtb_slot_n_store;
+	return true;
+}
+#else
+#include <sys/mman.h>
+
+static bool rtb_arrays(void)
+{
+	size_t bytes = 2 * RTB_MAX_SAMPLES * sizeof(uint32_t) +
+		       RTB_MAX_SLOTS * (sizeof(void *) + sizeof(size_t));
+	char *m = rtb_alloc_v ? (char *)rtb_alloc_v
+			      : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				     -1, 0);
+
+	if (m == MAP_FAILED)
+		return false;
+	rtb_alloc_v = (uint32_t *)m;
+	rtb_free_v = rtb_alloc_v + RTB_MAX_SAMPLES;
+	rtb_slot_p = (void **)(rtb_free_v + RTB_MAX_SAMPLES);
+	rtb_slot_n = (size_t *)(rtb_slot_p + RTB_MAX_SLOTS);
+	return true;
+}
+#endif
 
 extern const char rtb_trace_text[], rtb_trace_end[];
 
@@ -162,6 +199,8 @@ bool rtb_random(const struct rtb_workload *w, unsigned ops, const char *suffix, 
 	uint64_t s = w->seed;
 	unsigned na = 0, nf = 0, span = w->max_log2 - w->min_log2 + 1;
 
+	if (!rtb_arrays())
+		return false;
 	ops = ops ? ops : w->ops;
 	for (unsigned i = 0; i < ops; i++) {
 		unsigned k = (unsigned)(rtb_rng(&s) % w->slots);
@@ -204,7 +243,7 @@ bool rtb_trace(const char *suffix, uintptr_t base)
 	const char *p = rtb_trace_text;
 	unsigned na = 0, nf = 0, ops = 0, slots;
 
-	if (rtb_trace_end - p < 20 || p[0] != 'r')
+	if (!rtb_arrays() || rtb_trace_end - p < 20 || p[0] != 'r')
 		return false;
 	while (*p && *p != '=')
 		p++;
