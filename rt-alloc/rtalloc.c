@@ -517,7 +517,26 @@ size_t rtalloc_usable(const void *p)
 	return rtalloc_size(rtalloc_block_of(p)) - RTALLOC_HEADER;
 }
 
-/* ----------------------------------------------------------------- checker */
+/* ----------------------------------------------------------------- checker
+ *
+ * rtalloc_check verifies:
+ *  - each region: the prologue is a used block of 32 bytes; the blocks
+ *    tile the region up to its epilogue (size 0); each block's size is at
+ *    least 32, a multiple of 16 and inside the region; each prev_phys
+ *    names the block before;
+ *  - no two free blocks are adjacent;
+ *  - each free block of the walk is linked into the list of its own class
+ *    (its list neighbours point back at it, or it is the list's head);
+ *  - each list: its sl_map bit is set exactly when it is non-empty; every
+ *    block on it is free, of the list's class, with a prev_free link that
+ *    agrees, and is a block of the heap (its successor's prev_phys points
+ *    back); it is not longer than the heap has free blocks (no cycle);
+ *  - each level: its fl_map bit is set exactly when its sl_map is not 0;
+ *    no fl_map bit beyond the last level;
+ *  - totals: the lists hold as many blocks as the walk found free (with
+ *    the above: every free block is in exactly one list), and the free
+ *    bytes walked equal the heap's running count.
+ */
 
 /* The checker's tallies, compared at the end. */
 struct rtalloc_tally {

@@ -65,7 +65,7 @@ struct rt_heap_stats {
 };
 
 /* The checker: walk every region and every free list and verify every
- * invariant (rtalloc.c lists them). Returns the number of violations
+ * invariant (listed above rtalloc_check in rtalloc.c). Returns the number of violations
  * found (0: consistent); with report set, prints each (host builds:
  * stderr; guest builds: the console). */
 unsigned rtalloc_check(bool report);
