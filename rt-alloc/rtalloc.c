@@ -308,6 +308,36 @@ static inline void rtalloc_trim(struct rtalloc_heap *h, struct rtalloc_block *b,
 	rtalloc_insert(h, rest);
 }
 
+/* ------------------------------------------------------------ debug builds */
+
+/* Debug builds (RTALLOC_DEBUG: `make DEBUG=1`) run the checker after every
+ * call and stop the program with a trap at the first violation (a broken
+ * invariant of the allocator, or a caller that wrote outside its block),
+ * and fill freed payloads with RTALLOC_POISON. */
+#ifdef RTALLOC_DEBUG
+#define RTALLOC_POISON 0xdb
+
+static void rtalloc_debug_check(void)
+{
+	if (rtalloc_check(true))
+		__builtin_trap();
+}
+
+static void rtalloc_debug_poison(struct rtalloc_block *b)
+{
+	memset((char *)b + RTALLOC_MIN_BLOCK, RTALLOC_POISON, rtalloc_size(b) - RTALLOC_MIN_BLOCK);
+}
+#else
+static inline void rtalloc_debug_check(void)
+{
+}
+
+static inline void rtalloc_debug_poison(struct rtalloc_block *b)
+{
+	(void)b;
+}
+#endif
+
 /* ------------------------------------------------------------ public calls */
 
 void rt_heap_reset(void)
@@ -315,7 +345,7 @@ void rt_heap_reset(void)
 	memset(&rtalloc_heap, 0, sizeof(rtalloc_heap));
 }
 
-size_t rt_heap_add(void *base, size_t size)
+static size_t rtalloc_add(void *base, size_t size)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	uintptr_t start = ((uintptr_t)base + RT_ALIGN - 1) & ~(uintptr_t)(RT_ALIGN - 1);
@@ -346,7 +376,8 @@ size_t rt_heap_add(void *base, size_t size)
 	return bytes;
 }
 
-void *rt_malloc(size_t n)
+/* The calls' bodies; the public functions below add the debug check. */
+static inline __attribute__((always_inline)) void *rtalloc_malloc(size_t n)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b;
@@ -366,7 +397,7 @@ void *rt_malloc(size_t n)
 	return rtalloc_payload(b);
 }
 
-int rt_free(void *p)
+static inline __attribute__((always_inline)) int rtalloc_free(void *p)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b, *prev, *next;
@@ -377,6 +408,7 @@ int rt_free(void *p)
 	b = rtalloc_block_of(p);
 	if (((uintptr_t)p & (RT_ALIGN - 1)) || rtalloc_is_free(b))
 		return -1;
+	rtalloc_debug_poison(b);
 	size = b->size;
 	h->free_bytes += size;
 	prev = b->prev_phys;
@@ -418,7 +450,7 @@ static struct rtalloc_block *rtalloc_cut_front(struct rtalloc_heap *h, struct rt
 	return a;
 }
 
-void *rt_memalign(size_t align, size_t n)
+static void *rtalloc_memalign(size_t align, size_t n)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b;
@@ -429,7 +461,7 @@ void *rt_memalign(size_t align, size_t n)
 	if (align & (align - 1) || align > RT_ALIGN_MAX)
 		return NULL;
 	if (align <= RT_ALIGN)
-		return rt_malloc(n);
+		return rtalloc_malloc(n);
 	if (n - 1 >= RT_REQUEST_MAX)
 		return NULL;
 	size = rtalloc_block_size(n);
@@ -481,7 +513,7 @@ static void rtalloc_shrink(struct rtalloc_heap *h, struct rtalloc_block *b, size
 	rtalloc_trim(h, b, size);
 }
 
-void *rt_realloc(void *p, size_t n)
+static void *rtalloc_realloc(void *p, size_t n)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b;
@@ -489,9 +521,9 @@ void *rt_realloc(void *p, size_t n)
 	void *q;
 
 	if (!p)
-		return rt_malloc(n);
+		return rtalloc_malloc(n);
 	if (!n) {
-		rt_free(p);
+		rtalloc_free(p);
 		return NULL;
 	}
 	b = rtalloc_block_of(p);
@@ -504,11 +536,51 @@ void *rt_realloc(void *p, size_t n)
 	}
 	if (rtalloc_grow(h, b, size))
 		return p;
-	q = rt_malloc(n);
+	q = rtalloc_malloc(n);
 	if (!q)
 		return NULL;
 	memcpy(q, p, rtalloc_size(b) - RTALLOC_HEADER);
-	rt_free(p);
+	rtalloc_free(p);
+	return q;
+}
+
+size_t rt_heap_add(void *base, size_t size)
+{
+	size_t bytes = rtalloc_add(base, size);
+
+	rtalloc_debug_check();
+	return bytes;
+}
+
+void *rt_malloc(size_t n)
+{
+	void *p = rtalloc_malloc(n);
+
+	rtalloc_debug_check();
+	return p;
+}
+
+int rt_free(void *p)
+{
+	int err = rtalloc_free(p);
+
+	rtalloc_debug_check();
+	return err;
+}
+
+void *rt_memalign(size_t align, size_t n)
+{
+	void *p = rtalloc_memalign(align, n);
+
+	rtalloc_debug_check();
+	return p;
+}
+
+void *rt_realloc(void *p, size_t n)
+{
+	void *q = rtalloc_realloc(p, n);
+
+	rtalloc_debug_check();
 	return q;
 }
 

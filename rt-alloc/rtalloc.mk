@@ -8,7 +8,11 @@ RTALLOC_SRCS := rt-alloc/rtalloc.c
 RTALLOC_OBJS := $(patsubst %.c,$(B)/u/%.o,$(RTALLOC_SRCS))
 
 $(eval $(call unit_suite,rtalloc,tests/unit/test_rtalloc.c $(RTALLOC_SRCS)))
-$(B)/h/tests/unit/test_rtalloc.o: HOST_CFLAGS += -Irt-alloc
+$(eval $(call unit_suite,rtalloc_debug,tests/unit/test_rtalloc_debug.c tests/unit/rtalloc_debug.c))
+$(B)/h/tests/unit/test_rtalloc.o $(B)/h/tests/unit/test_rtalloc_debug.o: HOST_CFLAGS += -Irt-alloc
+
+# make DEBUG=1: the checker after every call, freed payloads poisoned.
+$(B)/u/rt-alloc/%.o: USER_CFLAGS += $(if $(DEBUG),-DRTALLOC_DEBUG)
 
 RTALLOC_SOAK_OPS ?= 10000000
 .PHONY: soak-rtalloc
