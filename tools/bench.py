@@ -1355,9 +1355,10 @@ def rtalloc_section(out_dir, pagoda, linux, plots=True):
     md += ["", "Maximum over every workload per heap size (goal: <= %d):" % RTALLOC_GOAL, "",
            "| heap | rt_malloc max | rt_free max |", "| --- | ---: | ---: |"]
     md += ["| %s | %d | %d |" % (h, m, f) for h, (m, f) in worst.items()]
-    md += ["", "Fragmentation: at the end of a run, the high-water mark (the highest "
-           "byte ever handed out, from the heap's start) against the peak of live "
-           "requested bytes.", ""] + rtalloc_frag_table(frag)
+    md += ["", "Fragmentation: the high-water mark against the peak of live requested "
+           "bytes. rt-alloc: the highest byte ever handed out, from the heap's "
+           "start; glibc: its largest footprint (mallinfo2: arena + mmapped "
+           "chunks) after an allocation.", ""] + rtalloc_frag_table(frag)
     if pngs:
         md += [""] + ["![%s](%s)" % (p, p) for p in pngs]
     with open(os.path.join(out_dir, "report.md"), "a", encoding="utf-8") as f:

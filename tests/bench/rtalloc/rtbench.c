@@ -117,6 +117,20 @@ static void rtb_usage_report(const char *workload, const char *suffix, unsigned 
 
 /* ------------------------------------------------------------- measuring */
 
+/* After an allocation of p (size bytes): the memory the allocator
+ * occupies, at its highest so far (not measured). */
+static void rtb_high_water(struct rtb_usage *u, void *p, size_t size)
+{
+#ifdef RTB_RTALLOC
+	size_t top = (uintptr_t)p + size - u->base;
+#else
+	size_t top = rtb_footprint();
+	(void)p, (void)size;
+#endif
+	if (top > u->high_water)
+		u->high_water = top;
+}
+
 /* The one place where calls are measured, for every series: the
  * instructions of the harness in a window are the same everywhere. */
 __attribute__((noinline)) uint32_t rtb_time_malloc(size_t size, void **p)
@@ -156,8 +170,7 @@ static void rtb_alloc_one(unsigned k, size_t size, unsigned *na, struct rtb_usag
 	u->live += size;
 	if (u->live > u->peak_live)
 		u->peak_live = u->live;
-	if (u->base && (uintptr_t)p + size - u->base > u->high_water)
-		u->high_water = (uintptr_t)p + size - u->base;
+	rtb_high_water(u, p, size);
 }
 
 /* One measured free of slot k (which holds a block). */

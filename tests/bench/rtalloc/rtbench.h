@@ -43,6 +43,15 @@ static inline uint64_t rtb_ticks(void)
 #define rtb_malloc malloc
 #define rtb_free free
 #define RTB_ALLOCATOR "glibc"
+#include <malloc.h>
+/* glibc's footprint: bytes of its main arena (brk) and of mmapped chunks. */
+static inline size_t rtb_footprint(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.arena + mi.hblkhd;
+}
+
 /* The coarse clock advances only at a tick (vDSO: no system call). */
 static inline uint64_t rtb_ticks(void)
 {
@@ -77,8 +86,9 @@ struct rtb_usage {
 	unsigned failed;        /* allocations that returned NULL */
 	unsigned interrupted;   /* samples left out: a timer tick fell in them */
 	size_t live, peak_live; /* bytes requested and not yet freed */
-	uintptr_t base;         /* the heap's first byte (0: unknown) */
-	size_t high_water;      /* highest byte ever handed out, from base */
+	uintptr_t base;         /* the heap's first byte (0: glibc's heap) */
+	size_t high_water;      /* rt-alloc: highest byte ever handed out, from
+				 * base; glibc: its largest footprint */
 };
 
 /* Run workload w (scaled to ops operations if ops != 0), printing its
