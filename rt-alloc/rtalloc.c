@@ -35,12 +35,13 @@
  * non-empty) and sl_map[fl] (bit sl: list [fl][sl] is non-empty).
  *
  * rt_malloc(n) turns n into a block size (n + header, rounded up to 16,
- * at least 32), rounds that up to the next class boundary so that *every*
- * block of the class found is large enough (no list is ever searched),
- * and finds the first non-empty class at or above it with two
- * find-first-set instructions: first in sl_map[fl] masked to classes >=
- * sl, and if that is empty, in fl_map masked to levels > fl and then in
- * that level's sl_map. It takes the head block of that list, and if the
+ * at least 32) and that into its class. If the head of that class is
+ * large enough, it takes it (one comparison: a good fit that keeps larger
+ * blocks whole). Otherwise it looks only at the classes above, where
+ * *every* block is large enough (no list is ever searched), and finds the
+ * first non-empty one with at most two find-first-set instructions: in
+ * sl_map[fl] masked to the classes above sl, and if that is empty, in
+ * fl_map masked to the levels above fl and then in that level's sl_map. It takes the head block of that list, and if the
  * block is larger than needed by at least a minimum block (32 bytes), it
  * splits the tail off and files it as a free block.
  *
@@ -64,13 +65,14 @@
  * fixed number of pointer updates plus, when a list becomes empty or
  * non-empty, one bit in sl_map and possibly one in fl_map. Hence:
  *
- *   rt_malloc <= mapping + 3 bit scans + 1 list removal + 1 split
- *                (3 header stores) + 1 list insertion
+ *   rt_malloc <= mapping + 1 head probe + 3 bit scans + 1 list removal
+ *                + 1 split (3 header stores) + 1 list insertion
  *   rt_free   <= 2 list removals (both neighbours merged) + 2 header
  *                updates + 1 mapping + 1 list insertion
  *
  * and the longest path of each is the one where every branch goes the
- * expensive way: for rt_malloc, the search misses at the second level and
+ * expensive way: for rt_malloc, the head of the request's own class is
+ * too small, the search misses at the second level and
  * the first-level scan finds a higher level, the block taken was the
  * last of its list and of its level (both bits cleared), and the split
  * remainder goes into an empty list of an empty level (both bits set);
@@ -80,11 +82,11 @@
  * measures them; docs/rt-alloc.md gives the figures and where each
  * instruction goes.
  *
- * What it costs: 16 bytes per block; a block is at least 32 bytes; at
- * most 1/32 of a request is lost to class rounding of the search (the
- * block keeps only what it needs after the split, so it is the search,
- * not the block, that is rounded). Memory is never moved; fragmentation
- * is bounded by good-fit behaviour, not by compaction.
+ * What it costs: 16 bytes per block; a block is at least 32 bytes. The
+ * search may pass over blocks of the request's own class that would fit
+ * (all but the head: at most 1/32 above the request); the block keeps
+ * only what it needs after the split. Memory is never moved: fragmentation is kept down by the
+ * good fit, not by compaction (docs/rt-alloc.md has the figures).
  */
 #include "rtalloc.h"
 #include <stdint.h>
@@ -209,15 +211,6 @@ static inline void rtalloc_class(size_t size, unsigned *fl, unsigned *sl)
 	*fl = f - RTALLOC_FL_SHIFT + 1;
 }
 
-/* The lowest class whose every block has at least `size` bytes: size
- * rounded up to the next class boundary, then classified. */
-static inline void rtalloc_class_fit(size_t size, unsigned *fl, unsigned *sl)
-{
-	if (size >= RTALLOC_SMALL)
-		size += ((size_t)1 << (63u - (unsigned)__builtin_clzll(size) - RTALLOC_SL_LOG2)) - 1;
-	rtalloc_class(size, fl, sl);
-}
-
 /* -------------------------------------------------------------- free lists */
 
 /* Put free block b at the head of its class's list. */
@@ -267,11 +260,13 @@ static inline void rtalloc_remove(struct rtalloc_heap *h, struct rtalloc_block *
 	rtalloc_unlink(h, b, fl, sl);
 }
 
-/* The head of the first non-empty list of class (fl, sl) or above, taken
- * out of its list; NULL if there is none. */
-static inline struct rtalloc_block *rtalloc_take(struct rtalloc_heap *h, unsigned fl, unsigned sl)
+/* The head of the first non-empty list of a class above (fl, sl), taken
+ * out of its list; NULL if there is none. Every block there is larger
+ * than any block of (fl, sl). */
+static inline struct rtalloc_block *rtalloc_take_above(struct rtalloc_heap *h, unsigned fl,
+						       unsigned sl)
 {
-	uint32_t slmap = h->sl_map[fl] & (~0u << sl);
+	uint32_t slmap = h->sl_map[fl] & (~0u << sl << 1);
 	struct rtalloc_block *b;
 
 	if (!slmap) {
@@ -285,6 +280,25 @@ static inline struct rtalloc_block *rtalloc_take(struct rtalloc_heap *h, unsigne
 	b = h->heads[fl][sl];
 	rtalloc_unlink(h, b, fl, sl);
 	return b;
+}
+
+/* The free block for `size` bytes, taken out of its list: the head of
+ * the size's own class if that one is large enough (a good fit, one
+ * comparison), else the head of the first non-empty class above it, whose
+ * every block is large enough; NULL if there is none. */
+static inline __attribute__((always_inline)) struct rtalloc_block *
+rtalloc_find(struct rtalloc_heap *h, size_t size)
+{
+	unsigned fl, sl;
+	struct rtalloc_block *b;
+
+	rtalloc_class(size, &fl, &sl);
+	b = h->heads[fl][sl];
+	if (b && rtalloc_size(b) >= size) {
+		rtalloc_unlink(h, b, fl, sl);
+		return b;
+	}
+	return rtalloc_take_above(h, fl, sl);
 }
 
 /* ---------------------------------------------------------- split, merge */
@@ -381,14 +395,12 @@ static inline __attribute__((always_inline)) void *rtalloc_malloc(size_t n)
 {
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b;
-	unsigned fl, sl;
 	size_t size;
 
 	if (n - 1 >= RT_REQUEST_MAX)          /* 0, or too large */
 		return NULL;
 	size = rtalloc_block_size(n);
-	rtalloc_class_fit(size, &fl, &sl);
-	b = rtalloc_take(h, fl, sl);
+	b = rtalloc_find(h, size);
 	if (!b)
 		return NULL;
 	b->size &= ~RTALLOC_FREE;
@@ -455,7 +467,6 @@ static void *rtalloc_memalign(size_t align, size_t n)
 	struct rtalloc_heap *h = &rtalloc_heap;
 	struct rtalloc_block *b;
 	uintptr_t pay, want;
-	unsigned fl, sl;
 	size_t size;
 
 	if (align & (align - 1) || align > RT_ALIGN_MAX)
@@ -465,8 +476,7 @@ static void *rtalloc_memalign(size_t align, size_t n)
 	if (n - 1 >= RT_REQUEST_MAX)
 		return NULL;
 	size = rtalloc_block_size(n);
-	rtalloc_class_fit(size + align + RTALLOC_MIN_BLOCK, &fl, &sl);
-	b = rtalloc_take(h, fl, sl);
+	b = rtalloc_find(h, size + align + RTALLOC_MIN_BLOCK);
 	if (!b)
 		return NULL;
 	b->size &= ~RTALLOC_FREE;

@@ -7,7 +7,7 @@
  * times each: their maximum is the longest of the constructed paths.
  *
  * rt_malloc, on a heap whose only free block is the big one in the top
- * level: the search misses in the request's level, the first-level scan
+ * level: the request's own class is empty, the search misses in the request's level, the first-level scan
  * finds the top level, the block taken is the last of its list and
  * level (both bitmap bits cleared), and the split-off rest goes into an
  * empty list of an empty level (both bits set) -- case "fresh"; and the
@@ -126,20 +126,24 @@ static void worst_free_crowded(void *base, size_t size)
 }
 
 /* The longest rt_malloc path: every size through the bit-scan branch of
- * the class mapping; the search misses in the request's level (the only
- * block there, Z, is in a class below the fitting one) and finds B, the
- * only block of a higher level (both its bits cleared); the rest of B,
+ * the class mapping; the head of the request's own class, Y, is too
+ * small; the search misses in the request's level (the blocks there, Y
+ * and Z, are in classes below the fitting one) and finds B, the only
+ * block of a higher level (both its bits cleared); the rest of B,
  * smaller than the request, joins Z's non-empty list. */
 static void worst_malloc_longest(void *base, size_t size)
 {
-	void *b, *z;
+	void *b, *y, *z;
 
 	worst_heap(base, size);
 	b = rt_malloc(190000 - RT_OVERHEAD);     /* level 2^17: B */
 	rt_malloc(16);
+	y = rt_malloc(99000 - RT_OVERHEAD);      /* the request's class */
+	rt_malloc(16);
 	z = rt_malloc(89000 - RT_OVERHEAD);      /* the rest's class, 2^16 level */
 	rt_malloc(16);
 	rt_free(b);
+	rt_free(y);
 	rt_free(z);
 	worst_time_malloc(100000);               /* rest: 190000 - 100016 */
 }
