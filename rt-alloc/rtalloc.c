@@ -65,28 +65,29 @@
  * fixed number of pointer updates plus, when a list becomes empty or
  * non-empty, one bit in sl_map and possibly one in fl_map. Hence:
  *
- *   rt_malloc <= mapping + 1 head probe + 3 bit scans + 1 list removal
- *                + 1 split (3 header stores) + 1 list insertion
- *   rt_free   <= 2 list removals (both neighbours merged) + 2 header
- *                updates + 1 mapping + 1 list insertion
+ *   rt_malloc <= 1 mapping + 1 head probe + 3 bit scans + 1 list
+ *                removal + 1 split (3 header stores) + 1 list insertion
+ *   rt_free   <= 2 list removals (both neighbours merged; a mapping
+ *                each) + the header and boundary-tag stores + 1 list
+ *                insertion (a mapping)
  *
  * and the longest path of each is the one where every branch goes the
  * expensive way: for rt_malloc, the head of the request's own class is
- * too small, the search misses at the second level and
- * the first-level scan finds a higher level, the block taken was the
- * last of its list and of its level (both bits cleared), and the split
- * remainder goes into an empty list of an empty level (both bits set);
- * for rt_free, both neighbours are free and each was the last block of
- * its list and level, and the merged block goes into an empty list of an
- * empty level. tests/bench/rtalloc/ builds exactly these cases and
- * measures them; docs/rt-alloc.md gives the figures and where each
- * instruction goes.
+ * too small, the search misses at the second level and the first-level
+ * scan finds a higher level, the block taken was the last of its list
+ * and of its level (both bits cleared), and the split remainder joins a
+ * non-empty list (the bits are set unconditionally; a list head costs a
+ * link more); for rt_free, both neighbours are free and each was the last
+ * block of its list and level, and the merged block joins a non-empty
+ * list. tests/bench/rtalloc/worst.c builds these cases and measures them;
+ * docs/rt-alloc.md gives the figures and where each instruction goes.
  *
  * What it costs: 16 bytes per block; a block is at least 32 bytes. The
  * search may pass over blocks of the request's own class that would fit
  * (all but the head: at most 1/32 above the request); the block keeps
- * only what it needs after the split. Memory is never moved: fragmentation is kept down by the
- * good fit, not by compaction (docs/rt-alloc.md has the figures).
+ * only what it needs after the split. Memory is never moved:
+ * fragmentation is kept down by the good fit, not by compaction
+ * (docs/rt-alloc.md has the figures).
  */
 #include "rtalloc.h"
 #include <stdint.h>

@@ -6,13 +6,12 @@
  * and measures one call. Both series hold every case, RTB_WORST_REPS
  * times each: their maximum is the longest of the constructed paths.
  *
- * rt_malloc, on a heap whose only free block is the big one in the top
- * level: the request's own class is empty, the search misses in the request's level, the first-level scan
- * finds the top level, the block taken is the last of its list and
- * level (both bitmap bits cleared), and the split-off rest goes into an
- * empty list of an empty level (both bits set) -- case "fresh"; and the
- * same with a second free block in the rest's class, so that the
- * insertion also links a list head -- case "rest_joins".
+ * rt_malloc: case "fresh", a heap whose only free block is the big one
+ * in the top level (the request's class is empty, the search goes to
+ * the top level, the block taken is the last of its list and level, the
+ * rest goes into an empty list); case "rest_joins", the same with a
+ * second free block in the rest's class, so that the insertion also
+ * links a list head; case "longest" (below).
  *
  * rt_free of a block between two free blocks: both are merged. Case
  * "alone": each neighbour is the only block of its list and level (each
