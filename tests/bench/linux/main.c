@@ -132,7 +132,7 @@ static int main_run(void (*fn)(void))
 	       WEXITSTATUS(status) == 0;
 }
 
-/* glibc's malloc and free on a fresh heap of their own. */
+/* glibc's malloc and free, each workload on a fresh heap (rtalloc.c). */
 static void main_rtalloc_child(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
