@@ -13,6 +13,7 @@ include rt-alloc/colour.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
+include rt-alloc/rtalloc.mk
 
 unit-build: $(UNIT_SUITES)
 
