@@ -36,6 +36,12 @@ do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || need missing "${pair#*:}"
 done
 
+# mkfs.fat and fsck.fat (dosfstools) make and check FAT images; they live
+# in /usr/sbin, which a user's PATH may lack.
+for tool in mkfs.fat fsck.fat; do
+	PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null 2>&1 || need missing dosfstools
+done
+
 # The Check unit-test library, found through pkg-config.
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
 	need missing check
