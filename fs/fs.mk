@@ -11,3 +11,6 @@ fsx-long: deps
 	@$(MAKE) --no-print-directory $(B)/unit/fat
 	FSX_OPS=100000 FSX_MAXOP=65536 FSX_FILELEN=262144 CK_RUN_CASE=fsx_fat16 \
 		CK_TIMEOUT_MULTIPLIER=20 CK_VERBOSITY=verbose $(B)/unit/fat
+
+# The FAT server (guest): the library and its server loop.
+$(eval $(call user_program,fs/fatserv,$(patsubst %.c,$(B)/u/%.o,fs/fatserv.c $(FS_LIB))))
