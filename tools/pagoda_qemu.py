@@ -134,11 +134,43 @@ def check_files(modules):
             raise BootError("missing %s%s" % (path, hint))
 
 
-def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None):
+def disk_args(image):
+    """QEMU arguments for IMAGE as a modern virtio-blk disk (drivers/blk)."""
+    if not os.path.isfile(os.path.join(ROOT, image)):
+        raise BootError("no such disk image: %s" % image)
+    return ["-drive", "file=%s,format=raw,if=none,id=hd0" % image.replace(",", ",,"),
+            "-device", "virtio-blk-pci,drive=hd0,disable-legacy=on"]
+
+
+def make_fat_image(folder, image, size_mib=64, fat=None):
+    """Make IMAGE, a FAT file system of SIZE_MIB holding FOLDER's files.
+
+    mkfs.fat chooses FAT12/16/32 from the size unless FAT (12, 16, 32) is
+    given; mcopy copies the folder's contents, sub-folders included.
+    Raise BootError if a tool fails.
+    """
+    if not os.path.isdir(folder):
+        raise BootError("no such folder: %s" % folder)
+    if os.path.exists(image):
+        os.unlink(image)
+    mkfs = ["mkfs.fat", "-C", "-n", "PAGODA"] + (["-F", str(fat)] if fat else [])
+    steps = [mkfs + [image, str(size_mib * 1024)]]
+    entries = sorted(os.listdir(folder))
+    if entries:
+        steps.append(["mcopy", "-s", "-Q", "-i", image] +
+                     [os.path.join(folder, e) for e in entries] + ["::/"])
+    for step in steps:
+        res = subprocess.run(step, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise BootError("%s failed: %s" % (step[0], res.stderr.strip()[-300:]))
+
+
+def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None, disk=None):
     """Return the QEMU argument list that boots CONFIG.
 
     DEBUG_LOG, if given, is the file QEMU's "-d cpu_reset" log goes to,
-    which lets run() recognise a triple fault.
+    which lets run() recognise a triple fault. DISK, if given, is a raw
+    image attached as a virtio-blk disk.
     """
     modules = boot_modules(config)
     check_files(modules)
@@ -162,6 +194,8 @@ def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None):
     if bench:
         # One tick of the guest TSC per instruction: deterministic counts.
         cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
+    if disk:
+        cmd += disk_args(disk)
     if gdb:
         cmd += ["-s", "-S"]
     if debug_log and not any(a in ("-d", "-D") for a in extra):
@@ -328,13 +362,14 @@ def run(cmd, timeout=None, sinks=None, stdin=None, capture=False,
 
 
 def boot(config, timeout=None, sinks=None, stdin=None, capture=False,
-         echo_stderr=True, gdb=False, bench=False, extra=(), on_start=None):
+         echo_stderr=True, gdb=False, bench=False, extra=(), on_start=None,
+         disk=None):
     """Build the command for CONFIG, run it, return (cmd, Outcome)."""
     fd, debug_log = tempfile.mkstemp(prefix="pagoda-qemu-", suffix=".log")
     os.close(fd)
     try:
         cmd = qemu_command(config, gdb=gdb, bench=bench, extra=extra,
-                           debug_log=debug_log)
+                           debug_log=debug_log, disk=disk)
         return cmd, run(cmd, timeout=timeout, sinks=sinks, stdin=stdin,
                         capture=capture, echo_stderr=echo_stderr,
                         debug_log=debug_log,
