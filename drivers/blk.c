@@ -79,6 +79,7 @@ static struct {
 	word_t irq_tid, dma_pa;
 	word_t capacity, max_bytes;      /* sectors; bytes per request */
 	unsigned nslots, slots_busy, max_busy;
+	unsigned calls_busy, max_calls;  /* calls started and not finished */
 	uint16_t slot_call[BLK_SLOTS], slot_req[BLK_SLOTS];   /* BLK_NONE: free */
 	word_t seq;
 	word_t calls, requests, irqs;    /* statistics */
@@ -335,6 +336,7 @@ static void blk_finish(struct blk_call *c)
 		utcb()->mr[1 + i] = c->result[i];
 	ipc_send(cl->tid, TIMEOUT_ZERO);
 	c->used = false;
+	blk.calls_busy--;
 	cl->calls--;
 	blk_client_reap(c->client);
 }
@@ -356,6 +358,8 @@ static bool blk_start_waiting(void)
 		if (!c || blk.nslots - blk.slots_busy < c->n)
 			return any;
 		c->started = true;
+		blk.calls_busy++;
+		blk.max_calls = MAX(blk.max_calls, blk.calls_busy);
 		for (unsigned i = 0; i < c->n; i++) {
 			c->result[i] = E_OK;
 			if (c->op[i] == BLK_OP_FLUSH && !(blk.v.features & BLK_F_FLUSH))
@@ -469,5 +473,6 @@ int main(int argc, char **argv)
 		virtio_reset(&blk.v);                   /* no DMA into frames we give back */
 	printf("blk: %lu calls, %lu requests, %lu interrupts, at most %u requests in flight\n",
 	       blk.calls, blk.requests, blk.irqs, blk.max_busy);
+	printf("blk: at most %u calls in flight at once\n", blk.max_calls);
 	return status;
 }

@@ -134,11 +134,13 @@ def check_files(modules):
             raise BootError("missing %s%s" % (path, hint))
 
 
-def disk_args(image):
-    """QEMU arguments for IMAGE as a modern virtio-blk disk (drivers/blk)."""
+def disk_args(image, drive_opts=""):
+    """QEMU arguments for IMAGE as a modern virtio-blk disk (drivers/blk);
+    DRIVE_OPTS (e.g. "readonly=on") go to its -drive."""
     if not os.path.isfile(os.path.join(ROOT, image)):
         raise BootError("no such disk image: %s" % image)
-    return ["-drive", "file=%s,format=raw,if=none,id=hd0" % image.replace(",", ",,"),
+    drive = "file=%s,format=raw,if=none,id=hd0" % image.replace(",", ",,")
+    return ["-drive", drive + ("," + drive_opts if drive_opts else ""),
             "-device", "virtio-blk-pci,drive=hd0,disable-legacy=on"]
 
 
@@ -165,12 +167,13 @@ def make_fat_image(folder, image, size_mib=64, fat=None):
             raise BootError("%s failed: %s" % (step[0], res.stderr.strip()[-300:]))
 
 
-def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None, disk=None):
+def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None, disk=None,
+                 drive_opts=""):
     """Return the QEMU argument list that boots CONFIG.
 
     DEBUG_LOG, if given, is the file QEMU's "-d cpu_reset" log goes to,
     which lets run() recognise a triple fault. DISK, if given, is a raw
-    image attached as a virtio-blk disk.
+    image attached as a virtio-blk disk, with DRIVE_OPTS on its -drive.
     """
     modules = boot_modules(config)
     check_files(modules)
@@ -195,7 +198,7 @@ def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None, disk=
         # One tick of the guest TSC per instruction: deterministic counts.
         cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
     if disk:
-        cmd += disk_args(disk)
+        cmd += disk_args(disk, drive_opts)
     if gdb:
         cmd += ["-s", "-S"]
     if debug_log and not any(a in ("-d", "-D") for a in extra):
@@ -363,13 +366,13 @@ def run(cmd, timeout=None, sinks=None, stdin=None, capture=False,
 
 def boot(config, timeout=None, sinks=None, stdin=None, capture=False,
          echo_stderr=True, gdb=False, bench=False, extra=(), on_start=None,
-         disk=None):
+         disk=None, drive_opts=""):
     """Build the command for CONFIG, run it, return (cmd, Outcome)."""
     fd, debug_log = tempfile.mkstemp(prefix="pagoda-qemu-", suffix=".log")
     os.close(fd)
     try:
         cmd = qemu_command(config, gdb=gdb, bench=bench, extra=extra,
-                           debug_log=debug_log, disk=disk)
+                           debug_log=debug_log, disk=disk, drive_opts=drive_opts)
         return cmd, run(cmd, timeout=timeout, sinks=sinks, stdin=stdin,
                         capture=capture, echo_stderr=echo_stderr,
                         debug_log=debug_log,

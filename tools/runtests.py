@@ -72,6 +72,7 @@ class SysTest:
     expects: list
     disk: list = None     # how to make its disk image (disk=...), or None
     check: list = None    # host command run on the image afterwards
+    drive: str = ""       # options for QEMU's -drive (drive=...)
 
 
 # ---------------------------------------------------------------- unit tests
@@ -187,9 +188,8 @@ def read_table(path=SYS_TABLE):
                              % (rel, n))
         name, config, timeout, rest = m.groups()
         fields, rest = disk_fields(rest)
-        if (fields.get("check") and not fields.get("disk")) or \
-                set(fields) - {"disk", "check"}:
-            raise ValueError("%s:%d: check= needs disk=" % (rel, n))
+        if (fields.get("check") or fields.get("drive")) and not fields.get("disk"):
+            raise ValueError("%s:%d: check= and drive= need disk=" % (rel, n))
         try:
             timeout = float(timeout)
             expects = [e.strip() for e in re.split(r"(?<!\\);", rest)]
@@ -206,18 +206,20 @@ def read_table(path=SYS_TABLE):
             raise ValueError("%s:%d: timeout must be positive" % (rel, n))
         names.add(name)
         tests.append(SysTest(name, config, timeout, expects,
-                             fields.get("disk"), fields.get("check")))
+                             fields.get("disk"), fields.get("check"),
+                             ",".join(fields.get("drive", []))))
     return tests
 
 
 def disk_fields(rest):
-    """Split leading disk=A,B,... and check=A,B,... words off REST.
+    """Split leading disk=A,B,..., check=A,B,... and drive=O,... words
+    off REST.
 
-    Return ({"disk": [A, B, ...], "check": [...]}, the remaining text).
+    Return ({"disk": [A, B, ...], "check": [...], ...}, the remaining text).
     """
     fields = {}
     while True:
-        m = re.match(r"(disk|check)=(\S+)\s*(.*)$", rest)
+        m = re.match(r"(disk|check|drive)=(\S+)\s*(.*)$", rest)
         if not m:
             return fields, rest
         fields[m[1]] = m[2].split(",")
@@ -315,7 +317,8 @@ class Runner:
                                    sinks=[log], stdin=subprocess.DEVNULL,
                                    capture=True, echo_stderr=False,
                                    on_start=self.track,
-                                   disk=image and os.path.relpath(image, ROOT))
+                                   disk=image and os.path.relpath(image, ROOT),
+                                   drive_opts=test.drive)
             except pq.BootError as e:
                 log.write(("runtests: %s\n" % e).encode())
                 res.failed = 1

@@ -240,6 +240,39 @@ static void test_refused(void)
 	   "the refused calls wrote nothing");
 }
 
+/* Argument "nodisk": the driver found no device and refuses everything. */
+static int blktest_nodisk(void)
+{
+	word_t bufsize, res[1];
+	struct req r = { BLK_OP_READ, 1, 0, 0 };
+
+	ok_err(blk_info(&cap, &maxb, &bufsize), BLK_E_IO, "INFO without a disk");
+	ok_err(blk_share(WIN1), BLK_E_IO, "SHARE without a disk");
+	ok_err(blk_io_raw(&r, 1, 4, res), BLK_E_IO, "IO without a disk");
+	return tap_done("blktest nodisk");
+}
+
+/* Argument "readonly": the disk refuses writes, so each write request
+ * fails with BLK_E_IO in a reply that succeeds, beside reads that work. */
+static int blktest_readonly(void)
+{
+	word_t bufsize, res[3];
+	struct req r[3] = {
+		{ BLK_OP_READ, K64_SECTORS, 0, 1000 },
+		{ BLK_OP_WRITE, 8, 65536, 8192 },
+		{ BLK_OP_READ, 8, 131072, 1300 },
+	};
+
+	ok_err(blk_info(&cap, &maxb, &bufsize), E_OK, "INFO");
+	ok_err(blk_share(WIN1), E_OK, "SHARE");
+	ok_err(blk_io_raw(r, 3, 10, res), E_OK, "read, write, read in one call");
+	ok(res[0] == E_OK && res[1] == BLK_E_IO && res[2] == E_OK,
+	   "only the write failed: %lx %lx %lx", res[0], res[1], res[2]);
+	ok(holds(0, 1000, K64_SECTORS, HOST_TAG) && holds(131072, 1300, 8, HOST_TAG),
+	   "the reads brought the host's pattern");
+	return tap_done("blktest readonly");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_case cases[] = {
@@ -251,6 +284,10 @@ int main(int argc, char **argv)
 	};
 
 	drv = utcb()->pager;
+	if (argc > 1 && !strcmp(argv[1], "nodisk"))
+		return blktest_nodisk();
+	if (argc > 1 && !strcmp(argv[1], "readonly"))
+		return blktest_readonly();
 	region = (argc > 1 && !strcmp(argv[1], "b")) ? 16384 : 8192;
 	tap_run(cases, ARRAY_SIZE(cases), 1, argv);
 	return tap_done(argc > 1 && !strcmp(argv[1], "b") ? "blktest b" : "blktest a");
