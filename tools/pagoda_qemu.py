@@ -33,6 +33,7 @@ How a run ends (QEMU's exit status, classified by run()):
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -144,6 +145,15 @@ def disk_args(image, drive_opts=""):
             "-device", "virtio-blk-pci,drive=hd0,disable-legacy=on"]
 
 
+def sbin_tool(name):
+    """NAME's path: on PATH, or in /usr/sbin or /sbin (dosfstools), which
+    a user's PATH may lack."""
+    for d in ["/usr/sbin", "/sbin"]:
+        if not shutil.which(name) and os.access(os.path.join(d, name), os.X_OK):
+            return os.path.join(d, name)
+    return name
+
+
 def make_fat_image(folder, image, size_mib=64, fat=None):
     """Make IMAGE, a FAT file system of SIZE_MIB holding FOLDER's files.
 
@@ -155,7 +165,7 @@ def make_fat_image(folder, image, size_mib=64, fat=None):
         raise BootError("no such folder: %s" % folder)
     if os.path.exists(image):
         os.unlink(image)
-    mkfs = ["mkfs.fat", "-C", "-n", "PAGODA"] + (["-F", str(fat)] if fat else [])
+    mkfs = [sbin_tool("mkfs.fat"), "-C", "-n", "PAGODA"] + (["-F", str(fat)] if fat else [])
     steps = [mkfs + [image, str(size_mib * 1024)]]
     entries = sorted(os.listdir(folder))
     if entries:
