@@ -9,6 +9,7 @@ include kernel/kernel.mk
 include sigma0/sigma0.mk
 include init/init.mk
 include pagers/pagers.mk
+include drivers/drivers.mk
 include fs/fs.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk

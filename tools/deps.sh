@@ -36,10 +36,11 @@ do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || need missing "${pair#*:}"
 done
 
-# mkfs.fat and fsck.fat (dosfstools) make and check FAT images; they live
-# in /usr/sbin, which a user's PATH may lack.
+# Disk images for the virtio-blk tests: dosfstools lives in /usr/sbin,
+# which a user's PATH may lack.
 for tool in mkfs.fat fsck.fat; do
-	PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null 2>&1 || need missing dosfstools
+	command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+		[ -x "/sbin/$tool" ] || need missing dosfstools
 done
 
 # The Check unit-test library, found through pkg-config.

@@ -64,12 +64,16 @@ static inline word_t virt_to_phys(const void *va)
 	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v - PHYSMAP_BASE;
 }
 
-/* Interrupts: the timer, and device lines delivered to interrupt threads. */
-#define ARCH_IRQ_COUNT 16
+/* Interrupts: the timer, and device lines delivered to interrupt threads:
+ * 0..15 are the 8259 lines, 16..31 message-signalled (MSI/MSI-X) vectors. */
+#define ARCH_IRQ_COUNT 32
+#define ARCH_IRQ_MSI_FIRST 16
 #define ARCH_TIMER_IRQ 0
 void arch_irq_init(unsigned timer_hz);
 void arch_irq_mask(unsigned irq);
 void arch_irq_unmask(unsigned irq);
+/* The MSI address and data a device must write to raise MSI line irq. */
+void arch_irq_msi_message(unsigned irq, word_t *addr, word_t *data);
 
 /* Threads: prepare a new kernel stack so that the first switch to it
  * enters user mode at ip/sp (user) or calls fn (kernel thread). */
