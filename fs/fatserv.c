@@ -365,12 +365,11 @@ static void fatserv_on_readdir(word_t from)
 	if (!(n = fatserv_lookup(from, u->mr[1], &i)))
 		return fatserv_fail(FS_E_BAD_HANDLE);
 	if (c < 0 || boff % 8 || boff > FS_BUF_SIZE || room > FS_BUF_SIZE - boff ||
-	    u->mr[2] > FAT_DIR_MAX_ENTRIES && u->mr[2] != FS_DIR_END)
+	    (u->mr[2] > FAT_DIR_MAX_ENTRIES && u->mr[2] != FS_DIR_END))
 		return fatserv_fail(E_BAD_ARGUMENT);
 	if (!n->is_dir)
 		return fatserv_fail(FS_E_NOT_DIR);
 	while (u->mr[2] != FS_DIR_END && room >= sizeof(struct fs_dirent)) {
-		uint32_t at = cookie;
 		if ((err = fat_readdir(&srv.fs, n, &cookie, &d)))
 			break;
 		struct fs_dirent *e = (struct fs_dirent *)(fatserv_buf(c) + boff);
@@ -382,7 +381,6 @@ static void fatserv_on_readdir(word_t from)
 		boff += sizeof(*e);
 		room -= sizeof(*e);
 		count++;
-		(void)at;
 	}
 	if (err && err != FS_E_NOT_FOUND && count == 0)
 		return fatserv_fail((word_t)err);
