@@ -142,6 +142,10 @@ static const char *blk_device_init(void)
 	if (blk.v.features & BLK_F_SIZE_MAX)
 		blk.max_bytes = MIN(blk.max_bytes, ALIGN_DOWN((word_t)*(volatile uint32_t *)(cfg + 8), 512));
 	blk_slots_init();
+	if (blk.nslots < BLK_IO_MAX) {
+		virtio_reset(&blk.v);
+		return "its queue is too short for one call";
+	}
 	return NULL;
 }
 
