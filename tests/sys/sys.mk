@@ -16,3 +16,7 @@ SYS_TESTS += blktest
 SYS_TESTS += swapclient
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
+
+# Clients of the FAT server (fs/fatserv), with the protocol's client code.
+$(eval $(call user_program,tests/fstest,$(B)/u/tests/sys/fstest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs
