@@ -104,9 +104,11 @@ static bool blk_attach_irq(word_t *addr, word_t *data)
 
 static bool blk_dma_setup(void)
 {
-	word_t window = fpage_make(BLK_DMA_VA, BLK_DMA_LOG2, FPAGE_RW);
+	word_t window = fpage_make(BLK_DMA_VA, BLK_DMA_LOG2, FPAGE_RW), err;
 
-	return sigma0_alloc(BLK_DMA_LOG2, FPAGE_RW, window, &blk.dma_pa) == E_OK;
+	err = sigma0_alloc(BLK_DMA_LOG2, FPAGE_RW, window, &blk.dma_pa);
+	msg_accept(FPAGE_NIL);
+	return err == E_OK;
 }
 
 static void blk_slots_init(void)
@@ -140,6 +142,10 @@ static const char *blk_device_init(void)
 	if (blk.v.features & BLK_F_SIZE_MAX)
 		blk.max_bytes = MIN(blk.max_bytes, ALIGN_DOWN((word_t)*(volatile uint32_t *)(cfg + 8), 512));
 	blk_slots_init();
+	if (blk.nslots < BLK_IO_MAX) {
+		virtio_reset(&blk.v);
+		return "its queue is too short for one call";
+	}
 	return NULL;
 }
 
@@ -180,14 +186,16 @@ static uint8_t *blk_buf(unsigned i)
 static int blk_client_add(word_t tid)
 {
 	unsigned i;
-	word_t window;
+	word_t window, err;
 
 	for (i = 0; i < BLK_CLIENTS_MAX && blk_client[i].tid != TID_NIL; i++)
 		;
 	if (i == BLK_CLIENTS_MAX)
 		return -1;
 	window = fpage_make((word_t)blk_buf(i), BLK_BUF_LOG2, FPAGE_RW);
-	if (sigma0_alloc(BLK_BUF_LOG2, FPAGE_RW, window, &blk_client[i].pa))
+	err = sigma0_alloc(BLK_BUF_LOG2, FPAGE_RW, window, &blk_client[i].pa);
+	msg_accept(FPAGE_NIL);                      /* accept no mapping from clients */
+	if (err)
 		return -1;
 	memset(blk_buf(i), 0, BLK_BUF_SIZE);
 	blk_client[i].tid = tid;
@@ -425,6 +433,17 @@ static void blk_on_irq(void)
 		virtio_notify(&blk.v);
 }
 
+/* Buffers still held: those of clients that have not ended (or whose
+ * end the driver never learns: callers that are not its pager clients). */
+static unsigned blk_buffers_left(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < BLK_CLIENTS_MAX; i++)
+		n += blk_client[i].tid != TID_NIL;
+	return n;
+}
+
 /* ---- the loop ---- */
 
 static bool blk_request(struct pager *p, word_t from, word_t label)
@@ -473,6 +492,7 @@ int main(int argc, char **argv)
 		virtio_reset(&blk.v);                   /* no DMA into frames we give back */
 	printf("blk: %lu calls, %lu requests, %lu interrupts, at most %u requests in flight\n",
 	       blk.calls, blk.requests, blk.irqs, blk.max_busy);
-	printf("blk: at most %u calls in flight at once\n", blk.max_calls);
+	printf("blk: at most %u calls in flight at once; %u client buffers left\n", blk.max_calls,
+	       blk_buffers_left());
 	return status;
 }

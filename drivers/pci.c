@@ -6,7 +6,8 @@
  * BARs, so the driver does it: it sizes each memory BAR (write all ones,
  * read back the mask), places it naturally aligned in the PCI hole between
  * the end of the ECAM window and the I/O APIC, above every BAR already
- * placed on bus 0, turns on memory decoding and bus mastering, and asks
+ * placed on bus 0 (a BAR placed above 4 GiB is moved down: sigma0 maps
+ * device memory below 4 GiB only), turns on memory decoding and bus mastering, and asks
  * sigma0 for the range (DEVICE, uncached). Device windows land in the
  * driver's space at PCI_VA_BASE + 256 MiB * BAR number. I/O BARs are left
  * alone: user tasks have no port access.
@@ -166,7 +167,7 @@ static bool pci_bar_place(struct pci_dev *d, unsigned i, bool is64, word_t *next
 {
 	word_t base = pci_bar_base(d, i, is64), size = d->bar_size[i];
 
-	if (!base) {
+	if (!base || base + size > PCI_HOLE_END) {      /* unplaced, or where sigma0 cannot map */
 		base = ALIGN_UP(*next, MAX(size, (word_t)4096));
 		if (base + size > PCI_HOLE_END)
 			return false;

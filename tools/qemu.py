@@ -118,8 +118,8 @@ def main(argv):
             print(pq.GDB_HINT, flush=True)
         status = boot(cmd, args, debug_log)
         if disk:
-            print("qemu.py: the disk image is %s (mdir -i %s ::)" % (disk, disk),
-                  file=sys.stderr)
+            shown = args.disk_image if os.path.isdir(args.disk) else args.disk
+            print("qemu.py: the disk image is %s" % shown, file=sys.stderr)
         return status
     finally:
         os.unlink(debug_log)

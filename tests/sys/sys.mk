@@ -12,6 +12,9 @@ SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest
 
+# Clients of pagers that evict (libmap eviction helpers).
+SYS_TESTS += swapclient
+
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
 # Clients of the FAT server (fs/fatserv), with the protocol's client code.

@@ -156,6 +156,9 @@ void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rig
  * (a 4 KiB one, from arch_pt_lookup), or NULL to walk to it. */
 unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot);
 unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot);
+/* Raise the rights of the log2 mapping at va to `rights` (a superset),
+ * keeping its accessed/dirty status; slot as for arch_pt_protect. */
+void arch_pt_raise(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot);
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 /* Find the first present user mapping in [*va, end); *va moves to it. */
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
