@@ -151,6 +151,29 @@ static void mount(void)
 	mount_with(sizeof(cache_mem));
 }
 
+/* fsck.fat's last line ends "U/N clusters": the clusters in use and in
+ * all, which must be what the library counts. */
+static void fsck_agrees(void)
+{
+	char path[160], line[512];
+	unsigned used = 0, total = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/fsck.out", img.dir);
+	must((f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = NULL;
+		for (char *q = line; *q; q++)
+			p = *q == ',' ? q : p;
+		if (p && sscanf(p, ", %u/%u clusters", &used, &total) == 2)
+			break;
+	}
+	fclose(f);
+	if (total != fs.nclu || used != fs.nclu - fs.free)
+		ck_abort_msg("fsck.fat counts %u/%u clusters, the library %u/%u", used, total,
+			     fs.nclu - fs.free, fs.nclu);
+}
+
 /* Sync, then the host's view: fsck.fat -n clean and the free count right. */
 static void sync_and_fsck(void)
 {
@@ -164,6 +187,7 @@ static void sync_and_fsck(void)
 		sh("cat '%s/fsck.out' >&2", img.dir);
 		ck_abort_msg("fsck.fat -n found the image unclean");
 	}
+	fsck_agrees();
 }
 
 /* What mcopy reads from ::path equals data[0..len). */
