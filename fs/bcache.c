@@ -214,11 +214,32 @@ int bcache_write_run(struct bcache *bc, uint64_t lba, uint32_t n, const void *bu
 	return 0;
 }
 
+/* The dirty blocks from b on that follow it on the disk, copied into run
+ * (at most BCACHE_RUN_BYTES); how many. */
+#define BCACHE_RUN_BYTES 32768u
+static uint32_t bcache_gather(struct bcache *bc, struct bcache_block *b, uint8_t *run,
+			      struct bcache_block **blocks)
+{
+	uint32_t n = 0, max = bc->dev->max_sectors / bc->spb;
+
+	while (b && b->dirty && (n + 1) * bc->bsize <= BCACHE_RUN_BYTES && n < max) {
+		memcpy(run + (size_t)n * bc->bsize, b->data, bc->bsize);
+		blocks[n++] = b;
+		b = bcache_find(bc, b->lba + 1);
+	}
+	return n;
+}
+
+/* Write the dirty blocks in block order, adjacent ones in one device
+ * call; then flush. */
 int bcache_sync(struct bcache *bc)
 {
+	static uint8_t run[BCACHE_RUN_BYTES];
+	struct bcache_block *blocks[BCACHE_RUN_BYTES / 512];
+
 	for (;;) {
 		struct bcache_block *low = NULL;
-		int err;
+		uint32_t n;
 
 		for (uint32_t i = 0; i < bc->n; i++) {
 			struct bcache_block *b = &bc->blocks[i];
@@ -227,8 +248,13 @@ int bcache_sync(struct bcache *bc)
 		}
 		if (!low)
 			break;
-		if ((err = bcache_writeback(bc, low)))
-			return err;
+		n = bcache_gather(bc, low, run, blocks);
+		if (bc->dev->write(bc->dev->ctx, low->lba * bc->spb, n * bc->spb, run))
+			return FS_E_IO;
+		bc->dev_writes++;
+		bc->writes += n;
+		for (uint32_t i = 0; i < n; i++)
+			blocks[i]->dirty = 0;
 	}
 	return bc->dev->flush(bc->dev->ctx) ? FS_E_IO : 0;
 }
