@@ -203,10 +203,11 @@ static bool fatserv_path(unsigned at, char *buf, size_t *len, unsigned *next)
 
 /* ---- requests ---- */
 
-static void fatserv_on_info(void)
+static void fatserv_on_info(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 
+	(void)from, (void)label;
 	fatserv_ok(5);
 	u->mr[1] = FS_BUF_SIZE;
 	u->mr[2] = srv.fs.type;
@@ -215,10 +216,11 @@ static void fatserv_on_info(void)
 	u->mr[5] = (word_t)srv.fs.free * srv.fs.cbytes;
 }
 
-static void fatserv_on_share(word_t from)
+static void fatserv_on_share(word_t from, word_t label)
 {
 	int i = fatserv_client(from);
 
+	(void)label;
 	if (i < 0 && (i = fatserv_client_add(from)) < 0) {
 		fatserv_fail(FS_E_TOO_MANY);
 		return;
@@ -227,7 +229,7 @@ static void fatserv_on_share(word_t from)
 	msg_map_item(1, 0, fpage_make((word_t)fatserv_buf(i), FATSERV_BUF_LOG2, FPAGE_RW), false);
 }
 
-static void fatserv_on_open(word_t from)
+static void fatserv_on_open(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	word_t flags = u->mr[1];
@@ -237,6 +239,7 @@ static void fatserv_on_open(word_t from)
 	unsigned next, i;
 	int err;
 
+	(void)label;
 	if (!fatserv_path(2, path, &len, &next) || flags & ~(word_t)FS_OPEN_ALL)
 		return fatserv_fail(E_BAD_ARGUMENT);
 	for (i = 0; i < FATSERV_OPEN && srv.open[i].owner != TID_NIL; i++)
@@ -253,10 +256,11 @@ static void fatserv_on_open(word_t from)
 	u->mr[3] = n->is_dir ? FS_KIND_DIR : FS_KIND_FILE;
 }
 
-static void fatserv_on_close(word_t from)
+static void fatserv_on_close(word_t from, word_t label)
 {
 	unsigned i;
 
+	(void)label;
 	if (!fatserv_lookup(from, utcb()->mr[1], &i))
 		return fatserv_fail(FS_E_BAD_HANDLE);
 	fatserv_close_slot(i);
@@ -264,11 +268,12 @@ static void fatserv_on_close(word_t from)
 }
 
 /* READ and WRITE: MR1 = handle, MR2 = file offset, MR3 = length, MR4 = buffer offset. */
-static void fatserv_on_rw(word_t from, bool write)
+static void fatserv_on_rw(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	word_t off = u->mr[2], len = u->mr[3], boff = u->mr[4];
 	int c = fatserv_client(from);
+	bool write = label == FS_LABEL_WRITE;
 	struct fat_node *n;
 	size_t done = 0;
 	unsigned i;
@@ -293,12 +298,13 @@ static void fatserv_on_rw(word_t from, bool write)
 	u->mr[2] = n->size;
 }
 
-static void fatserv_on_size(word_t from)
+static void fatserv_on_size(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	struct fat_node *n;
 	unsigned i;
 
+	(void)label;
 	if (!(n = fatserv_lookup(from, u->mr[1], &i)))
 		return fatserv_fail(FS_E_BAD_HANDLE);
 	fatserv_ok(2);
@@ -306,13 +312,14 @@ static void fatserv_on_size(word_t from)
 	u->mr[2] = n->is_dir ? FS_KIND_DIR : FS_KIND_FILE;
 }
 
-static void fatserv_on_truncate(word_t from)
+static void fatserv_on_truncate(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	struct fat_node *n;
 	unsigned i;
 	int err;
 
+	(void)label;
 	if (!(n = fatserv_lookup(from, u->mr[1], &i)))
 		return fatserv_fail(FS_E_BAD_HANDLE);
 	if ((err = fat_truncate(&srv.fs, n, u->mr[2])))
@@ -321,13 +328,14 @@ static void fatserv_on_truncate(word_t from)
 }
 
 /* REMOVE, MKDIR, RMDIR: one path. */
-static void fatserv_on_path(word_t label)
+static void fatserv_on_path(word_t from, word_t label)
 {
 	char path[FS_PATH_MAX + 1];
 	size_t len;
 	unsigned next;
 	int err;
 
+	(void)from;
 	if (!fatserv_path(1, path, &len, &next))
 		return fatserv_fail(E_BAD_ARGUMENT);
 	err = label == FS_LABEL_REMOVE ? fat_remove(&srv.fs, path, len)
@@ -337,21 +345,22 @@ static void fatserv_on_path(word_t label)
 	fatserv_ok(0);
 }
 
-static void fatserv_on_rename(void)
+static void fatserv_on_rename(word_t from, word_t label)
 {
-	char from[FS_PATH_MAX + 1], to[FS_PATH_MAX + 1];
-	size_t flen, tlen;
+	char src[FS_PATH_MAX + 1], dst[FS_PATH_MAX + 1];
+	size_t slen, dlen;
 	unsigned next, end;
 	int err;
 
-	if (!fatserv_path(1, from, &flen, &next) || !fatserv_path(next, to, &tlen, &end))
+	(void)from, (void)label;
+	if (!fatserv_path(1, src, &slen, &next) || !fatserv_path(next, dst, &dlen, &end))
 		return fatserv_fail(E_BAD_ARGUMENT);
-	if ((err = fat_rename(&srv.fs, from, flen, to, tlen)))
+	if ((err = fat_rename(&srv.fs, src, slen, dst, dlen)))
 		return fatserv_fail((word_t)err);
 	fatserv_ok(0);
 }
 
-static void fatserv_on_readdir(word_t from)
+static void fatserv_on_readdir(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	word_t boff = u->mr[3], room = u->mr[4];
@@ -362,6 +371,7 @@ static void fatserv_on_readdir(word_t from)
 	unsigned i;
 	int err = 0;
 
+	(void)label;
 	if (!(n = fatserv_lookup(from, u->mr[1], &i)))
 		return fatserv_fail(FS_E_BAD_HANDLE);
 	if (c < 0 || boff % 8 || boff > FS_BUF_SIZE || room > FS_BUF_SIZE - boff ||
@@ -389,41 +399,48 @@ static void fatserv_on_readdir(word_t from)
 	u->mr[2] = u->mr[2] == FS_DIR_END || err == FS_E_NOT_FOUND ? FS_DIR_END : cookie;
 }
 
-static void fatserv_on_sync(void)
+static void fatserv_on_sync(word_t from, word_t label)
 {
 	int err = fat_sync(&srv.fs);
 
+	(void)from, (void)label;
 	if (err)
 		return fatserv_fail((word_t)err);
 	fatserv_ok(0);
 }
 
-/* The pager loop's hook: every file-system request. */
+/* The handlers, by label - FS_LABEL_INFO; each sets the reply. */
+static void (*const fatserv_handlers[])(word_t from, word_t label) = {
+	[FS_LABEL_INFO - FS_LABEL_INFO] = fatserv_on_info,
+	[FS_LABEL_SHARE - FS_LABEL_INFO] = fatserv_on_share,
+	[FS_LABEL_OPEN - FS_LABEL_INFO] = fatserv_on_open,
+	[FS_LABEL_CLOSE - FS_LABEL_INFO] = fatserv_on_close,
+	[FS_LABEL_READ - FS_LABEL_INFO] = fatserv_on_rw,
+	[FS_LABEL_WRITE - FS_LABEL_INFO] = fatserv_on_rw,
+	[FS_LABEL_SIZE - FS_LABEL_INFO] = fatserv_on_size,
+	[FS_LABEL_TRUNCATE - FS_LABEL_INFO] = fatserv_on_truncate,
+	[FS_LABEL_REMOVE - FS_LABEL_INFO] = fatserv_on_path,
+	[FS_LABEL_RENAME - FS_LABEL_INFO] = fatserv_on_rename,
+	[FS_LABEL_MKDIR - FS_LABEL_INFO] = fatserv_on_path,
+	[FS_LABEL_RMDIR - FS_LABEL_INFO] = fatserv_on_path,
+	[FS_LABEL_READDIR - FS_LABEL_INFO] = fatserv_on_readdir,
+	[FS_LABEL_SYNC - FS_LABEL_INFO] = fatserv_on_sync,
+};
+
+/* The pager loop's hook: every file-system request (any other label is
+ * refused). Without a mounted volume every request fails with FS_E_IO. */
 static bool fatserv_request(struct pager *p, word_t from, word_t label)
 {
+	word_t i = label - FS_LABEL_INFO;
+
 	(void)p;
 	srv.requests++;
-	if (!srv.mounted && label != FS_LABEL_INFO) {
+	if (i >= ARRAY_SIZE(fatserv_handlers))
+		fatserv_fail(E_BAD_ARGUMENT);
+	else if (!srv.mounted)
 		fatserv_fail(FS_E_IO);
-		return true;
-	}
-	switch (label) {
-	case FS_LABEL_INFO: srv.mounted ? fatserv_on_info() : fatserv_fail(FS_E_IO); break;
-	case FS_LABEL_SHARE: fatserv_on_share(from); break;
-	case FS_LABEL_OPEN: fatserv_on_open(from); break;
-	case FS_LABEL_CLOSE: fatserv_on_close(from); break;
-	case FS_LABEL_READ: fatserv_on_rw(from, false); break;
-	case FS_LABEL_WRITE: fatserv_on_rw(from, true); break;
-	case FS_LABEL_SIZE: fatserv_on_size(from); break;
-	case FS_LABEL_TRUNCATE: fatserv_on_truncate(from); break;
-	case FS_LABEL_REMOVE:
-	case FS_LABEL_MKDIR:
-	case FS_LABEL_RMDIR: fatserv_on_path(label); break;
-	case FS_LABEL_RENAME: fatserv_on_rename(); break;
-	case FS_LABEL_READDIR: fatserv_on_readdir(from); break;
-	case FS_LABEL_SYNC: fatserv_on_sync(); break;
-	default: fatserv_fail(E_BAD_ARGUMENT); break;
-	}
+	else
+		fatserv_handlers[i](from, label);
 	return true;
 }
 
