@@ -81,7 +81,10 @@ static int fat_parse_boot(struct fat *fs, const uint8_t *b, uint64_t dev_sectors
 	return 0;
 }
 
-/* FSInfo is used only if both of its signatures are there. */
+static bool fat_in_range(const struct fat *fs, uint32_t c);
+
+/* FSInfo is used only if both of its signatures are there; its next-free
+ * hint, if in range, is where allocation searches first. */
 static int fat_probe_fsinfo(struct fat *fs)
 {
 	uint8_t *b;
@@ -93,6 +96,8 @@ static int fat_probe_fsinfo(struct fat *fs)
 		return err;
 	if (fat_le32(b) != 0x41615252 || fat_le32(b + 484) != 0x61417272)
 		fs->fsinfo_lba = 0;
+	else if (fat_in_range(fs, fat_le32(b + 492)))
+		fs->hint = fat_le32(b + 492);   /* next-fit goes on where it was */
 	return 0;
 }
 
@@ -114,9 +119,9 @@ int fat_mount(struct fat *fs, const struct bcache_dev *dev, void *cache_mem, siz
 		return err;
 	if ((err = bcache_init(&fs->bc, dev, fs->bps, cache_mem, cache_bytes)))
 		return err;
+	fs->hint = 2;
 	if ((err = fat_probe_fsinfo(fs)) || (err = fat_count_free(fs, &fs->free)))
 		return err;
-	fs->hint = 2;
 	return 0;
 }
 
