@@ -374,7 +374,7 @@ static void fatserv_on_readdir(word_t from, word_t label)
 	(void)label;
 	if (!(n = fatserv_lookup(from, u->mr[1], &i)))
 		return fatserv_fail(FS_E_BAD_HANDLE);
-	if (c < 0 || boff % 8 || boff > FS_BUF_SIZE || room > FS_BUF_SIZE - boff ||
+	if (c < 0 || boff % 8 || boff > FS_BUF_SIZE || room > FS_BUF_SIZE - boff || room < sizeof(struct fs_dirent) ||
 	    (u->mr[2] > FAT_DIR_MAX_ENTRIES && u->mr[2] != FS_DIR_END))
 		return fatserv_fail(E_BAD_ARGUMENT);
 	if (!n->is_dir)

@@ -67,7 +67,8 @@ enum fs_label {
 	/* MR1.. = path of an empty directory (not open) */
 	FS_LABEL_RMDIR = 0x630c,
 	/* MR1 = handle of a directory, MR2 = cookie (0: from the start),
-	 * MR3 = buffer offset (8-aligned), MR4 = bytes there. The entries
+	 * MR3 = buffer offset (8-aligned), MR4 = bytes there (room for one
+	 * record at least). The entries
 	 * ("." and ".." left out) are written as struct fs_dirent records.
 	 * Reply u = 2: MR1 = records written, MR2 = the cookie that continues
 	 * (FS_DIR_END when the directory is done) */

@@ -110,6 +110,9 @@ static void test_readdir(void)
 	} while (cookie != FS_DIR_END && total < 100);
 	ok(seen_long && seen_sub && total == 2, "%lu entries, the long name and the subdirectory among them",
 	   total);
+	cookie = 0;
+	ok_err(fs_readdir(srv, h, &cookie, 0, sizeof(*d) - 1, &count), E_BAD_ARGUMENT, "room for no record");
+	ok_err(fs_readdir(srv, h, &cookie, 4, sizeof(*d), &count), E_BAD_ARGUMENT, "an unaligned record");
 	ok_err(fs_close(srv, h), E_OK, "close");
 }
 
@@ -218,6 +221,8 @@ static void test_refused(void)
 	ok_err(fs_read(srv, h + 1, 0, 1, 0, NULL), FS_E_BAD_HANDLE, "a handle never given");
 	ok_err(fs_read(srv, h ^ 0x100, 0, 1, 0, NULL), FS_E_BAD_HANDLE, "a handle of another generation");
 	ok_err(fs_remove(srv, "/hello.txt"), FS_E_BUSY, "remove an open file");
+	h2 = 0;
+	ok_err(fs_readdir(srv, h, &h2, 0, 4096, &h2), FS_E_NOT_DIR, "READDIR of a file");
 	ok_err(fs_close(srv, h), E_OK, "close");
 	ok_err(fs_close(srv, h), FS_E_BAD_HANDLE, "close again");
 	ok_err(fs_open(srv, "/hello.txt", 0, &h2, NULL, NULL), E_OK, "open again");
