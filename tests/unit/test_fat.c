@@ -293,15 +293,24 @@ static const struct {
 };
 #define NIMAGES (sizeof(images) / sizeof(images[0]))
 
+/* Every type and size mounts, takes a directory and a file, and stays clean. */
 START_TEST(mount_every_type)
 {
+	static uint8_t data[70000];
+
+	pattern(data, sizeof(data), 4);
 	for (unsigned i = 0; i < NIMAGES; i++) {
 		unlink(img.path);
 		img_make(images[i].make);
 		mount();
 		if (fs.type != images[i].type)
 			ck_abort_msg("%s: type %u, want %u", images[i].make, fs.type, images[i].type);
+		must_ok(fat_mkdir(&fs, "/New Directory", 14));
+		struct fat_node *n = open_ok("/New Directory/some data.bin", FS_OPEN_CREATE);
+		write_ok(n, 0, data, sizeof(data));
+		fat_close(&fs, n);
 		sync_and_fsck();
+		host_has("/New Directory/some data.bin", data, sizeof(data));
 	}
 }
 END_TEST
