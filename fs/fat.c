@@ -19,6 +19,15 @@
  * The free count is counted from the table at mount (the FSInfo hint is
  * not trusted) and kept exact; fat_sync writes it to FSInfo, then every
  * dirty block, then flushes the disk.
+ *
+ * Clusters freed since the last sync are *held*: free in the table, but
+ * not allocated again until the next sync has written the table, so that
+ * after a crash no file that still names them on the disk can show
+ * another file's new data. An allocation that finds too few clusters
+ * beside the held ones syncs first (before it changes anything), which
+ * releases them. The hold list has FAT_HELD_MAX extents; a free that
+ * would overflow it syncs first too, and a free of more extents than the
+ * list holds leaves the rest unheld.
  */
 #include "fat.h"
 #include <pagoda/error.h>
@@ -245,21 +254,68 @@ int fat_chain_len(struct fat *fs, uint32_t first, uint32_t *n)
 	return 0;
 }
 
-int fat_free_chain(struct fat *fs, uint32_t first)
+/* Hold cluster c until the next sync (as part of an extent if it can). */
+static void fat_hold(struct fat *fs, uint32_t c)
 {
-	uint32_t n, c = first, next;
+	if (fs->nheld && fs->held[fs->nheld - 1].first + fs->held[fs->nheld - 1].n == c) {
+		fs->held[fs->nheld - 1].n++;
+	} else if (fs->nheld < FAT_HELD_MAX) {
+		fs->held[fs->nheld].first = c;
+		fs->held[fs->nheld++].n = 1;
+	} else {
+		return;
+	}
+	fs->held_clusters++;
+}
+
+static bool fat_is_held(const struct fat *fs, uint32_t c)
+{
+	for (uint32_t i = 0; i < fs->nheld; i++)
+		if (c - fs->held[i].first < fs->held[i].n)
+			return true;
+	return false;
+}
+
+/* The extents of a chain known to be sound (for the hold list). */
+static int fat_chain_extents(struct fat *fs, uint32_t first, uint32_t *extents)
+{
+	uint32_t c = first, next;
 	int err;
 
-	if ((err = fat_chain_len(fs, first, &n)))
+	*extents = 0;
+	for (; c; c = next) {
+		if ((err = fat_next(fs, c, &next)))
+			return err;
+		*extents += next != c + 1;
+	}
+	return 0;
+}
+
+/* Free the chain from first, holding its clusters if hold. */
+static int fat_release_chain(struct fat *fs, uint32_t first, bool hold)
+{
+	uint32_t n, extents, c = first, next;
+	int err;
+
+	if ((err = fat_chain_len(fs, first, &n)) || (err = fat_chain_extents(fs, first, &extents)))
+		return err;
+	if (hold && fs->nheld + extents > FAT_HELD_MAX && fs->nheld && (err = fat_sync(fs)))
 		return err;
 	while (c) {
 		if ((err = fat_next(fs, c, &next)) || (err = fat_set(fs, c, 0)))
 			return err;
 		fs->free++;
+		if (hold)
+			fat_hold(fs, c);
 		c = next;
 	}
 	fs->fsinfo_dirty = true;
 	return 0;
+}
+
+int fat_free_chain(struct fat *fs, uint32_t first)
+{
+	return fat_release_chain(fs, first, true);
 }
 
 /* A free cluster, searched from the hint round the table. */
@@ -270,7 +326,7 @@ static int fat_find_free(struct fat *fs, uint32_t *out)
 		int err = fat_raw(fs, c, &v);
 		if (err)
 			return err;
-		if (v == 0) {
+		if (v == 0 && !fat_is_held(fs, c)) {
 			*out = c;
 			fs->hint = c + 1 > fs->nclu + 1 ? 2 : c + 1;
 			return 0;
@@ -292,6 +348,8 @@ int fat_alloc_chain(struct fat *fs, uint32_t tail, uint32_t n, uint32_t *first)
 	*first = 0;
 	if (n > fs->free)
 		return FS_E_NO_SPACE;
+	if (n > fs->free - fs->held_clusters && (err = fat_sync(fs)))
+		return err;
 	for (uint32_t i = 0; i < n && !err; i++) {
 		if ((err = fat_find_free(fs, &c)) || (err = fat_set(fs, c, FAT_EOC)))
 			break;
@@ -303,7 +361,7 @@ int fat_alloc_chain(struct fat *fs, uint32_t tail, uint32_t n, uint32_t *first)
 	if (!err && tail && n)
 		err = fat_set(fs, tail, *first);
 	if (err && *first) {
-		fat_free_chain(fs, *first);
+		fat_release_chain(fs, *first, false);   /* never on the disk in a file: no hold */
 		*first = 0;
 	}
 	fs->fsinfo_dirty = true;
@@ -366,7 +424,9 @@ int fat_sync(struct fat *fs)
 {
 	int err = fat_write_fsinfo(fs);
 
-	return err ? err : bcache_sync(&fs->bc);
+	if (!err && !(err = bcache_sync(&fs->bc)))
+		fs->nheld = fs->held_clusters = 0;   /* the table on the disk says they are free */
+	return err;
 }
 
 static bool fat_check_node(struct fat *fs, const struct fat_node *n, const char **why)
@@ -392,6 +452,26 @@ static bool fat_check_node(struct fat *fs, const struct fat_node *n, const char 
 	return true;
 }
 
+/* The hold list: extents in range, their sum held_clusters, no more than free. */
+static bool fat_check_held(const struct fat *fs, const char **why)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i < fs->nheld; i++) {
+		if (!fs->held[i].n || !fat_in_range(fs, fs->held[i].first) ||
+		    !fat_in_range(fs, fs->held[i].first + fs->held[i].n - 1)) {
+			*why = "fat: held extent empty or out of range";
+			return false;
+		}
+		sum += fs->held[i].n;
+	}
+	if (fs->nheld > FAT_HELD_MAX || sum != fs->held_clusters || sum > fs->free) {
+		*why = "fat: held clusters miscounted";
+		return false;
+	}
+	return true;
+}
+
 bool fat_check(struct fat *fs, const char **why)
 {
 	if (!bcache_check(&fs->bc, why))
@@ -400,6 +480,8 @@ bool fat_check(struct fat *fs, const char **why)
 		*why = "fat: free count or hint out of range";
 		return false;
 	}
+	if (!fat_check_held(fs, why))
+		return false;
 	for (const struct fat_node *n = fs->nodes; n < fs->nodes + FAT_NODES; n++)
 		if (n->refs && !fat_check_node(fs, n, why))
 			return false;

@@ -26,6 +26,7 @@
 #define FAT_NODES 64                   /* open files and directories at once */
 #define FAT_DIR_MAX_ENTRIES 65536u     /* entries of one directory (FAT's limit) */
 #define FAT_FILE_MAX 0xffffffffull     /* bytes of one file */
+#define FAT_HELD_MAX 256               /* extents of freed clusters held until a sync */
 
 /* An open file or directory. refs = 0: the slot is free. A node is named
  * by where its short directory entry lies (dir_lba, dir_off); the root
@@ -48,7 +49,9 @@ struct fat {
 	uint32_t root_lba, root_secs;  /* FAT12/16 root directory area */
 	uint32_t root_clu;             /* FAT32 root's first cluster (0 for FAT12/16) */
 	uint32_t data_lba, nclu;       /* first data sector; data clusters 2..nclu+1 */
-	uint32_t free, hint;           /* free clusters; where the next search starts */
+	uint32_t free, hint;           /* free clusters (held ones too); where the next search starts */
+	struct { uint32_t first, n; } held[FAT_HELD_MAX];   /* freed since the last sync: not reused */
+	uint32_t nheld, held_clusters; /* extents in held[]; clusters in them */
 	uint32_t fsinfo_lba;           /* FAT32 FSInfo sector, 0 if none */
 	bool fsinfo_dirty;
 	struct fat_node nodes[FAT_NODES];

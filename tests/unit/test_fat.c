@@ -510,8 +510,53 @@ START_TEST(full_disk)
 	fat_close(&fs, n);
 	sync_and_fsck();
 	must_ok(fat_remove(&fs, "/filler", 7));
-	must(fs.free == fs.nclu);
+	must(fs.free == fs.nclu && fs.held_clusters == fs.nclu);
+	/* the clusters are held until a sync; an allocation that needs them syncs */
+	n = open_ok("/again", FS_OPEN_CREATE);
+	write_ok(n, 0, chunk, sizeof(chunk));
+	must(fs.held_clusters == 0);
+	fat_close(&fs, n);
 	sync_and_fsck();
+	host_has("/again", chunk, sizeof(chunk));
+}
+END_TEST
+
+/* Clusters freed since the last sync are not given to another file. */
+START_TEST(freed_clusters_held_until_sync)
+{
+	static uint8_t data[20000];
+	struct fat_node *a, *b;
+	uint32_t old[64], nold = 0, c;
+
+	img_make(images[1].make);
+	mount();
+	pattern(data, sizeof(data), 6);
+	a = open_ok("/a", FS_OPEN_CREATE);
+	write_ok(a, 0, data, sizeof(data));
+	for (c = a->first; c && nold < 64;) {
+		old[nold++] = c;
+		must_ok(fat_next(&fs, c, &c));
+	}
+	must_ok(fat_sync(&fs));
+	must_ok(fat_truncate(&fs, a, 0));
+	must(fs.held_clusters == nold);
+	fs.hint = old[0];                 /* the search starts right at them */
+	b = open_ok("/b", FS_OPEN_CREATE);
+	write_ok(b, 0, data, sizeof(data));
+	for (c = b->first; c;) {
+		for (uint32_t i = 0; i < nold; i++)
+			must(c != old[i]);
+		must_ok(fat_next(&fs, c, &c));
+	}
+	must_ok(fat_sync(&fs));
+	must(fs.held_clusters == 0 && fs.nheld == 0);
+	fs.hint = old[0];                 /* after the sync they may be taken */
+	write_ok(a, 0, data, 100);
+	must(a->first == old[0]);
+	fat_close(&fs, a);
+	fat_close(&fs, b);
+	sync_and_fsck();
+	host_has("/b", data, sizeof(data));
 }
 END_TEST
 
@@ -545,6 +590,37 @@ START_TEST(root_directory_full)
 	}
 	sync_and_fsck();
 	must_ok(sh("mdir -i '%s' ::/SUB | grep -q 'file 299'", img.path));
+}
+END_TEST
+
+/* A free of more extents than the hold list takes: it syncs what was
+ * held first, holds FAT_HELD_MAX extents and leaves the rest free. */
+START_TEST(hold_list_overflow)
+{
+	static uint8_t one[2048];
+	struct fat_node *a, *b, *c;
+
+	img_make(images[1].make);          /* 2 KiB clusters */
+	mount();
+	a = open_ok("/a", FS_OPEN_CREATE);
+	b = open_ok("/b", FS_OPEN_CREATE);
+	c = open_ok("/c", FS_OPEN_CREATE);
+	write_ok(c, 0, one, sizeof(one));
+	for (unsigned i = 0; i < 300; i++) {   /* a and b take turns: 300 extents each */
+		write_ok(a, (uint64_t)i * sizeof(one), one, sizeof(one));
+		write_ok(b, (uint64_t)i * sizeof(one), one, sizeof(one));
+	}
+	fat_close(&fs, a);
+	fat_close(&fs, b);
+	fat_close(&fs, c);
+	must_ok(fat_sync(&fs));
+	must_ok(fat_remove(&fs, "/c", 2));
+	must(fs.nheld == 1 && fs.held_clusters == 1);
+	must_ok(fat_remove(&fs, "/a", 2));
+	must(fs.nheld == FAT_HELD_MAX && fs.held_clusters == FAT_HELD_MAX);
+	check_fs();
+	sync_and_fsck();
+	must(fs.nheld == 0);
 }
 END_TEST
 
@@ -914,6 +990,8 @@ int main(int argc, char **argv)
 		{ "short_names_generated", short_names_generated, 0 },
 		{ "refused_requests", refused_requests, 0 },
 		{ "full_disk", full_disk, 0 },
+		{ "freed_clusters_held_until_sync", freed_clusters_held_until_sync, 0 },
+		{ "hold_list_overflow", hold_list_overflow, 0 },
 		{ "root_directory_full", root_directory_full, 0 },
 		{ "damaged_cycle_in_chain", damaged_cycle_in_chain, 0 },
 		{ "damaged_cluster_out_of_range", damaged_cluster_out_of_range, 0 },
