@@ -117,6 +117,8 @@ void sys_thread_control(struct frame *f)
 	}
 	if (irq_from_tid(dest) >= 0) {
 		f->rax = control_irq(dest, f->r10);
+		if (f->rax == E_OK && f->r10 != dest && irq_from_tid(dest) >= ARCH_IRQ_MSI_FIRST)
+			arch_irq_msi_message((unsigned)irq_from_tid(dest), &f->rsi, &f->rdx);
 		return;
 	}
 	t = thread_lookup(dest, &err);

@@ -10,6 +10,7 @@ KERNEL_SRCS := \
 	kernel/arch/x86_64/platform.c \
 	kernel/arch/x86_64/trap.c \
 	kernel/arch/x86_64/paging.c \
+	kernel/arch/x86_64/msi.c \
 	kernel/main.c \
 	kernel/klib.c \
 	kernel/kmem.c \

@@ -89,9 +89,10 @@
  * lose the rights the grant dropped, the node's charge moves between the
  * accounts. A grant onto a mapping derived from the sender's node merges
  * the two: the rights unite, the derived node goes, its subtree moves up.
- * The hooks cannot raise rights, so an upgrade sets the PTE anew and its
- * accessed/dirty status is lost, as is the status of the sender's PTE in a
- * grant and of derived PTEs whose rights a grant trims.
+ * An upgrade raises the rights of the receiver's PTE in place, so its
+ * accessed/dirty status stays for the next unmap; the status of the
+ * sender's PTE in a grant and of derived PTEs whose rights a grant trims
+ * is lost.
  *
  * Costs: a map walks the sender's and the receiver's frame lists (O(number
  * of mappings of those frames)) and inserts in O(1); a 4 KiB unmap is that
@@ -1001,8 +1002,8 @@ static void mdb_lift(struct mdb_node *x, struct mdb_node *p, word_t pa, unsigned
 	mdb_node_free(x);
 }
 
-/* Map onto a mapping derived from the sender's node: extend its rights.
- * The hooks cannot raise rights, so the PTE is set anew. */
+/* Map onto a mapping derived from the sender's node: extend its rights
+ * in place (its accessed/dirty status stays for the next unmap). */
 static void mdb_upgrade(struct mdb_op *op)
 {
 	struct mdb_node *x = op->old.node;
@@ -1011,8 +1012,7 @@ static void mdb_upgrade(struct mdb_op *op)
 	if (rights == mdb_rights(x))
 		return;
 	mdb_set_rights(x, rights);
-	mdb_pte_clear(op->to, op->to_va, op->log2, op->slot);
-	mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights, op->slot);
+	mdb_pte_raise(op->to, op->to_va, op->log2, rights, op->slot);
 }
 
 /* Grant onto a mapping x derived from the sender's node: the sender's node
@@ -1025,10 +1025,8 @@ static void mdb_grant_merge(struct mdb_op *op)
 
 	mdb_lift(x, op->src.node, op->old.pa, op->old.log2);
 	mdb_grant_move(op, rights);
-	if (rights != had) {
-		mdb_pte_clear(op->to, op->to_va, op->log2, op->slot);
-		mdb_pte_set(op->to, op->to_va, op->pa, op->log2, rights, op->slot);
-	}
+	if (rights != had)
+		mdb_pte_raise(op->to, op->to_va, op->log2, rights, op->slot);
 }
 
 /* Commit an upgrade (a map or grant onto a mapping derived from the

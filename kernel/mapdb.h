@@ -61,6 +61,11 @@ void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned 
  * next mdb_pte_split of s), or NULL. */
 unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot);
 
+/* Raise the rights of an existing mapping to `rights` (a superset of
+ * its own), keeping its accessed/dirty status. slot as for
+ * mdb_pte_protect. */
+void mdb_pte_raise(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot);
+
 /* Remove an existing mapping, flush the TLB entry, return its status.
  * slot as for mdb_pte_protect. */
 unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot);

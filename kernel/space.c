@@ -203,6 +203,11 @@ unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rig
 	return arch_pt_protect(s->pml4, va, log2, rights, slot);
 }
 
+void mdb_pte_raise(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	arch_pt_raise(s->pml4, va, log2, rights, slot);
+}
+
 unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 {
 	return arch_pt_clear(s->pml4, va, log2, slot);

@@ -35,6 +35,9 @@ word_t sys_null(void);
 word_t sys_unmap(word_t control);     /* fpages in utcb()->mr[0..] */
 word_t sys_thread_control(word_t dest, word_t space, word_t sched, word_t pager,
 			  word_t utcb_addr, word_t flags);
+/* Attach handler to MSI line tid_irq(16..31): the device is to write *data
+ * to *addr to raise it (docs/abi.md §13). */
+word_t sys_irq_attach_msi(word_t irq_tid, word_t handler, word_t *addr, word_t *data);
 word_t sys_space_control(word_t tid, word_t control, word_t quota, word_t *used);
 word_t sys_exchange_registers(word_t dest, word_t control, word_t *sp, word_t *ip,
 			      word_t *flags, word_t *pager, word_t *state);

@@ -113,6 +113,13 @@ void pager_revoke(word_t frame, unsigned rights)
 	sys_unmap(0);
 }
 
+unsigned pager_revoke_status(word_t frame, unsigned rights)
+{
+	utcb()->mr[0] = fpage_make(frame, 12, rights);
+	sys_unmap(0);
+	return fpage_rights(utcb()->mr[0]) & (FPAGE_R | FPAGE_W);
+}
+
 /* Give every frame ever taken back to the pager below. */
 static void pager_release_all(struct pager *p)
 {
@@ -246,6 +253,26 @@ static bool page_remove(struct pager_client *c, word_t va)
 	pe->next_client = page_free_head;
 	page_free_head = e;
 	c->npages--;
+	return true;
+}
+
+bool pager_page_remove(struct pager_client *c, word_t va)
+{
+	struct page_ent *pe = page_find(c, va);
+
+	if (!pe || (pe->frame & PAGER_PAGE_LENT))
+		return false;
+	return page_remove(c, va);
+}
+
+bool pager_page_take(struct pager_client *c, word_t va, word_t *frame, unsigned *status)
+{
+	unsigned rights;
+
+	if (!pager_page_lookup(c, va, frame, &rights) || (rights & PAGER_PAGE_LENT))
+		return false;
+	page_remove(c, va);
+	*status = pager_revoke_status(*frame, FPAGE_RWX);
 	return true;
 }
 
@@ -434,6 +461,21 @@ static word_t pager_on_region(struct pager_client *c)
 	return E_OK;
 }
 
+/* PAGER_CLIENT: register, and let the pager set up what it keeps. */
+static word_t pager_on_client(struct pager *p, word_t tid, word_t parent)
+{
+	struct pager_client *c = pager_client_add(p, tid, parent);
+	word_t err;
+
+	if (!c)
+		return E_EXISTS;
+	if (p->ops && p->ops->client_new && (err = p->ops->client_new(p, c))) {
+		c->tid = TID_NIL;
+		return err;
+	}
+	return E_OK;
+}
+
 /* Requests from the parent (init) about clients. */
 static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 {
@@ -443,7 +485,7 @@ static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 	if (from != libmap_exit_to)
 		return E_NO_PRIVILEGE;
 	if (label == PAGER_CLIENT)
-		return pager_client_add(p, u->mr[1], u->mr[2]) ? E_OK : E_EXISTS;
+		return pager_on_client(p, u->mr[1], u->mr[2]);
 	if (!c)
 		return E_BAD_THREAD;
 	if (label == PAGER_PAGE)
@@ -496,16 +538,21 @@ static void pager_on_free(struct pager_client *c)
 
 /* ---- a client gives memory back ---- */
 
-/* PAGER_RELEASE: drop c's pages in [va, va + size): every mapping of a
- * frame that goes is revoked (sharers simply fault it in again), and a
- * frame with no user left returns to the pool (and below, past the few
- * the pool keeps). The range becomes fresh zero-fill memory again. */
-static word_t pager_on_release(struct pager_client *c, word_t va, word_t size)
+/* PAGER_RELEASE: the pager's release hook frees what it keeps outside
+ * the table (or refuses), then c's pages in [va, va + size) go: every
+ * mapping of a frame that goes is revoked (sharers simply fault it in
+ * again), and a frame with no user left returns to the pool (and below,
+ * past the few the pool keeps). The range becomes fresh zero-fill memory
+ * again. */
+static word_t pager_on_release(struct pager *p, struct pager_client *c, word_t va, word_t size)
 {
 	uint32_t e = c->pages, next;
+	word_t err;
 
 	if (size & 4095 || va & 4095 || va + size < va)
 		return E_BAD_ARGUMENT;
+	if (p->ops && p->ops->release && (err = p->ops->release(p, c, va, size)))
+		return err;
 	for (; e; e = next) {
 		word_t page = ALIGN_DOWN(page_ent[e].va, 4096), frame;
 
@@ -533,7 +580,7 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 	if (label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {
-		pager_reply(pager_on_release(c, utcb()->mr[1], utcb()->mr[2]));
+		pager_reply(pager_on_release(p, c, utcb()->mr[1], utcb()->mr[2]));
 	} else if (label == PAGER_SHUTDOWN && from == libmap_exit_to) {
 		*shutdown = true;
 		pager_reply(E_OK);

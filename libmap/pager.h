@@ -77,6 +77,17 @@ struct pager_ops {
 	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
 	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
 	void (*frame_free)(struct pager *p, word_t frame);
+	/* A client was registered (PAGER_CLIENT): set up what the pager keeps
+	 * for it. E_OK, or an error the root task gets (the client is then
+	 * forgotten again). NULL: nothing to set up. */
+	word_t (*client_new)(struct pager *p, struct pager_client *c);
+	/* PAGER_RELEASE of [va, va + size) (page-aligned) from c: free what
+	 * the pager keeps for that range outside the framework's page table
+	 * (a backing store, a cache), before the framework drops the table's
+	 * pages there. E_OK, or an error the client gets, and then nothing is
+	 * dropped: a pager that cannot give such memory back says so. NULL:
+	 * the pager keeps nothing outside the table. */
+	word_t (*release)(struct pager *p, struct pager_client *c, word_t va, word_t size);
 };
 
 struct pager {
@@ -128,5 +139,30 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 
 /* Revoke `rights` from every mapping of a frame the pager holds. */
 void pager_revoke(word_t frame, unsigned rights);
+
+/*
+ * Eviction and backing stores. The kernel records accessed (read or
+ * written) and dirty (written) per mapping; unmap reports them, or-ed over
+ * the pager's own mapping of the frame and every mapping derived from it,
+ * and resets them. The pager's own accesses count: after filling a frame
+ * (from a backing store, a file), reset its status before mapping it.
+ * Once a page has been taken away, a later fault may bring it back in
+ * another frame: a client must not rely on a page's frame.
+ */
+/* Revoke `rights` (0: none, only collect) from every mapping of frame
+ * derived from the pager's and return the status since the last call:
+ * FPAGE_R = accessed, FPAGE_W = dirty. The status is reset. */
+unsigned pager_revoke_status(word_t frame, unsigned rights);
+/* Remove c's page at va from its table; false if it has none there (or
+ * only a frame lent by ANY). The frame's use count is unchanged: whoever
+ * removes a page puts the frame (pager_frame_put). */
+bool pager_page_remove(struct pager_client *c, word_t va);
+/* Take c's page at va away in one call (eviction): remove it from c's
+ * table and revoke every mapping of its frame (other users of a shared
+ * frame fault theirs back in); *frame and *status (as
+ * pager_revoke_status) say what it was. c's use of the frame passes to
+ * the caller, who writes it back if dirty, then puts it. False if c has
+ * no page at va. */
+bool pager_page_take(struct pager_client *c, word_t va, word_t *frame, unsigned *status);
 
 #endif

@@ -24,6 +24,18 @@ word_t sys_thread_control(word_t dest, word_t space, word_t sched, word_t pager,
 	return r.rax;
 }
 
+word_t sys_irq_attach_msi(word_t irq_tid, word_t handler, word_t *addr, word_t *data)
+{
+	struct sysregs r = { .rax = SYS_THREAD_CONTROL, .rdi = irq_tid, .r10 = handler };
+
+	syscall_raw(&r);
+	if (r.rax == E_OK) {
+		*addr = r.rsi;
+		*data = r.rdx;
+	}
+	return r.rax;
+}
+
 word_t sys_space_control(word_t tid, word_t control, word_t quota, word_t *used)
 {
 	struct sysregs r = { .rax = SYS_SPACE_CONTROL, .rdi = tid, .rsi = control, .r8 = quota };

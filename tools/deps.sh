@@ -36,6 +36,13 @@ do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || need missing "${pair#*:}"
 done
 
+# Disk images for the virtio-blk tests: dosfstools lives in /usr/sbin,
+# which a user's PATH may lack.
+for tool in mkfs.fat fsck.fat; do
+	command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+		[ -x "/sbin/$tool" ] || need missing dosfstools
+done
+
 # The Check unit-test library, found through pkg-config.
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists check; then
 	need missing check

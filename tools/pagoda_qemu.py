@@ -33,6 +33,7 @@ How a run ends (QEMU's exit status, classified by run()):
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -155,11 +156,55 @@ def check_files(modules):
             raise BootError("missing %s%s" % (path, hint))
 
 
-def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None):
+def disk_args(image, drive_opts=""):
+    """QEMU arguments for IMAGE as a modern virtio-blk disk (drivers/blk);
+    DRIVE_OPTS (e.g. "readonly=on") go to its -drive."""
+    if not os.path.isfile(os.path.join(ROOT, image)):
+        raise BootError("no such disk image: %s" % image)
+    drive = "file=%s,format=raw,if=none,id=hd0" % image.replace(",", ",,")
+    return ["-drive", drive + ("," + drive_opts if drive_opts else ""),
+            "-device", "virtio-blk-pci,drive=hd0,disable-legacy=on"]
+
+
+def sbin_tool(name):
+    """NAME's path: on PATH, or in /usr/sbin or /sbin (dosfstools), which
+    a user's PATH may lack."""
+    for d in ["/usr/sbin", "/sbin"]:
+        if not shutil.which(name) and os.access(os.path.join(d, name), os.X_OK):
+            return os.path.join(d, name)
+    return name
+
+
+def make_fat_image(folder, image, size_mib=64, fat=None):
+    """Make IMAGE, a FAT file system of SIZE_MIB holding FOLDER's files.
+
+    mkfs.fat chooses FAT12/16/32 from the size unless FAT (12, 16, 32) is
+    given; mcopy copies the folder's contents, sub-folders included.
+    Raise BootError if a tool fails.
+    """
+    if not os.path.isdir(folder):
+        raise BootError("no such folder: %s" % folder)
+    if os.path.exists(image):
+        os.unlink(image)
+    mkfs = [sbin_tool("mkfs.fat"), "-C", "-n", "PAGODA"] + (["-F", str(fat)] if fat else [])
+    steps = [mkfs + [image, str(size_mib * 1024)]]
+    entries = sorted(os.listdir(folder))
+    if entries:
+        steps.append(["mcopy", "-s", "-Q", "-i", image] +
+                     [os.path.join(folder, e) for e in entries] + ["::/"])
+    for step in steps:
+        res = subprocess.run(step, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise BootError("%s failed: %s" % (step[0], res.stderr.strip()[-300:]))
+
+
+def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None, disk=None,
+                 drive_opts=""):
     """Return the QEMU argument list that boots CONFIG.
 
     DEBUG_LOG, if given, is the file QEMU's "-d cpu_reset" log goes to,
-    which lets run() recognise a triple fault.
+    which lets run() recognise a triple fault. DISK, if given, is a raw
+    image attached as a virtio-blk disk, with DRIVE_OPTS on its -drive.
     """
     modules = boot_modules(config)
     check_files(modules)
@@ -183,6 +228,8 @@ def qemu_command(config, gdb=False, bench=False, extra=(), debug_log=None):
     if bench:
         # One tick of the guest TSC per instruction: deterministic counts.
         cmd += ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
+    if disk:
+        cmd += disk_args(disk, drive_opts)
     if gdb:
         cmd += ["-s", "-S"]
     if debug_log and not any(a in ("-d", "-D") for a in extra):
@@ -349,13 +396,14 @@ def run(cmd, timeout=None, sinks=None, stdin=None, capture=False,
 
 
 def boot(config, timeout=None, sinks=None, stdin=None, capture=False,
-         echo_stderr=True, gdb=False, bench=False, extra=(), on_start=None):
+         echo_stderr=True, gdb=False, bench=False, extra=(), on_start=None,
+         disk=None, drive_opts=""):
     """Build the command for CONFIG, run it, return (cmd, Outcome)."""
     fd, debug_log = tempfile.mkstemp(prefix="pagoda-qemu-", suffix=".log")
     os.close(fd)
     try:
         cmd = qemu_command(config, gdb=gdb, bench=bench, extra=extra,
-                           debug_log=debug_log)
+                           debug_log=debug_log, disk=disk, drive_opts=drive_opts)
         return cmd, run(cmd, timeout=timeout, sinks=sinks, stdin=stdin,
                         capture=capture, echo_stderr=echo_stderr,
                         debug_log=debug_log,

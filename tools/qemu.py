@@ -3,7 +3,15 @@
 """Boot Pagoda under QEMU (TCG, never KVM) with a boot configuration.
 
 usage: python3 tools/qemu.py --config FILE [--gdb] [--bench] [--timeout S]
-                             [--log FILE] [--dry-run] [-- extra qemu args]
+                             [--log FILE] [--dry-run]
+                             [--disk DIR|IMG [--disk-image IMG]
+                              [--disk-size MIB] [--fat 12|16|32]]
+                             [-- extra qemu args]
+
+--disk attaches a virtio-blk disk (drivers/blk drives it): a raw image
+file as it is, or a folder, from which a FAT image is made with mkfs.fat
+and mcopy (into --disk-image, default build/disk.img). The image stays
+after the guest ends: read it with mtools (mdir -i build/disk.img ::).
 
 The serial port is this terminal: Ctrl-A X quits, Ctrl-A C switches to the
 QEMU monitor and back. Exit status:
@@ -46,9 +54,33 @@ def parse_args(argv):
                    help="also write the serial output to FILE")
     p.add_argument("--dry-run", action="store_true",
                    help="print the QEMU command and exit")
+    p.add_argument("--disk", metavar="DIR|IMG",
+                   help="virtio-blk disk: a raw image, or a folder made "
+                        "into a FAT image")
+    p.add_argument("--disk-image", metavar="IMG", default="build/disk.img",
+                   help="where a folder's FAT image goes (default "
+                        "build/disk.img)")
+    p.add_argument("--disk-size", metavar="MIB", type=int, default=64,
+                   help="size of a folder's FAT image (default 64 MiB)")
+    p.add_argument("--fat", type=int, choices=(12, 16, 32),
+                   help="FAT type of a folder's image (default: mkfs.fat's "
+                        "choice for the size)")
     args = p.parse_args(argv)
     args.extra = extra
     return args
+
+
+def prepare_disk(args):
+    """The raw image to attach (made from a folder if need be), or None."""
+    if not args.disk:
+        return None
+    if not os.path.isdir(args.disk):
+        return os.path.relpath(os.path.abspath(args.disk), pq.ROOT)
+    image = os.path.join(pq.ROOT, args.disk_image)
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    if not args.dry_run:
+        pq.make_fat_image(args.disk, image, args.disk_size, args.fat)
+    return os.path.relpath(image, pq.ROOT)
 
 
 def saved_terminal():
@@ -70,9 +102,10 @@ def main(argv):
     os.close(fd)
     try:
         try:
+            disk = prepare_disk(args)
             cmd = pq.qemu_command(
                 args.config, gdb=args.gdb, bench=args.bench, extra=args.extra,
-                debug_log=None if args.dry_run else debug_log)
+                debug_log=None if args.dry_run else debug_log, disk=disk)
         except pq.BootError as e:
             print("qemu.py: %s" % e, file=sys.stderr)
             return 2
@@ -83,7 +116,11 @@ def main(argv):
             return 0
         if args.gdb:
             print(pq.GDB_HINT, flush=True)
-        return boot(cmd, args, debug_log)
+        status = boot(cmd, args, debug_log)
+        if disk:
+            shown = args.disk_image if os.path.isdir(args.disk) else args.disk
+            print("qemu.py: the disk image is %s" % shown, file=sys.stderr)
+        return status
     finally:
         os.unlink(debug_log)
 

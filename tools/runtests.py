@@ -20,6 +20,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -73,6 +74,9 @@ class SysTest:
     config: str
     timeout: float
     expects: list
+    disk: list = None     # how to make its disk image (disk=...), or None
+    check: list = None    # host command run on the image afterwards
+    drive: str = ""       # options for QEMU's -drive (drive=...)
 
 
 # ---------------------------------------------------------------- unit tests
@@ -223,6 +227,9 @@ def read_table(path=SYS_TABLE):
             raise ValueError("%s:%d: want: name config timeout_s [regex ; ...]"
                              % (rel, n))
         name, config, timeout, rest = m.groups()
+        fields, rest = disk_fields(rest)
+        if (fields.get("check") or fields.get("drive")) and not fields.get("disk"):
+            raise ValueError("%s:%d: check= and drive= need disk=" % (rel, n))
         try:
             timeout = float(timeout)
             expects = [e.strip() for e in re.split(r"(?<!\\);", rest)]
@@ -238,8 +245,73 @@ def read_table(path=SYS_TABLE):
         if timeout <= 0:
             raise ValueError("%s:%d: timeout must be positive" % (rel, n))
         names.add(name)
-        tests.append(SysTest(name, config, timeout, expects))
+        tests.append(SysTest(name, config, timeout, expects,
+                             fields.get("disk"), fields.get("check"),
+                             ",".join(fields.get("drive", []))))
     return tests
+
+
+def disk_fields(rest):
+    """Split leading disk=A,B,..., check=A,B,... and drive=O,... words
+    off REST.
+
+    Return ({"disk": [A, B, ...], "check": [...], ...}, the remaining text).
+    """
+    fields = {}
+    while True:
+        m = re.match(r"(disk|check|drive)=(\S+)\s*(.*)$", rest)
+        if not m:
+            return fields, rest
+        fields[m[1]] = m[2].split(",")
+        rest = m[3]
+
+
+def host_command(argv, image):
+    """ARGV with IMAGE appended, as run from ROOT (a .py through python3,
+    a .sh through sh)."""
+    if argv[0].endswith(".py"):
+        argv = ["python3"] + argv
+    elif argv[0].endswith(".sh"):
+        argv = ["sh"] + argv
+    return argv + [image]
+
+
+def make_disk(test, image):
+    """Make TEST's disk image at IMAGE; return None or why it failed."""
+    if os.path.exists(image):
+        os.unlink(image)
+    src = os.path.join(ROOT, test.disk[0])
+    try:
+        if os.path.isdir(src):
+            size = int(test.disk[1]) if len(test.disk) > 1 else 64
+            pq.make_fat_image(src, image, size)
+            return None
+        if src.endswith(".img"):
+            shutil.copyfile(src, image)
+            return None
+    except (pq.BootError, OSError, ValueError) as e:
+        return "disk: %s" % e
+    res = subprocess.run(host_command(test.disk, image), cwd=ROOT,
+                         capture_output=True, text=True)
+    if res.returncode != 0 or not os.path.isfile(image):
+        out = (res.stdout + res.stderr).strip().splitlines()
+        return "disk: %s failed: %s" % (test.disk[0], out[-1] if out else
+                                        "status %d" % res.returncode)
+    return None
+
+
+def check_disk(test, image, log):
+    """Run TEST's host check on IMAGE, output to LOG; None or why it failed."""
+    res = subprocess.run(host_command(test.check, image), cwd=ROOT,
+                         capture_output=True, text=True)
+    out = (res.stdout + res.stderr).strip()
+    log.write(("--- runtests: check %s (status %d)\n%s\n"
+               % (" ".join(test.check), res.returncode, out)).encode())
+    if res.returncode != 0:
+        lines = out.splitlines()
+        return "check %s: %s" % (test.check[0], lines[-1] if lines else
+                                 "status %d" % res.returncode)
+    return None
 
 
 class Runner:
@@ -291,20 +363,29 @@ class Runner:
         log_path = os.path.join(SYS_LOGS, test.name + ".log")
         if test.config.endswith(".py"):
             return self.run_script(test, res, log_path)
+        image = os.path.join(SYS_LOGS, test.name + ".img") if test.disk else None
         with open(log_path, "wb") as log:
+            why = make_disk(test, image) if image else None
             try:
+                if why:
+                    raise pq.BootError(why)
                 cmd, out = pq.boot(test.config, timeout=test.timeout,
                                    sinks=[log], stdin=subprocess.DEVNULL,
                                    capture=True, echo_stderr=False,
-                                   on_start=self.track)
+                                   on_start=self.track,
+                                   disk=image and os.path.relpath(image, ROOT),
+                                   drive_opts=test.drive)
             except pq.BootError as e:
                 log.write(("runtests: %s\n" % e).encode())
                 res.failed = 1
                 res.failures.append(str(e))
                 return res
             log.write(log_trailer(out).encode())
+            checked = check_disk(test, image, log) if test.check else None
         res.elapsed = out.elapsed
         reasons = judge(test, out)
+        if checked:
+            reasons.append(checked)
         if reasons:
             res.failed = 1
             res.failures.append("; ".join(reasons))

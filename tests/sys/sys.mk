@@ -10,6 +10,12 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto recvwin devmem
 SYS_TESTS += forkmatrix
 
+# Clients of the virtio-blk driver (drivers/blk).
+SYS_TESTS += blktest
+
+# Clients of pagers that evict (libmap eviction helpers).
+SYS_TESTS += swapclient
+
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
 # The FPU test carries vector registers across switches in assembly.
@@ -19,3 +25,6 @@ $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(
 # The colour-isolation experiment (tools/rt_isolation.py).
 $(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
 $(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
+# Clients of the FAT server (fs/fatserv), with the protocol's client code.
+$(eval $(call user_program,tests/fstest,$(B)/u/tests/sys/fstest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs

@@ -152,6 +152,31 @@ static void test_status(void)
 	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
 }
 
+/* Scenario 5: a map that raises the rights of B's mapping (upgrade in
+ * place) keeps the accessed and dirty bits B's accesses set. */
+static void test_upgrade_status(void)
+{
+	word_t pa = tap_frame(va_a(5), PAT + 5), fp = fpage_make(va_a(5), 12, 0), rerr, st;
+	word_t win = fpage_make(va_b(5), 12, 0);
+
+	ok_err(agent_give(&b, va_a(5), fpage_make(va_a(5), 12, FPAGE_R), false, win, &rerr), E_OK,
+	       "A maps B its page read-only");
+	unmap_one(fp, 0);                       /* collect and reset */
+	ok(reads(&b, va_b(5), PAT + 5), "B reads");
+	ok_err(agent_give(&b, va_a(5), fpage_make(va_a(5), 12, FPAGE_RW), false, win, &rerr), E_OK,
+	       "A maps it again read-write: an upgrade in place");
+	st = unmap_one(fp, 0);
+	ok(st == FPAGE_R, "B's read is still reported after the upgrade (status %x)", (unsigned)st);
+	ok(agent_write(&b, va_b(5), PAT + 6), "B writes");
+	ok_err(agent_give(&b, va_a(5), fpage_make(va_a(5), 12, FPAGE_RWX), false, win, &rerr), E_OK,
+	       "A adds execute: another upgrade");
+	st = unmap_one(fp, 0);
+	ok(st == (FPAGE_R | FPAGE_W), "B's write is still reported (status %x)", (unsigned)st);
+	ok(reads(&p, va_a(5), PAT + 6), "and A sees it");
+	unmap_one(fpage_make(va_a(5), 12, FPAGE_RWX), 0);
+	ok_err(sigma0_free(pa, 12), E_OK, "frame back to sigma0");
+}
+
 /* B unmaps its whole space with flush: everything derived goes, the
  * kernel-owned UTCB and KIP stay, and B's pager brings back the rest. */
 static void test_complete(void)
@@ -180,6 +205,7 @@ int main(int argc, char **argv)
 		{ "rights", test_rights },
 		{ "status", test_status },
 		{ "complete", test_complete },
+		{ "upgrade_status", test_upgrade_status },
 	};
 
 	if (!ok(agent_start(&p, 0, 1, false) && agent_start(&b, 1, 1, true) &&

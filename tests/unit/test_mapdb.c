@@ -205,6 +205,15 @@ unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rig
 	return status;
 }
 
+void mdb_pte_raise(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	struct fake_pte *e = pte_slotted(s, va, log2, slot);
+
+	must_msg((rights & e->rights) == e->rights && (rights & ~RWX) == 0, "raise lowers rights");
+	e->rights = (uint8_t)rights;
+	fake_changes++;
+}
+
 unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 {
 	struct fake_pte *e = pte_slotted(s, va, log2, slot);
@@ -511,6 +520,8 @@ START_TEST(upgrade_in_place)
 	map_ok(S0, va4(0, 0), A, va4(1, 0), 12, W, false);
 	expect(A, va4(1, 0), F4(0), 12, RW);
 	expect(B, va4(2, 0), F4(0), 12, R);
+	/* The upgrade raised the rights in place: the status stays. */
+	ck_assert_uint_eq(pte_at(A, va4(1, 0))->status, ACC);
 	ck_assert_uint_eq(mdb_node_count(), 3);
 	/* Mapping onto the sender's own mapping or an ancestor is a no-op. */
 	map_ok(A, va4(1, 0), S0, va4(0, 0), 12, R, false);
@@ -1052,7 +1063,7 @@ static void mm_trim(int s, unsigned keep)
 
 static void mm_merge(int s, int t, unsigned rights)
 {
-	unsigned keep = rights | mm[t].rights, status = keep == mm[t].rights ? mm[t].status : 0;
+	unsigned keep = rights | mm[t].rights, status = mm[t].status;   /* raised in place */
 	int to = mm[t].space;
 	word_t va = mm[t].va;
 
@@ -1075,9 +1086,8 @@ static int mm_map_same(int s, int t, word_t pa, unsigned log2, unsigned rights, 
 		return -1;
 	if (grant) {
 		mm_merge(s, t, rights);
-	} else if ((mm[t].rights | rights) != mm[t].rights) {
-		mm[t].rights |= rights;
-		mm[t].status = 0;
+	} else {
+		mm[t].rights |= rights;         /* raised in place: the status stays */
 	}
 	return E_OK;
 }

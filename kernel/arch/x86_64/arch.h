@@ -67,12 +67,16 @@ static inline word_t virt_to_phys(const void *va)
 	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v - PHYSMAP_BASE;
 }
 
-/* Interrupts: the timer, and device lines delivered to interrupt threads. */
-#define ARCH_IRQ_COUNT 16
+/* Interrupts: the timer, and device lines delivered to interrupt threads:
+ * 0..15 are the 8259 lines, 16..31 message-signalled (MSI/MSI-X) vectors. */
+#define ARCH_IRQ_COUNT 32
+#define ARCH_IRQ_MSI_FIRST 16
 #define ARCH_TIMER_IRQ 0
 void arch_irq_init(unsigned timer_hz);
 void arch_irq_mask(unsigned irq);
 void arch_irq_unmask(unsigned irq);
+/* The MSI address and data a device must write to raise MSI line irq. */
+void arch_irq_msi_message(unsigned irq, word_t *addr, word_t *data);
 
 /* Threads: prepare a new kernel stack so that the first switch to it
  * enters user mode at ip/sp (user) or calls fn (kernel thread). */
@@ -191,6 +195,9 @@ void arch_pt_set(word_t *pml4, word_t va, word_t pa, unsigned log2, unsigned rig
  * (a 4 KiB one, from arch_pt_lookup), or NULL to walk to it. */
 unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot);
 unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot);
+/* Raise the rights of the log2 mapping at va to `rights` (a superset),
+ * keeping its accessed/dirty status; slot as for arch_pt_protect. */
+void arch_pt_raise(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot);
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 /* Find the first present user mapping in [*va, end); *va moves to it. */
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);

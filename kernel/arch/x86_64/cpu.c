@@ -34,7 +34,7 @@ _Static_assert(__builtin_offsetof(struct frame, rflags) == 152, "frame rflags");
 _Static_assert(__builtin_offsetof(struct frame, rsp) == 160, "frame rsp");
 _Static_assert(sizeof(struct frame) == 176, "frame size");
 
-extern const word_t isr_table[48];
+extern const word_t isr_table[32 + ARCH_IRQ_COUNT];
 extern const word_t isr_spurious;
 extern void syscall_entry(void);
 
@@ -79,7 +79,7 @@ static void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
 		idt_set(v, isr_spurious, 0, 0);
-	for (unsigned v = 0; v < 48; v++)
+	for (unsigned v = 0; v < 32 + ARCH_IRQ_COUNT; v++)
 		idt_set(v, isr_table[v], 0, 0);
 	idt_set(3, isr_table[3], 3, 0);     /* int3 from user mode */
 	idt_set(1, isr_table[1], 0, IST_DB);    /* these on their own stacks */

@@ -374,6 +374,14 @@ unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot)
 	return pt_status(old);
 }
 
+void arch_pt_raise(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
+
+	*e = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old)) | (old & (PTE_A | PTE_D));
+	pt_flush(pml4, va);
+}
+
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 {
 	unsigned l = 12;

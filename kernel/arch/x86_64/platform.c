@@ -104,21 +104,30 @@ void arch_irq_init(unsigned timer_hz)
 	arch_irq_unmask(ARCH_TIMER_IRQ);
 }
 
+/* MSI lines are edge messages the device sends: nothing to mask here. */
 void arch_irq_mask(unsigned irq)
 {
+	if (irq >= ARCH_IRQ_MSI_FIRST)
+		return;
 	pic_mask |= 1u << irq;
 	pic_write_mask();
 }
 
 void arch_irq_unmask(unsigned irq)
 {
+	if (irq >= ARCH_IRQ_MSI_FIRST)
+		return;
 	pic_mask &= ~(1u << irq);
 	pic_write_mask();
 }
 
-/* End of interrupt for a line of the 8259 pair. */
+/* End of interrupt for a line of the 8259 pair, or an MSI vector. */
 void arch_irq_eoi(unsigned irq)
 {
+	if (irq >= ARCH_IRQ_MSI_FIRST) {
+		msi_eoi();
+		return;
+	}
 	if (irq >= 8)
 		x86_outb(PIC2, PIC_EOI);
 	x86_outb(PIC1, PIC_EOI);

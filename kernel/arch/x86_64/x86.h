@@ -149,4 +149,7 @@ static inline void x86_reload_segments(uint16_t code, uint16_t data)
 			 : : "r"((uint64_t)code), "r"(data) : "rax", "memory");
 }
 
+/* Message-signalled interrupts through the local APIC (msi.c). */
+void msi_eoi(void);
+
 #endif
