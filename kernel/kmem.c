@@ -10,8 +10,15 @@
  * page list, so the pool returns to its baseline once everything is freed.
  * All operations are O(1) except kmem_check.
  *
- * Accounting: every allocation charges its rounded size to an account; a
- * request that would exceed the quota fails before touching the pool.
+ * Accounting: every allocation charges its rounded size to an account and
+ * to each of its ancestors (kmem.h); a request that would exceed the
+ * account's quota, or an ancestor's limit for its descendants, fails
+ * before touching the pool. Most accounts have no parent or one (a task
+ * the root task started; a process a pager forked), so the walk up is
+ * short. The pool keeps a reserve: accounts marked `leave_reserve` (every
+ * space but the boot spaces) may not take its last pages, so whatever the
+ * other tasks do, sigma0 and the root task still get kernel memory. The
+ * reserve is checked only when a whole page leaves the free list.
  * Freed memory is poisoned (0xdb) in debug builds so use-after-free shows
  * quickly; the allocator hands out zeroed memory.
  */
@@ -48,6 +55,7 @@ static struct {
 	size_t total_bytes;
 	size_t allocated_bytes;                /* handed out, by rounded size */
 	size_t free_objects_bytes;             /* bytes in free small slots */
+	size_t reserve_pages;                  /* not for `leave_reserve` accounts */
 	struct kmem_slab *partial[KMEM_CLASSES];
 } kmem;
 
@@ -81,13 +89,69 @@ void kmem_add_region(uintptr_t virt, size_t bytes)
 		kmem.free_pages++;
 		kmem.total_bytes += KMEM_PAGE;
 	}
+	kmem.reserve_pages = MAX(kmem.total_bytes / KMEM_RESERVE_SHARE, KMEM_RESERVE_MIN) / KMEM_PAGE;
 }
 
-static void *kmem_page_get(void)
+void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, size_t quota,
+		       bool leave_reserve)
+{
+	acct->used = 0;
+	acct->parent = parent;
+	acct->leave_reserve = leave_reserve;
+	kmem_set_quota(acct, quota);
+}
+
+void kmem_set_quota(struct kmem_account *acct, size_t quota)
+{
+	acct->quota = quota;
+	acct->limit = quota == (size_t)-1 ? quota : quota - quota / 8;
+}
+
+/* Out of line for kmem_fits's callers outside this file; kmem_alloc
+ * inlines kmem_fits_inline. */
+static inline bool kmem_fits_inline(const struct kmem_account *acct, size_t bytes)
+{
+	if (acct->used + bytes > acct->quota)
+		return false;
+	for (const struct kmem_account *a = acct->parent; a; a = a->parent)
+		if (a->used + bytes > a->limit)
+			return false;
+	return true;
+}
+
+bool kmem_fits(const struct kmem_account *acct, size_t bytes)
+{
+	return kmem_fits_inline(acct, bytes);
+}
+
+static inline void kmem_add(struct kmem_account *acct, size_t bytes)
+{
+	for (struct kmem_account *a = acct; a; a = a->parent)
+		a->used += bytes;
+}
+
+static inline void kmem_sub(struct kmem_account *acct, size_t bytes)
+{
+	for (struct kmem_account *a = acct; a; a = a->parent) {
+		assert(a->used >= bytes);
+		a->used -= bytes;
+	}
+}
+
+void kmem_move(struct kmem_account *from, struct kmem_account *to, size_t bytes)
+{
+	if (from == to)
+		return;
+	kmem_sub(from, bytes);
+	kmem_add(to, bytes);
+}
+
+/* A free page, or NULL; `leave_reserve` accounts leave the reserve alone. */
+static void *kmem_page_get(const struct kmem_account *acct)
 {
 	struct kmem_free_page *fp = kmem.pages;
 
-	if (!fp)
+	if (!fp || (acct->leave_reserve && kmem.free_pages <= kmem.reserve_pages))
 		return NULL;
 	kmem.pages = fp->next;
 	kmem.free_pages--;
@@ -138,10 +202,11 @@ static void kmem_slab_link(struct kmem_slab *s)
 
 /* Turn a fresh page into a slab of class k with every slot free. Out of
  * line: it keeps kmem_alloc's common path free of its registers. */
-static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(unsigned k)
+static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(const struct kmem_account *acct,
+								       unsigned k)
 {
 	size_t size = kmem_class_size(k);
-	uint8_t *page = kmem_page_get();
+	uint8_t *page = kmem_page_get(acct);
 	struct kmem_slab *s = (struct kmem_slab *)page;
 
 	if (!page)
@@ -212,7 +277,7 @@ static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
 {
 	if (!p)
 		return NULL;
-	acct->used += kmem_class_size(k);
+	kmem_add(acct, kmem_class_size(k));
 	kmem.allocated_bytes += kmem_class_size(k);
 	return kmem_zero(p, kmem_class_size(k));
 }
@@ -222,8 +287,8 @@ static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
 static __attribute__((noinline)) void *kmem_alloc_fresh(struct kmem_account *acct, unsigned k)
 {
 	if (k == KMEM_CLASSES)
-		return kmem_hand_out(acct, kmem_page_get(), k);
-	if (!kmem_slab_new(k))
+		return kmem_hand_out(acct, kmem_page_get(acct), k);
+	if (!kmem_slab_new(acct, k))
 		return NULL;
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
@@ -234,7 +299,7 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	if (acct->used + kmem_class_size(k) > acct->quota)
+	if (!kmem_fits_inline(acct, kmem_class_size(k)))
 		return NULL;
 	if (k == KMEM_CLASSES || !kmem.partial[k])
 		return kmem_alloc_fresh(acct, k);
@@ -251,8 +316,8 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
 	rounded = kmem_class_size(k);
-	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
-	acct->used -= rounded;
+	assert(kmem.allocated_bytes >= rounded);
+	kmem_sub(acct, rounded);
 	kmem.allocated_bytes -= rounded;
 	if (k < KMEM_CLASSES)
 		kmem_small_free(p, k);

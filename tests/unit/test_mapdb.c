@@ -242,7 +242,7 @@ static void setup(void)
 	pool = aligned_alloc(KMEM_PAGE, POOL_BYTES);
 	ck_assert_ptr_nonnull(pool);
 	kmem_add_region((uintptr_t)pool, POOL_BYTES);
-	kacct = (struct kmem_account){ 0, SIZE_MAX };
+	kacct = (struct kmem_account){ .quota = SIZE_MAX };
 	ck_assert_int_eq(mdb_init(&kacct), E_OK);
 	memset(sp, 0, sizeof(sp));
 	for (int i = 0; i < NSPACES; i++)
