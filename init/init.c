@@ -6,7 +6,7 @@
 #include "init.h"
 #include <sigma0.h>
 
-extern bool config_shutdown;
+extern bool config_shutdown, config_expect_leak;
 
 static struct task_conf confs[TASK_MAX];
 static int nconfs;
@@ -16,17 +16,20 @@ static struct {
 	word_t kmem, frames;
 } baseline;
 
-/* Kernel memory free to others: the pool's free bytes plus what init and
- * sigma0 hold (their page tables and sigma0's split superpages only grow
- * while the system runs) and the mapping database's frame index. */
+/* Kernel memory not in use: the pool's free bytes and the mapping
+ * database's frame index. Everything else is counted as in use, init's
+ * and sigma0's own objects and page tables included; their page tables
+ * that map nothing any more are given back first (init's frame window
+ * and sigma0's device ranges leave empty ones behind). */
 static word_t init_kmem_now(void)
 {
-	word_t used_init = 0, used_s0 = 0, index = 0, free;
+	word_t index = 0, free;
 
-	kdb_space_kmem(libmap_myself, &used_init, NULL);
-	kdb_space_kmem(libmap_kip->sigma0_id, &used_s0, NULL);
+	kdb_space_trim(libmap_myself, NULL);
+	kdb_space_trim(libmap_kip->sigma0_id, NULL);
 	free = kdb_kmem_free(&index);
-	return free + used_init + used_s0 + index;
+
+	return free + index;
 }
 
 static word_t init_frames_given(void)
@@ -128,14 +131,21 @@ static _Noreturn void init_verdict(void)
 			bad++;
 		}
 	}
-	if (kmem != baseline.kmem || frames != baseline.frames) {
+	if (config_expect_leak) {             /* a test of this check itself */
+		printf("%s - the check sees the kernel memory lost on purpose: %ld bytes\n",
+		       kmem < baseline.kmem ? "ok" : "not ok", (long)(baseline.kmem - kmem));
+		bad += kmem >= baseline.kmem;
+	} else if (kmem != baseline.kmem || frames != baseline.frames) {
 		printf("not ok - memory not back to baseline: kernel %ld bytes, frames %ld bytes\n",
 		       (long)(baseline.kmem - kmem), (long)(frames - baseline.frames));
 		bad++;
 	}
 	kdb_check();
-	printf("init: all tasks done; kernel memory and frames back to baseline: %s\n",
-	       bad ? "no" : "yes");
+	if (config_expect_leak)
+		printf("init: all tasks done; the loss was %s\n", bad ? "missed" : "seen");
+	else
+		printf("init: all tasks done; kernel memory and frames back to baseline: %s\n",
+		       bad ? "no" : "yes");
 	printf("RESULT: %s\n", bad ? "FAIL" : "PASS");
 	kdb_exit_qemu(bad ? 1 : 0);
 	for (;;)
@@ -149,7 +159,7 @@ static struct {
 } ended[TASK_MAX];
 static unsigned nended;
 
-static void init_ended(struct task *t, int status)
+void init_ended(struct task *t, int status)
 {
 	for (unsigned i = 0; i < nended; i++)
 		if (ended[i].task == t)
@@ -215,6 +225,7 @@ int main(int argc, char **argv)
 	word_t len = 0, from = TID_NIL;
 	const char *cfg;
 	bool pagers_asked = false;
+	word_t watched = 0;
 
 	(void)argc;
 	(void)argv;
@@ -236,7 +247,12 @@ int main(int argc, char **argv)
 		}
 		if (config_shutdown && init_all_done(false))
 			init_verdict();
-		if (!ipc_receive(TID_ANY, TIMEOUT_NEVER, &from))
+		if (task_now_ms() - watched >= 1000) {
+			task_watch();                      /* silent pagers */
+			watched = task_now_ms();
+			continue;
+		}
+		if (!ipc_receive(TID_ANY, 1000000, &from))
 			init_serve(from);
 	}
 }

@@ -254,7 +254,9 @@ void sys_exchange_registers(struct frame *f)
 	tf = arch_frame(t);
 	state = (t->halted ? EXREG_STATE_HALTED : 0) |
 		(t->state == TS_SEND ? EXREG_STATE_SENDING : 0) |
-		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0);
+		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0) |
+		((t->state == TS_SEND || t->state == TS_RECV) && t->in_kernel_ipc ?
+		 EXREG_STATE_FAULTING : 0);
 	f->rdx = tf->rsp;
 	f->r10 = tf->rip;
 	f->r8 = tf->rflags;

@@ -36,6 +36,7 @@ enum kdebug_op {
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
 	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
+	KDB_SPACE_TRIM = 8, /* privileged: rsi = tid; free its space's empty page tables; rsi <- bytes */
 	KDB_OP_COUNT
 };
 
@@ -94,6 +95,7 @@ enum kdebug_op {
 #define EXREG_STATE_HALTED 0x1u
 #define EXREG_STATE_SENDING 0x2u
 #define EXREG_STATE_RECEIVING 0x4u
+#define EXREG_STATE_FAULTING 0x8u    /* ... in a page-fault or exception IPC */
 
 /* SYS_THREAD_SWITCH: rdi = dest (TID_NIL = yield to any). */
 /* SYS_SCHEDULE: rdi = dest, rsi = priority (0..255, ~0 = keep),
