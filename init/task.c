@@ -317,14 +317,30 @@ void task_reap(struct task *t, int status)
 		task_end_clients(t);
 }
 
+/* Is t blocked in a fault IPC, at the same instruction, at each of a few
+ * looks over 7 ms? A client faulting page after page in a loop (the same
+ * instruction, a new fault each time) is seen running at one of them. */
+static bool task_faulting(struct task *t, word_t *ip)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		word_t state = 0, rip = 0;
+		if (i)
+			ipc_receive(libmap_myself, 1000, NULL);
+		if (sys_exchange_registers(t->tid, 0, NULL, &rip, NULL, NULL, &state) ||
+		    !(state & EXREG_STATE_FAULTING) || (i && rip != *ip))
+			return false;
+		*ip = rip;
+	}
+	return true;
+}
+
 /* Is client t stuck in a page fault its pager has not answered for the
- * deadline (blocked in the fault IPC, at the same instruction)? */
+ * deadline (in a fault IPC at the same instruction at every look)? */
 static bool task_stuck(struct task *t, word_t now)
 {
-	word_t state = 0, ip = 0;
+	word_t ip = 0;
 
-	if (sys_exchange_registers(t->tid, 0, NULL, &ip, NULL, NULL, &state) ||
-	    !(state & EXREG_STATE_FAULTING) || (t->stuck_since && ip != t->stuck_rip)) {
+	if (!task_faulting(t, &ip) || (t->stuck_since && ip != t->stuck_rip)) {
 		t->stuck_since = 0;
 		return false;
 	}

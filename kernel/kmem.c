@@ -107,8 +107,7 @@ void kmem_set_quota(struct kmem_account *acct, size_t quota)
 	acct->limit = quota == (size_t)-1 ? quota : quota - quota / 8;
 }
 
-/* Out of line for kmem_fits's callers outside this file; kmem_alloc
- * inlines kmem_fits_inline. */
+/* Does `bytes` more fit acct's quota and every ancestor's limit? */
 static inline bool kmem_fits_inline(const struct kmem_account *acct, size_t bytes)
 {
 	if (acct->used + bytes > acct->quota)
@@ -277,7 +276,7 @@ static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
 {
 	if (!p)
 		return NULL;
-	kmem_add(acct, kmem_class_size(k));
+	acct->used += kmem_class_size(k);         /* its ancestors: kmem_alloc_nested */
 	kmem.allocated_bytes += kmem_class_size(k);
 	return kmem_zero(p, kmem_class_size(k));
 }
@@ -293,13 +292,33 @@ static __attribute__((noinline)) void *kmem_alloc_fresh(struct kmem_account *acc
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
+/* kmem_alloc for an account with a parent: out of line, so that the
+ * common case (a root account) pays one test for nesting. */
+static __attribute__((noinline)) void *kmem_alloc_nested(struct kmem_account *acct, unsigned k)
+{
+	size_t size = kmem_class_size(k);
+	void *p;
+
+	if (!kmem_fits_inline(acct, size))
+		return NULL;
+	if (k == KMEM_CLASSES || !kmem.partial[k])
+		p = kmem_alloc_fresh(acct, k);
+	else
+		p = kmem_hand_out(acct, kmem_small_take(k), k);
+	if (p)
+		kmem_add(acct->parent, size);
+	return p;
+}
+
 void *kmem_alloc(struct kmem_account *acct, size_t size)
 {
 	unsigned k;
 
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	if (!kmem_fits_inline(acct, kmem_class_size(k)))
+	if (__builtin_expect(acct->parent != NULL, 0))
+		return kmem_alloc_nested(acct, k);
+	if (acct->used + kmem_class_size(k) > acct->quota)
 		return NULL;
 	if (k == KMEM_CLASSES || !kmem.partial[k])
 		return kmem_alloc_fresh(acct, k);
@@ -316,8 +335,10 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
 	rounded = kmem_class_size(k);
-	assert(kmem.allocated_bytes >= rounded);
-	kmem_sub(acct, rounded);
+	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
+	acct->used -= rounded;
+	if (__builtin_expect(acct->parent != NULL, 0))
+		kmem_sub(acct->parent, rounded);
 	kmem.allocated_bytes -= rounded;
 	if (k < KMEM_CLASSES)
 		kmem_small_free(p, k);

@@ -68,6 +68,8 @@ static word_t cow_fork(struct pager *p, struct pager_client *parent, word_t ip, 
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && !(c = cow_fork_client(p, parent, pr->tid)))
 		err = E_NO_MEMORY;
+	if (c)
+		c->user = (word_t)pr;               /* cow_client_exit: it is a process */
 	if (!err)
 		err = sys_exchange_registers(pr->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME,
 					     &sp, &ip, NULL, NULL, NULL);
@@ -106,9 +108,9 @@ static void cow_reap(struct pager *p, struct proc *pr, int status)
 	word_t waiter = pr->waiter;
 
 	sys_thread_control(pr->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+	pr->exited = true;                          /* deleted already */
 	if (c)
 		pager_client_remove(p, c);
-	pr->exited = true;
 	pr->status = status;
 	if (waiter) {
 		cow_wait_reply(pr);
@@ -187,10 +189,12 @@ static void cow_end_family(struct pager *p, word_t root)
  * down): a process is deleted; a registered client takes its family. */
 static void cow_client_exit(struct pager *p, struct pager_client *c)
 {
-	if (cow_proc(c->tid))
-		sys_thread_control(c->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
-	else
+	struct proc *pr = (struct proc *)c->user;
+
+	if (!pr)
 		cow_end_family(p, c->tid);
+	else if (!pr->exited)
+		sys_thread_control(c->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
 }
 
 static const struct pager_ops cow_ops = {
