@@ -10,12 +10,12 @@
  * page list, so the pool returns to its baseline once everything is freed.
  * All operations are O(1) except kmem_check.
  *
- * Accounting: every allocation charges its rounded size to an account and
- * to each of its ancestors (kmem.h); a request that would exceed the
- * account's quota, or an ancestor's limit for its descendants, fails
- * before touching the pool. Most accounts have no parent or one (a task
- * the root task started; a process a pager forked), so the walk up is
- * short. The pool keeps a reserve: accounts marked `leave_reserve` (every
+ * Accounting: every allocation charges its rounded size to an account; a
+ * request beyond the account's room (`avail`) first draws credit from the
+ * account's parents (kmem.h), and fails before touching the pool if the
+ * quota or a parent's limit says no. Credit moves in 16 KiB steps, so the
+ * common path tests one bound whether or not the account is nested. The
+ * pool keeps a reserve: accounts marked `leave_reserve` (every
  * space but the boot spaces) may not take its last pages, so whatever the
  * other tasks do, sigma0 and the root task still get kernel memory. The
  * reserve is checked only when a whole page leaves the free list.
@@ -95,54 +95,101 @@ void kmem_add_region(uintptr_t virt, size_t bytes)
 void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, size_t quota,
 		       bool leave_reserve)
 {
-	acct->used = 0;
+	memset(acct, 0, sizeof(*acct));
 	acct->parent = parent;
 	acct->leave_reserve = leave_reserve;
 	kmem_set_quota(acct, quota);
+}
+
+static void kmem_set_avail(struct kmem_account *a)
+{
+	a->avail = a->parent ? MIN(a->quota, a->held) : a->quota;
+}
+
+static bool kmem_credit(struct kmem_account *a, size_t bytes);
+
+/* Make room for `bytes` more in a (used + bytes <= avail), drawing
+ * credit from the parent: a whole step if the parent can give it, else
+ * just what is needed. */
+static bool kmem_grow(struct kmem_account *a, size_t bytes)
+{
+	size_t need, step;
+
+	if (a->used + bytes > a->quota)
+		return false;
+	if (a->used + bytes <= a->avail)
+		return true;
+	need = a->used + bytes - a->held;
+	step = MIN(ALIGN_UP(need, KMEM_CREDIT), a->quota - a->held);
+	if (!kmem_credit(a->parent, step) && (step == need || !kmem_credit(a->parent, step = need)))
+		return false;
+	a->held += step;
+	kmem_set_avail(a);
+	return true;
+}
+
+/* Charge `bytes` of credit for a child to a: within a's limit for its
+ * children, and within a's own room (growing it from above if nested). */
+static bool kmem_credit(struct kmem_account *a, size_t bytes)
+{
+	if (a->used + bytes > a->limit || !kmem_grow(a, bytes))
+		return false;
+	a->used += bytes;
+	return true;
+}
+
+static void kmem_uncredit(struct kmem_account *a, size_t bytes);
+
+/* Give back credit that a does not use: all above one step. */
+static __attribute__((noinline)) void kmem_shrink(struct kmem_account *a, size_t keep)
+{
+	size_t give;
+
+	if (a->held <= a->used + keep)
+		return;
+	give = a->held - a->used - keep;
+	a->held -= give;
+	kmem_set_avail(a);
+	kmem_uncredit(a->parent, give);
+}
+
+static void kmem_uncredit(struct kmem_account *a, size_t bytes)
+{
+	assert(a->used >= bytes);
+	a->used -= bytes;
+	if (a->used + 2 * KMEM_CREDIT < a->held)
+		kmem_shrink(a, KMEM_CREDIT);
+}
+
+void kmem_account_fini(struct kmem_account *acct)
+{
+	assert(acct->used == 0);
+	if (acct->parent)
+		kmem_shrink(acct, 0);
 }
 
 void kmem_set_quota(struct kmem_account *acct, size_t quota)
 {
 	acct->quota = quota;
 	acct->limit = quota == (size_t)-1 ? quota : quota - quota / 8;
+	kmem_set_avail(acct);
+	if (acct->parent && acct->held > quota)
+		kmem_shrink(acct, quota - acct->used);
 }
 
-/* Does `bytes` more fit acct's quota and every ancestor's limit? */
-static inline bool kmem_fits_inline(const struct kmem_account *acct, size_t bytes)
+bool kmem_fits(struct kmem_account *acct, size_t bytes)
 {
-	if (acct->used + bytes > acct->quota)
-		return false;
-	for (const struct kmem_account *a = acct->parent; a; a = a->parent)
-		if (a->used + bytes > a->limit)
-			return false;
-	return true;
-}
-
-bool kmem_fits(const struct kmem_account *acct, size_t bytes)
-{
-	return kmem_fits_inline(acct, bytes);
-}
-
-static inline void kmem_add(struct kmem_account *acct, size_t bytes)
-{
-	for (struct kmem_account *a = acct; a; a = a->parent)
-		a->used += bytes;
-}
-
-static inline void kmem_sub(struct kmem_account *acct, size_t bytes)
-{
-	for (struct kmem_account *a = acct; a; a = a->parent) {
-		assert(a->used >= bytes);
-		a->used -= bytes;
-	}
+	return acct->used + bytes <= acct->avail || (acct->parent && kmem_grow(acct, bytes));
 }
 
 void kmem_move(struct kmem_account *from, struct kmem_account *to, size_t bytes)
 {
 	if (from == to)
 		return;
-	kmem_sub(from, bytes);
-	kmem_add(to, bytes);
+	kmem_uncredit(from, bytes);
+	if (to->used + bytes > to->avail && to->parent)
+		kmem_grow(to, bytes);          /* checked before; at worst one node over */
+	to->used += bytes;
 }
 
 /* A free page, or NULL; `leave_reserve` accounts leave the reserve alone. */
@@ -276,7 +323,7 @@ static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
 {
 	if (!p)
 		return NULL;
-	acct->used += kmem_class_size(k);         /* its ancestors: kmem_alloc_nested */
+	acct->used += kmem_class_size(k);
 	kmem.allocated_bytes += kmem_class_size(k);
 	return kmem_zero(p, kmem_class_size(k));
 }
@@ -292,22 +339,15 @@ static __attribute__((noinline)) void *kmem_alloc_fresh(struct kmem_account *acc
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
-/* kmem_alloc for an account with a parent: out of line, so that the
- * common case (a root account) pays one test for nesting. */
-static __attribute__((noinline)) void *kmem_alloc_nested(struct kmem_account *acct, unsigned k)
+/* kmem_alloc past the account's free room: draw credit first (nested
+ * accounts; a root's room is its quota). Out of line. */
+static __attribute__((noinline)) void *kmem_alloc_grow(struct kmem_account *acct, unsigned k)
 {
-	size_t size = kmem_class_size(k);
-	void *p;
-
-	if (!kmem_fits_inline(acct, size))
+	if (!acct->parent || !kmem_grow(acct, kmem_class_size(k)))
 		return NULL;
 	if (k == KMEM_CLASSES || !kmem.partial[k])
-		p = kmem_alloc_fresh(acct, k);
-	else
-		p = kmem_hand_out(acct, kmem_small_take(k), k);
-	if (p)
-		kmem_add(acct->parent, size);
-	return p;
+		return kmem_alloc_fresh(acct, k);
+	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
 void *kmem_alloc(struct kmem_account *acct, size_t size)
@@ -316,10 +356,8 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	if (__builtin_expect(acct->parent != NULL, 0))
-		return kmem_alloc_nested(acct, k);
-	if (acct->used + kmem_class_size(k) > acct->quota)
-		return NULL;
+	if (acct->used + kmem_class_size(k) > acct->avail)
+		return kmem_alloc_grow(acct, k);
 	if (k == KMEM_CLASSES || !kmem.partial[k])
 		return kmem_alloc_fresh(acct, k);
 	return kmem_hand_out(acct, kmem_small_take(k), k);
@@ -337,8 +375,8 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	rounded = kmem_class_size(k);
 	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
 	acct->used -= rounded;
-	if (__builtin_expect(acct->parent != NULL, 0))
-		kmem_sub(acct->parent, rounded);
+	if (__builtin_expect(acct->used + 2 * KMEM_CREDIT < acct->held, 0))
+		kmem_shrink(acct, KMEM_CREDIT);
 	kmem.allocated_bytes -= rounded;
 	if (k < KMEM_CLASSES)
 		kmem_small_free(p, k);

@@ -16,21 +16,36 @@
 
 /*
  * Charged kernel memory of one address space (or of the kernel itself).
- * Accounts nest: every byte charged to an account is charged to its parent
- * too (and so on up), so `used` counts the account's own objects and
- * everything of its descendants. A charge must fit the account's quota
- * and, at each ancestor, that ancestor's `limit` (what its descendants may
- * use together, a little less than its quota: the rest stays for its own
- * objects). Ownership: the space holding the account; parent is fixed for
- * the account's life and outlives it (a space's children end first).
+ *
+ * Accounts nest. A nested account draws *credit* from its parent in
+ * KMEM_CREDIT steps: `held` bytes are charged to the parent on its behalf
+ * (the parent's `used` counts them like its own objects), and the account
+ * may charge up to min(quota, held) (`avail`) without asking anyone; past
+ * that it asks its parent for more, which must fit the parent's `limit`
+ * (7/8 of its quota: the last eighth stays for the parent's own objects)
+ * and, if the parent is nested too, its own credit, and so on up. Credit
+ * more than 2 * KMEM_CREDIT above `used` goes back. So everything below an
+ * account together never exceeds its quota, and the allocation path tests
+ * one bound, as for a root account (whose avail is its quota).
+ * Ownership: the space holding the account; the parent is fixed for the
+ * account's life and outlives it (a space's children end first).
  */
 struct kmem_account {
-	size_t used;                  /* bytes charged here and below */
+	size_t used;                  /* own objects + credit held by children */
+	size_t avail;                 /* used may grow to this at no cost */
 	size_t quota;                 /* bytes that may be charged; SIZE_MAX = unlimited */
-	size_t limit;                 /* bytes descendants may bring `used` to */
-	struct kmem_account *parent;  /* charged too; NULL for a root account */
+	size_t limit;                 /* what children may hold together */
+	size_t held;                  /* nested: credit charged to the parent */
+	struct kmem_account *parent;  /* NULL for a root account */
 	bool leave_reserve;           /* may not take the pool's reserve (below) */
 };
+
+/* A root account with quota q, as a static initializer. */
+#define KMEM_ACCOUNT_ROOT(q) \
+	{ .avail = (q), .quota = (q), .limit = (q) == (size_t)-1 ? (q) : (q) - (q) / 8 }
+
+#define KMEM_CREDIT (16u << 10)       /* credit is drawn in these steps */
+#define KMEM_NEST_MAX 16              /* accounts in a chain, the root included */
 
 /* The pool's reserve: allocations for accounts with `leave_reserve` fail when
  * they would leave fewer than 1/KMEM_RESERVE_SHARE of the pool's pages
@@ -43,15 +58,20 @@ struct kmem_account {
 void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, size_t quota,
 		       bool leave_reserve);
 
-/* Set acct's quota (and the limit its descendants get: 7/8 of it). */
+/* An account that is going away (nothing charged to it any more): its
+ * credit goes back to the parent. */
+void kmem_account_fini(struct kmem_account *acct);
+
+/* Set acct's quota (not below used; the limit of its children is 7/8 of
+ * it); credit above the new quota goes back. */
 void kmem_set_quota(struct kmem_account *acct, size_t quota);
 
-/* Would `bytes` more fit acct's quota and its ancestors' limits? */
-bool kmem_fits(const struct kmem_account *acct, size_t bytes);
+/* Can `bytes` more be charged to acct? Draws credit from the parents if
+ * needed (so the answer holds until something else is charged). */
+bool kmem_fits(struct kmem_account *acct, size_t bytes);
 
-/* Move the charge of `bytes` from one account (and its ancestors) to
- * another (a granted mapping node changes hands); the caller checked
- * kmem_fits(to) before. */
+/* Move the charge of `bytes` from one account to another (a granted
+ * mapping node changes hands); the caller checked kmem_fits(to) before. */
 void kmem_move(struct kmem_account *from, struct kmem_account *to, size_t bytes);
 
 /* Forget all memory; the pool is empty afterwards. */

@@ -16,7 +16,7 @@
 #include <pagoda/error.h>
 #include <pagoda/fpage.h>
 
-struct kmem_account kernel_acct = { .quota = (size_t)-1 };
+struct kmem_account kernel_acct = KMEM_ACCOUNT_ROOT((size_t)-1);
 static struct space *space_list;      /* all spaces, for space_check_all */
 
 /* The account that pays for s's struct space: its owner's. */
@@ -38,10 +38,22 @@ static void space_account_init(struct space *s, struct space *owner)
 	s->quota_ceiling = s->acct.quota;
 }
 
+/* Spaces in s's chain of owners, s included. */
+static unsigned space_depth(const struct space *s)
+{
+	unsigned n = 0;
+
+	for (; s; s = s->owner)
+		n++;
+	return n;
+}
+
 struct space *space_create(struct space *owner, int *err)
 {
-	struct space *s = kmem_alloc(space_payer(owner), sizeof(*s));
+	struct space *s = NULL;
 
+	if (space_depth(owner) < KMEM_NEST_MAX)       /* kmem's credit recursion */
+		s = kmem_alloc(space_payer(owner), sizeof(*s));
 	if (!s) {
 		*err = E_NO_MEMORY;
 		return NULL;
@@ -120,6 +132,7 @@ void space_destroy(struct space *s)
 	arch_pt_destroy(s->pml4, &s->acct);
 	if (s->acct.used != 0)
 		panic("space: %zu bytes still charged after teardown", s->acct.used);
+	kmem_account_fini(&s->acct);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

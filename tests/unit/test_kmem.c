@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(each_size_class)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
 		uint8_t *p = kmem_alloc(&a, size);
@@ -116,7 +116,7 @@ START_TEST(rounded_sizes)
 		{ 1, 32 }, { 31, 32 }, { 33, 64 }, { 100, 128 }, { 257, 512 },
 		{ 1025, 2048 }, { 2049, 4096 }, { 4095, 4096 },
 	};
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[8];
 	size_t used = 0;
 
@@ -140,7 +140,7 @@ END_TEST
 
 START_TEST(zeroed_after_reuse)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
 		void *keep = kmem_alloc(&a, size);   /* keeps a small page alive */
@@ -162,7 +162,7 @@ END_TEST
  * keep what is written into them. */
 START_TEST(objects_disjoint)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	static void *p[POOL_PAGES * 128];
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
@@ -192,7 +192,7 @@ END_TEST
 
 START_TEST(per_account)
 {
-	struct kmem_account a = { .quota = SIZE_MAX }, b = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX), b = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *pa = kmem_alloc(&a, 64), *pb = kmem_alloc(&b, 4096), *pa2 = kmem_alloc(&a, 100);
 
 	ck_assert_uint_eq(a.used, 64 + 128);
@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(quota_exhaustion)
 {
-	struct kmem_account a = { .quota = 128 };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(128);
 	void *p1, *p2;
 	size_t before;
 
@@ -230,7 +230,7 @@ START_TEST(quota_exhaustion)
 	ck_assert_uint_eq(kmem_free_bytes(), baseline);
 
 	/* A zero quota: every allocation fails, the pool is not touched. */
-	a = (struct kmem_account){ .quota = 0 };
+	a = (struct kmem_account)KMEM_ACCOUNT_ROOT(0);
 	ck_assert_ptr_null(kmem_alloc(&a, 32));
 	ck_assert_uint_eq(kmem_free_bytes(), baseline);
 	ck_assert(kmem_check());
@@ -239,7 +239,7 @@ END_TEST
 
 START_TEST(pool_exhaustion)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[4];
 
 	pool_setup(4);
@@ -258,43 +258,45 @@ START_TEST(pool_exhaustion)
 }
 END_TEST
 
-/* Nested accounts: a child's charges count at its parent too; children
- * together stop at the parent's limit (7/8 of its quota), the parent's own
- * allocations at its quota. */
+/* Nested accounts: children draw credit from their parent in
+ * KMEM_CREDIT steps, together at most its limit (7/8 of its quota); the
+ * parent's own objects may use the rest; unused credit goes back. */
 START_TEST(nested_quotas)
 {
 	struct kmem_account parent, c1, c2;
-	void *p[8], *q;
-	size_t before;
+	void *p1[32], *p2[8], *pp[8];
+	unsigned n1 = 0, n2 = 0, np = 0;
 
-	kmem_account_init(&parent, NULL, 8 * KMEM_PAGE, false);
-	kmem_account_init(&c1, &parent, 8 * KMEM_PAGE, false);
-	kmem_account_init(&c2, &parent, 8 * KMEM_PAGE, false);
-	ck_assert_uint_eq(parent.limit, 7 * KMEM_PAGE);
-	for (int i = 0; i < 4; i++)
-		ck_assert_ptr_nonnull(p[i] = kmem_alloc(&c1, KMEM_PAGE));
-	for (int i = 4; i < 7; i++)
-		ck_assert_ptr_nonnull(p[i] = kmem_alloc(&c2, KMEM_PAGE));
-	ck_assert_uint_eq(parent.used, 7 * KMEM_PAGE);
-	before = kmem_free_bytes();
-	ck_assert_ptr_null(kmem_alloc(&c2, 32));          /* the children's share is gone */
-	ck_assert_ptr_null(kmem_alloc(&c1, KMEM_PAGE));
-	ck_assert_uint_eq(kmem_free_bytes(), before);
-	ck_assert_uint_eq(c1.used + c2.used, parent.used);
-	ck_assert_ptr_nonnull(p[7] = kmem_alloc(&parent, KMEM_PAGE));   /* its own eighth */
-	ck_assert_ptr_null(q = kmem_alloc(&parent, 32));
-	kmem_free(&c1, p[0], KMEM_PAGE);
-	ck_assert_uint_eq(parent.used, 7 * KMEM_PAGE);
-	ck_assert_ptr_null(kmem_alloc(&c2, KMEM_PAGE));   /* parent + children at its quota */
-	kmem_free(&parent, p[7], KMEM_PAGE);
-	ck_assert_ptr_nonnull(p[0] = kmem_alloc(&c2, KMEM_PAGE));
-	kmem_move(&c2, &c1, KMEM_PAGE);                    /* a grant moves a charge */
-	ck_assert_uint_eq(c1.used, 4 * KMEM_PAGE);
-	ck_assert_uint_eq(parent.used, 7 * KMEM_PAGE);
-	kmem_move(&c1, &c2, KMEM_PAGE);
-	kmem_free(&c2, p[0], KMEM_PAGE);
-	for (int i = 1; i < 7; i++)
-		kmem_free(i < 4 ? &c1 : &c2, p[i], KMEM_PAGE);
+	kmem_account_init(&parent, NULL, 128 << 10, false);
+	kmem_account_init(&c1, &parent, 128 << 10, false);
+	kmem_account_init(&c2, &parent, 128 << 10, false);
+	ck_assert_uint_eq(parent.limit, 112 << 10);
+	while (n1 < 32 && (p1[n1] = kmem_alloc(&c1, KMEM_PAGE)))
+		n1++;
+	ck_assert_uint_eq(n1, 28);                         /* all of the children's share */
+	ck_assert_uint_eq(parent.used, 112 << 10);
+	ck_assert_ptr_null(kmem_alloc(&c2, 32));
+	for (unsigned i = 0; i < 9; i++)
+		kmem_free(&c1, p1[--n1], KMEM_PAGE);
+	ck_assert_uint_eq(c1.held, 92 << 10);              /* unused credit went back */
+	while (n2 < 8 && (p2[n2] = kmem_alloc(&c2, KMEM_PAGE)))
+		n2++;
+	ck_assert_uint_eq(n2, 5);                          /* one step, then what is left */
+	ck_assert_uint_eq(parent.used, 112 << 10);
+	while (np < 8 && (pp[np] = kmem_alloc(&parent, KMEM_PAGE)))
+		np++;
+	ck_assert_uint_eq(np, 4);                          /* the parent's own eighth */
+	ck_assert(kmem_fits(&c2, 0) && !kmem_fits(&c2, KMEM_PAGE));
+	kmem_move(&c1, &c2, KMEM_PAGE);                    /* a grant moves a charge */
+	kmem_move(&c2, &c1, KMEM_PAGE);
+	while (np)
+		kmem_free(&parent, pp[--np], KMEM_PAGE);
+	while (n2)
+		kmem_free(&c2, p2[--n2], KMEM_PAGE);
+	while (n1)
+		kmem_free(&c1, p1[--n1], KMEM_PAGE);
+	kmem_account_fini(&c1);
+	kmem_account_fini(&c2);
 	ck_assert_uint_eq(parent.used, 0);
 	ck_assert_uint_eq(kmem_free_bytes(), baseline);
 	ck_assert(kmem_check());
@@ -330,7 +332,7 @@ END_TEST
 
 START_TEST(slab_page_returned)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *small, *big;
 
 	pool_setup(2);
@@ -354,7 +356,7 @@ END_TEST
  * free and to the page list on its last. */
 START_TEST(slab_full_then_empty)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[3];
 
 	pool_setup(1);
@@ -377,7 +379,7 @@ END_TEST
 
 START_TEST(free_null)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_free(&a, NULL, 64);
 	ck_assert_uint_eq(a.used, 0);
@@ -388,7 +390,7 @@ END_TEST
 
 START_TEST(page_poisoned)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	uint8_t *p = kmem_alloc(&a, KMEM_PAGE);
 
 	memset(p, 0x11, KMEM_PAGE);
@@ -400,7 +402,7 @@ END_TEST
 /* The checker notices a freed object written after free. */
 START_TEST(check_catches_corruption)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *keep = kmem_alloc(&a, 64);
 	void **p = kmem_alloc(&a, 64);
 
@@ -417,7 +419,7 @@ END_TEST
 /* Kernel-internal misuse is an assertion, not an error code. */
 START_TEST(oversize_asserts)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_alloc(&a, KMEM_PAGE + 1);
 }
@@ -425,7 +427,7 @@ END_TEST
 
 START_TEST(zero_size_asserts)
 {
-	struct kmem_account a = { .quota = SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_alloc(&a, 0);
 }
@@ -436,7 +438,7 @@ START_TEST(stress)
 {
 	enum { SLOTS = 512 };
 	static struct { void *p; size_t size; int acct; } live[SLOTS];
-	struct kmem_account acct[2] = { { .quota = SIZE_MAX }, { .quota = 8 * KMEM_PAGE } };
+	struct kmem_account acct[2] = { KMEM_ACCOUNT_ROOT(SIZE_MAX), KMEM_ACCOUNT_ROOT(8 * KMEM_PAGE) };
 	size_t used[2] = { 0, 0 };
 	unsigned seed = 7, refused[2] = { 0, 0 };
 
