@@ -13,7 +13,7 @@
  * Accounting: every allocation charges its rounded size to an account; a
  * request beyond the account's room (`avail`) first draws credit from the
  * account's parents (kmem.h), and fails before touching the pool if the
- * quota or a parent's limit says no. Credit moves in 16 KiB steps, so the
+ * quota or a parent's limit says no. Credit moves in 32 KiB steps, so the
  * common path tests one bound whether or not the account is nested. The
  * pool keeps a reserve: accounts marked `leave_reserve` (every
  * space but the boot spaces) may not take its last pages, so whatever the

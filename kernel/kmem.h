@@ -18,7 +18,8 @@
  * Charged kernel memory of one address space (or of the kernel itself).
  *
  * Accounts nest. A nested account draws *credit* from its parent in
- * KMEM_CREDIT steps: `held` bytes are charged to the parent on its behalf
+ * KMEM_CREDIT steps (a new space with one thread needs one): `held`
+ * bytes are charged to the parent on its behalf
  * (the parent's `used` counts them like its own objects), and the account
  * may charge up to min(quota, held) (`avail`) without asking anyone; past
  * that it asks its parent for more, which must fit the parent's `limit`
@@ -44,7 +45,7 @@ struct kmem_account {
 #define KMEM_ACCOUNT_ROOT(q) \
 	{ .avail = (q), .quota = (q), .limit = (q) == (size_t)-1 ? (q) : (q) - (q) / 8 }
 
-#define KMEM_CREDIT (16u << 10)       /* credit is drawn in these steps */
+#define KMEM_CREDIT (32u << 10)       /* credit is drawn in these steps */
 #define KMEM_NEST_MAX 16              /* accounts in a chain, the root included */
 
 /* The pool's reserve: allocations for accounts with `leave_reserve` fail when

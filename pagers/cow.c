@@ -35,8 +35,6 @@ static uint16_t proc_version[PAGER_CLIENTS_MAX];
 
 /* ---- fork ---- */
 
-static struct proc *cow_proc(word_t tid);
-
 static struct proc *cow_proc_new(unsigned *slot)
 {
 	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
@@ -63,7 +61,7 @@ static word_t cow_fork(struct pager *p, struct pager_client *parent, word_t ip, 
 	if (!pr)
 		return E_NO_MEMORY;
 	pr->parent = parent->tid;
-	pr->root = cow_proc(parent->tid) ? cow_proc(parent->tid)->root : parent->tid;
+	pr->root = parent->user ? ((struct proc *)parent->user)->root : parent->tid;
 	err = sys_thread_control(pr->tid, pr->tid, libmap_myself, libmap_myself, UTCB_AREA_BASE,
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && !(c = cow_fork_client(p, parent, pr->tid)))

@@ -7,6 +7,6 @@ SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
-SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto forkbomb orphans silentpager mutepager leaker faultabort
+SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto forkbomb orphans silentpager mutepager leaker faultabort poolhog
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))

@@ -263,38 +263,43 @@ END_TEST
  * parent's own objects may use the rest; unused credit goes back. */
 START_TEST(nested_quotas)
 {
+	enum { C = KMEM_CREDIT, P = KMEM_PAGE };
 	struct kmem_account parent, c1, c2;
-	void *p1[32], *p2[8], *pp[8];
+	void *p1[7 * C / P], *p2[C / P + 2], *pp[C / P + 2];
 	unsigned n1 = 0, n2 = 0, np = 0;
 
-	kmem_account_init(&parent, NULL, 128 << 10, false);
-	kmem_account_init(&c1, &parent, 128 << 10, false);
-	kmem_account_init(&c2, &parent, 128 << 10, false);
-	ck_assert_uint_eq(parent.limit, 112 << 10);
-	while (n1 < 32 && (p1[n1] = kmem_alloc(&c1, KMEM_PAGE)))
+	pool_setup(9 * C / P);
+	kmem_account_init(&parent, NULL, 8 * C, false);
+	kmem_account_init(&c1, &parent, 8 * C, false);
+	kmem_account_init(&c2, &parent, 8 * C, false);
+	ck_assert_uint_eq(parent.limit, 7 * C);
+	while (n1 < 7 * C / P && (p1[n1] = kmem_alloc(&c1, P)))
 		n1++;
-	ck_assert_uint_eq(n1, 28);                         /* all of the children's share */
-	ck_assert_uint_eq(parent.used, 112 << 10);
+	ck_assert_uint_eq(n1, 7 * C / P);                  /* all of the children's share */
+	ck_assert_ptr_null(kmem_alloc(&c1, 32));
+	ck_assert_uint_eq(parent.used, 7 * C);
 	ck_assert_ptr_null(kmem_alloc(&c2, 32));
-	for (unsigned i = 0; i < 9; i++)
-		kmem_free(&c1, p1[--n1], KMEM_PAGE);
-	ck_assert_uint_eq(c1.held, 92 << 10);              /* unused credit went back */
-	while (n2 < 8 && (p2[n2] = kmem_alloc(&c2, KMEM_PAGE)))
+	for (unsigned i = 0; i < 2 * C / P; i++)
+		kmem_free(&c1, p1[--n1], P);
+	ck_assert_uint_eq(c1.held, 7 * C);                 /* two steps of slack are kept */
+	kmem_free(&c1, p1[--n1], P);
+	ck_assert_uint_eq(c1.held, 6 * C - P);             /* beyond one step goes back */
+	while (n2 < C / P + 2 && (p2[n2] = kmem_alloc(&c2, P)))
 		n2++;
-	ck_assert_uint_eq(n2, 5);                          /* one step, then what is left */
-	ck_assert_uint_eq(parent.used, 112 << 10);
-	while (np < 8 && (pp[np] = kmem_alloc(&parent, KMEM_PAGE)))
+	ck_assert_uint_eq(n2, C / P + 1);                  /* a step, then what is left */
+	ck_assert_uint_eq(parent.used, 7 * C);
+	while (np < C / P + 2 && (pp[np] = kmem_alloc(&parent, P)))
 		np++;
-	ck_assert_uint_eq(np, 4);                          /* the parent's own eighth */
-	ck_assert(kmem_fits(&c2, 0) && !kmem_fits(&c2, KMEM_PAGE));
-	kmem_move(&c1, &c2, KMEM_PAGE);                    /* a grant moves a charge */
-	kmem_move(&c2, &c1, KMEM_PAGE);
+	ck_assert_uint_eq(np, C / P);                      /* the parent's own eighth */
+	ck_assert(kmem_fits(&c2, 0) && !kmem_fits(&c2, P));
+	kmem_move(&c1, &c2, 32);                           /* a grant moves a charge */
+	kmem_move(&c2, &c1, 32);
 	while (np)
-		kmem_free(&parent, pp[--np], KMEM_PAGE);
+		kmem_free(&parent, pp[--np], P);
 	while (n2)
-		kmem_free(&c2, p2[--n2], KMEM_PAGE);
+		kmem_free(&c2, p2[--n2], P);
 	while (n1)
-		kmem_free(&c1, p1[--n1], KMEM_PAGE);
+		kmem_free(&c1, p1[--n1], P);
 	kmem_account_fini(&c1);
 	kmem_account_fini(&c2);
 	ck_assert_uint_eq(parent.used, 0);
