@@ -104,6 +104,7 @@ void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, s
 static void kmem_set_avail(struct kmem_account *a)
 {
 	a->avail = a->parent ? MIN(a->quota, a->held) : a->quota;
+	a->low = a->held > 2 * KMEM_CREDIT ? a->held - 2 * KMEM_CREDIT : 0;
 }
 
 static bool kmem_credit(struct kmem_account *a, size_t bytes);
@@ -157,7 +158,7 @@ static void kmem_uncredit(struct kmem_account *a, size_t bytes)
 {
 	assert(a->used >= bytes);
 	a->used -= bytes;
-	if (a->used + 2 * KMEM_CREDIT < a->held)
+	if (a->used < a->low)
 		kmem_shrink(a, KMEM_CREDIT);
 }
 
@@ -363,6 +364,26 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
+/* Give object p of class k back to the pool (its charge is gone). */
+static inline void kmem_release(void *p, unsigned k)
+{
+	kmem.allocated_bytes -= kmem_class_size(k);
+	if (k < KMEM_CLASSES)
+		kmem_small_free(p, k);
+	else
+		kmem_page_put(p);
+}
+
+/* kmem_free when acct holds too much credit afterwards: out of line (and
+ * a tail call), so that the common path saves no registers for it. */
+static __attribute__((noinline)) void kmem_free_shrink(struct kmem_account *acct, void *p,
+						       unsigned k)
+{
+	acct->used -= kmem_class_size(k);
+	kmem_release(p, k);
+	kmem_shrink(acct, KMEM_CREDIT);
+}
+
 void kmem_free(struct kmem_account *acct, void *p, size_t size)
 {
 	unsigned k;
@@ -374,14 +395,10 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	k = kmem_class(size);
 	rounded = kmem_class_size(k);
 	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
+	if (__builtin_expect(acct->used - rounded < acct->low, 0))
+		return kmem_free_shrink(acct, p, k);
 	acct->used -= rounded;
-	if (__builtin_expect(acct->used + 2 * KMEM_CREDIT < acct->held, 0))
-		kmem_shrink(acct, KMEM_CREDIT);
-	kmem.allocated_bytes -= rounded;
-	if (k < KMEM_CLASSES)
-		kmem_small_free(p, k);
-	else
-		kmem_page_put(p);
+	kmem_release(p, k);
 }
 
 size_t kmem_free_bytes(void)

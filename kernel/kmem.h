@@ -37,6 +37,7 @@ struct kmem_account {
 	size_t quota;                 /* bytes that may be charged; SIZE_MAX = unlimited */
 	size_t limit;                 /* what children may hold together */
 	size_t held;                  /* nested: credit charged to the parent */
+	size_t low;                   /* used below this: give credit back */
 	struct kmem_account *parent;  /* NULL for a root account */
 	bool leave_reserve;           /* may not take the pool's reserve (below) */
 };

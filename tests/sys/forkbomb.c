@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	kdb_space_kmem(utcb()->pager, &used, &quota);
+	ok(quota == 3u << 20, "the pager's quota is what boot.cfg says (kmem=3072): %lu KiB",
+	   quota >> 10);
 	while (n < CHILDREN_MAX) {
 		c = fork();
 		if (c == 0)
