@@ -95,7 +95,7 @@ void kmem_add_region(uintptr_t virt, size_t bytes)
 void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, size_t quota,
 		       bool leave_reserve)
 {
-	memset(acct, 0, sizeof(*acct));
+	acct->used = acct->held = acct->low = 0;
 	acct->parent = parent;
 	acct->leave_reserve = leave_reserve;
 	kmem_set_quota(acct, quota);
