@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		c = fork();
 		if (c == 0)
 			child();
-		if (c == TID_NIL) {
+		if (c == FORK_FAILED) {
 			failed++;
 			break;
 		}
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	c = fork();
 	if (c == 0)
 		exit(7);
-	ok(c != TID_NIL && wait(c, &status) == E_OK && status == 7,
+	ok(c != FORK_FAILED && wait(c, &status) == E_OK && status == 7,
 	   "with the children gone, fork works again");
 	printf("forkbomb: %u children, %u stopped for want of kernel memory; pool %lu KiB -> %lu KiB\n",
 	       n, died, start >> 10, low >> 10);
