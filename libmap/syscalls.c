@@ -112,9 +112,14 @@ word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota)
 	return kdb(KDB_SPACE_KMEM, tid, 0, used, quota);
 }
 
-word_t kdb_space_trim(word_t tid, word_t *freed)
+word_t kdb_phys(word_t va, word_t *pa, word_t *rights)
 {
-	return kdb(KDB_SPACE_TRIM, tid, 0, freed, NULL);
+	return kdb(KDB_PHYS, va, 0, pa, rights);
+}
+
+word_t kdb_space_trim(word_t tid, bool count_only, word_t *freed)
+{
+	return kdb(KDB_SPACE_TRIM, tid, count_only, freed, NULL);
 }
 
 word_t kdb_check(void)

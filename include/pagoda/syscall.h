@@ -36,7 +36,10 @@ enum kdebug_op {
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
 	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
-	KDB_SPACE_TRIM = 8, /* privileged: rsi = tid; free its space's empty page tables; rsi <- bytes */
+	KDB_PHYS = 8,       /* privileged: rsi = va of the caller; rsi <- its physical address,
+			     * rdx <- rights; E_BAD_FPAGE if unmapped */
+	KDB_SPACE_TRIM = 9, /* privileged: rsi = tid, rdx = 1: count only; free its space's
+			     * empty page tables; rsi <- bytes */
 	KDB_OP_COUNT
 };
 
