@@ -47,7 +47,7 @@ struct kmem_account {
 	{ .avail = (q), .quota = (q), .limit = (q) == (size_t)-1 ? (q) : (q) - (q) / 8 }
 
 #define KMEM_CREDIT (32u << 10)       /* credit is drawn in these steps */
-#define KMEM_NEST_MAX 16              /* accounts in a chain, the root included */
+#define KMEM_NEST_MAX 8               /* spaces in a chain of owners (kmem_grow recurses) */
 
 /* The pool's reserve: allocations for accounts with `leave_reserve` fail when
  * they would leave fewer than 1/KMEM_RESERVE_SHARE of the pool's pages
