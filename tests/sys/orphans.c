@@ -13,7 +13,7 @@
  * In both cases init's end-of-run check finds kernel memory and frames
  * back at their baseline only if nothing was left behind.
  */
-#include "tap.h"
+#include "agent.h"
 #include <fork.h>
 #include <layout.h>
 
@@ -49,6 +49,24 @@ static word_t space_tid(unsigned k)
 	return tap_tid(k, 1);
 }
 
+/* Agent A, in a space I own, made privileged, tries to delete my only
+ * thread: that would end A's own space with mine, so the kernel says no. */
+static bool owned_cannot_delete_owner(void)
+{
+	struct agent a;
+	struct agent_msg m;
+	bool refused;
+
+	tap_prefault(16 * 4096);
+	if (!agent_start(&a, 8, 1, true) ||
+	    sys_space_control(a.tid, SC_PRIVILEGED, 0, NULL) != E_OK ||
+	    agent_cmd(&a, &m, AG_SYSCALL, 7, (word_t)SYS_THREAD_CONTROL, libmap_myself, TID_NIL,
+		      (word_t)0, (word_t)0, (word_t)0, (word_t)0) != AGENT_DONE)
+		return false;
+	refused = m.mr[1] == E_NO_PRIVILEGE;
+	return agent_stop(&a) == E_OK && refused;
+}
+
 static int orphans_spaces(void)
 {
 	word_t before = tap_kmem_used(libmap_myself), after, used = 0;
@@ -69,6 +87,7 @@ static int orphans_spaces(void)
 	       "I can set the quota of a space I own");
 	ok_err(sys_space_control(libmap_kip->sigma0_id, SC_SET_QUOTA, 1u << 20, NULL),
 	       E_NO_PRIVILEGE, "but not sigma0's");
+	ok(owned_cannot_delete_owner(), "a privileged space I own cannot delete my last thread");
 	printf("orphans: exiting with 3 spaces of mine still there\n");
 	return (int)tap_failed;
 }
