@@ -9,8 +9,10 @@
  * Options: pager=NAME (init, sigma0, or the image name of an earlier
  * task), prio=N (1..254), priv (may use privileged system calls, and
  * ask sigma0 for device memory), devices (may ask sigma0 for device
- * memory), expect=N (the exit status the task must end with) or expect=fault (the
- * task must be stopped by a fault). The first word that is not an option,
+ * memory), expect=N (the exit status the task must end with), expect=fault
+ * (the task must be stopped by a fault) or expect=killed (init must end
+ * it: its pager was silent), kmem=KiB (its kernel-memory quota). The
+ * first word that is not an option,
  * or everything after "--", is the task's argument list; the image name
  * itself becomes argv[0]. Any other KEY=VALUE option is the pager's
  * (colours=0-7 for rt-alloc/colour): init hands it to the task's pager
@@ -20,6 +22,7 @@
 #include "init.h"
 
 bool config_shutdown;             /* @shutdown seen */
+bool config_expect_leak;          /* @expect-leak seen (tests of the check) */
 
 static bool config_is_space(char c)
 {
@@ -96,8 +99,14 @@ static bool config_option(struct task_conf *c, const char *w, const char **bad)
 	} else if (!strncmp(w, "expect=", 7)) {
 		if (!strcmp(w + 7, "fault"))
 			c->expect = EXPECT_FAULT;
+		else if (!strcmp(w + 7, "killed"))
+			c->expect = EXPECT_KILLED;
 		else if (!config_number(w + 7, &c->expect))
-			*bad = "expect must be a number or 'fault'";
+			*bad = "expect must be a number, 'fault' or 'killed'";
+	} else if (!strncmp(w, "kmem=", 5)) {
+		if (!config_number(w + 5, &v) || v < 64 || v > 1000000)
+			*bad = "kmem must be 64..1000000 (KiB)";
+		c->kmem_kib = (unsigned)v;
 	} else if (strchr(w, '=') && w[0] != '=') {
 		config_popt(c, w, bad);
 	} else {
@@ -129,9 +138,12 @@ static int config_line(const char *p, const char *end, unsigned lineno, struct t
 		return 0;
 	directive = w[0] == '@';
 	if (directive) {
-		if (strcmp(w, "@shutdown"))
+		if (!strcmp(w, "@shutdown"))
+			config_shutdown = true;
+		else if (!strcmp(w, "@expect-leak"))
+			config_expect_leak = true;
+		else
 			bad = "unknown directive";
-		config_shutdown = true;
 	} else {
 		memset(c, 0, sizeof(*c));
 		c->line = lineno;

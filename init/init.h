@@ -35,10 +35,16 @@ struct task_conf {
 	bool priv;
 	bool devices;                 /* may ask sigma0 for device memory (priv may too) */
 	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
+	unsigned kmem_kib;            /* kernel-memory quota; 0: the kernel's default */
 	unsigned line;
 	char popts[TASK_ARGS_MAX];    /* key=value options init does not know: its pager's */
 };
 #define EXPECT_FAULT (-1000)
+#define EXPECT_KILLED (-1001)         /* ended by init: its pager was silent */
+
+/* A pager task must answer each request of init, and each page fault of
+ * its clients, within this (docs/boot-config.md, "Silent pagers"). */
+#define TASK_DEADLINE_MS 5000
 
 /* A page init gives a task: at va, frame pa, with rights. */
 struct page_rec {
@@ -60,6 +66,7 @@ struct task {
 	word_t tid;                   /* its first thread */
 	struct task *pager;           /* NULL: init pages it */
 	int status;                   /* exit status, or EXPECT_FAULT when stopped */
+	word_t stuck_since, stuck_rip;  /* when (ms) it was first seen in a fault IPC, where */
 	unsigned nregions;
 	struct anon_region region[TASK_REGIONS_MAX];
 	unsigned npages;              /* pages init holds for it (when init pages it) */
@@ -80,11 +87,17 @@ struct task *task_start(const struct task_conf *c, struct task *pager, int *err)
 struct task *task_by_image(const char *image);
 void task_shutdown_pagers(void);
 word_t task_call(struct task *pager);
+word_t task_now_ms(void);
+/* Watch the clients of pager tasks: end a pager that leaves a fault
+ * unanswered for TASK_DEADLINE_MS. */
+void task_watch(void);
 
 /* init.c: handle one message from `from` (replying where one is due). */
 void init_serve(word_t from);
 /* Reap the tasks that ended meanwhile. */
 void init_reap_pending(void);
+/* t ended with status; it is reaped outside any call in progress. */
+void init_ended(struct task *t, int status);
 void task_reap(struct task *t, int status);
 struct task *task_by_thread(word_t tid);
 

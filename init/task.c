@@ -39,32 +39,57 @@ static bool task_is_reply(struct task *p, word_t from)
 	       label != LABEL_EXCEPTION && label != LABEL_EXIT;
 }
 
+word_t task_now_ms(void)
+{
+	return libmap_kip->ticks * libmap_kip->tick_us / 1000;
+}
+
+/* Pager p missed its deadline: it is deleted now (nothing more from it),
+ * reaped with its clients later (task_reap). */
+static word_t task_silent(struct task *p)
+{
+	printf("init: %s did not answer within %u ms: ending it and its clients\n", p->conf.image,
+	       TASK_DEADLINE_MS);
+	sys_thread_control(p->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+	init_ended(p, EXPECT_KILLED);
+	return E_IPC_TIMEOUT;
+}
+
+#define TASK_POLL_US 100000       /* how often a wait looks at the clock */
+
 /*
  * Call pager task p with the message in MR0..MR7. While p is busy, any
  * task init pages (p itself, or a pager below p) may fault and need init:
  * so init receives from anyone while it waits, serves what comes, and
- * takes p's answer when it arrives.
+ * takes p's answer when it arrives. A pager that has not answered within
+ * TASK_DEADLINE_MS is ended (task_silent): init never waits for one for
+ * ever.
  */
 word_t task_call(struct task *p)
 {
 	struct utcb *u = utcb();
-	word_t msg[16], err, from = TID_NIL;
+	word_t msg[16], err, from = TID_NIL, deadline = task_now_ms() + TASK_DEADLINE_MS;
 
 	memcpy(msg, u->mr, sizeof(msg));
 	for (;;) {
-		err = ipc(p->tid, TID_ANY, timeouts(TIMEOUT_ZERO, TIMEOUT_NEVER), &from);
+		err = ipc(p->tid, TID_ANY, timeouts(TIMEOUT_ZERO, TASK_POLL_US), &from);
 		if (err != E_IPC_TIMEOUT)
 			break;
+		if (task_now_ms() >= deadline)
+			return task_silent(p);
 		if (!ipc_receive(TID_ANY, 10000, &from))   /* p is not listening yet */
 			init_serve(from);
 		memcpy(u->mr, msg, sizeof(msg));
 	}
-	while (!err && !task_is_reply(p, from)) {
-		init_serve(from);
-		err = ipc_receive(TID_ANY, TIMEOUT_NEVER, &from);
+	while (err || !task_is_reply(p, from)) {
+		if (!err)
+			init_serve(from);
+		else if (err != (E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE))
+			return err;
+		if (task_now_ms() >= deadline)
+			return task_silent(p);
+		err = ipc_receive(TID_ANY, TASK_POLL_US, &from);
 	}
-	if (err)
-		return err;
 	return tag_label(u->mr[0]) ? (u->mr[1] ? u->mr[1] : E_BAD_ARGUMENT) : E_OK;
 }
 
@@ -238,6 +263,8 @@ static word_t task_create(struct task *t)
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && t->conf.priv)
 		err = sys_space_control(t->tid, SC_PRIVILEGED, 0, NULL);
+	if (!err && t->conf.kmem_kib)
+		err = sys_space_control(t->tid, SC_SET_QUOTA, (word_t)t->conf.kmem_kib << 10, NULL);
 	if (!err && (t->conf.priv || t->conf.devices))
 		err = sigma0_allow_devices(t->tid);
 	if (!err)
@@ -304,8 +331,18 @@ struct task *task_start(const struct task_conf *c, struct task *pager, int *err)
 	return t;
 }
 
+/* Pager p was silent: its clients cannot go on without it. */
+static void task_end_clients(struct task *p)
+{
+	for (unsigned i = 0; i < TASK_MAX; i++)
+		if (tasks[i].used && !tasks[i].done && tasks[i].pager == p)
+			task_reap(&tasks[i], EXPECT_KILLED);
+}
+
 void task_reap(struct task *t, int status)
 {
+	if (t->done)
+		return;
 	sys_thread_control(t->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
 	if (t->pager && !t->pager->done) {
 		msg_tag(PAGER_CLIENT_EXIT, 1, 0);
@@ -319,8 +356,60 @@ void task_reap(struct task *t, int status)
 	t->status = status;
 	if (status == EXPECT_FAULT)
 		printf("init: %s stopped by a fault\n", t->conf.image);
+	else if (status == EXPECT_KILLED)
+		printf("init: %s ended by init\n", t->conf.image);
 	else
 		printf("init: %s exited with status %d\n", t->conf.image, status);
+	if (status == EXPECT_KILLED)
+		task_end_clients(t);
+}
+
+/* Is t blocked in a fault IPC, at the same instruction, at each of a few
+ * looks over 7 ms? A client faulting page after page in a loop (the same
+ * instruction, a new fault each time) is seen running at one of them. */
+static bool task_faulting(struct task *t, word_t *ip)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		word_t state = 0, rip = 0;
+		if (i)
+			ipc_receive(libmap_myself, 1000, NULL);
+		if (sys_exchange_registers(t->tid, 0, NULL, &rip, NULL, NULL, &state) ||
+		    !(state & EXREG_STATE_FAULTING) || (i && rip != *ip))
+			return false;
+		*ip = rip;
+	}
+	return true;
+}
+
+/* Is client t stuck in a page fault its pager has not answered for the
+ * deadline (in a fault IPC at the same instruction at every look)? */
+static bool task_stuck(struct task *t, word_t now)
+{
+	word_t ip = 0;
+
+	if (!task_faulting(t, &ip) || (t->stuck_since && ip != t->stuck_rip)) {
+		t->stuck_since = 0;
+		return false;
+	}
+	if (!t->stuck_since) {
+		t->stuck_since = now ? now : 1;
+		t->stuck_rip = ip;
+	}
+	return now - t->stuck_since >= TASK_DEADLINE_MS;
+}
+
+void task_watch(void)
+{
+	word_t now = task_now_ms();
+
+	for (unsigned i = 0; i < TASK_MAX; i++) {
+		struct task *t = &tasks[i];
+		if (t->used && !t->done && t->pager && !t->pager->done && task_stuck(t, now)) {
+			printf("init: %s: a page fault unanswered for %u ms\n", t->conf.image,
+			       TASK_DEADLINE_MS);
+			task_silent(t->pager);
+		}
+	}
 }
 
 /* Ask every running pager task to give its memory back and exit, the
@@ -329,17 +418,22 @@ void task_shutdown_pagers(void)
 {
 	for (int i = TASK_MAX - 1; i >= 0; i--) {
 		struct task *t = &tasks[i];
+		word_t deadline;
 		if (!t->used || t->done || !t->is_pager)
 			continue;
 		msg_tag(PAGER_SHUTDOWN, 0, 0);
 		if (task_call(t)) {
+			init_reap_pending();
 			printf("init: %s did not take the shutdown request\n", t->conf.image);
 			continue;
 		}
+		deadline = task_now_ms() + TASK_DEADLINE_MS;
 		while (!t->done) {                     /* until its exit is reaped */
 			word_t from;
 			init_reap_pending();
-			if (!t->done && !ipc_receive(TID_ANY, TIMEOUT_NEVER, &from))
+			if (!t->done && task_now_ms() >= deadline)
+				task_silent(t);
+			else if (!t->done && !ipc_receive(TID_ANY, TASK_POLL_US, &from))
 				init_serve(from);
 		}
 	}

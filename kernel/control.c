@@ -40,8 +40,15 @@ static word_t control_irq(word_t dest, word_t pager)
 	return (word_t)irq_attach((unsigned)irq, h);
 }
 
+/* Deleting t's space's last thread ends every space that space owns: not
+ * allowed to a caller in one of those (it would delete itself unasked). */
 static word_t control_delete(struct tcb *t)
 {
+	struct space *mine = thread_current->space;
+
+	if (t->space->nthreads == 1 && mine != t->space && space_within(mine, t->space))
+		return E_NO_PRIVILEGE;
+	sched_reap();                       /* no half-deleted space in the way */
 	thread_destroy(t);
 	if (t == thread_current)
 		schedule();                 /* never returns to t */
@@ -64,7 +71,7 @@ static word_t control_modify(struct tcb *t, struct frame *f)
 /* A new space with the standard KIP and UTCB areas. */
 static struct space *control_new_space(int *err)
 {
-	struct space *s = space_create(err);
+	struct space *s = space_create(thread_current->space, err);
 
 	if (s && (*err = space_set_areas(s, fpage_make(KIP_DEFAULT_ADDR, 12, 0),
 					 fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))) {
@@ -134,6 +141,30 @@ void sys_thread_control(struct frame *f)
 		f->rax = control_create(dest, f);
 }
 
+/* May the caller give s the quota q? Its owner, or an owner above it,
+ * may set any (what s and its own spaces use still counts against
+ * theirs); a boot space (sigma0, the root task) any but its own; s itself
+ * may lower its quota and raise it again up to what it was given. */
+static int control_quota_check(struct space *s, word_t q)
+{
+	struct space *mine = thread_current->space;
+
+	if (!s->owner)
+		return E_NO_PRIVILEGE;              /* boot spaces have no quota */
+	if (s == mine ? q > s->quota_ceiling : mine->owner && !space_within(s, mine))
+		return E_NO_PRIVILEGE;
+	if (q < s->acct.used)
+		return E_NO_MEMORY;                 /* it already uses more than that */
+	return E_OK;
+}
+
+static void control_quota_set(struct space *s, word_t q)
+{
+	kmem_set_quota(&s->acct, q);
+	if (s != thread_current->space)
+		s->quota_ceiling = q;
+}
+
 void sys_space_control(struct frame *f)
 {
 	word_t control = f->rsi;
@@ -152,14 +183,14 @@ void sys_space_control(struct frame *f)
 		f->rax = E_BAD_ARGUMENT;
 		return;
 	}
-	if ((control & SC_SET_QUOTA) && f->r8 && f->r8 < t->space->acct.used) {
-		f->rax = E_NO_MEMORY;           /* the space already uses more than that */
+	if ((control & SC_SET_QUOTA) && f->r8 && (err = control_quota_check(t->space, f->r8))) {
+		f->rax = (word_t)err;
 		return;
 	}
 	if (control & SC_PRIVILEGED)
 		t->space->flags |= SPACE_PRIVILEGED;
 	if ((control & SC_SET_QUOTA) && f->r8)  /* quota 0: keep */
-		t->space->acct.quota = f->r8;
+		control_quota_set(t->space, f->r8);
 	f->rdx = t->space->acct.used;
 	f->rax = E_OK;
 }
@@ -225,7 +256,9 @@ void sys_exchange_registers(struct frame *f)
 	tf = arch_frame(t);
 	state = (t->halted ? EXREG_STATE_HALTED : 0) |
 		(t->state == TS_SEND ? EXREG_STATE_SENDING : 0) |
-		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0);
+		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0) |
+		((t->state == TS_SEND || t->state == TS_RECV) && t->in_kernel_ipc ?
+		 EXREG_STATE_FAULTING : 0);
 	f->rdx = tf->rsp;
 	f->r10 = tf->rip;
 	f->r8 = tf->rflags;

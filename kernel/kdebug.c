@@ -68,6 +68,25 @@ static word_t kdb_space_kmem(struct frame *f)
 	return E_OK;
 }
 
+/* Give back the page tables of rsi's space that map nothing (the root
+ * task's end-of-run check then counts every byte still in use); with
+ * rdx = 1 only count them. */
+static word_t kdb_space_trim(struct frame *f)
+{
+	int err;
+	struct tcb *t = thread_lookup(f->rsi, &err);
+
+	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (!t)
+		return (word_t)err;
+	if (f->rdx > 1)
+		return E_BAD_ARGUMENT;
+	f->rsi = arch_pt_trim(t->space->pml4, &t->space->acct, f->rdx == 1);
+	kdebug_after_change();
+	return E_OK;
+}
+
 static word_t kdb_exit(struct frame *f)
 {
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
@@ -151,6 +170,9 @@ void sys_kdebug(struct frame *f)
 		break;
 	case KDB_PHYS:
 		f->rax = kdb_phys(f);
+		break;
+	case KDB_SPACE_TRIM:
+		f->rax = kdb_space_trim(f);
 		break;
 	default:
 		f->rax = E_BAD_ARGUMENT;

@@ -11,7 +11,14 @@
  * All operations are O(1) except kmem_check.
  *
  * Accounting: every allocation charges its rounded size to an account; a
- * request that would exceed the quota fails before touching the pool.
+ * request beyond the account's room (`avail`) first draws credit from the
+ * account's parents (kmem.h), and fails before touching the pool if the
+ * quota or a parent's limit says no. Credit moves in 32 KiB steps, so the
+ * common path tests one bound whether or not the account is nested. The
+ * pool keeps a reserve: accounts marked `leave_reserve` (every
+ * space but the boot spaces) may not take its last pages, so whatever the
+ * other tasks do, sigma0 and the root task still get kernel memory. The
+ * reserve is checked only when a whole page leaves the free list.
  * Freed memory is poisoned (0xdb) in debug builds so use-after-free shows
  * quickly; the allocator hands out zeroed memory.
  */
@@ -48,6 +55,7 @@ static struct {
 	size_t total_bytes;
 	size_t allocated_bytes;                /* handed out, by rounded size */
 	size_t free_objects_bytes;             /* bytes in free small slots */
+	size_t reserve_pages;                  /* not for `leave_reserve` accounts */
 	struct kmem_slab *partial[KMEM_CLASSES];
 } kmem;
 
@@ -81,13 +89,116 @@ void kmem_add_region(uintptr_t virt, size_t bytes)
 		kmem.free_pages++;
 		kmem.total_bytes += KMEM_PAGE;
 	}
+	kmem.reserve_pages = MAX(kmem.total_bytes / KMEM_RESERVE_SHARE, KMEM_RESERVE_MIN) / KMEM_PAGE;
 }
 
-static void *kmem_page_get(void)
+void kmem_account_init(struct kmem_account *acct, struct kmem_account *parent, size_t quota,
+		       bool leave_reserve)
+{
+	acct->used = acct->held = acct->low = 0;
+	acct->parent = parent;
+	acct->leave_reserve = leave_reserve;
+	kmem_set_quota(acct, quota);
+}
+
+static void kmem_set_avail(struct kmem_account *a)
+{
+	a->avail = a->parent ? MIN(a->quota, a->held) : a->quota;
+	a->low = a->held > 2 * KMEM_CREDIT ? a->held - 2 * KMEM_CREDIT : 0;
+}
+
+static bool kmem_credit(struct kmem_account *a, size_t bytes);
+
+/* Make room for `bytes` more in a (used + bytes <= avail), drawing
+ * credit from the parent: a whole step if the parent can give it, else
+ * just what is needed. */
+static bool kmem_grow(struct kmem_account *a, size_t bytes)
+{
+	size_t need, step;
+
+	if (a->used + bytes > a->quota)
+		return false;
+	if (a->used + bytes <= a->avail)
+		return true;
+	need = a->used + bytes - a->held;
+	step = MIN(ALIGN_UP(need, KMEM_CREDIT), a->quota - a->held);
+	if (!kmem_credit(a->parent, step) && (step == need || !kmem_credit(a->parent, step = need)))
+		return false;
+	a->held += step;
+	kmem_set_avail(a);
+	return true;
+}
+
+/* Charge `bytes` of credit for a child to a: within a's limit for its
+ * children, and within a's own room (growing it from above if nested). */
+static bool kmem_credit(struct kmem_account *a, size_t bytes)
+{
+	if (a->used + bytes > a->limit || !kmem_grow(a, bytes))
+		return false;
+	a->used += bytes;
+	return true;
+}
+
+static void kmem_uncredit(struct kmem_account *a, size_t bytes);
+
+/* Give back credit that a does not use: all above one step. */
+static __attribute__((noinline)) void kmem_shrink(struct kmem_account *a, size_t keep)
+{
+	size_t give;
+
+	if (a->held <= a->used + keep)
+		return;
+	give = a->held - a->used - keep;
+	a->held -= give;
+	kmem_set_avail(a);
+	kmem_uncredit(a->parent, give);
+}
+
+static void kmem_uncredit(struct kmem_account *a, size_t bytes)
+{
+	assert(a->used >= bytes);
+	a->used -= bytes;
+	if (a->used < a->low)
+		kmem_shrink(a, KMEM_CREDIT);
+}
+
+void kmem_account_fini(struct kmem_account *acct)
+{
+	assert(acct->used == 0);
+	if (acct->parent)
+		kmem_shrink(acct, 0);
+}
+
+void kmem_set_quota(struct kmem_account *acct, size_t quota)
+{
+	acct->quota = quota;
+	acct->limit = quota == (size_t)-1 ? quota : quota - quota / 8;
+	kmem_set_avail(acct);
+	if (acct->parent && acct->held > quota)
+		kmem_shrink(acct, quota - acct->used);
+}
+
+bool kmem_fits(struct kmem_account *acct, size_t bytes)
+{
+	return acct->used + bytes <= acct->avail || (acct->parent && kmem_grow(acct, bytes));
+}
+
+void kmem_move(struct kmem_account *from, struct kmem_account *to, size_t bytes)
+{
+	if (from == to)
+		return;
+	kmem_uncredit(from, bytes);
+	if (to->used + bytes > to->avail && to->parent)
+		kmem_grow(to, bytes);          /* checked before; at worst one node over */
+	to->used += bytes;
+}
+
+/* A free page, or NULL; `leave_reserve` accounts leave the reserve alone. */
+static void *kmem_page_get(const struct kmem_account *acct)
 {
 	struct kmem_free_page *fp = kmem.pages;
 
-	if (!fp)
+	if (!fp || (acct->leave_reserve && kmem.free_pages <= kmem.reserve_pages))
 		return NULL;
 	kmem.pages = fp->next;
 	kmem.free_pages--;
@@ -138,10 +249,11 @@ static void kmem_slab_link(struct kmem_slab *s)
 
 /* Turn a fresh page into a slab of class k with every slot free. Out of
  * line: it keeps kmem_alloc's common path free of its registers. */
-static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(unsigned k)
+static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(const struct kmem_account *acct,
+								       unsigned k)
 {
 	size_t size = kmem_class_size(k);
-	uint8_t *page = kmem_page_get();
+	uint8_t *page = kmem_page_get(acct);
 	struct kmem_slab *s = (struct kmem_slab *)page;
 
 	if (!page)
@@ -222,9 +334,20 @@ static void *kmem_hand_out(struct kmem_account *acct, void *p, unsigned k)
 static __attribute__((noinline)) void *kmem_alloc_fresh(struct kmem_account *acct, unsigned k)
 {
 	if (k == KMEM_CLASSES)
-		return kmem_hand_out(acct, kmem_page_get(), k);
-	if (!kmem_slab_new(k))
+		return kmem_hand_out(acct, kmem_page_get(acct), k);
+	if (!kmem_slab_new(acct, k))
 		return NULL;
+	return kmem_hand_out(acct, kmem_small_take(k), k);
+}
+
+/* kmem_alloc past the account's free room: draw credit first (nested
+ * accounts; a root's room is its quota). Out of line. */
+static __attribute__((noinline)) void *kmem_alloc_grow(struct kmem_account *acct, unsigned k)
+{
+	if (!acct->parent || !kmem_grow(acct, kmem_class_size(k)))
+		return NULL;
+	if (k == KMEM_CLASSES || !kmem.partial[k])
+		return kmem_alloc_fresh(acct, k);
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
 
@@ -234,11 +357,31 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 
 	assert(size > 0 && size <= KMEM_PAGE);
 	k = kmem_class(size);
-	if (acct->used + kmem_class_size(k) > acct->quota)
-		return NULL;
+	if (acct->used + kmem_class_size(k) > acct->avail)
+		return kmem_alloc_grow(acct, k);
 	if (k == KMEM_CLASSES || !kmem.partial[k])
 		return kmem_alloc_fresh(acct, k);
 	return kmem_hand_out(acct, kmem_small_take(k), k);
+}
+
+/* Give object p of class k back to the pool (its charge is gone). */
+static inline void kmem_release(void *p, unsigned k)
+{
+	kmem.allocated_bytes -= kmem_class_size(k);
+	if (k < KMEM_CLASSES)
+		kmem_small_free(p, k);
+	else
+		kmem_page_put(p);
+}
+
+/* kmem_free when acct holds too much credit afterwards: out of line (and
+ * a tail call), so that the common path saves no registers for it. */
+static __attribute__((noinline)) void kmem_free_shrink(struct kmem_account *acct, void *p,
+						       unsigned k)
+{
+	acct->used -= kmem_class_size(k);
+	kmem_release(p, k);
+	kmem_shrink(acct, KMEM_CREDIT);
 }
 
 void kmem_free(struct kmem_account *acct, void *p, size_t size)
@@ -252,12 +395,10 @@ void kmem_free(struct kmem_account *acct, void *p, size_t size)
 	k = kmem_class(size);
 	rounded = kmem_class_size(k);
 	assert(acct->used >= rounded && kmem.allocated_bytes >= rounded);
+	if (__builtin_expect(acct->used - rounded < acct->low, 0))
+		return kmem_free_shrink(acct, p, k);
 	acct->used -= rounded;
-	kmem.allocated_bytes -= rounded;
-	if (k < KMEM_CLASSES)
-		kmem_small_free(p, k);
-	else
-		kmem_page_put(p);
+	kmem_release(p, k);
 }
 
 size_t kmem_free_bytes(void)

@@ -29,7 +29,7 @@ void kmain(uint32_t magic, uint32_t mbi);
 extern char kernel_end[];
 
 static struct boot_info boot_info;            /* the machine, as the loader saw it */
-struct kmem_account mdb_index_acct = { 0, (size_t)-1 };  /* the mapdb's frame index */
+struct kmem_account mdb_index_acct = KMEM_ACCOUNT_ROOT((size_t)-1);  /* the mapdb's frame index */
 
 static const void *boot_phys(word_t phys, word_t size, void *ctx)
 {
@@ -146,11 +146,10 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 
 	if ((err = elf_parse(image, m->end - m->start, USER_END - 4096, &elf)))
 		panic("boot: module %u (%s): %s", idx, m->cmdline, elf_strerror(err));
-	if (!(s = space_create(&err)) ||
+	if (!(s = space_create(NULL, &err)) ||
 	    space_set_areas(s, fpage_make(KIP_DEFAULT_ADDR, 12, 0),
 			    fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))
 		panic("boot: cannot create the space of %s", m->cmdline);
-	s->acct.quota = (size_t)-1;
 	s->flags |= SPACE_PRIVILEGED | SPACE_BOOT_TASK | flags;
 	for (unsigned i = 0; i < elf.nsegments; i++)
 		boot_segment(s, image, &elf.seg[i]);

@@ -306,19 +306,13 @@ static bool mdb_charge_fits(struct space *from, struct space *to)
 {
 	struct kmem_account *a = mdb_space_account(from), *b = mdb_space_account(to);
 
-	return a == b || b->used + MDB_NODE_BYTES <= b->quota;
+	return a == b || kmem_fits(b, MDB_NODE_BYTES);
 }
 
 /* Move the charge of one node from `from`'s account to `to`'s (a grant). */
 static void mdb_charge_move(struct space *from, struct space *to)
 {
-	struct kmem_account *a = mdb_space_account(from), *b = mdb_space_account(to);
-
-	if (a == b)
-		return;
-	assert(a->used >= MDB_NODE_BYTES);
-	a->used -= MDB_NODE_BYTES;
-	b->used += MDB_NODE_BYTES;
+	kmem_move(mdb_space_account(from), mdb_space_account(to), MDB_NODE_BYTES);
 }
 
 /* ---- The frame index. ---- */

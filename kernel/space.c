@@ -16,21 +16,52 @@
 #include <pagoda/error.h>
 #include <pagoda/fpage.h>
 
-struct kmem_account kernel_acct = { 0, (size_t)-1 };
+struct kmem_account kernel_acct = KMEM_ACCOUNT_ROOT((size_t)-1);
 static struct space *space_list;      /* all spaces, for space_check_all */
 
-struct space *space_create(int *err)
+/* The account that pays for s's struct space: its owner's. */
+static struct kmem_account *space_payer(struct space *owner)
 {
-	struct space *s = kmem_alloc(&kernel_acct, sizeof(*s));
+	return owner ? &owner->acct : &kernel_acct;
+}
 
+/* A boot space's account is a root with no quota that may use the pool's
+ * reserve; any other is a child of its owner's (unless the owner is a
+ * boot space: its account has no quota to share) and leaves the reserve. */
+static void space_account_init(struct space *s, struct space *owner)
+{
+	if (!owner)
+		kmem_account_init(&s->acct, NULL, (size_t)-1, false);
+	else
+		kmem_account_init(&s->acct, owner->owner ? &owner->acct : NULL, SPACE_DEFAULT_QUOTA,
+				  true);
+	s->quota_ceiling = s->acct.quota;
+}
+
+/* Spaces in s's chain of owners, s included. */
+static unsigned space_depth(const struct space *s)
+{
+	unsigned n = 0;
+
+	for (; s; s = s->owner)
+		n++;
+	return n;
+}
+
+struct space *space_create(struct space *owner, int *err)
+{
+	struct space *s = NULL;
+
+	if (space_depth(owner) < KMEM_NEST_MAX)       /* kmem's credit recursion */
+		s = kmem_alloc(space_payer(owner), sizeof(*s));
 	if (!s) {
 		*err = E_NO_MEMORY;
 		return NULL;
 	}
-	s->acct.quota = SPACE_DEFAULT_QUOTA;
+	space_account_init(s, owner);
 	s->pml4 = arch_pt_create(&s->acct);
 	if (!s->pml4) {
-		kmem_free(&kernel_acct, s, sizeof(*s));
+		kmem_free(space_payer(owner), s, sizeof(*s));
 		*err = E_NO_MEMORY;
 		return NULL;
 	}
@@ -39,8 +70,43 @@ struct space *space_create(int *err)
 	if (space_list)
 		space_list->prev = s;
 	space_list = s;
+	s->owner = owner;
+	if (owner) {
+		s->sibling = owner->children;
+		owner->children = s;
+	}
 	*err = E_OK;
 	return s;
+}
+
+bool space_within(const struct space *s, const struct space *anc)
+{
+	for (; s; s = s->owner)
+		if (s == anc)
+			return true;
+	return false;
+}
+
+void space_end_children(struct space *s)
+{
+	struct space *c;
+
+	while ((c = s->children)) {
+		while (c->children)
+			c = c->children;           /* a leaf: it owns nothing */
+		assert(c->nthreads > 0);
+		for (unsigned n = c->nthreads; n > 0; n--)
+			thread_destroy(c->threads); /* the last one frees c */
+	}
+}
+
+static void space_unlink_child(struct space *s)
+{
+	struct space **pp = &s->owner->children;
+
+	while (*pp != s)
+		pp = &(*pp)->sibling;
+	*pp = s->sibling;
 }
 
 /* Remove every user mapping of s: kernel-owned pages directly, the others
@@ -61,18 +127,21 @@ static void space_unmap_all(struct space *s)
 
 void space_destroy(struct space *s)
 {
-	assert(s->nthreads == 0 && !s->threads);
+	assert(s->nthreads == 0 && !s->threads && !s->children);
 	space_unmap_all(s);
 	arch_pt_destroy(s->pml4, &s->acct);
 	if (s->acct.used != 0)
 		panic("space: %zu bytes still charged after teardown", s->acct.used);
+	kmem_account_fini(&s->acct);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
 		space_list = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	kmem_free(&kernel_acct, s, sizeof(*s));
+	if (s->owner)
+		space_unlink_child(s);
+	kmem_free(space_payer(s->owner), s, sizeof(*s));
 }
 
 /* Map one kernel-owned page (not in the mapping database). */
@@ -166,7 +235,12 @@ bool space_check(struct space *s)
 			return false;
 		n++;
 	}
-	return n == s->nthreads && s->acct.used <= s->acct.quota;
+	if (n != s->nthreads || s->acct.used > s->acct.quota)
+		return false;
+	for (struct space *c = s->children; c; c = c->sibling)
+		if (c->owner != s)
+			return false;
+	return !s->owner || s->acct.parent == (s->owner->owner ? &s->owner->acct : NULL);
 }
 
 bool space_check_all(void)

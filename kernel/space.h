@@ -4,6 +4,12 @@
  * areas, and the threads that live in it. A space exists while it has
  * threads; deleting its last thread deletes it, and with it every mapping
  * it holds and everything derived from them.
+ *
+ * Every space but the boot spaces (sigma0, the root task) has an owner:
+ * the space whose thread created it. The owner pays for it (its struct
+ * space, and through the nested accounts of kmem.h everything it uses)
+ * and ends it: when the owner's last thread is deleted, every space it
+ * created, directly or not, is deleted first, deepest first.
  */
 #ifndef KERNEL_SPACE_H
 #define KERNEL_SPACE_H
@@ -31,12 +37,22 @@ struct space {
 	word_t kip_area;             /* fpage */
 	word_t utcb_area;            /* fpage */
 	struct space *next, *prev;   /* all spaces (checker, teardown) */
+	struct space *owner;         /* who created it and ends it; NULL: boot space */
+	struct space *children;      /* spaces it created, through sibling */
+	struct space *sibling;
+	size_t quota_ceiling;        /* most the space may set its own quota to */
 };
 
 extern struct kmem_account kernel_acct;   /* the kernel's own allocations */
 
-struct space *space_create(int *err);
+/* A new space owned (and paid for) by `owner`, NULL for a boot space. */
+struct space *space_create(struct space *owner, int *err);
 void space_destroy(struct space *s);
+/* Delete every thread of every space s owns, directly or not (deepest
+ * first), so that those spaces end; s's last thread has just gone. */
+void space_end_children(struct space *s);
+/* Is s `anc` or owned by it, directly or not? */
+bool space_within(const struct space *s, const struct space *anc);
 int space_set_areas(struct space *s, word_t kip_area, word_t utcb_area);
 bool space_in_kernel_area(struct space *s, word_t va, word_t size);
 int space_map_utcb(struct space *s, word_t va, word_t pa);

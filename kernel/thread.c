@@ -6,8 +6,9 @@
  * one (sending to it, or receiving from it) is woken with
  * E_IPC_NO_PARTNER; the UTCB and the TCB go back to the pool; the thread
  * number becomes free (its next owner should use a new version, so that
- * old ids stay stale); and the space goes with its last thread. A thread deleting itself is freed after the CPU
- * has left its stack (sched_defer_free).
+ * old ids stay stale); and the space goes with its last thread, after
+ * every space it owns (space.h). A thread deleting itself is freed after
+ * the CPU has left its stack (sched_defer_free).
  */
 #include <thread.h>
 #include <kdebug.h>
@@ -155,6 +156,8 @@ void thread_destroy(struct tcb *t)
 	thread_table[tid_number(t->tid)] = NULL;
 	thread_unlink(t);
 	t->state = TS_DEAD;
+	if (s->nthreads == 0)
+		space_end_children(s);            /* the spaces s owns end first */
 	if (t == thread_current) {
 		sched_defer_free(t);
 		return;

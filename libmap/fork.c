@@ -30,7 +30,7 @@ word_t fork(void)
 	u->mr[1] = (word_t)fork_child_entry;
 	u->mr[2] = (word_t)&ctx;
 	if (ipc_call(u->pager) || tag_label(u->mr[0]))
-		return TID_NIL;
+		return FORK_FAILED;                /* never 0: that is the child */
 	return u->mr[1];
 }
 

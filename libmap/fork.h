@@ -6,7 +6,9 @@
 #include <pagoda/types.h>
 
 /* Copy this process lazily: returns the child's id in the parent, 0 in
- * the child, TID_NIL if the pager refused (not a COW client, no memory). */
+ * the child, FORK_FAILED in the parent if the pager refused (not a COW
+ * client, no memory: kernel memory is charged to the pager's quota). */
+#define FORK_FAILED (~(word_t)0)
 word_t fork(void);
 
 /* Wait until `child` has exited; its exit status in *status. E_OK, or

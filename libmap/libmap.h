@@ -49,6 +49,7 @@ word_t kdb_puts(const char *s, size_t n);
 void kdb_exit_qemu(unsigned status);
 word_t kdb_kmem_free(word_t *index_bytes);   /* free pool bytes; mapdb index bytes */
 word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
+word_t kdb_space_trim(word_t tid, bool count_only, word_t *freed);   /* privileged */
 word_t kdb_check(void);
 word_t kdb_phys(word_t va, word_t *pa, word_t *rights);   /* privileged */
 

@@ -129,6 +129,11 @@ word_t kdb_phys(word_t va, word_t *pa, word_t *rights)
 	return kdb(KDB_PHYS, va, 0, pa, rights);
 }
 
+word_t kdb_space_trim(word_t tid, bool count_only, word_t *freed)
+{
+	return kdb(KDB_SPACE_TRIM, tid, count_only, freed, NULL);
+}
+
 word_t kdb_check(void)
 {
 	return kdb(KDB_CHECK, 0, 0, NULL, NULL);

@@ -7,6 +7,12 @@
  * child's space and thread (it must be privileged), is their exception
  * handler and parent, reaps them when they exit or die, and answers
  * wait() with their status.
+ *
+ * Every process belongs to the family of one client the root task
+ * registered (its `root`). Processes may outlive their parent, but not
+ * their family: when that client goes (PAGER_CLIENT_EXIT), or the pager
+ * shuts down, every process of the family is deleted (the kernel would
+ * also delete them with the pager's space, which owns theirs).
  */
 #include "cow_core.h"
 
@@ -17,6 +23,7 @@
 struct proc {
 	word_t tid;
 	word_t parent;            /* the process that forked it */
+	word_t root;              /* the registered client whose family it is */
 	bool exited;
 	int status;
 	word_t waiter;            /* a parent blocked in wait() */
@@ -54,10 +61,13 @@ static word_t cow_fork(struct pager *p, struct pager_client *parent, word_t ip, 
 	if (!pr)
 		return E_NO_MEMORY;
 	pr->parent = parent->tid;
+	pr->root = parent->user ? ((struct proc *)parent->user)->root : parent->tid;
 	err = sys_thread_control(pr->tid, pr->tid, libmap_myself, libmap_myself, UTCB_AREA_BASE,
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && !(c = cow_fork_client(p, parent, pr->tid)))
 		err = E_NO_MEMORY;
+	if (c)
+		c->user = (word_t)pr;               /* cow_client_exit: it is a process */
 	if (!err)
 		err = sys_exchange_registers(pr->tid, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME,
 					     &sp, &ip, NULL, NULL, NULL);
@@ -96,9 +106,9 @@ static void cow_reap(struct pager *p, struct proc *pr, int status)
 	word_t waiter = pr->waiter;
 
 	sys_thread_control(pr->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+	pr->exited = true;                          /* deleted already */
 	if (c)
 		pager_client_remove(p, c);
-	pr->exited = true;
 	pr->status = status;
 	if (waiter) {
 		cow_wait_reply(pr);
@@ -159,9 +169,36 @@ static bool cow_request(struct pager *p, word_t from, word_t label)
 	return true;
 }
 
+/* Delete every process of root's family, ended or not. */
+static void cow_end_family(struct pager *p, word_t root)
+{
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++) {
+		struct proc *pr = &procs[i];
+		struct pager_client *c;
+		if (pr->tid == TID_NIL || pr->root != root)
+			continue;
+		if (!pr->exited && (c = pager_client_find(p, pr->tid)))
+			pager_client_remove(p, c);  /* deletes it (cow_client_exit) */
+		memset(pr, 0, sizeof(*pr));
+	}
+}
+
+/* A client goes (it exited, the root task says it did, or the pager shuts
+ * down): a process is deleted; a registered client takes its family. */
+static void cow_client_exit(struct pager *p, struct pager_client *c)
+{
+	struct proc *pr = (struct proc *)c->user;
+
+	if (!pr)
+		cow_end_family(p, c->tid);
+	else if (!pr->exited)
+		sys_thread_control(c->tid, TID_NIL, TID_NIL, TID_NIL, 0, 0);
+}
+
 static const struct pager_ops cow_ops = {
 	.fault = cow_fault,
 	.request = cow_request,
+	.client_exit = cow_client_exit,
 };
 
 int main(int argc, char **argv)

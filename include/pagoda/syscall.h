@@ -38,6 +38,8 @@ enum kdebug_op {
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
 	KDB_PHYS = 8,       /* privileged: rsi = va of the caller; rsi <- its physical address,
 			     * rdx <- rights; E_BAD_FPAGE if unmapped */
+	KDB_SPACE_TRIM = 9, /* privileged: rsi = tid, rdx = 1: count only; free its space's
+			     * empty page tables; rsi <- bytes */
 	KDB_OP_COUNT
 };
 
@@ -96,6 +98,7 @@ enum kdebug_op {
 #define EXREG_STATE_HALTED 0x1u
 #define EXREG_STATE_SENDING 0x2u
 #define EXREG_STATE_RECEIVING 0x4u
+#define EXREG_STATE_FAULTING 0x8u    /* ... in a page-fault or exception IPC */
 
 /* SYS_THREAD_SWITCH: rdi = dest (TID_NIL = yield to any). */
 /* SYS_SCHEDULE: rdi = dest, rsi = priority (0..255, ~0 = keep),

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 		printf("forkhello: child %lx sees %lu\n", libmap_myself, *v);
 		exit(*v == 2 ? 0 : 1);
 	}
-	ok(child != TID_NIL, "fork returned child %lx", child);
+	ok(child != FORK_FAILED, "fork returned child %lx", child);
 	ok(wait(child, &status) == E_OK && status == 0, "child exited with 0");
 	ok(*v == 1, "parent still sees its own value");
 	return (int)tap_failed;

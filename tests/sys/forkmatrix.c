@@ -87,7 +87,7 @@ static word_t spawn(unsigned depth)
 		forks = 0;
 		exit(run(depth + 1));
 	}
-	if (child != TID_NIL)
+	if (child != FORK_FAILED)
 		forks++;
 	return child;
 }
@@ -115,7 +115,7 @@ static int run(unsigned depth)
 
 		if (roll < 3 && depth < depth_max) {
 			word_t c = spawn(depth);
-			if (c == TID_NIL)
+			if (c == FORK_FAILED)
 				bad++;                       /* the pager refused a fork */
 			else
 				kids[nkids++] = c;
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 		/* each tree starts from the root's own current pages */
 		page_write((unsigned)(rnd() % NPAGES));
 		word_t c = spawn(0);
-		if (c == TID_NIL) {
+		if (c == FORK_FAILED) {
 			wrong++;
 			break;
 		}

@@ -21,7 +21,7 @@ static void in_child(const char *what, int (*fn)(void))
 
 	if (child == 0)
 		exit(fn());
-	ok(child != TID_NIL, "%s: fork", what);
+	ok(child != FORK_FAILED, "%s: fork", what);
 	ok(wait(child, &status) == E_OK && status == 0, "%s: child passed (status %d)", what, status);
 }
 
@@ -59,7 +59,7 @@ static int child_nested(void)
 	child = fork();
 	if (child == 0)
 		exit(child_nested());
-	if (child == TID_NIL || wait(child, &status) || status)
+	if (child == FORK_FAILED || wait(child, &status) || status)
 		return 1;
 	return !ok(*PAGE(3) == (word_t)depth + 1 && *PAGE(4 + depth) == me,
 		   "level %d keeps its values after its child ran", depth);
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		int status = -1;
 		if (child == 0)
 			exit(child_exit_code());
-		if (child == TID_NIL || wait(child, &status) || status) {
+		if (child == FORK_FAILED || wait(child, &status) || status) {
 			ok(false, "fork storm: cycle %d failed", i);
 			break;
 		}

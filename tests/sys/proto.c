@@ -105,7 +105,7 @@ static void test_pager(void)
 	ok_err(request(pg, PAGER_RELEASE, ~(word_t)0xfff, 8192, FPAGE_NIL), E_BAD_ARGUMENT,
 	       "PAGER_RELEASE of a range that wraps");
 	ok_err(request(pg, 0x7fff, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT, "an unknown request");
-	ok(fork() == TID_NIL, "fork() is refused by a pager without processes");
+	ok(fork() == FORK_FAILED, "fork() is refused by a pager without processes");
 	heap[0] = 42;
 	ok(heap[0] == 42, "the pager still serves our faults");
 }

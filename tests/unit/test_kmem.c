@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(each_size_class)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
 		uint8_t *p = kmem_alloc(&a, size);
@@ -116,7 +116,7 @@ START_TEST(rounded_sizes)
 		{ 1, 32 }, { 31, 32 }, { 33, 64 }, { 100, 128 }, { 257, 512 },
 		{ 1025, 2048 }, { 2049, 4096 }, { 4095, 4096 },
 	};
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[8];
 	size_t used = 0;
 
@@ -140,7 +140,7 @@ END_TEST
 
 START_TEST(zeroed_after_reuse)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
 		void *keep = kmem_alloc(&a, size);   /* keeps a small page alive */
@@ -162,7 +162,7 @@ END_TEST
  * keep what is written into them. */
 START_TEST(objects_disjoint)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	static void *p[POOL_PAGES * 128];
 
 	for (size_t size = KMEM_MIN_OBJECT; size <= KMEM_PAGE; size *= 2) {
@@ -192,7 +192,7 @@ END_TEST
 
 START_TEST(per_account)
 {
-	struct kmem_account a = { 0, SIZE_MAX }, b = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX), b = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *pa = kmem_alloc(&a, 64), *pb = kmem_alloc(&b, 4096), *pa2 = kmem_alloc(&a, 100);
 
 	ck_assert_uint_eq(a.used, 64 + 128);
@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(quota_exhaustion)
 {
-	struct kmem_account a = { 0, 128 };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(128);
 	void *p1, *p2;
 	size_t before;
 
@@ -230,7 +230,7 @@ START_TEST(quota_exhaustion)
 	ck_assert_uint_eq(kmem_free_bytes(), baseline);
 
 	/* A zero quota: every allocation fails, the pool is not touched. */
-	a = (struct kmem_account){ 0, 0 };
+	a = (struct kmem_account)KMEM_ACCOUNT_ROOT(0);
 	ck_assert_ptr_null(kmem_alloc(&a, 32));
 	ck_assert_uint_eq(kmem_free_bytes(), baseline);
 	ck_assert(kmem_check());
@@ -239,7 +239,7 @@ END_TEST
 
 START_TEST(pool_exhaustion)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[4];
 
 	pool_setup(4);
@@ -258,9 +258,86 @@ START_TEST(pool_exhaustion)
 }
 END_TEST
 
+/* Nested accounts: children draw credit from their parent in
+ * KMEM_CREDIT steps, together at most its limit (7/8 of its quota); the
+ * parent's own objects may use the rest; unused credit goes back. */
+START_TEST(nested_quotas)
+{
+	enum { C = KMEM_CREDIT, P = KMEM_PAGE };
+	struct kmem_account parent, c1, c2;
+	void *p1[7 * C / P], *p2[C / P + 2], *pp[C / P + 2];
+	unsigned n1 = 0, n2 = 0, np = 0;
+
+	pool_setup(9 * C / P);
+	kmem_account_init(&parent, NULL, 8 * C, false);
+	kmem_account_init(&c1, &parent, 8 * C, false);
+	kmem_account_init(&c2, &parent, 8 * C, false);
+	ck_assert_uint_eq(parent.limit, 7 * C);
+	while (n1 < 7 * C / P && (p1[n1] = kmem_alloc(&c1, P)))
+		n1++;
+	ck_assert_uint_eq(n1, 7 * C / P);                  /* all of the children's share */
+	ck_assert_ptr_null(kmem_alloc(&c1, 32));
+	ck_assert_uint_eq(parent.used, 7 * C);
+	ck_assert_ptr_null(kmem_alloc(&c2, 32));
+	for (unsigned i = 0; i < 2 * C / P; i++)
+		kmem_free(&c1, p1[--n1], P);
+	ck_assert_uint_eq(c1.held, 7 * C);                 /* two steps of slack are kept */
+	kmem_free(&c1, p1[--n1], P);
+	ck_assert_uint_eq(c1.held, 6 * C - P);             /* beyond one step goes back */
+	while (n2 < C / P + 2 && (p2[n2] = kmem_alloc(&c2, P)))
+		n2++;
+	ck_assert_uint_eq(n2, C / P + 1);                  /* a step, then what is left */
+	ck_assert_uint_eq(parent.used, 7 * C);
+	while (np < C / P + 2 && (pp[np] = kmem_alloc(&parent, P)))
+		np++;
+	ck_assert_uint_eq(np, C / P);                      /* the parent's own eighth */
+	ck_assert(kmem_fits(&c2, 0) && !kmem_fits(&c2, P));
+	kmem_move(&c1, &c2, 32);                           /* a grant moves a charge */
+	kmem_move(&c2, &c1, 32);
+	while (np)
+		kmem_free(&parent, pp[--np], P);
+	while (n2)
+		kmem_free(&c2, p2[--n2], P);
+	while (n1)
+		kmem_free(&c1, p1[--n1], P);
+	kmem_account_fini(&c1);
+	kmem_account_fini(&c2);
+	ck_assert_uint_eq(parent.used, 0);
+	ck_assert_uint_eq(kmem_free_bytes(), baseline);
+	ck_assert(kmem_check());
+}
+END_TEST
+
+/* The reserve: accounts that leave it stop 1/16 of the pool (at least
+ * KMEM_RESERVE_MIN) before the end; the others go on to the last page. */
+START_TEST(pool_reserve)
+{
+	enum { PAGES = 128 };
+	struct kmem_account task, boot;
+	size_t reserve = KMEM_RESERVE_MIN / KMEM_PAGE, n = 0, m = 0;
+	void *p[PAGES];
+
+	pool_setup(PAGES);
+	kmem_account_init(&task, NULL, SIZE_MAX, true);
+	kmem_account_init(&boot, NULL, SIZE_MAX, false);
+	while (n < PAGES && (p[n] = kmem_alloc(&task, KMEM_PAGE)))
+		n++;
+	ck_assert_uint_eq(n, PAGES - reserve);
+	ck_assert_ptr_null(kmem_alloc(&task, 32));         /* a fresh slab page: no */
+	while (n + m < PAGES && (p[n + m] = kmem_alloc(&boot, KMEM_PAGE)))
+		m++;
+	ck_assert_uint_eq(m, reserve);
+	ck_assert_uint_eq(kmem_free_bytes(), 0);
+	ck_assert(kmem_check());
+	for (size_t i = 0; i < n + m; i++)
+		kmem_free(i < n ? &task : &boot, p[i], KMEM_PAGE);
+	ck_assert_uint_eq(kmem_free_bytes(), baseline);
+}
+END_TEST
+
 START_TEST(slab_page_returned)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *small, *big;
 
 	pool_setup(2);
@@ -284,7 +361,7 @@ END_TEST
  * free and to the page list on its last. */
 START_TEST(slab_full_then_empty)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *p[3];
 
 	pool_setup(1);
@@ -307,7 +384,7 @@ END_TEST
 
 START_TEST(free_null)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_free(&a, NULL, 64);
 	ck_assert_uint_eq(a.used, 0);
@@ -318,7 +395,7 @@ END_TEST
 
 START_TEST(page_poisoned)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	uint8_t *p = kmem_alloc(&a, KMEM_PAGE);
 
 	memset(p, 0x11, KMEM_PAGE);
@@ -330,7 +407,7 @@ END_TEST
 /* The checker notices a freed object written after free. */
 START_TEST(check_catches_corruption)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	void *keep = kmem_alloc(&a, 64);
 	void **p = kmem_alloc(&a, 64);
 
@@ -347,7 +424,7 @@ END_TEST
 /* Kernel-internal misuse is an assertion, not an error code. */
 START_TEST(oversize_asserts)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_alloc(&a, KMEM_PAGE + 1);
 }
@@ -355,7 +432,7 @@ END_TEST
 
 START_TEST(zero_size_asserts)
 {
-	struct kmem_account a = { 0, SIZE_MAX };
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
 
 	kmem_alloc(&a, 0);
 }
@@ -366,7 +443,7 @@ START_TEST(stress)
 {
 	enum { SLOTS = 512 };
 	static struct { void *p; size_t size; int acct; } live[SLOTS];
-	struct kmem_account acct[2] = { { 0, SIZE_MAX }, { 0, 8 * KMEM_PAGE } };
+	struct kmem_account acct[2] = { KMEM_ACCOUNT_ROOT(SIZE_MAX), KMEM_ACCOUNT_ROOT(8 * KMEM_PAGE) };
 	size_t used[2] = { 0, 0 };
 	unsigned seed = 7, refused[2] = { 0, 0 };
 
@@ -424,6 +501,8 @@ int main(void)
 		{ "per_account", per_account, 0 },
 		{ "quota_exhaustion", quota_exhaustion, 0 },
 		{ "pool_exhaustion", pool_exhaustion, 0 },
+		{ "nested_quotas", nested_quotas, 0 },
+		{ "pool_reserve", pool_reserve, 0 },
 		{ "slab_page_returned", slab_page_returned, 0 },
 		{ "slab_full_then_empty", slab_full_then_empty, 0 },
 		{ "free_null", free_null, 0 },

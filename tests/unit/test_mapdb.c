@@ -251,11 +251,11 @@ static void setup(void)
 	pool = aligned_alloc(KMEM_PAGE, POOL_BYTES);
 	ck_assert_ptr_nonnull(pool);
 	kmem_add_region((uintptr_t)pool, POOL_BYTES);
-	kacct = (struct kmem_account){ 0, SIZE_MAX };
+	kacct = (struct kmem_account)KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	ck_assert_int_eq(mdb_init(&kacct), E_OK);
 	memset(sp, 0, sizeof(sp));
 	for (int i = 0; i < NSPACES; i++)
-		sp[i].acct.quota = SIZE_MAX;
+		kmem_set_quota(&sp[i].acct, SIZE_MAX);
 	baseline = kmem_free_bytes();
 }
 
@@ -348,9 +348,9 @@ static void finish(void)
 	consistent();
 	for (int i = 0; i < NSPACES; i++) {
 		sp[i].fail_prepare = sp[i].fail_split = false;
-		sp[i].acct.quota = SIZE_MAX;
+		kmem_set_quota(&sp[i].acct, SIZE_MAX);
 	}
-	kacct.quota = SIZE_MAX;
+	kmem_set_quota(&kacct, SIZE_MAX);
 	for (int i = 0; i < NSPACES; i++)
 		for (unsigned slot = 0; slot < VA_SLOTS; slot++)
 			mdb_unmap(&sp[i], va2(slot), 21, RWX, true);
@@ -647,7 +647,7 @@ START_TEST(split_fallback)
 	expect(C, va4(2, 0), F2(0) + 3 * K4, 12, RX);
 	/* No quota for B's nodes: the same, here with flush. */
 	B->fail_split = false;
-	B->acct.quota = B->acct.used;
+	kmem_set_quota(&B->acct, B->acct.used);
 	mdb_unmap(S0, va4(0, 3), 12, X, true);
 	consistent();
 	expect(S0, va2(0), F2(0), 21, RW);
@@ -698,7 +698,7 @@ START_TEST(quota_changes_nothing)
 	map_ok(S0, va4(0, 0), A, va4(1, 0), 12, RW, false);
 	map_ok(A, va4(1, 0), B, va4(1, 0), 12, RW, false);
 	map_ok(S0, va2(1), A, va2(2), 21, RW, false);
-	A->acct.quota = A->acct.used;
+	kmem_set_quota(&A->acct, A->acct.used);
 	/* An overmap that cannot get its node changes nothing. */
 	ck_assert_int_eq(mdb_map(S0, va4(0, 1), A, va4(1, 0), 12, RW, false), E_NO_MEMORY);
 	ck_assert_int_eq(mdb_map(S0, va2(1), A, va2(3), 21, RW, false), E_NO_MEMORY);
@@ -712,7 +712,7 @@ START_TEST(quota_changes_nothing)
 	ck_assert_uint_eq(mdb_node_count(), 6);
 	/* A grant within one account moves no charge. */
 	map_ok(A, va4(1, 0), A, va4(3, 0), 12, RW, true);
-	A->acct.quota = SIZE_MAX;
+	kmem_set_quota(&A->acct, SIZE_MAX);
 	/* Page tables lacking: nothing either. */
 	A->fail_prepare = true;
 	ck_assert_int_eq(mdb_map(S0, va4(0, 1), A, va4(3, 0), 12, RW, false), E_NO_MEMORY);
@@ -725,13 +725,13 @@ START_TEST(quota_changes_nothing)
 	/* The kernel account pays for index pages. */
 	mdb_unmap(S0, va2(3), 21, RWX, true);
 	root_ok(S0, va2(3), F2(1), 21, RWX);
-	kacct.quota = kacct.used;
+	kmem_set_quota(&kacct, kacct.used);
 	ck_assert_int_eq(mdb_root(S0, va4(2, 0), (word_t)0x80000000, 12, RW), E_NO_MEMORY);
 	ck_assert_int_eq(mdb_map(S0, va4(3, 5), C, va4(0, 0), 12, RW, false), E_NO_MEMORY);
 	map_ok(S0, va2(3), C, va2(1), 21, RW, false);
 	consistent();
 	expect_none(C, va4(0, 0));
-	kacct.quota = SIZE_MAX;
+	kmem_set_quota(&kacct, SIZE_MAX);
 	finish();
 }
 END_TEST
@@ -1389,24 +1389,24 @@ static void f_pressure(void)
 	unsigned roll = rnd(10);
 
 	if (roll < 4)
-		s->acct.quota = s->acct.used + rnd(4) * MDB_NODE_BYTES;
+		kmem_set_quota(&s->acct, s->acct.used + rnd(4) * MDB_NODE_BYTES);
 	else if (roll < 5)
-		s->acct.quota = s->acct.used + rnd(1200) * MDB_NODE_BYTES;
+		kmem_set_quota(&s->acct, s->acct.used + rnd(1200) * MDB_NODE_BYTES);
 	else if (roll < 6)
 		s->fail_split = true;
 	else if (roll < 7)
 		s->fail_prepare = true;
 	else if (roll < 8)
-		kacct.quota = kacct.used;
+		kmem_set_quota(&kacct, kacct.used);
 }
 
 static void f_relief(void)
 {
 	for (int i = 0; i < R_SPACES; i++) {
-		sp[i].acct.quota = SIZE_MAX;
+		kmem_set_quota(&sp[i].acct, SIZE_MAX);
 		sp[i].fail_split = sp[i].fail_prepare = false;
 	}
-	kacct.quota = SIZE_MAX;
+	kmem_set_quota(&kacct, SIZE_MAX);
 }
 
 /* A page some space maps, found by probing; false if none was hit. */

@@ -170,7 +170,7 @@ static inline void arch_pt_activate(word_t *pml4, word_t phys)
 /* A slot (void *) is an opaque handle on one page-table entry: what a
  * lookup or prepare found, so that a set, protect or clear need not walk
  * again. It stays good while the table holding it stays in place (tables
- * are freed only with the whole tree). */
+ * are freed with the whole tree, or by arch_pt_trim between operations). */
 
 /* The user mapping at va: frame base, log2 (12 or 21) and rights; false
  * if there is none. slot (may be NULL) receives the slot of va's 4 KiB
@@ -202,5 +202,8 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 /* Find the first present user mapping in [*va, end); *va moves to it. */
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
 void arch_pt_kernel_init(void);               /* drop the boot identity map */
+/* Free every table below the PML4 that maps nothing, and the spare;
+ * returns the bytes given back to a (with count_only: that it would). */
+size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only);
 
 #endif

@@ -129,6 +129,48 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 	kmem_free(a, pml4, KMEM_PAGE);
 }
 
+/* Free the tables below `table` (at `level`) that map nothing (with
+ * `count_only`, just count them); true if `table` itself maps nothing
+ * afterwards. */
+static bool pt_trim_level(word_t *table, unsigned level, struct kmem_account *a, bool count_only,
+			  size_t *freed)
+{
+	unsigned n = level == 4 ? 256 : 512;
+	bool empty = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		word_t e = table[i];
+		if (level > 1 && (e & PTE_P) && !(e & PTE_PS) &&
+		    pt_trim_level(pt_table(e), level - 1, a, count_only, freed)) {
+			if (!count_only) {
+				kmem_free(a, pt_table(e), KMEM_PAGE);
+				table[i] = 0;
+			}
+			e = 0;
+			*freed += KMEM_PAGE;
+		}
+		empty = empty && !e;
+	}
+	return empty;
+}
+
+size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only)
+{
+	size_t freed = 0;
+
+	pt_trim_level(pml4, 4, a, count_only, &freed);
+	if (pml4[PML4_SPARE_SLOT]) {
+		if (!count_only) {
+			kmem_free(a, phys_to_virt(pml4[PML4_SPARE_SLOT]), KMEM_PAGE);
+			pml4[PML4_SPARE_SLOT] = 0;
+		}
+		freed += KMEM_PAGE;
+	}
+	if (freed && !count_only && pml4 == pt_active)
+		x86_write_cr3(virt_to_phys(pml4));
+	return freed;
+}
+
 /* Where va's leaf entry is or would go: the PTE when a page table covers
  * va (*log2 = 12), else the PDE (*log2 = 21, a 2 MiB page or nothing);
  * NULL when no page directory covers va. */

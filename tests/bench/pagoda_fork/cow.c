@@ -51,7 +51,7 @@ bool bench_cow(void)
 	child = fork();
 	if (child == 0)
 		cow_child(parent);
-	if (child == TID_NIL) {
+	if (child == FORK_FAILED) {
 		printf("not ok - bench/fork: cow_break: fork failed\n");
 		return false;
 	}

@@ -27,7 +27,7 @@ static bool fork_reap(word_t child)
 {
 	int status = -1;
 
-	return child != TID_NIL && wait(child, &status) == E_OK && status == 0;
+	return child != FORK_FAILED && wait(child, &status) == E_OK && status == 0;
 }
 
 /* One fork; its cost in *cost. False if the fork or the wait failed.

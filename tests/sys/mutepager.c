@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: MIT */
+/* The silent pager that refuses faults and ignores shutdown (silentpager.c). */
+#define SILENT_REFUSE true
+#include "silentpager.c"
