@@ -18,7 +18,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench stress clean
 all: $(IMAGES)
 
 deps:
@@ -55,3 +55,9 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Long seeded stress runs (tools/stress.py; docs/reliability.md), outside
+# `make test`: STRESS_ARGS="--quick" for 1/100 scale, "--only NAME".
+stress: deps
+	@$(MAKE) --no-print-directory all unit-build
+	python3 tools/stress.py $(STRESS_ARGS)
