@@ -9,6 +9,7 @@ include kernel/kernel.mk
 include sigma0/sigma0.mk
 include init/init.mk
 include pagers/pagers.mk
+include rt-alloc/colour.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
@@ -18,7 +19,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench stress clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation stress clean
 all: $(IMAGES)
 
 deps:
@@ -50,6 +51,12 @@ systest: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/bench.py $(BENCH_ARGS)
+
+# The colour-isolation experiment (docs/rt-alloc.md): a real-time task's
+# cache misses with and without colouring, under a modelled cache.
+rt-isolation: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/rt_isolation.py
 
 clean:
 	rm -rf $(B)

@@ -182,6 +182,32 @@ static void init_serve_fault(struct task *t, word_t from, word_t label)
 	ipc_send(from, TIMEOUT_ZERO);
 }
 
+/* Why a pager refused a fault (EXC_MSG_ERROR of vector 14). */
+static const char *init_refusal(word_t reason)
+{
+	switch (reason) {
+	case 0: return "no pager answered";
+	case PAGER_REFUSE_NOT_MINE: return "outside its memory";
+	case PAGER_REFUSE_COLOURS_EMPTY: return "its cache colours are exhausted";
+	case PAGER_REFUSE_NO_MEMORY: return "the pager is out of memory";
+	default: return "refused";
+	}
+}
+
+static void init_print_exception(struct task *t)
+{
+	struct utcb *u = utcb();
+	word_t err = u->mr[EXC_MSG_ERROR];
+
+	if (u->mr[EXC_MSG_VECTOR] == 14)
+		printf("init: %s: page fault at %lx (rip %lx) refused by its pager (reason %lx: %s)\n",
+		       t->conf.image, u->mr[EXC_MSG_ADDR], u->mr[EXC_MSG_RIP], EXC_PF_REASON(err),
+		       init_refusal(EXC_PF_REASON(err)));
+	else
+		printf("init: %s: exception %lu at rip %lx\n", t->conf.image,
+		       u->mr[EXC_MSG_VECTOR], u->mr[EXC_MSG_RIP]);
+}
+
 void init_serve(word_t from)
 {
 	struct utcb *u = utcb();
@@ -195,8 +221,7 @@ void init_serve(word_t from)
 	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
 		init_serve_fault(t, from, label);
 	} else if (label == LABEL_EXCEPTION) {
-		printf("init: %s: exception %lu at rip %lx\n", t->conf.image, u->mr[EXC_MSG_VECTOR],
-		       u->mr[EXC_MSG_RIP]);
+		init_print_exception(t);
 		msg_tag(1, 0, 0);                  /* refuse: the kernel stops it */
 		ipc_send(from, TIMEOUT_ZERO);
 		sys_thread_switch(from);           /* let it print its diagnostic */

@@ -36,6 +36,7 @@ struct task_conf {
 	bool devices;                 /* may ask sigma0 for device memory (priv may too) */
 	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
 	unsigned line;
+	char popts[TASK_ARGS_MAX];    /* key=value options init does not know: its pager's */
 };
 #define EXPECT_FAULT (-1000)
 

@@ -74,7 +74,7 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 		  fault_access_name(access), addr, f->rip, t->pager,
 		  err ? "unreachable" : "refused", err);
 	f->vector = 14;                             /* refused or no pager: */
-	f->error = access;                          /* the handler decides */
+	f->error = access | (err ? 0 : tag_label(t->kmsg[0]) << 8);   /* the handler decides */
 	if (fault_exception_ipc(f, addr, why))
 		return;
 	thread_stop(t, why);

@@ -15,6 +15,7 @@
 #include <arch.h>
 #include <pagoda/error.h>
 #include <pagoda/syscall.h>
+#include <pagoda/fpage.h>
 
 #define KDB_PUTS_MAX 4096
 
@@ -88,6 +89,23 @@ static word_t kdb_raise_irq(struct frame *f)
 	return E_OK;
 }
 
+/* Privileged: the physical frame behind va in the caller's own space (so
+ * tests can check what frames a pager gave them). */
+static word_t kdb_phys(struct frame *f)
+{
+	word_t pa;
+	unsigned log2, rights;
+
+	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (f->rsi >= FPAGE_USER_END ||
+	    !mdb_pte_get(thread_current->space, f->rsi, &pa, &log2, &rights, NULL))
+		return E_BAD_FPAGE;
+	f->rsi = pa + (ALIGN_DOWN(f->rsi, 4096) & (((word_t)1 << log2) - 1));
+	f->rdx = rights;
+	return E_OK;
+}
+
 static word_t kdb_stop_self(struct frame *f)
 {
 	struct tcb *t = thread_current;
@@ -128,6 +146,9 @@ void sys_kdebug(struct frame *f)
 		break;
 	case KDB_RAISE_IRQ:
 		f->rax = kdb_raise_irq(f);
+		break;
+	case KDB_PHYS:
+		f->rax = kdb_phys(f);
 		break;
 	default:
 		f->rax = E_BAD_ARGUMENT;

@@ -26,6 +26,7 @@ static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back be
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
+static struct pager *page_owner;                 /* the one pager of this task */
 
 static word_t frame_va(uint32_t i)
 {
@@ -73,10 +74,20 @@ unsigned pager_frame_users(word_t frame)
 	return pool_users[frame_index(frame)];
 }
 
+static bool pager_frame_in_pool(word_t frame)
+{
+	return frame - PAGER_POOL_BASE < (word_t)PAGER_POOL_FRAMES * 4096;
+}
+
 bool pager_frame_put(word_t frame)
 {
 	uint32_t i = frame_index(frame);
 
+	if (!pager_frame_in_pool(frame)) {          /* the pager's own frame */
+		pager_revoke(frame, FPAGE_RWX);
+		page_owner->ops->frame_free(page_owner, frame);
+		return true;
+	}
 	if (--pool_users[i])
 		return false;
 	pager_revoke(frame, FPAGE_RWX);
@@ -125,7 +136,6 @@ struct page_ent {
 static struct page_ent page_ent[PAGER_PAGES_MAX];  /* entry 0 unused */
 static uint32_t page_bucket[PAGE_BUCKETS];
 static uint32_t page_free_head, page_used;        /* free list; entries ever used */
-static struct pager *page_owner;                  /* the one pager of this task */
 
 static word_t page_key(struct pager_client *c, word_t va)
 {
@@ -307,10 +317,15 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 	(void)access;
 	if (pager_page_lookup(c, va, &frame, rights))
 		return frame;
-	if (!pager_client_region(c, va, rights) || !(frame = pager_frame_alloc(p, true)))
+	if (!pager_client_region(c, va, rights))
 		return 0;
+	if (!(frame = pager_frame_alloc(p, true))) {
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
+		return 0;
+	}
 	if (!pager_page_insert(p, c, va, frame, *rights)) {
 		pager_frame_put(frame);
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
 		return 0;
 	}
 	return frame;
@@ -325,6 +340,7 @@ static bool pager_on_fault(struct pager *p, word_t from)
 	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
 	struct pager_client *c = pager_client_find(p, from);
 
+	p->refusal = 0;
 	if (c)
 		frame = p->ops && p->ops->fault ? p->ops->fault(p, c, addr, access, &rights)
 						: pager_fault_default(p, c, addr, access, &rights);
@@ -333,9 +349,11 @@ static bool pager_on_fault(struct pager *p, word_t from)
 		       access & FPAGE_R ? 'r' : '-', access & FPAGE_W ? 'w' : '-',
 		       access & FPAGE_X ? 'x' : '-', frame ? "mapped" : "refused");
 	if (!frame || (rights & access) != access) {
-		printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n", p->name, from,
-		       addr, ip);
-		msg_tag(1, 0, 0);
+		if (!p->refusal)
+			printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n",
+			       p->name, from, addr, ip);
+		msg_tag(p->refusal ? p->refusal : 1, 0, 0);
+		p->refusal = 0;
 		return true;
 	}
 	p->faults++;
@@ -353,6 +371,12 @@ static void pager_reply(word_t err)
 {
 	msg_tag(err ? SIGMA0_REPLY_ERROR : SIGMA0_REPLY_OK, err ? 1 : 0, 0);
 	utcb()->mr[1] = err;
+}
+
+/* A frame for client c, not zeroed: the pager's own (frame_alloc) or the pool's. */
+static word_t pager_frame_for(struct pager *p, struct pager_client *c)
+{
+	return p->ops && p->ops->frame_alloc ? p->ops->frame_alloc(p, c) : pager_frame_alloc(p, false);
 }
 
 /* The second step of PAGER_PAGE: ask the parent for the page and wait for
@@ -382,7 +406,7 @@ static word_t pager_on_page(struct pager *p, struct pager_client *c, word_t from
 
 	if (tag_t(u->mr[0]) != 0)
 		return E_BAD_ARGUMENT;
-	if (!(frame = pager_frame_alloc(p, false)))
+	if (!(frame = pager_frame_for(p, c)))
 		return E_NO_MEMORY;
 	arrived = pager_fetch_page(from);
 	if (arrived)
@@ -442,7 +466,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		pager_reply(E_BAD_ARGUMENT);
 		return;
 	}
-	if (!(frame = pager_frame_alloc(p, false)) ||
+	if (!(frame = pager_frame_for(p, c)) ||
 	    !pager_page_insert(p, c, frame, frame, rights | PAGER_PAGE_LENT)) {
 		if (frame)
 			pager_frame_put(frame);

@@ -226,6 +226,20 @@ class Runner:
                 if proc.poll() is None:
                     proc.terminate()
 
+    def run_script(self, test, res, log_path):
+        """A test run by a script (config ending in .py), judged alike."""
+        out = script_outcome(test, log_path)
+        res.elapsed = out.elapsed
+        reasons = judge(test, out)
+        if reasons:
+            res.failed = 1
+            res.failures.append("; ".join(reasons))
+        else:
+            res.passed = 1
+        with open(log_path, "rb") as f:
+            res.detail = f.read().decode("utf-8", "replace").splitlines()[-TAIL_LINES:]
+        return res
+
     def run(self, test):
         """Boot TEST, keep its log, and judge the run."""
         res = Result("sys/" + test.name)
@@ -235,6 +249,8 @@ class Runner:
             return res
         os.makedirs(SYS_LOGS, exist_ok=True)
         log_path = os.path.join(SYS_LOGS, test.name + ".log")
+        if test.config.endswith(".py"):
+            return self.run_script(test, res, log_path)
         with open(log_path, "wb") as log:
             try:
                 cmd, out = pq.boot(test.config, timeout=test.timeout,
@@ -260,6 +276,27 @@ class Runner:
         if self.verbose:
             res.detail = ["$ " + pq.shell_quote(cmd)] + res.detail
         return res
+
+
+def script_outcome(test, log_path):
+    """Run a test whose "config" is a script (python3 SCRIPT --check; it
+    boots QEMU itself, e.g. with a plugin); return an Outcome-like result
+    that judge() takes."""
+    start = time.monotonic()
+    try:
+        r = subprocess.run([sys.executable, os.path.join(ROOT, test.config), "--check"],
+                           cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=test.timeout)
+        out = pq.Outcome("guest-exit" if r.returncode == 0 else "exit",
+                         0 if r.returncode == 0 else r.returncode,
+                         output=r.stdout, stderr=r.stderr.decode("utf-8", "replace"))
+    except subprocess.TimeoutExpired as e:
+        out = pq.Outcome("timeout", output=e.stdout or b"")
+    out.elapsed = time.monotonic() - start
+    with open(log_path, "wb") as log:
+        log.write(out.output)
+        log.write(log_trailer(out).encode())
+    return out
 
 
 def log_trailer(out):

@@ -14,3 +14,8 @@ $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/
 
 # The FPU test carries vector registers across switches in assembly.
 $(eval $(call user_program,tests/fpu,$(B)/u/tests/sys/fpu.o $(B)/u/tests/sys/fpu_regs.o $(TAP_OBJ)))
+# Clients of the colouring pager (rt-alloc/colour).
+$(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(TAP_OBJ) $(COLOUR_CLIENT_OBJ)))
+# The colour-isolation experiment (tools/rt_isolation.py).
+$(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
+$(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
