@@ -66,6 +66,14 @@ STRESSES = [
                "tests/forkmatrix pager=pagers/cow -- forks=%d seed=%d\n"
                % (n, seed)),
            passes="no wrong word; frames and kernel memory back to baseline"),
+    Stress("pagerkill", "a pager killed mid-fault: its client blocked in the "
+           "fault IPC (send or receive phase, alternately) reaches its "
+           "exception handler, gets a new pager and goes on", "kills", 1000,
+           900, r"pagerkill: (\d+) pagers killed mid-fault",
+           config=lambda n, seed: (
+               "@shutdown\ntests/pagerkill priv -- rounds=%d\n" % n),
+           passes="every fault ends at the handler, no hang; memory back "
+           "to baseline"),
 ]
 
 
