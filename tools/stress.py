@@ -74,6 +74,17 @@ STRESSES = [
                "@shutdown\ntests/pagerkill priv -- rounds=%d\n" % n),
            passes="every fault ends at the handler, no hang; memory back "
            "to baseline"),
+    Stress("exhaust", "kernel-memory exhaustion: one task exhausts its quota "
+           "with threads, spaces, and mappings with their page tables, "
+           "round after round, while another task calls sigma0 and takes "
+           "page faults", "rounds", 100, 1800,
+           r"exhaust: (\d+) rounds of quota exhaustion",
+           config=lambda n, seed: (
+               "@shutdown\ntests/exhaust priv -- rounds=%d\n"
+               "tests/exhaust -- victim\n" % n),
+           passes="every round ends in E_NO_MEMORY for each kind; every "
+           "call and fault of the other task works; memory back to "
+           "baseline"),
 ]
 
 

@@ -8,7 +8,7 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
 SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto recvwin devmem
-SYS_TESTS += forkmatrix pagerkill
+SYS_TESTS += forkmatrix pagerkill exhaust
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
