@@ -22,7 +22,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation stress clean
 all: $(IMAGES)
 
 deps:
@@ -65,3 +65,9 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Long seeded stress runs (tools/stress.py; docs/reliability.md), outside
+# `make test`: STRESS_ARGS="--quick" for 1/100 scale, "--only NAME".
+stress: deps
+	@$(MAKE) --no-print-directory all unit-build
+	python3 tools/stress.py $(STRESS_ARGS)

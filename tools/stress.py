@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""make stress: the long, seeded stress runs outside `make test`.
+
+Each stress is a host program run with a scale in its environment, or a
+boot of Pagoda with a generated boot configuration whose programs take
+their scale and seed as arguments. Every run is reproducible from the seed
+it prints. A QEMU stress passes like a system test (tools/runtests.py): a
+"RESULT: PASS" line from init (kernel memory and frames back to their
+baseline, every task ended as expected), no "not ok", panic or kernel
+fault, the guest's exit status 0 within the time bound, and the stress's
+own summary line present. The results go to build/stress/results.json and
+the logs to build/stress/<name>.log.
+
+    python3 tools/stress.py                 # everything, full scale
+    python3 tools/stress.py --quick         # everything at 1/100 scale
+    python3 tools/stress.py --only forkmatrix [--seed N]
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pagoda_qemu as pq  # noqa: E402
+import runtests  # noqa: E402
+
+ROOT = pq.ROOT
+OUT = os.path.join(ROOT, "build", "stress")
+
+
+class Stress:
+    """One stress: NAME, what it does, its SCALE (the unit counted, and
+    how many), and how to run it at a given scale and seed."""
+
+    def __init__(self, name, what, unit, full, timeout, summary, host=None,
+                 config=None, passes=""):
+        self.name, self.what, self.unit = name, what, unit
+        self.full, self.timeout, self.summary = full, timeout, summary
+        self.host, self.config, self.passes = host, config, passes
+
+
+STRESSES = [
+    Stress("mapdb", "mapping-database model test (host): random map, grant, "
+           "unmap and split steps against a reference model",
+           "steps", 10_000_000, 1800,
+           r"random_against_model: (\d+) steps, .* 0 divergences",
+           host=lambda n, seed: (
+               [os.path.join(ROOT, "build", "unit", "mapdb")],
+               {"PAGODA_MAPDB_STEPS": str(n), "PAGODA_MAPDB_SEED": str(seed),
+                "PAGODA_MAPDB_CHECK_EVERY": "1000",
+                "CK_RUN_CASE": "random_against_model",
+                "CK_TIMEOUT_MULTIPLIER": "100"}),
+           passes="0 divergences from the model, checker every 1,000 steps"),
+    Stress("forkmatrix", "copy-on-write fork matrix: random process trees "
+           "nested to depth 4, parents and children write random runs of "
+           "words, every process checks every word of its pages after "
+           "every step", "forks", 10_000, 1200,
+           r"forkmatrix: \d+ trees, (\d+) forks, depth 4, 0 wrong",
+           config=lambda n, seed: (
+               "@shutdown\npagers/cow priv\n"
+               "tests/forkmatrix pager=pagers/cow -- forks=%d seed=%d\n"
+               % (n, seed)),
+           passes="no wrong word; frames and kernel memory back to baseline"),
+    Stress("pagerkill", "a pager killed mid-fault: its client blocked in the "
+           "fault IPC (send or receive phase, alternately) reaches its "
+           "exception handler, gets a new pager and goes on", "kills", 1000,
+           900, r"pagerkill: (\d+) pagers killed mid-fault",
+           config=lambda n, seed: (
+               "@shutdown\ntests/pagerkill priv -- rounds=%d\n" % n),
+           passes="every fault ends at the handler, no hang; memory back "
+           "to baseline"),
+    Stress("exhaust", "kernel-memory exhaustion: one task exhausts its quota "
+           "with threads, spaces, and mappings with their page tables, "
+           "round after round, while another task calls sigma0 and takes "
+           "page faults", "rounds", 100, 1800,
+           r"exhaust: (\d+) rounds of quota exhaustion",
+           config=lambda n, seed: (
+               "@shutdown\ntests/exhaust priv -- rounds=%d\n"
+               "tests/exhaust -- victim\n" % n),
+           passes="every round ends in E_NO_MEMORY for each kind; every "
+           "call and fault of the other task works; memory back to "
+           "baseline"),
+]
+
+
+def run_host(s, n, seed, log):
+    cmd, env = s.host(n, seed)
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **env),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=s.timeout)
+        out, rc = p.stdout.decode("utf-8", "replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = (e.stdout or b"").decode("utf-8", "replace"), "timeout"
+    with open(log, "w") as f:
+        f.write(out)
+    reasons = [] if rc == 0 else ["exit %s" % rc]
+    return out, reasons, time.monotonic() - start
+
+
+def run_qemu(s, n, seed, log):
+    cfg = os.path.join(OUT, s.name + ".cfg")
+    with open(cfg, "w") as f:
+        f.write(s.config(n, seed))
+    with open(log, "wb") as sink:
+        _, outcome = pq.boot(os.path.relpath(cfg, ROOT), timeout=s.timeout,
+                             sinks=[sink], capture=True, echo_stderr=False)
+    test = runtests.SysTest(s.name, cfg, s.timeout, [])
+    reasons = runtests.judge(test, outcome)
+    return outcome.output.decode("utf-8", "replace"), reasons, outcome.elapsed
+
+
+def run_one(s, scale, seed):
+    n = max(1, int(s.full * scale))
+    log = os.path.join(OUT, s.name + ".log")
+    print("stress %-12s %s %s, seed %d ..." % (s.name, f"{n:,}", s.unit, seed),
+          flush=True)
+    fn = run_host if s.host else run_qemu
+    out, reasons, secs = fn(s, n, seed, log)
+    m = re.search(s.summary, out, re.MULTILINE)
+    if not m and not reasons:
+        reasons.append("no summary line /%s/" % s.summary)
+    reached = int(m.group(1)) if m else 0
+    if m and reached < n:
+        reasons.append("reached %d of %d %s" % (reached, n, s.unit))
+    ok = not reasons
+    print("%s stress %-12s %s %s in %.0f s%s" % (
+        "ok  " if ok else "FAIL", s.name, f"{reached:,}", s.unit, secs,
+        "" if ok else ": " + "; ".join(reasons)), flush=True)
+    return {"name": s.name, "what": s.what, "unit": s.unit, "target": n,
+            "reached": reached, "seed": seed, "seconds": round(secs, 1),
+            "passed": ok, "passes_when": s.passes, "reasons": reasons,
+            "log": os.path.relpath(log, ROOT)}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", action="append", default=[],
+                    help="run only this stress (repeatable)")
+    ap.add_argument("--quick", action="store_true",
+                    help="1/100 of the full scale (a smoke run)")
+    ap.add_argument("--scale", type=float, default=None,
+                    help="fraction of the full scale")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args(argv)
+    if args.list:
+        for s in STRESSES:
+            print("%-12s %s %s: %s" % (s.name, f"{s.full:,}", s.unit, s.what))
+        return 0
+    names = {s.name for s in STRESSES}
+    for o in args.only:
+        if o not in names:
+            print("stress: no stress %r (see --list)" % o, file=sys.stderr)
+            return 2
+    scale = args.scale if args.scale else (0.01 if args.quick else 1.0)
+    os.makedirs(OUT, exist_ok=True)
+    results = [run_one(s, scale, args.seed) for s in STRESSES
+               if not args.only or s.name in args.only]
+    failed = sum(not r["passed"] for r in results)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump({"scale": scale, "seed": args.seed, "results": results}, f,
+                  indent=1)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    print("stress: wrote build/stress/results.json")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
