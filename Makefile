@@ -14,6 +14,7 @@ include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
 include rt-alloc/rtalloc.mk
+include rt-alloc/together.mk
 
 unit-build: $(UNIT_SUITES)
 
