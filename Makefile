@@ -21,7 +21,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss clean
 all: $(IMAGES)
 
 deps:
@@ -59,6 +59,12 @@ bench: deps
 rt-isolation: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/rt_isolation.py
+
+# Cache misses per rt_malloc/rt_free with a noisy neighbour, with and
+# without colouring, under the same modelled cache (docs/rt-alloc.md).
+rt-cachemiss: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/rt_cachemiss.py
 
 clean:
 	rm -rf $(B)
