@@ -18,7 +18,7 @@ tasks have colours 0-15; with colouring 0-7 and 8-15.
 The task prints the kind of each window ('m' rt_malloc, 'f' rt_free) per
 phase and pass; pass 0 of each phase is the warm-up. Prints the worst case
 (and the median) per operation, phase and colouring, writes
-build/rt-cachemiss/results.json. --check (the system test rt_cachemiss)
+build/rt-cachemiss/results.json and (with gnuplot) misses.png. --check (the system test rt_cachemiss)
 asserts: coloured, after the warm-up, no call misses more than BOUND lines;
 uncoloured, the worst call of each kind misses at least UNCOLOURED_MIN lines
 and more than the coloured worst case.
@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,39 @@ def table(results):
     return "\n".join(lines)
 
 
+def plot(windows):
+    """misses.png: each call's misses after the warm-up, in order (gnuplot)."""
+    if not shutil.which("gnuplot"):
+        return None
+    dat = os.path.join(OUT, "misses.dat")
+    with open(dat, "w") as f:
+        for i, pair in enumerate(zip(*(windows[name] for name, _ in CONFIGS))):
+            f.write("%d %s\n" % (i, " ".join(str(m) for m in pair)))
+    png = os.path.join(OUT, "misses.png")
+    script = ("set terminal pngcairo size 800,450; set output '%s';"
+              "set title 'cache misses per rt\\_malloc/rt\\_free call, a 4 MiB sweep "
+              "before each (1 MiB 16-way model)';"
+              "set xlabel 'call (after the warm-up: constructed cases, then random)';"
+              "set ylabel 'misses'; set yrange [-1:20]; set key top right;"
+              "plot '%s' using 1:2 with impulses title 'without colouring', "
+              "'' using 1:3 with points pt 7 ps 0.5 title 'disjoint colours (0-7 vs 8-15)'"
+              % (png, dat))
+    if subprocess.run(["gnuplot", "-e", script], capture_output=True).returncode:
+        subprocess.run(["gnuplot", "-e", script.replace("pngcairo", "png")],
+                       capture_output=True)
+    return png if os.path.exists(png) else None
+
+
+def after_warmup(windows, kinds):
+    """The misses of the calls after the warm-up pass of each phase, in order."""
+    out, i = [], 0
+    for _, npass, ks in kinds:
+        if npass:
+            out += windows[i:i + len(ks)]
+        i += len(ks)
+    return out
+
+
 def check(results):
     """The system test's assertions; returns the failures."""
     bad = []
@@ -134,9 +168,10 @@ def main(argv):
         print("rt_cachemiss: %s" % err)
         print("RESULT: FAIL (the experiment did not run)")
         return 1
-    results, failed = {}, []
+    results, failed, calls = {}, [], {}
     for name, config in CONFIGS:
         out, windows, kinds = run_one(config)
+        calls[name] = after_warmup(windows, kinds)
         if not out.ok():
             failed.append("%s: the boot failed (%s)" % (name, out.describe()))
         res = attribute(windows, kinds)
@@ -149,7 +184,9 @@ def main(argv):
         json.dump({"cache": rt_isolation.CACHE, "bound": BOUND, "misses": results}, f,
                   indent=1)
     print(table(results))
-    print("results: %s" % os.path.relpath(os.path.join(OUT, "results.json"), ROOT))
+    png = plot(calls)
+    print("results: %s%s" % (os.path.relpath(os.path.join(OUT, "results.json"), ROOT),
+                             ", plot: " + os.path.relpath(png, ROOT) if png else ""))
     if args.check:
         failed += check(results)
         for f in failed:
