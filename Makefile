@@ -16,13 +16,14 @@ include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
 include rt-alloc/rtalloc.mk
+include rt-alloc/together.mk
 
 unit-build: $(UNIT_SUITES)
 
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation stress clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss stress clean
 all: $(IMAGES)
 
 deps:
@@ -60,6 +61,12 @@ bench: deps
 rt-isolation: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/rt_isolation.py
+
+# Cache misses per rt_malloc/rt_free with a noisy neighbour, with and
+# without colouring, under the same modelled cache (docs/rt-alloc.md).
+rt-cachemiss: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/rt_cachemiss.py
 
 clean:
 	rm -rf $(B)
