@@ -4,7 +4,9 @@
  * that tests/sys/fs_disk.py makes and checks (fsck.fat -n, the host's files
  * unchanged, every file of /MODEL.TXT as the model here says).
  *
- * Arguments: "main [SEED [OPS]]" runs the cases below; "eof" maps a file
+ * Arguments: "main [SEED [OPS [MAXOP [nomap]]]]" runs the cases below
+ * (fsx: OPS operations of up to MAXOP bytes from SEED; "nomap": through
+ * the server only); "eof" maps a file
  * and touches a page past its end (it must be stopped by that fault);
  * "share1" and "share2" are two clients of one shared mapping.
  */
@@ -286,13 +288,19 @@ static bool fsx_check(unsigned step, const char *what, word_t off, word_t len, c
 	return true;
 }
 
+static word_t fsx_seed = 1, fsx_ops = 10000, fsx_maxop = 16384;
+static bool fsx_nomap;
+
 static bool fsx_step(unsigned s)
 {
 	static uint8_t tmp[64 << 10];
 	volatile uint8_t *map = (volatile uint8_t *)MAP_A;
 	unsigned op = (unsigned)(rnd() % 100);
 	word_t size = m_fsx.size, mapped = ALIGN_UP(size, 4096);
-	word_t off = rnd() % FSX_MAX, len = 1 + rnd() % (op < 80 ? 8192 : 16384);
+	word_t off = rnd() % FSX_MAX, len = 1 + rnd() % fsx_maxop;
+
+	if (fsx_nomap && op < 50)
+		op += 50;                             /* server operations only */
 
 	if (op < 25 && size) {                        /* mapped read, zeros past EOF */
 		off %= mapped;
@@ -340,15 +348,14 @@ static bool fsx_step(unsigned s)
 	return fsync_range(MAP_A, FSX_MAX, 0) == E_OK || ok(false, "fsx step %u: msync failed", s);
 }
 
-static word_t fsx_seed = 1, fsx_ops = 10000;
-
 static void test_fsx(void)
 {
 	unsigned s;
 
 	rng = fsx_seed * 0x9e3779b97f4a7c15ull | 1;
-	printf("# fsx: seed %lu, %lu operations (replay: tests/filetest main %lu OPS)\n", fsx_seed,
-	       fsx_ops, fsx_seed);
+	printf("# fsx: seed %lu, %lu operations of up to %lu bytes%s (replay: boot.cfg line "
+	       "'tests/filetest pager=pagers/file main %lu OPS MAXOP%s')\n", fsx_seed, fsx_ops,
+	       fsx_maxop, fsx_nomap ? ", server only" : "", fsx_seed, fsx_nomap ? " nomap" : "");
 	ok(create(&m_fsx, 0), "create %s", m_fsx.path);
 	ok_err(fmap(MAP_A, FSX_MAX, 0, FILE_MAP_SHARED | FILE_MAP_WRITE, m_fsx.path, NULL), E_OK,
 	       "map it shared, 256 KiB");
@@ -452,6 +459,9 @@ int main(int argc, char **argv)
 		fsx_seed = number(argv[2]);
 	if (argc > 3)
 		fsx_ops = number(argv[3]);
+	if (argc > 4)
+		fsx_maxop = MIN(MAX(number(argv[4]), (word_t)1), (word_t)65536);
+	fsx_nomap = argc > 5 && !strcmp(argv[5], "nomap");
 	tap_run(cases, ARRAY_SIZE(cases), 1, argv);
 	return tap_done("filetest");
 }
