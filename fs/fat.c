@@ -305,12 +305,35 @@ int fat_alloc_chain(struct fat *fs, uint32_t tail, uint32_t n, uint32_t *first)
 	return err;
 }
 
+/* FAT16/32: read the table in runs of FAT_SCAN_BYTES past the cache (one
+ * device call each, not one per sector) and count the zero entries. */
+#define FAT_SCAN_BYTES 32768u
+static int fat_count_free_runs(struct fat *fs, uint32_t *free)
+{
+	static uint8_t run[FAT_SCAN_BYTES];
+	uint32_t width = fs->type / 8, per = FAT_SCAN_BYTES / fs->bps, c = 0;
+	int err;
+
+	for (uint32_t s = 0; s < fs->fat_secs && c <= fs->nclu + 1; s += per) {
+		uint32_t n = fs->fat_secs - s < per ? fs->fat_secs - s : per;
+		if ((err = bcache_read_run(&fs->bc, fs->fat_lba + s, n, run)))
+			return err;
+		for (uint32_t at = 0; at < n * fs->bps && c <= fs->nclu + 1; at += width, c++) {
+			uint32_t v = width == 4 ? fat_le32(run + at) & 0x0fffffff : fat_le16(run + at);
+			*free += c >= 2 && v == 0;
+		}
+	}
+	return 0;
+}
+
 int fat_count_free(struct fat *fs, uint32_t *free)
 {
 	uint32_t v;
 	int err;
 
 	*free = 0;
+	if (fs->type != 12)
+		return fat_count_free_runs(fs, free);
 	for (uint32_t c = 2; c <= fs->nclu + 1; c++) {
 		if ((err = fat_raw(fs, c, &v)))
 			return err;

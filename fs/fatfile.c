@@ -120,14 +120,35 @@ static int fatfile_span(struct fat *fs, uint64_t lba, uint32_t soff, uint8_t *bu
 	return 0;
 }
 
-/* len bytes of n's chain at off (within its clusters), to or from buf. */
+/* The bytes of n's chain from cluster index k on that lie in clusters
+ * following cluster c on the disk, up to len: *piece, starting coff into c. */
+static int fatfile_run(struct fat *fs, struct fat_node *n, uint32_t k, uint32_t c, uint32_t coff, size_t len,
+		       uint32_t *piece)
+{
+	uint32_t next;
+	int err;
+
+	*piece = fs->cbytes - coff < len ? fs->cbytes - coff : (uint32_t)len;
+	while (*piece < len && *piece <= (1u << 30)) {
+		if ((err = fatfile_cluster_at(fs, n, ++k, &next)))
+			return err;
+		if (next != ++c)
+			break;
+		*piece += fs->cbytes < len - *piece ? fs->cbytes : (uint32_t)(len - *piece);
+	}
+	return 0;
+}
+
+/* len bytes of n's chain at off (within its clusters), to or from buf;
+ * clusters that follow each other on the disk move in one run. */
 static int fatfile_io(struct fat *fs, struct fat_node *n, uint64_t off, uint8_t *buf, size_t len, bool write)
 {
 	while (len) {
-		uint32_t coff = (uint32_t)(off % fs->cbytes), c;
-		uint32_t piece = fs->cbytes - coff < len ? fs->cbytes - coff : (uint32_t)len;
-		int err = fatfile_cluster_at(fs, n, (uint32_t)(off / fs->cbytes), &c);
+		uint32_t coff = (uint32_t)(off % fs->cbytes), k = (uint32_t)(off / fs->cbytes), c, piece;
+		int err = fatfile_cluster_at(fs, n, k, &c);
 
+		if (!err)
+			err = fatfile_run(fs, n, k, c, coff, len, &piece);
 		if (!err)
 			err = fatfile_span(fs, fat_clu_lba(fs, c) + coff / fs->bps, coff % fs->bps, buf, piece, write);
 		if (err)

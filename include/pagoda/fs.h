@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The file-system protocol, served by the FAT server (fs/fatserv.c) to its
- * clients (the file pager, programs, tests). docs/abi.md §20 and
+ * clients (the file pager, programs, tests). docs/abi.md §16.6 and
  * docs/files.md describe it; this header is its layout.
  *
  * Every request is a call. Success: label 0 and the reply words listed.

@@ -13,9 +13,17 @@ usage: fs_disk.py make TYPE IMG   a FAT image (TYPE 12: 8 MiB, 16: 32 MiB,
                                   every file /MODEL.TXT lists ("path size
                                   fnv1a64" a line, the guest's model) has
                                   that size and hash as mcopy reads it
+       fs_disk.py make-damaged 16 IMG   as make, plus three damaged files:
+                                  CYCLE.BIN (its chain loops back to its
+                                  first cluster), PASTEND.BIN (its entry
+                                  says 1 MiB, its chain holds 1 cluster),
+                                  OUTRANGE.BIN (first cluster 0xfff0)
+       fs_disk.py check-damaged 16 IMG  the host's files unchanged, and
+                                  /NEW.TXT holds what the guest wrote
 """
 
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -91,7 +99,71 @@ def check(fat, img):
     return 0
 
 
+DAMAGED_TEXT = b"written beside the damage\n"   # must match tests/sys/fstest.c
+
+
+def damage(img):
+    """Break CYCLE.BIN, PASTEND.BIN and OUTRANGE.BIN of FAT16 image IMG."""
+    with open(img, "r+b") as f:
+        boot = f.read(512)
+        bps, spc, rsvd, nfats, rootents, _, _, fatsz = struct.unpack_from("<HBHBHHBH", boot, 11)
+        fat0, root = rsvd * bps, (rsvd + nfats * fatsz) * bps
+
+        def set_fat(c, v):
+            for k in range(nfats):
+                f.seek(fat0 + k * fatsz * bps + 2 * c)
+                f.write(struct.pack("<H", v))
+
+        def get_fat(c):
+            f.seek(fat0 + 2 * c)
+            return struct.unpack("<H", f.read(2))[0]
+
+        f.seek(root)
+        entries = f.read(rootents * 32)
+        for i in range(rootents):
+            e = entries[32 * i:32 * i + 32]
+            at = root + 32 * i
+            first = struct.unpack_from("<H", e, 26)[0]
+            if e[:11] == b"CYCLE   BIN":
+                last = first
+                while get_fat(last) < 0xfff8:
+                    last = get_fat(last)
+                set_fat(last, first)
+            elif e[:11] == b"PASTEND BIN":
+                f.seek(at + 28)
+                f.write(struct.pack("<I", 1 << 20))
+            elif e[:11] == b"OUTRANGEBIN":
+                f.seek(at + 26)
+                f.write(struct.pack("<H", 0xfff0))
+
+
+def make_damaged(fat, img):
+    make(fat, img)
+    with tempfile.TemporaryDirectory() as d:
+        for name, size in (("CYCLE.BIN", 6000), ("PASTEND.BIN", 1000), ("OUTRANGE.BIN", 3000)):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(LONG[:size])
+            run("mcopy", "-i", img, os.path.join(d, name), "::/" + name)
+    damage(img)
+
+
+def check_damaged(img):
+    if read(img, "/hello.txt") != HELLO or read(img, "/data/A Long Name.bin") != LONG:
+        print("fs_disk: the host's files changed")
+        return 1
+    if read(img, "/NEW.TXT") != DAMAGED_TEXT:
+        print("fs_disk: /NEW.TXT does not hold what the guest wrote")
+        return 1
+    print("fs_disk: the damaged image's good files intact, the guest's new file there")
+    return 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "make-damaged" and argv[2] == "16":
+        make_damaged(argv[2], argv[3])
+        return 0
+    if len(argv) == 4 and argv[1] == "check-damaged" and argv[2] == "16":
+        return check_damaged(argv[3])
     if len(argv) != 4 or argv[1] not in ("make", "check") or argv[2] not in SIZES:
         print(__doc__, file=sys.stderr)
         return 2

@@ -9,7 +9,11 @@
  * here, and sends malformed requests that must be refused. It ends by
  * writing /MODEL.TXT: one line "path size fnv1a64" per file of its model,
  * which the host compares with what mcopy reads, after fsck.fat -n.
- * The first argument is the seed (default 1).
+ *
+ * With the argument "damaged" it runs on an image with three damaged files
+ * instead (fs_disk.py make-damaged): each is refused with FS_E_CORRUPT,
+ * the rest of the volume still serves. With "nofat" the disk holds no FAT
+ * volume: every request is refused with FS_E_IO, and nothing crashes.
  */
 #include "tap.h"
 #include <fsclient.h>
@@ -230,9 +234,40 @@ static void test_refused(void)
 	ok_err(ipc_call(srv) ? ~0ul : tag_label(u->mr[0]) ? u->mr[1] : 0, E_BAD_ARGUMENT, "an unknown label");
 }
 
+static void test_damaged(void)
+{
+	static const char *const bad[] = { "/CYCLE.BIN", "/PASTEND.BIN", "/OUTRANGE.BIN" };
+	static const char text[] = "written beside the damage\n";   /* as tests/sys/fs_disk.py */
+	word_t h, done;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		ok_err(fs_open(srv, bad[i], 0, &h, NULL, NULL), FS_E_CORRUPT, bad[i]);
+		ok_err(fs_remove(srv, bad[i]), FS_E_CORRUPT, "and its removal");
+		ok_err(fs_rename(srv, bad[i], "/renamed"), FS_E_CORRUPT, "and its renaming");
+	}
+	ok_err(fs_open(srv, "/NEW.TXT", FS_OPEN_CREATE, &h, NULL, NULL), E_OK, "create a file beside them");
+	memcpy(buf, text, sizeof(text) - 1);
+	ok_err(fs_write(srv, h, 0, sizeof(text) - 1, 0, NULL), E_OK, "write it");
+	ok_err(fs_read(srv, h, 0, 4096, 8192, &done), E_OK, "read it back");
+	ok(done == sizeof(text) - 1 && !memcmp(buf + 8192, text, done), "the same text");
+	ok_err(fs_close(srv, h), E_OK, "close");
+	ok_err(fs_sync(srv), E_OK, "SYNC");
+}
+
+static void test_nofat(void)
+{
+	struct fs_info info;
+	word_t h;
+
+	ok_err(fs_info(srv, &info), FS_E_IO, "INFO without a FAT volume");
+	ok_err(fs_share(srv, BUF), FS_E_IO, "SHARE");
+	ok_err(fs_open(srv, "/hello.txt", 0, &h, NULL, NULL), FS_E_IO, "OPEN");
+	ok_err(fs_sync(srv), FS_E_IO, "SYNC");
+}
+
 int main(int argc, char **argv)
 {
-	static const struct tap_case cases[] = {
+	static const struct tap_case model_cases[] = {
 		{ "info_share", test_info_share },
 		{ "read_host", test_read_host },
 		{ "readdir", test_readdir },
@@ -240,10 +275,23 @@ int main(int argc, char **argv)
 		{ "manifest", test_manifest },
 		{ "refused", test_refused },
 	};
+	static const struct tap_case damaged_cases[] = {
+		{ "info_share", test_info_share },
+		{ "read_host", test_read_host },
+		{ "damaged", test_damaged },
+	};
+	static const struct tap_case nofat_cases[] = {
+		{ "nofat", test_nofat },
+	};
+	const char *mode = argc > 1 ? argv[1] : "model";
 
 	srv = utcb()->pager;
-	rng = argc > 1 ? (uint64_t)argv[1][0] * 2654435761u : 1;
-	printf("fstest: seed %lu\n", (word_t)rng);
-	tap_run(cases, ARRAY_SIZE(cases), 1, argv);
+	rng = 1;
+	if (!strcmp(mode, "damaged"))
+		tap_run(damaged_cases, ARRAY_SIZE(damaged_cases), 1, argv);
+	else if (!strcmp(mode, "nofat"))
+		tap_run(nofat_cases, ARRAY_SIZE(nofat_cases), 1, argv);
+	else
+		tap_run(model_cases, ARRAY_SIZE(model_cases), 1, argv);
 	return tap_done("fstest");
 }
