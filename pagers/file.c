@@ -49,11 +49,17 @@ static void file_fail(word_t err)
 	utcb()->mr[1] = err;
 }
 
+/* c's mapping holding va; the last one found is tried first (faults come
+ * in runs on one mapping). */
 static struct file_map *file_map_find(struct pager_client *c, word_t va)
 {
+	static struct file_map *last = file_map;
+
+	if (last->c == c && va - last->va < last->size)
+		return last;
 	for (unsigned i = 0; i < FILE_MAPS; i++)
 		if (file_map[i].c == c && va - file_map[i].va < file_map[i].size)
-			return &file_map[i];
+			return last = &file_map[i];
 	return NULL;
 }
 
@@ -108,7 +114,7 @@ static word_t file_fault(struct pager *p, struct pager_client *c, word_t addr, u
 
 	if (!m)
 		return pager_fault_default(p, c, addr, access, rights);
-	if (pager_page_lookup(c, va, &page, rights))
+	if ((m->flags & FILE_MAP_PRIVATE) && pager_page_lookup(c, va, &page, rights))
 		return page;                          /* a private copy */
 	idx = (m->off + (va - m->va)) / 4096;
 	if (idx * 4096 >= fc_file[m->file].size && file_past_end(c, m, addr, idx))

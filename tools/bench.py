@@ -94,6 +94,7 @@ class PagodaRun:
     image: str
     log: str
     ops: tuple = None
+    disk: tuple = None   # host command that makes its disk image (path appended)
 
 
 # The Pagoda boots, in this order. An operation's name is printed by one
@@ -105,6 +106,10 @@ PAGODA_RUNS = [
                "pf_cow_pool")),
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
+    PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
+              ("file_fault_cold", "file_seq_read_16m_requests", "file_fault_cached",
+               "file_writeback_16m", "file_writeback_16m_requests"),
+              ("python3", "tests/bench/file_disk.py")),
 ]
 
 
@@ -235,6 +240,12 @@ PAIRS = [
          "pf_cow_pool_3tier", "anon_fault",
          "the same through 3 tiers, frame from the cow pager's pool",
          "anonymous page fault (kernel zero-fills)"),
+    Pair("file_fault_cached", "file page fault, cached / tmpfs",
+         "file_fault_cached", "pf_file_cached",
+         "first write to a page of a fresh shared file mapping, page in the "
+         "file pager's cache (pagers/file on fs/fatserv)",
+         "first write to a page of a shared mapping of a populated memfd "
+         "(tmpfs)"),
 ]
 
 # Figures derived from medians, shown separately (never mixed into the
@@ -328,10 +339,18 @@ def run_pagoda_one(run, out_dir, timeout):
     """
     log_path = os.path.join(out_dir, run.log)
     notes = []
+    disk = None
+    if run.disk:
+        disk = os.path.join(out_dir, run.name + ".img")
+        res = subprocess.run(list(run.disk) + [disk], cwd=ROOT, capture_output=True, text=True)
+        if res.returncode:
+            return {}, False, ["cannot make the disk of %s: %s"
+                               % (run.config, res.stderr.strip()[-200:])], []
+        disk = os.path.relpath(disk, ROOT)
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
-                           extra=["-cpu", CPU] + RTC)
+                           extra=["-cpu", CPU] + RTC, disk=disk)
     except pq.BootError as e:
         return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")
