@@ -107,8 +107,8 @@ PAGODA_RUNS = [
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
     PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
-              ("file_fault_cold", "file_seq_read_16m_requests", "file_fault_cached",
-               "file_writeback_16m", "file_writeback_16m_requests"),
+              ("file_seq_read_16m_requests", "file_fault_cached",
+               "file_writeback_16m_requests"),
               ("python3", "tests/bench/file_disk.py")),
 ]
 
