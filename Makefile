@@ -11,16 +11,18 @@ include init/init.mk
 include pagers/pagers.mk
 include drivers/drivers.mk
 include fs/fs.mk
+include rt-alloc/colour.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk
+include rt-alloc/rtalloc.mk
 
 unit-build: $(UNIT_SUITES)
 
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation clean
 all: $(IMAGES)
 
 deps:
@@ -52,6 +54,12 @@ systest: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/bench.py $(BENCH_ARGS)
+
+# The colour-isolation experiment (docs/rt-alloc.md): a real-time task's
+# cache misses with and without colouring, under a modelled cache.
+rt-isolation: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/rt_isolation.py
 
 clean:
 	rm -rf $(B)

@@ -24,9 +24,9 @@ KERNEL_DEBUG_FLAGS := $(if $(DEBUG),-DKERNEL_DEBUG)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) $(KERNEL_DEBUG_FLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-Ikernel -Ikernel/arch/x86_64 -Ilibmap -DKERNEL
 
-# User programs: static, linked low. The kernel does not yet switch FPU/SIMD
-# state between threads, so user code is built general-registers-only.
-USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=small -mgeneral-regs-only -Ilibmap -Ilibmap/arch/x86_64
+# User programs: static, linked low, ordinary flags: the kernel switches each
+# thread's x87/SSE/AVX state, so the compiler may use SSE (x86-64 baseline).
+USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=small -Ilibmap -Ilibmap/arch/x86_64
 
 # Host unit tests build the real sources with sanitizers.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
@@ -34,27 +34,27 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefi
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 Q := @
-$(B)/k/%.o: %.c
+$(B)/k/%.o: %.c build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC [k] $<"
 	$(Q)$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/k/%.o: %.S
+$(B)/k/%.o: %.S build.mk
 	@mkdir -p $(dir $@)
 	@echo "  AS [k] $<"
 	$(Q)$(CROSS_CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/u/%.o: %.c
+$(B)/u/%.o: %.c build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC [u] $<"
 	$(Q)$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/u/%.o: %.S
+$(B)/u/%.o: %.S build.mk
 	@mkdir -p $(dir $@)
 	@echo "  AS [u] $<"
 	$(Q)$(CROSS_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/h/%.o: %.c
+$(B)/h/%.o: %.c build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC [host] $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@

@@ -7,12 +7,15 @@
  *   IMAGE [OPTION...] [--] [ARG...]
  *
  * Options: pager=NAME (init, sigma0, or the image name of an earlier
- * task), prio=N (1..254), priv (may use privileged system calls),
- * expect=N (the exit status the task must end with) or expect=fault (the
+ * task), prio=N (1..254), priv (may use privileged system calls, and
+ * ask sigma0 for device memory), devices (may ask sigma0 for device
+ * memory), expect=N (the exit status the task must end with) or expect=fault (the
  * task must be stopped by a fault). The first word that is not an option,
  * or everything after "--", is the task's argument list; the image name
- * itself becomes argv[0]. A malformed line is reported with its number
- * and skipped.
+ * itself becomes argv[0]. Any other KEY=VALUE option is the pager's
+ * (colours=0-7 for rt-alloc/colour): init hands it to the task's pager
+ * task with PAGER_OPTION, and a task paged by init may have none. A
+ * malformed line is reported with its number and skipped.
  */
 #include "init.h"
 
@@ -58,6 +61,20 @@ static bool config_number(const char *s, int *out)
 	return true;
 }
 
+/* Keep KEY=VALUE for the task's pager (checked there, at start). */
+static void config_popt(struct task_conf *c, const char *w, const char **bad)
+{
+	size_t n = strlen(c->popts);
+
+	if (strlen(w) > PAGER_OPTION_MAX || n + 1 + strlen(w) >= TASK_ARGS_MAX) {
+		*bad = "pager option too long";
+		return;
+	}
+	if (n)
+		c->popts[n++] = ' ';
+	strlcpy(c->popts + n, w, TASK_ARGS_MAX - n);
+}
+
 /* Apply one option word; false if it is not an option at all, and *bad
  * set if it looks like one but is malformed. */
 static bool config_option(struct task_conf *c, const char *w, const char **bad)
@@ -66,6 +83,8 @@ static bool config_option(struct task_conf *c, const char *w, const char **bad)
 
 	if (!strcmp(w, "priv")) {
 		c->priv = true;
+	} else if (!strcmp(w, "devices")) {
+		c->devices = true;
 	} else if (!strncmp(w, "pager=", 6)) {
 		if (!w[6] || strlen(w + 6) >= NAME_MAX)
 			*bad = "bad pager name";
@@ -79,6 +98,8 @@ static bool config_option(struct task_conf *c, const char *w, const char **bad)
 			c->expect = EXPECT_FAULT;
 		else if (!config_number(w + 7, &c->expect))
 			*bad = "expect must be a number or 'fault'";
+	} else if (strchr(w, '=') && w[0] != '=') {
+		config_popt(c, w, bad);
 	} else {
 		if (strchr(w, '='))
 			*bad = "unknown option";
@@ -126,6 +147,8 @@ static int config_line(const char *p, const char *end, unsigned lineno, struct t
 			else if (args || !config_option(c, w, &bad))
 				args = true, config_arg(c, w);
 		}
+		if (!bad && c->popts[0] && !strcmp(c->pager, "init"))
+			bad = "unknown option";       /* init takes no KEY=VALUE of its own */
 	}
 	if (bad) {
 		printf("init: boot.cfg:%u: %s\n", lineno, bad);

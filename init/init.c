@@ -85,13 +85,35 @@ static bool init_pager_ok(const struct task_conf *c)
 	return true;
 }
 
+/* Is `image` named as a pager by any line? */
+static bool init_is_pager_image(const char *image)
+{
+	for (int i = 0; i < nconfs; i++)
+		if (!strcmp(confs[i].pager, image))
+			return true;
+	return false;
+}
+
+/* A pager image runs once: clients name it by image, so a second copy
+ * could serve nobody and would never be asked to shut down. */
+static bool init_pager_unique(const struct task_conf *c)
+{
+	struct task *other = task_by_image(c->image);
+
+	if (!other || !init_is_pager_image(c->image))
+		return true;
+	printf("init: boot.cfg:%u: pager '%s' already runs (line %u); a pager image runs once\n",
+	       c->line, c->image, other->conf.line);
+	return false;
+}
+
 static void init_start_all(void)
 {
-	struct task *pager;
+	struct task *pager, *t;
 	int err;
 
 	for (int i = 0; i < nconfs; i++) {
-		if (!init_pager_ok(&confs[i]))
+		if (!init_pager_ok(&confs[i]) || !init_pager_unique(&confs[i]))
 			continue;
 		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
 		if (strcmp(confs[i].pager, "init") && !pager) {
@@ -101,7 +123,8 @@ static void init_start_all(void)
 		}
 		if (pager)
 			pager->is_pager = true;
-		task_start(&confs[i], pager, &err);
+		if ((t = task_start(&confs[i], pager, &err)) && init_is_pager_image(t->conf.image))
+			t->is_pager = true;        /* even if no client of it starts */
 	}
 }
 
@@ -171,15 +194,42 @@ void init_reap_pending(void)
 static void init_serve_fault(struct task *t, word_t from, word_t label)
 {
 	struct utcb *u = utcb();
+	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP];   /* sigma0 calls reuse the MRs */
 
-	if (!t->pager && pager_fault(t, u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP], (unsigned)label & 7)) {
+	if (!t->pager && pager_fault(t, addr, ip, (unsigned)label & 7)) {
 		ipc_send(from, TIMEOUT_ZERO);
 		return;
 	}
-	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
-	       u->mr[PF_MSG_ADDR], u->mr[PF_MSG_IP]);
+	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image, addr,
+	       ip);
 	msg_tag(1, 0, 0);
 	ipc_send(from, TIMEOUT_ZERO);
+}
+
+/* Why a pager refused a fault (EXC_MSG_ERROR of vector 14). */
+static const char *init_refusal(word_t reason)
+{
+	switch (reason) {
+	case 0: return "no pager answered";
+	case PAGER_REFUSE_NOT_MINE: return "outside its memory";
+	case PAGER_REFUSE_COLOURS_EMPTY: return "its cache colours are exhausted";
+	case PAGER_REFUSE_NO_MEMORY: return "the pager is out of memory";
+	default: return "refused";
+	}
+}
+
+static void init_print_exception(struct task *t)
+{
+	struct utcb *u = utcb();
+	word_t err = u->mr[EXC_MSG_ERROR];
+
+	if (u->mr[EXC_MSG_VECTOR] == 14)
+		printf("init: %s: page fault at %lx (rip %lx) refused by its pager (reason %lx: %s)\n",
+		       t->conf.image, u->mr[EXC_MSG_ADDR], u->mr[EXC_MSG_RIP], EXC_PF_REASON(err),
+		       init_refusal(EXC_PF_REASON(err)));
+	else
+		printf("init: %s: exception %lu at rip %lx\n", t->conf.image,
+		       u->mr[EXC_MSG_VECTOR], u->mr[EXC_MSG_RIP]);
 }
 
 void init_serve(word_t from)
@@ -195,8 +245,7 @@ void init_serve(word_t from)
 	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
 		init_serve_fault(t, from, label);
 	} else if (label == LABEL_EXCEPTION) {
-		printf("init: %s: exception %lu at rip %lx\n", t->conf.image, u->mr[EXC_MSG_VECTOR],
-		       u->mr[EXC_MSG_RIP]);
+		init_print_exception(t);
 		msg_tag(1, 0, 0);                  /* refuse: the kernel stops it */
 		ipc_send(from, TIMEOUT_ZERO);
 		sys_thread_switch(from);           /* let it print its diagnostic */

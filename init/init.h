@@ -33,8 +33,10 @@ struct task_conf {
 	char args[TASK_ARGS_MAX];
 	unsigned prio;
 	bool priv;
+	bool devices;                 /* may ask sigma0 for device memory (priv may too) */
 	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
 	unsigned line;
+	char popts[TASK_ARGS_MAX];    /* key=value options init does not know: its pager's */
 };
 #define EXPECT_FAULT (-1000)
 

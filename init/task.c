@@ -48,7 +48,7 @@ static bool task_is_reply(struct task *p, word_t from)
 word_t task_call(struct task *p)
 {
 	struct utcb *u = utcb();
-	word_t msg[8], err, from = TID_NIL;
+	word_t msg[16], err, from = TID_NIL;
 
 	memcpy(msg, u->mr, sizeof(msg));
 	for (;;) {
@@ -79,12 +79,16 @@ static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights
 	struct utcb *u = utcb();
 
 	if (t->pager) {
-		msg_tag(PAGER_PAGE, 3, 2);
+		msg_tag(PAGER_PAGE, 3, 0);
 		u->mr[1] = t->tid;
 		u->mr[2] = va;
 		u->mr[3] = rights;
-		msg_map_item(4, va, fpage_make(FRAME_BASE + pa, 12, FPAGE_R), false);
 		word_t err = task_pager_call(t);
+		if (tag_label(u->mr[0]) == PAGER_PAGE_SEND && !(u->mr[0] & TAG_E_FLAG)) {
+			msg_tag(PAGER_PAGE, 0, 2);     /* it waits for this alone */
+			msg_map_item(1, va, fpage_make(FRAME_BASE + pa, 12, FPAGE_R), false);
+			err = task_pager_call(t);
+		}
 		sigma0_free(pa, 12);
 		return err == E_OK;
 	}
@@ -186,6 +190,44 @@ static void task_free_frames(struct task *t)
 	t->npages = 0;
 }
 
+/* Hand one KEY=VALUE pager option of t's line to its pager; false (and
+ * the pager's reason printed with the line number) if it refuses. */
+static bool task_option(struct task *t, const char *opt, size_t len)
+{
+	struct utcb *u = utcb();
+	char why[PAGER_REASON_MAX + 1] = "", name[PAGER_OPTION_MAX + 1];
+	word_t err;
+
+	msg_tag(PAGER_OPTION, 2 + (unsigned)(len + 7) / 8, 0);
+	u->mr[1] = t->tid;
+	u->mr[2] = len;
+	memset(&u->mr[3], 0, ALIGN_UP(len, 8));
+	memcpy(&u->mr[3], opt, len);
+	if (!(err = task_pager_call(t)))
+		return true;
+	if (tag_u(u->mr[0]) >= 2 && tag_label(u->mr[0]) == SIGMA0_REPLY_ERROR)
+		memcpy(why, &u->mr[2], MIN((size_t)(tag_u(u->mr[0]) - 1) * 8, sizeof(why) - 1));
+	strlcpy(name, opt, MIN(len + 1, sizeof(name)));
+	printf("init: boot.cfg:%u: %s: %s\n", t->conf.line, name,
+	       why[0] ? why : "the pager does not take this option");
+	return false;
+}
+
+/* Every pager option of t's line, in order. */
+static bool task_options(struct task *t)
+{
+	const char *p = t->conf.popts;
+
+	while (*p) {
+		const char *e = strchr(p, ' ');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (!task_option(t, p, len))
+			return false;
+		p += len + (e != NULL);
+	}
+	return true;
+}
+
 /* The space and the (halted) thread, registered with its pager. */
 static word_t task_create(struct task *t)
 {
@@ -196,6 +238,8 @@ static word_t task_create(struct task *t)
 				 TC_FLAG_EXC_HANDLER);
 	if (!err && t->conf.priv)
 		err = sys_space_control(t->tid, SC_PRIVILEGED, 0, NULL);
+	if (!err && (t->conf.priv || t->conf.devices))
+		err = sigma0_allow_devices(t->tid);
 	if (!err)
 		err = sys_schedule(t->tid, t->conf.prio, 0, NULL);
 	if (!err && t->pager) {
@@ -203,6 +247,8 @@ static word_t task_create(struct task *t)
 		u->mr[1] = t->tid;
 		u->mr[2] = libmap_myself;
 		err = task_pager_call(t);
+		if (!err && !task_options(t))
+			err = E_BAD_ARGUMENT;
 	}
 	return err;
 }
@@ -223,6 +269,7 @@ static void task_abort(struct task *t)
 		task_pager_call(t);
 	}
 	task_free_frames(t);
+	sigma0_reclaim(t->tid);                 /* and its device permission */
 	t->used = false;
 }
 

@@ -37,14 +37,19 @@ static const char *fault_access_name(unsigned access)
 	return access == FPAGE_W ? "write" : access == FPAGE_X ? "execute" : "read";
 }
 
-/* sigma0 touching device memory: map it 1:1 as a root of the mapdb. */
+/* sigma0 touching device memory: map it 1:1 as a root of the mapdb, the
+ * whole 2 MiB when all of it is device memory (one node, no page table:
+ * what sigma0 holds stays small however much it hands out), else the
+ * 4 KiB page. Never RAM, never a device the kernel keeps (KIP_MEM_RESERVED). */
 static bool fault_sigma0_device(struct tcb *t, word_t addr)
 {
-	word_t pa = ALIGN_DOWN(addr, 4096);
+	word_t pa = ALIGN_DOWN(addr, 4096), super = ALIGN_DOWN(addr, (word_t)1 << 21);
 
-	if (!(t->space->flags & SPACE_SIGMA0) || kip_phys_is_ram(pa) || pa >= PHYSMAP_SIZE)
+	if (!(t->space->flags & SPACE_SIGMA0) || pa >= PHYSMAP_SIZE)
 		return false;
-	return mdb_root(t->space, pa, pa, 12, FPAGE_RW) == E_OK;
+	if (kip_phys_is_device(super, (word_t)1 << 21))
+		return mdb_root(t->space, super, super, 21, FPAGE_RW) == E_OK;
+	return kip_phys_is_device(pa, 4096) && mdb_root(t->space, pa, pa, 12, FPAGE_RW) == E_OK;
 }
 
 static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what);
@@ -69,7 +74,7 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 		  fault_access_name(access), addr, f->rip, t->pager,
 		  err ? "unreachable" : "refused", err);
 	f->vector = 14;                             /* refused or no pager: */
-	f->error = access;                          /* the handler decides */
+	f->error = access | (err ? 0 : tag_label(t->kmsg[0]) << 8);   /* the handler decides */
 	if (fault_exception_ipc(f, addr, why))
 		return;
 	thread_stop(t, why);

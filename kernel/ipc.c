@@ -103,10 +103,25 @@ static void msg_not_mapped(struct tcb *s, struct tcb *r)
 		r->utcb->error = E_IPC_NOT_MAPPED;
 }
 
+/* Where map items may land in receiver r (fixed in its receive): the
+ * whole space for a kernel-IPC reply; BR0 for a receive from a named
+ * partner; nowhere for an open receive, unless BR0 says BR0_FROM_ANY. */
+static word_t msg_window(const struct tcb *r)
+{
+	word_t br0;
+
+	if (r->in_kernel_ipc)
+		return FPAGE_COMPLETE;
+	br0 = r->utcb->br[0];
+	if (r->ipc_partner == TID_ANY && !(br0 & BR0_FROM_ANY))
+		return FPAGE_NIL;
+	return br0 & ~BR0_FROM_ANY;
+}
+
 /* Execute and copy the typed items at MR[u+1 .. u+t]. */
 static word_t msg_items(struct tcb *s, struct tcb *r, unsigned u, unsigned t)
 {
-	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0], err;
+	word_t window = msg_window(r), err;
 
 	if (t & 1)
 		return E_IPC_BAD_ITEM;
@@ -287,12 +302,12 @@ static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout)
 		ipc_irq_message(self, irq_tid);
 		return E_OK;
 	}
+	self->ipc_partner = from;            /* msg_window reads it in the transfer */
 	s = sendq_find(self, from);
 	if (s)
 		return ipc_take(self, s);
 	if (timeout == TIMEOUT_ZERO)
 		return E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE;
-	self->ipc_partner = from;
 	return ipc_block(self, TS_RECV, timeout);
 }
 
@@ -366,7 +381,7 @@ static __attribute__((noinline)) word_t ipc_syscall(struct frame *f)
 static __attribute__((noinline)) word_t ipc_fast_item(struct tcb *s, struct tcb *r, word_t w0,
 						   word_t w1)
 {
-	word_t window = r->in_kernel_ipc ? FPAGE_COMPLETE : r->utcb->br[0];
+	word_t window = msg_window(r);
 	word_t err = map_item(s->space, w0, w1, r->space, window, (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
 
 	if (err == E_IPC_NOT_MAPPED) {

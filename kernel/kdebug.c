@@ -5,6 +5,7 @@
  * It is not part of the ABI proper (docs/abi.md, "Debugging").
  */
 #include <kdebug.h>
+#include <console.h>
 #include <thread.h>
 #include <space.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <arch.h>
 #include <pagoda/error.h>
 #include <pagoda/syscall.h>
+#include <pagoda/fpage.h>
 
 #define KDB_PUTS_MAX 4096
 
@@ -30,8 +32,7 @@ static word_t kdb_puts(word_t va, word_t len)
 	while (done < len) {
 		size_t chunk = MIN(len - done, sizeof(buf));
 		size_t got = space_copy_in(thread_current->space, va + done, buf, chunk);
-		for (size_t i = 0; i < got; i++)
-			arch_console_putc(buf[i]);
+		console_task_write(thread_current, buf, got);
 		if (got < chunk)
 			return E_BAD_ARGUMENT;
 		done += got;
@@ -88,6 +89,23 @@ static word_t kdb_raise_irq(struct frame *f)
 	return E_OK;
 }
 
+/* Privileged: the physical frame behind va in the caller's own space (so
+ * tests can check what frames a pager gave them). */
+static word_t kdb_phys(struct frame *f)
+{
+	word_t pa;
+	unsigned log2, rights;
+
+	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (f->rsi >= FPAGE_USER_END ||
+	    !mdb_pte_get(thread_current->space, f->rsi, &pa, &log2, &rights, NULL))
+		return E_BAD_FPAGE;
+	f->rsi = pa + (ALIGN_DOWN(f->rsi, 4096) & (((word_t)1 << log2) - 1));
+	f->rdx = rights;
+	return E_OK;
+}
+
 static word_t kdb_stop_self(struct frame *f)
 {
 	struct tcb *t = thread_current;
@@ -102,10 +120,12 @@ static word_t kdb_stop_self(struct frame *f)
 void sys_kdebug(struct frame *f)
 {
 	switch (f->rdi) {
-	case KDB_PUTC:
-		arch_console_putc((char)f->rsi);
+	case KDB_PUTC: {
+		char c = (char)f->rsi;
+		console_task_write(thread_current, &c, 1);
 		f->rax = E_OK;
 		break;
+	}
 	case KDB_PUTS:
 		f->rax = kdb_puts(f->rsi, f->rdx);
 		break;
@@ -128,6 +148,9 @@ void sys_kdebug(struct frame *f)
 		break;
 	case KDB_RAISE_IRQ:
 		f->rax = kdb_raise_irq(f);
+		break;
+	case KDB_PHYS:
+		f->rax = kdb_phys(f);
 		break;
 	default:
 		f->rax = E_BAD_ARGUMENT;

@@ -6,6 +6,7 @@ KERNEL_SRCS := \
 	kernel/arch/x86_64/boot.S \
 	kernel/arch/x86_64/entry.S \
 	kernel/arch/x86_64/cpu.c \
+	kernel/arch/x86_64/fpu.c \
 	kernel/arch/x86_64/platform.c \
 	kernel/arch/x86_64/trap.c \
 	kernel/arch/x86_64/paging.c \
@@ -26,6 +27,7 @@ KERNEL_SRCS := \
 	kernel/irq.c \
 	kernel/control.c \
 	kernel/kdebug.c \
+	kernel/console.c \
 	kernel/syscall.c \
 	libmap/elf.c \
 	libmap/fmt.c \

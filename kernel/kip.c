@@ -116,3 +116,13 @@ bool kip_phys_is_ram(word_t pa)
 			return true;
 	return false;
 }
+
+bool kip_phys_is_device(word_t pa, word_t size)
+{
+	for (unsigned i = 0; i < kip->memdesc_count; i++) {
+		const struct kip_memdesc *d = &kip->memdesc[i];
+		if (d->type != KIP_MEM_DEVICE && pa < d->base + d->size && d->base < pa + size)
+			return false;
+	}
+	return true;
+}

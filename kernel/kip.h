@@ -13,5 +13,8 @@ int kip_add_module(word_t base, word_t size, const char *cmdline);
 /* After the last kip_add_memdesc: merge the RAM index kip_phys_is_ram uses. */
 void kip_seal(void);
 bool kip_phys_is_ram(word_t pa);
+/* Is [pa, pa + size) device memory sigma0 may have: no descriptor (RAM,
+ * kernel, reserved) overlaps it? */
+bool kip_phys_is_device(word_t pa, word_t size);
 
 #endif

@@ -2,6 +2,7 @@
 /* The kernel's C library: memory helpers, formatted console output, panic. */
 #include <klib.h>
 #include <arch.h>
+#include <console.h>
 
 static void kvprintf(const char *fmt, va_list ap)
 {
@@ -10,8 +11,7 @@ static void kvprintf(const char *fmt, va_list ap)
 
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
-	for (int i = 0; i < n; i++)
-		arch_console_putc(buf[i]);
+	console_kernel_write(buf, (size_t)n);
 }
 
 void kprintf(const char *fmt, ...)

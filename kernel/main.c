@@ -66,8 +66,31 @@ static void boot_reserve(void)
 		bootinfo_reserve(&boot_info, base, end - base);
 		kip_add_memdesc(base, end - base, KIP_MEM_MODULE);
 		if (kip_add_module(m->start, m->end - m->start, m->cmdline))
-			panic("boot: too many modules for the KIP");
+			kprintf("[kernel] boot: module %u left out: the KIP holds %d modules and "
+				"%d bytes of command lines (this one has %lu)\n", i, KIP_MAX_MODULES,
+				KIP_CMDLINE_BYTES, (word_t)strlen(m->cmdline) + 1);
 	}
+}
+
+/* A device of the kernel's own: described as reserved, so that sigma0
+ * never hands it out and the kernel never maps it to sigma0. */
+static void boot_reserve_device(word_t base, word_t size)
+{
+	kip_add_memdesc(base, size, KIP_MEM_RESERVED);
+}
+
+/* What the boot loader gave that the kernel could not keep: reported,
+ * never fatal (a boot configuration is input, docs/security.md class 9). */
+static void boot_report_limits(void)
+{
+	if (boot_info.flags & BOOTINFO_F_MODULES_OVERFLOW)
+		kprintf("[kernel] boot: modules beyond the first %d left out\n", BOOTINFO_MAX_MODULES);
+	if (boot_info.flags & BOOTINFO_F_CMDLINE_TRUNCATED)
+		kprintf("[kernel] boot: a command line was too long and was cut (modules: %d bytes)\n",
+			BOOTINFO_MOD_CMDLINE_LEN - 1);
+	if (boot_info.flags & BOOTINFO_F_REGIONS_OVERFLOW)
+		kprintf("[kernel] boot: memory map has more than %d ranges; some RAM left out\n",
+			BOOTINFO_MAX_REGIONS);
 }
 
 /* The kernel pool: 1/16 of RAM, between 4 and 64 MiB. */
@@ -128,7 +151,7 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 			    fpage_make(UTCB_AREA_BASE, UTCB_AREA_LOG2, 0)))
 		panic("boot: cannot create the space of %s", m->cmdline);
 	s->acct.quota = (size_t)-1;
-	s->flags |= SPACE_PRIVILEGED | flags;
+	s->flags |= SPACE_PRIVILEGED | SPACE_BOOT_TASK | flags;
 	for (unsigned i = 0; i < elf.nsegments; i++)
 		boot_segment(s, image, &elf.seg[i]);
 	boot_map(s, BOOT_STACK_TOP - BOOT_STACK_PAGES * 4096, boot_frames(BOOT_STACK_PAGES),
@@ -164,6 +187,40 @@ static void boot_sigma0_memory(struct space *s)
 	}
 }
 
+/* Is some 4 KiB page of the 2 MiB at r device memory (described by no
+ * KIP descriptor)? */
+static bool boot_has_device_page(word_t r)
+{
+	for (unsigned i = 0; i < kip->memdesc_count; i++) {
+		struct kip_memdesc *d = &kip->memdesc[i];
+		if (d->base <= r && r + ((word_t)1 << 21) <= d->base + d->size)
+			return false;                       /* inside one descriptor */
+	}
+	for (word_t pa = r; pa < r + ((word_t)1 << 21); pa += 4096)
+		if (kip_phys_is_device(pa, 4096))
+			return true;
+	return false;
+}
+
+/* sigma0's page tables for the device memory below 4 GiB, made now (and
+ * charged to it before anyone counts): a page directory wherever a whole
+ * 2 MiB is device memory (fault.c maps it as a 2 MiB root), a page table
+ * where device pages share 2 MiB with RAM or a reserved range. Handing
+ * device memory out and taking it back then leaves sigma0's kernel memory
+ * where it was. */
+static void boot_sigma0_device_tables(struct space *s)
+{
+	void *slot;
+
+	for (word_t r = 0; r < PHYSMAP_SIZE; r += (word_t)1 << 21) {
+		unsigned log2 = kip_phys_is_device(r, (word_t)1 << 21) ? 21
+				: boot_has_device_page(r)                ? 12
+									  : 0;
+		if (log2 && arch_pt_prepare(s->pml4, r, log2, &s->acct, &slot))
+			panic("boot: no memory for sigma0's device page tables");
+	}
+}
+
 static void boot_describe_free(void)
 {
 	for (unsigned i = 0; i < boot_info.nregions; i++) {
@@ -186,7 +243,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 	arch_cpu_init();
 	arch_pt_kernel_init();
 	kip_init();
+	boot_report_limits();
 	boot_reserve();
+	arch_kernel_devices(boot_reserve_device);
 	boot_pool();
 	if (mdb_init(&mdb_index_acct))
 		panic("boot: mapping database");
@@ -201,6 +260,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	boot_describe_free();
 	kip_seal();
 	boot_sigma0_memory(sigma0->space);
+	boot_sigma0_device_tables(sigma0->space);
 	kprintf("[kernel] RAM %lu KiB, kernel pool %lu KiB, cpu features %lx\n",
 		bootinfo_ram_bytes(&boot_info) >> 10, kmem_total_bytes() >> 10,
 		(word_t)arch_cpu_features());

@@ -26,6 +26,7 @@ static struct tcb *idle_thread;
 struct tcb *sched_zombie;                    /* deleted self, free after switch */
 static uint8_t idle_page[4096] __attribute__((aligned(4096)));
 
+
 static bool rq_queued(struct tcb *t)
 {
 	return t->rq_next != NULL;
@@ -233,6 +234,7 @@ void sched_init(void)
 	idle_thread = (struct tcb *)idle_page;
 	idle_thread->canary = THREAD_CANARY;
 	idle_thread->state = TS_READY;
+	arch_fpu_init_state(idle_thread->fpu);
 	arch_thread_init_kernel(idle_thread, sched_idle_loop);
 	kip->timer_hz = SCHED_TIMER_HZ;
 	kip->tick_us = 1000000 / SCHED_TIMER_HZ;
@@ -244,6 +246,7 @@ _Noreturn void sched_start(void)
 	static struct tcb boot_ctx;
 
 	boot_ctx.canary = THREAD_CANARY;
+	arch_fpu_init_state(boot_ctx.fpu);
 	thread_current = &boot_ctx;
 	arch_irq_init(SCHED_TIMER_HZ);
 	schedule();

@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *
 	thread_check(prev);
 	space_activate(t->space);
 	arch_set_kernel_stack((word_t)t + 4096);
-	arch_set_utcb(t->utcb_user);
+	arch_set_utcb(&t->utcb_user);
 	thread_current = t;
 	arch_switch(prev, t);
 }

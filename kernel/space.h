@@ -17,6 +17,7 @@ struct tcb;
 #define SPACE_PRIVILEGED 1u      /* may call privileged syscalls */
 #define SPACE_AREAS_SET 2u       /* KIP and UTCB areas placed */
 #define SPACE_SIGMA0 4u          /* faults handled by the kernel, idempotently */
+#define SPACE_BOOT_TASK 8u       /* sigma0 or the root task: console lines unmarked */
 
 #define SPACE_DEFAULT_QUOTA (2u << 20)   /* kernel memory of a new space */
 

@@ -42,33 +42,45 @@ static void sys_thread_switch(struct frame *f)
 	sched_yield();
 }
 
-/* schedule(dest, prio, slice_us): set priority and time slice. */
+/*
+ * schedule(dest, prio, slice_us): set priority and time slice. An
+ * unprivileged caller works on threads of its own space and never beyond
+ * what it was itself given: priority up to its own, time slice up to its
+ * own (docs/security.md, class 8). A new slice never refills the one in
+ * progress (it only cuts it short), so calling this in a loop cannot keep
+ * a thread from being preempted by its neighbours.
+ */
+static word_t sched_check(struct tcb *self, struct tcb *t, word_t prio, word_t slice)
+{
+	bool priv = self->space->flags & SPACE_PRIVILEGED;
+
+	if (prio != SCHED_KEEP && (prio > SCHED_PRIO_MAX || (!priv && prio > self->prio)))
+		return E_BAD_SCHEDULER;
+	if (!priv && t->space != self->space)
+		return E_NO_PRIVILEGE;
+	if (slice != 0 && (slice > 10000000 || slice == SCHED_KEEP))
+		return E_BAD_SCHEDULER;
+	if (slice != 0 && !priv && sched_us_to_ticks(slice) > self->timeslice)
+		return E_BAD_SCHEDULER;
+	return E_OK;
+}
+
 static void sys_schedule(struct frame *f)
 {
 	struct tcb *self = thread_current, *t;
-	word_t prio = f->rsi, slice = f->rdx;
+	word_t prio = f->rsi, slice = f->rdx, ticks;
 	int err;
 
-	if (!(t = thread_lookup(f->rdi, &err))) {
+	if (!(t = thread_lookup(f->rdi, &err)) || (err = (int)sched_check(self, t, prio, slice))) {
 		f->rax = (word_t)err;
 		return;
 	}
-	if (prio != SCHED_KEEP && (prio > SCHED_PRIO_MAX ||
-	    (!(self->space->flags & SPACE_PRIVILEGED) && prio > self->prio))) {
-		f->rax = E_BAD_SCHEDULER;
-		return;
-	}
-	if (!(self->space->flags & SPACE_PRIVILEGED) && t->space != self->space) {
-		f->rax = E_NO_PRIVILEGE;
-		return;
-	}
-	if (slice != 0 && (slice > 10000000 || slice == SCHED_KEEP)) {
-		f->rax = E_BAD_SCHEDULER;
-		return;
-	}
 	f->rsi = t->prio;
-	if (slice)
-		t->timeslice = t->slice_left = sched_us_to_ticks(slice);
+	if (slice) {
+		ticks = sched_us_to_ticks(slice);
+		t->timeslice = ticks;
+		t->slice_left = MIN(t->slice_left, ticks);
+	}
 	if (prio != SCHED_KEEP)
 		sched_set_prio(t, (unsigned)prio);
 	f->rax = E_OK;

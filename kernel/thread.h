@@ -14,6 +14,7 @@
 
 #include <pagoda/types.h>
 #include <pagoda/utcb.h>
+#include <arch.h>
 
 struct space;
 
@@ -31,6 +32,9 @@ enum thread_state {
 
 struct tcb {
 	word_t ksp;                      /* saved kernel sp; offset 0 (entry.S) */
+	/* x87/SSE/AVX registers while the thread is not running (arch
+	 * fpu.c); offset ARCH_TCB_FPU (entry.S), 64-byte aligned. */
+	uint8_t fpu[ARCH_FPU_AREA_BYTES] __attribute__((aligned(64)));
 	word_t tid;                      /* global id */
 	struct space *space;
 	struct utcb *utcb;               /* kernel view of the UTCB (physmap) */
@@ -60,6 +64,8 @@ struct tcb {
 	struct tcb *space_next;          /* threads of the same space */
 	uint32_t canary;                 /* THREAD_CANARY: kernel stack overflow check */
 };
+
+_Static_assert(__builtin_offsetof(struct tcb, fpu) == ARCH_TCB_FPU, "tcb: fpu offset (entry.S)");
 
 /* Global thread state (thread.c). */
 extern struct tcb *thread_current;                 /* the running thread */

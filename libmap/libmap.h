@@ -50,6 +50,7 @@ void kdb_exit_qemu(unsigned status);
 word_t kdb_kmem_free(word_t *index_bytes);   /* free pool bytes; mapdb index bytes */
 word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
 word_t kdb_check(void);
+word_t kdb_phys(word_t va, word_t *pa, word_t *rights);   /* privileged */
 
 /* ---- IPC on the message registers ---- */
 static inline word_t ipc(word_t to, word_t from, word_t tmo, word_t *sender)

@@ -26,6 +26,7 @@ static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back be
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
+static struct pager *page_owner;                 /* the one pager of this task */
 
 static word_t frame_va(uint32_t i)
 {
@@ -73,10 +74,20 @@ unsigned pager_frame_users(word_t frame)
 	return pool_users[frame_index(frame)];
 }
 
+static bool pager_frame_in_pool(word_t frame)
+{
+	return frame - PAGER_POOL_BASE < (word_t)PAGER_POOL_FRAMES * 4096;
+}
+
 bool pager_frame_put(word_t frame)
 {
 	uint32_t i = frame_index(frame);
 
+	if (!pager_frame_in_pool(frame)) {          /* the pager's own frame */
+		pager_revoke(frame, FPAGE_RWX);
+		page_owner->ops->frame_free(page_owner, frame);
+		return true;
+	}
 	if (--pool_users[i])
 		return false;
 	pager_revoke(frame, FPAGE_RWX);
@@ -132,7 +143,6 @@ struct page_ent {
 static struct page_ent page_ent[PAGER_PAGES_MAX];  /* entry 0 unused */
 static uint32_t page_bucket[PAGE_BUCKETS];
 static uint32_t page_free_head, page_used;        /* free list; entries ever used */
-static struct pager *page_owner;                  /* the one pager of this task */
 
 static word_t page_key(struct pager_client *c, word_t va)
 {
@@ -334,10 +344,15 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 	(void)access;
 	if (pager_page_lookup(c, va, &frame, rights))
 		return frame;
-	if (!pager_client_region(c, va, rights) || !(frame = pager_frame_alloc(p, true)))
+	if (!pager_client_region(c, va, rights))
 		return 0;
+	if (!(frame = pager_frame_alloc(p, true))) {
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
+		return 0;
+	}
 	if (!pager_page_insert(p, c, va, frame, *rights)) {
 		pager_frame_put(frame);
+		p->refusal = PAGER_REFUSE_NO_MEMORY;
 		return 0;
 	}
 	return frame;
@@ -352,6 +367,7 @@ static bool pager_on_fault(struct pager *p, word_t from)
 	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
 	struct pager_client *c = pager_client_find(p, from);
 
+	p->refusal = 0;
 	if (c)
 		frame = p->ops && p->ops->fault ? p->ops->fault(p, c, addr, access, &rights)
 						: pager_fault_default(p, c, addr, access, &rights);
@@ -360,9 +376,11 @@ static bool pager_on_fault(struct pager *p, word_t from)
 		       access & FPAGE_R ? 'r' : '-', access & FPAGE_W ? 'w' : '-',
 		       access & FPAGE_X ? 'x' : '-', frame ? "mapped" : "refused");
 	if (!frame || (rights & access) != access) {
-		printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n", p->name, from,
-		       addr, ip);
-		msg_tag(1, 0, 0);
+		if (!p->refusal)
+			printf("[%s] %lx: fault at %lx (ip %lx) outside its memory: refused\n",
+			       p->name, from, addr, ip);
+		msg_tag(p->refusal ? p->refusal : 1, 0, 0);
+		p->refusal = 0;
 		return true;
 	}
 	p->faults++;
@@ -382,21 +400,49 @@ static void pager_reply(word_t err)
 	utcb()->mr[1] = err;
 }
 
-/* PAGER_PAGE: copy the page that arrived in the scratch slot. */
-static word_t pager_on_page(struct pager *p, struct pager_client *c)
+/* A frame for client c, not zeroed: the pager's own (frame_alloc) or the pool's. */
+static word_t pager_frame_for(struct pager *p, struct pager_client *c)
+{
+	return p->ops && p->ops->frame_alloc ? p->ops->frame_alloc(p, c) : pager_frame_alloc(p, false);
+}
+
+/* The second step of PAGER_PAGE: ask the parent for the page and wait for
+ * it alone, with the scratch window open for this one message. True if a
+ * page arrived in the scratch slot. */
+static bool pager_fetch_page(word_t parent)
+{
+	struct utcb *u = utcb();
+	word_t err;
+
+	msg_tag(PAGER_PAGE_SEND, 0, 0);
+	u->error = E_OK;
+	msg_accept(fpage_make(PAGER_SCRATCH, 12, 0));
+	err = ipc_call(parent);
+	msg_accept(FPAGE_NIL);
+	return !err && tag_label(u->mr[0]) == PAGER_PAGE && tag_t(u->mr[0]) == 2 &&
+	       u->error != E_IPC_NOT_MAPPED;
+}
+
+/* PAGER_PAGE: fetch the page into the scratch slot and copy it. */
+static word_t pager_on_page(struct pager *p, struct pager_client *c, word_t from)
 {
 	struct utcb *u = utcb();
 	word_t va = u->mr[2], frame;
 	unsigned rights = (unsigned)u->mr[3] & FPAGE_RWX;
+	bool arrived;
 
-	if (tag_t(u->mr[0]) != 2 || !(frame = pager_frame_alloc(p, false)))
+	if (tag_t(u->mr[0]) != 0)
+		return E_BAD_ARGUMENT;
+	if (!(frame = pager_frame_for(p, c)))
 		return E_NO_MEMORY;
-	memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
+	arrived = pager_fetch_page(from);
+	if (arrived)
+		memcpy((void *)frame, (void *)PAGER_SCRATCH, 4096);
 	u->mr[0] = fpage_make(PAGER_SCRATCH, 12, FPAGE_RWX);
 	sys_unmap(UNMAP_FLUSH);
-	if (!pager_page_insert(p, c, va, frame, rights)) {
+	if (!arrived || !pager_page_insert(p, c, va, frame, rights)) {
 		pager_frame_put(frame);
-		return E_NO_MEMORY;
+		return arrived ? E_NO_MEMORY : E_BAD_ARGUMENT;
 	}
 	return E_OK;
 }
@@ -443,7 +489,7 @@ static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 	if (!c)
 		return E_BAD_THREAD;
 	if (label == PAGER_PAGE)
-		return pager_on_page(p, c);
+		return pager_on_page(p, c, from);
 	if (label == PAGER_REGION)
 		return pager_on_region(c);
 	pager_client_remove(p, c);
@@ -462,7 +508,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		pager_reply(E_BAD_ARGUMENT);
 		return;
 	}
-	if (!(frame = pager_frame_alloc(p, false)) ||
+	if (!(frame = pager_frame_for(p, c)) ||
 	    !pager_page_insert(p, c, frame, frame, rights | PAGER_PAGE_LENT)) {
 		if (frame)
 			pager_frame_put(frame);
@@ -574,8 +620,8 @@ int pager_run(struct pager *p)
 	word_t from = TID_NIL, reply_to = TID_NIL, err;
 	bool shutdown = false;
 
+	msg_accept(FPAGE_NIL);                 /* no map from anyone (pager_fetch_page) */
 	for (;;) {
-		msg_accept(fpage_make(PAGER_SCRATCH, 12, 0));
 		err = ipc_reply_wait(reply_to, &from);
 		reply_to = TID_NIL;
 		if (err)

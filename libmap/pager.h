@@ -81,6 +81,13 @@ struct pager_ops {
 	 * dropped: a pager that cannot give such memory back says so. NULL:
 	 * the pager keeps nothing outside the table. */
 	word_t (*release)(struct pager *p, struct pager_client *c, word_t va, word_t size);
+	/* Frames of the pager's own (rt-alloc/colour.c: by colour), outside
+	 * the pool: frame_alloc gives one for c's image page or for a frame
+	 * c asks to borrow with ANY (0: none);
+	 * frame_free takes back a frame that is not a pool frame when its
+	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
+	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
+	void (*frame_free)(struct pager *p, word_t frame);
 };
 
 struct pager {
@@ -89,6 +96,9 @@ struct pager {
 	word_t below;                    /* the memory server frames come from */
 	bool trace;                      /* log every fault and request */
 	word_t faults;                   /* faults served */
+	word_t refusal;                  /* a fault hook returning 0 may set the
+					  * refusal's label: the client's exception
+					  * handler gets it as the reason (0: 1) */
 	struct pager_client client[PAGER_CLIENTS_MAX];
 };
 
@@ -122,7 +132,8 @@ void pager_page_each(struct pager *p, struct pager_client *c,
 		     void (*fn)(struct pager *, struct pager_client *, word_t, word_t, unsigned));
 
 /* The default fault handler: a page c already has, or a zero-filled frame
- * in one of its regions. */
+ * in one of its regions (refused with PAGER_REFUSE_NO_MEMORY when there is
+ * no frame or table entry left). */
 word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 			   unsigned access, unsigned *rights);
 

@@ -4,7 +4,8 @@
 #include <libmap.h>
 #include <sigma0.h>
 
-/* Call a memory server; an error reply's code is returned. */
+/* Call a memory server; an error reply's code is returned. The window is
+ * open for the server's reply only, and closed again before we return. */
 static word_t memsrv_call(word_t server, word_t window)
 {
 	struct utcb *u = utcb();
@@ -12,6 +13,7 @@ static word_t memsrv_call(word_t server, word_t window)
 
 	msg_accept(window);
 	err = ipc_call(server);
+	msg_accept(FPAGE_NIL);
 	if (err)
 		return err;
 	if (tag_label(u->mr[0]) == SIGMA0_REPLY_ERROR)
@@ -88,6 +90,13 @@ word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes)
 word_t sigma0_reclaim(word_t tid)
 {
 	msg_tag(SIGMA0_LABEL_RECLAIM, 1, 0);
+	utcb()->mr[1] = tid;
+	return sigma0_call(FPAGE_NIL);
+}
+
+word_t sigma0_allow_devices(word_t tid)
+{
+	msg_tag(SIGMA0_LABEL_DEVICES, 1, 0);
 	utcb()->mr[1] = tid;
 	return sigma0_call(FPAGE_NIL);
 }

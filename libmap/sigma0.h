@@ -17,6 +17,9 @@ word_t sigma0_free(word_t pa, unsigned log2);
 /* Root task only: take back every frame thread `tid` owns; with nil, the
  * frames of every owner that no longer exists. */
 word_t sigma0_reclaim(word_t tid);
+/* Root task only: thread `tid` may ask for device memory (until it is
+ * reclaimed). */
+word_t sigma0_allow_devices(word_t tid);
 /* Free bytes and bytes handed out to clients. */
 word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes);
 

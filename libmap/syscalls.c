@@ -124,6 +124,11 @@ word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota)
 	return kdb(KDB_SPACE_KMEM, tid, 0, used, quota);
 }
 
+word_t kdb_phys(word_t va, word_t *pa, word_t *rights)
+{
+	return kdb(KDB_PHYS, va, 0, pa, rights);
+}
+
 word_t kdb_check(void)
 {
 	return kdb(KDB_CHECK, 0, 0, NULL, NULL);

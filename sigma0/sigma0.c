@@ -11,23 +11,43 @@
  *   SIGMA0_LABEL_STATS   free and handed-out bytes
  *   SIGMA0_LABEL_RECLAIM the root task takes back all a dead task owned,
  *                        or (nil) what every vanished owner still holds
+ *   SIGMA0_LABEL_DEVICES the root task lets a task ask for DEVICE
  *   page fault           a client without its own pager: any 4 KiB frame
  *
  * The owner table records, per 4 KiB frame of RAM, who has it: FREE,
  * NOT_MINE (kernel, firmware, holes) or the owner's thread number.
+ *
+ * Device memory goes only to the root task and to the tasks it names
+ * (privileged ones, or `devices` in boot.cfg), and never covers what the
+ * KIP describes: RAM, and the devices the kernel keeps (reserved). The
+ * kernel maps device memory into sigma0 as 2 MiB roots where a whole
+ * 2 MiB is device memory, 4 KiB roots elsewhere; the nodes, and the
+ * mapping database's index pages a range makes the kernel spend, are
+ * counted against the requester's own quota (with what its space already
+ * uses), and the requester's own mappings are charged to it by the
+ * kernel. A range goes back, revoked everywhere and with sigma0's roots
+ * flushed, when its owner is reclaimed or the reply carrying it fails.
  */
 #include <libmap.h>
 
 #define OWNER_FREE 0
 #define OWNER_NOT_MINE 0xffff
 #define DEVICE_MAX 64
+#define DEVICE_CLIENTS 32
+#define SUPER ((word_t)1 << 21)
+#define INDEX_DIR_BYTES ((word_t)1 << 28)    /* RAM or MMIO one mapdb directory page covers */
+#define POOL_MARGIN (64 * 1024)              /* pool left free after a device request */
 
 static uint16_t *owner;                 /* per frame; in sigma0's own memory */
 static word_t nframes;                  /* frames covered by the table */
 static word_t next_free;                /* where the search for a free frame starts */
 static word_t free_frames, given_frames;
 static struct { word_t first, n; } last_take;  /* frames of the reply in flight */
-static struct { word_t base, size; } device[DEVICE_MAX];   /* handed-out MMIO */
+/* Handed-out MMIO: the range (size 0: free slot), its owner, and the
+ * kernel memory it costs on sigma0's side (sigma0_device_cost). */
+static struct { word_t base, size, owner, cost; } device[DEVICE_MAX];
+static int device_in_flight = -1;       /* the range of the reply in flight */
+static word_t device_clients[DEVICE_CLIENTS];   /* may ask for DEVICE (and the root task) */
 
 static bool sigma0_is_ram(const struct kip_memdesc *d)
 {
@@ -176,27 +196,100 @@ static void sigma0_phys(word_t client, word_t fp)
 	sigma0_reply_map(fpage_base(fp), fpage_log2(fp), fpage_rights(fp));
 }
 
-static bool sigma0_device_ok(word_t base, word_t size)
+/* Does no KIP descriptor (RAM, kernel, reserved) overlap [base, base + size)? */
+static bool sigma0_kip_clear(word_t base, word_t size)
 {
 	struct kip *k = libmap_kip;
 
 	for (unsigned i = 0; i < k->memdesc_count; i++) {
 		struct kip_memdesc *d = &k->memdesc[i];
 		if (d->type != KIP_MEM_DEVICE && base < d->base + d->size && d->base < base + size)
-			return false;                       /* RAM or kernel memory */
+			return false;
 	}
+	return true;
+}
+
+/* Does a handed-out range overlap [base, base + size)? */
+static bool sigma0_device_taken(word_t base, word_t size)
+{
 	for (unsigned i = 0; i < DEVICE_MAX; i++)
 		if (device[i].size && base < device[i].base + device[i].size &&
 		    device[i].base < base + size)
-			return false;                       /* already handed out */
-	return base + size <= ((word_t)4 << 30);
+			return true;
+	return false;
 }
 
-static void sigma0_device(word_t fp)
+static bool sigma0_device_ok(word_t base, word_t size)
 {
-	word_t base = fpage_base(fp), size = fpage_size(fp);
+	return sigma0_kip_clear(base, size) && !sigma0_device_taken(base, size) &&
+	       base + size <= ((word_t)4 << 30);
+}
+
+static bool sigma0_device_allowed(word_t client)
+{
+	if (client == libmap_kip->root_id)
+		return true;
+	for (unsigned i = 0; i < DEVICE_CLIENTS; i++)
+		if (device_clients[i] == client)
+			return true;
+	return false;
+}
+
+/* Kernel memory a range makes the kernel spend for sigma0 (at most):
+ * per 2 MiB it touches, one root node if all of it is device memory, a
+ * node per page otherwise, and a page of 4 KiB list heads where it is
+ * handed out in pieces; a directory page per 256 MiB. */
+static word_t sigma0_device_cost(word_t base, word_t size)
+{
+	word_t node = libmap_kip->mapnode_bytes, end = base + size, cost = 0;
+
+	for (word_t r = ALIGN_DOWN(base, SUPER); r < end; r += SUPER) {
+		word_t part = MIN(r + SUPER, end) - MAX(r, base);
+		if (sigma0_kip_clear(r, SUPER))
+			cost += node + (part < SUPER ? 4096 : 0);
+		else
+			cost += part / 4096 * node + 4096;
+	}
+	for (word_t d = ALIGN_DOWN(base, INDEX_DIR_BYTES); d < end; d += INDEX_DIR_BYTES)
+		cost += 4096;
+	return cost;
+}
+
+/* Can the client's quota take `cost` more, besides what its space uses and
+ * its other ranges cost, and does the pool have it (sigma0 must never be
+ * the one the kernel cannot serve)? */
+static bool sigma0_device_affordable(word_t client, word_t cost)
+{
+	word_t used = 0, quota = 0, others = 0, index = 0;
+
+	if (kdb_space_kmem(client, &used, &quota) || used > quota)
+		return false;
+	for (unsigned i = 0; i < DEVICE_MAX; i++)
+		if (device[i].size && device[i].owner == client)
+			others += device[i].cost;
+	return quota - used >= others + cost && kdb_kmem_free(&index) >= cost + POOL_MARGIN;
+}
+
+/* Touch the range so the kernel maps it to us (§9.5): once per 2 MiB root,
+ * once per page elsewhere. */
+static void sigma0_device_touch(word_t base, word_t size)
+{
+	for (word_t a = base; a < base + size;) {
+		*(volatile uint8_t *)a;
+		a = sigma0_kip_clear(ALIGN_DOWN(a, SUPER), SUPER) ? ALIGN_DOWN(a, SUPER) + SUPER
+							          : a + 4096;
+	}
+}
+
+static void sigma0_device(word_t client, word_t fp)
+{
+	word_t base = fpage_base(fp), size = fpage_size(fp), cost;
 	unsigned i;
 
+	if (!sigma0_device_allowed(client)) {
+		sigma0_reply_error(E_NO_PRIVILEGE);
+		return;
+	}
 	if (!fpage_valid(fp) || fpage_log2(fp) > 28) {
 		sigma0_reply_error(E_BAD_FPAGE);
 		return;
@@ -207,21 +300,85 @@ static void sigma0_device(word_t fp)
 	}
 	for (i = 0; i < DEVICE_MAX && device[i].size; i++)
 		;
-	if (i == DEVICE_MAX) {
+	cost = sigma0_device_cost(base, size);
+	if (i == DEVICE_MAX || !sigma0_device_affordable(client, cost)) {
 		sigma0_reply_error(E_NO_MEMORY);
 		return;
 	}
-	for (word_t a = base; a < base + size; a += 4096)
-		*(volatile uint8_t *)a;                 /* the kernel maps it to us */
+	sigma0_device_touch(base, size);
 	device[i].base = base;
 	device[i].size = size;
+	device[i].owner = client;
+	device[i].cost = cost;
+	device_in_flight = (int)i;
 	sigma0_reply_map(base, fpage_log2(fp), fpage_rights(fp) & FPAGE_RW);
+}
+
+static void sigma0_unmap(word_t base, unsigned log2, word_t control)
+{
+	utcb()->mr[0] = fpage_make(base, log2, FPAGE_RWX);
+	sys_unmap(control);
+}
+
+/* Range i goes back: revoke it wherever it was mapped, flush the roots of
+ * ours no other range needs (so the kernel memory returns), forget it. */
+static void sigma0_device_give_back(unsigned i)
+{
+	word_t base = device[i].base, size = device[i].size;
+	unsigned log2 = (unsigned)__builtin_ctzl(size);
+
+	device[i].size = 0;
+	sigma0_unmap(base, log2, 0);
+	for (word_t r = ALIGN_DOWN(base, SUPER); r < base + size; r += SUPER) {
+		if (!sigma0_kip_clear(r, SUPER))
+			sigma0_unmap(base, log2, UNMAP_FLUSH);      /* 4 KiB roots, range < 2 MiB */
+		else if (!sigma0_device_taken(r, SUPER))
+			sigma0_unmap(r, 21, UNMAP_FLUSH);
+	}
+}
+
+/* Root task only: thread MR1 may ask for device memory. */
+static void sigma0_devices(word_t client, word_t tid)
+{
+	unsigned i;
+
+	if (client != libmap_kip->root_id || tid == TID_NIL || tid == TID_ANY) {
+		sigma0_reply_error(E_NO_PRIVILEGE);
+		return;
+	}
+	for (i = 0; i < DEVICE_CLIENTS && device_clients[i] != tid; i++)
+		;
+	for (unsigned j = 0; j < DEVICE_CLIENTS && i == DEVICE_CLIENTS; j++)
+		if (device_clients[j] == TID_NIL)
+			i = j;
+	if (i == DEVICE_CLIENTS) {
+		sigma0_reply_error(E_NO_MEMORY);
+		return;
+	}
+	device_clients[i] = tid;
+	msg_tag(SIGMA0_REPLY_OK, 0, 0);
+}
+
+/* FREE of exactly a device range the client owns: it goes back. */
+static bool sigma0_device_free(word_t client, word_t fp)
+{
+	for (unsigned i = 0; i < DEVICE_MAX; i++)
+		if (device[i].size && device[i].owner == client && fpage_valid(fp) &&
+		    device[i].base == fpage_base(fp) && device[i].size == fpage_size(fp)) {
+			sigma0_device_give_back(i);
+			msg_tag(SIGMA0_REPLY_OK, 0, 0);
+			return true;
+		}
+	return false;
 }
 
 /* Take frames back from their owner: revoke every mapping, mark free. */
 static void sigma0_free(word_t client, word_t fp)
 {
 	word_t f = fpage_base(fp) / 4096, n = fpage_size(fp) / 4096;
+
+	if (sigma0_device_free(client, fp))
+		return;
 
 	if (!fpage_valid(fp) || f >= nframes || n > nframes - f) {
 		sigma0_reply_error(E_BAD_FPAGE);
@@ -259,6 +416,11 @@ static bool sigma0_owner_alive(uint16_t n)
 	       E_BAD_THREAD;
 }
 
+static bool sigma0_thread_alive(word_t tid)
+{
+	return sys_exchange_registers(tid, 0, NULL, NULL, NULL, NULL, NULL) == E_OK;
+}
+
 /* Free the frames of every owner that no longer exists: a thread that
  * took frames and was deleted without giving them back. */
 static void sigma0_sweep(void)
@@ -277,8 +439,22 @@ static void sigma0_sweep(void)
 	}
 }
 
+/* Device ranges and permissions of `tid`, or with nil of every thread
+ * that no longer exists (this very id: a recycled number is another). */
+static void sigma0_reclaim_devices(word_t tid)
+{
+	for (unsigned i = 0; i < DEVICE_MAX; i++)
+		if (device[i].size &&
+		    (tid == TID_NIL ? !sigma0_thread_alive(device[i].owner) : device[i].owner == tid))
+			sigma0_device_give_back(i);
+	for (unsigned i = 0; i < DEVICE_CLIENTS; i++)
+		if (device_clients[i] != TID_NIL &&
+		    (tid == TID_NIL ? !sigma0_thread_alive(device_clients[i]) : device_clients[i] == tid))
+			device_clients[i] = TID_NIL;
+}
+
 /* Root task only: revoke and free every frame thread `tid` owns, or with
- * tid nil, every frame of owners that no longer exist. */
+ * tid nil, every frame of owners that no longer exist; device ranges too. */
 static void sigma0_reclaim(word_t client, word_t tid)
 {
 	uint16_t n = (uint16_t)tid_number(tid);
@@ -294,6 +470,7 @@ static void sigma0_reclaim(word_t client, word_t tid)
 		for (word_t f = 0; f < nframes; f++)
 			if (owner[f] == n)
 				sigma0_take_back(f);
+	sigma0_reclaim_devices(tid);
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
 }
 
@@ -319,7 +496,8 @@ static void sigma0_handle(word_t client)
 	switch (label) {
 	case SIGMA0_LABEL_ANY: sigma0_any(client, (unsigned)w1, (unsigned)w2 & FPAGE_RWX); break;
 	case SIGMA0_LABEL_PHYS: sigma0_phys(client, w1); break;
-	case SIGMA0_LABEL_DEVICE: sigma0_device(w1); break;
+	case SIGMA0_LABEL_DEVICE: sigma0_device(client, w1); break;
+	case SIGMA0_LABEL_DEVICES: sigma0_devices(client, w1); break;
 	case SIGMA0_LABEL_FREE: sigma0_free(client, w1); break;
 	case SIGMA0_LABEL_STATS: sigma0_stats(); break;
 	case SIGMA0_LABEL_RECLAIM: sigma0_reclaim(client, w1); break;
@@ -335,12 +513,16 @@ int main(int argc, char **argv)
 	(void)argv;
 	sigma0_init_table();
 	sigma0_init_free();
+	msg_accept(FPAGE_NIL);                  /* sigma0 takes no mapping from anyone */
 	printf("sigma0: %lu KiB free RAM, %lu frames tracked\n", free_frames * 4, nframes);
 	for (;;) {
 		err = ipc_reply_wait(client, &client);
 		if (err && !(err & IPC_ERR_RECV_PHASE) && last_take.n)
 			sigma0_untake();
+		if (err && !(err & IPC_ERR_RECV_PHASE) && device_in_flight >= 0)
+			sigma0_device_give_back((unsigned)device_in_flight);
 		last_take.n = 0;
+		device_in_flight = -1;
 		if (err) {
 			client = TID_NIL;                   /* reply failed: just wait */
 			continue;

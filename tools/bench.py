@@ -43,6 +43,7 @@ import argparse
 import collections
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -75,10 +76,10 @@ PAGODA_TIMEOUT = 300
 LINUX_TIMEOUT = 900
 
 BENCH_LINE = re.compile(
-    r"^BENCH name=(?P<name>\S+) unit=(?P<unit>\S+) iters=(?P<iters>\d+)"
+    r"^(?:[0-9a-f]+\| )?BENCH name=(?P<name>\S+) unit=(?P<unit>\S+) iters=(?P<iters>\d+)"
     r"(?: min=(?P<min>\d+) median=(?P<median>\d+) max=(?P<max>\d+))?\s*$")
-HIST_LINE = re.compile(r"^HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
-END_LINE = re.compile(r"^BENCH-END (ok|failed)\s*$", re.M)
+HIST_LINE = re.compile(r"^(?:[0-9a-f]+\| )?HIST name=(?P<name>\S+)(?P<pairs>(?: \d+x\d+)+)\s*$")
+END_LINE = re.compile(r"^(?:[0-9a-f]+\| )?BENCH-END (ok|failed)\s*$", re.M)
 LINUX_CPU_LINE = re.compile(r"^LINUX kernel=(?P<release>\S+) rep_good=(?P<rep_good>\d) "
                             r"erms=(?P<erms>\d) fsrm=(?P<fsrm>\d)", re.M)
 
@@ -94,6 +95,7 @@ class PagodaRun:
     image: str
     log: str
     ops: tuple = None
+    extra: tuple = ()      # more QEMU arguments (e.g. -m 2G)
     disk: tuple = None   # host command that makes its disk image (path appended)
 
 
@@ -106,11 +108,32 @@ PAGODA_RUNS = [
                "pf_cow_pool")),
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
+    PagodaRun("colour", "tests/bench/colour.cfg", "bench/colour", "pagoda-colour.log",
+              ("pf_colour",)),
+    PagodaRun("colour_wide", "tests/bench/colour_wide.cfg", "bench/colour",
+              "pagoda-colour-wide.log", ("pf_colour_wide",)),
     PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
               ("file_seq_read_16m_requests", "file_fault_cached",
                "file_writeback_16m_requests"),
               ("python3", "tests/bench/file_disk.py")),
 ]
+
+# rt-alloc (tests/bench/rtalloc/): rt_malloc and rt_free per workload and
+# heap size, beside glibc's malloc and free on the same workloads.
+RTALLOC_HEAPS = ("1m", "64m", "1g")
+RTALLOC_WORKLOADS = ("worst", "rand", "small", "trace")
+RTALLOC_WORKLOAD_DESC = {
+    "worst": "the constructed longest paths (split, merge with both "
+             "neighbours, widest bitmap search)",
+    "rand": "seeded random, 16 B to 1 MiB, 256 slots",
+    "small": "seeded random, 16 B to 4 KiB, 1024 slots",
+    "trace": "the replayed trace (RTALLOC_TRACE)",
+}
+RTALLOC_OPS = tuple("rtalloc_%s_%s_%s" % (op, w, h) for h in RTALLOC_HEAPS
+                    for w in RTALLOC_WORKLOADS for op in ("malloc", "free")) + (
+                        "rtalloc_first_touch_cow",)
+PAGODA_RUNS.append(PagodaRun("rtalloc", "tests/bench/rtalloc.cfg", "bench/rtalloc",
+                             "pagoda-rtalloc.log", RTALLOC_OPS, ("-m", "2G")))
 
 
 @dataclass
@@ -240,12 +263,28 @@ PAIRS = [
          "pf_cow_pool_3tier", "anon_fault",
          "the same through 3 tiers, frame from the cow pager's pool",
          "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_colour", "fault: colouring pager / anon", "pf_colour", "anon_fault",
+         "first write to a heap page, colouring pager (rt-alloc/colour, 16 "
+         "colours): a frame of the client's colours from the per-colour pool, "
+         "zeroed and mapped",
+         "anonymous page fault (kernel zero-fills)"),
+    Pair("pf_colour_wide", "fault: colouring pager, widest search",
+         "pf_colour_wide", None,
+         "the same with 512 colours and a client of colour 0 only: every "
+         "frame search wraps through the whole colour bitmap", "-"),
     Pair("file_fault_cached", "file page fault, cached / tmpfs",
          "file_fault_cached", "pf_file_cached",
          "first write to a page of a fresh shared file mapping, page in the "
          "file pager's cache (pagers/file on fs/fatserv)",
          "first write to a page of a shared mapping of a populated memfd "
          "(tmpfs)"),
+]
+
+# Worst cases, printed beside the medians: (label, Pagoda operation). The
+# maximum over every measured sample (the report has them all).
+WORST = [
+    ("colour frame requested -> mapped (16 colours)", "pf_colour"),
+    ("colour frame requested -> mapped (widest search)", "pf_colour_wide"),
 ]
 
 # Figures derived from medians, shown separately (never mixed into the
@@ -350,7 +389,7 @@ def run_pagoda_one(run, out_dir, timeout):
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
-                           extra=["-cpu", CPU] + RTC, disk=disk)
+                           extra=["-cpu", CPU] + RTC + list(run.extra), disk=disk)
     except pq.BootError as e:
         return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")
@@ -361,7 +400,7 @@ def run_pagoda_one(run, out_dir, timeout):
         notes.append("the Pagoda run of %s did not complete (%s); see %s"
                      % (run.config, out.describe(), os.path.relpath(log_path, ROOT)))
     for line in text.splitlines():
-        if line.startswith("not ok"):
+        if pq.unmark(line).startswith("not ok"):
             notes.append("Pagoda: " + line.strip())
     return results, completed, notes, cmd
 
@@ -495,24 +534,25 @@ def build_initramfs():
     return path
 
 
-def linux_command(kernel, initramfs):
-    """The QEMU command for the Linux side: Pagoda's machine, Linux's boot."""
+def linux_command(kernel, initramfs, append=""):
+    """The QEMU command for the Linux side: Pagoda's machine, Linux's boot
+    (append: more kernel command line)."""
     return ["qemu-system-x86_64", "-M", "q35", "-nodefaults",
             "-bios", pq.QBOOT, "-cpu", CPU, "-m", "256M", "-smp", "1",
             "-display", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
-            "-append", LINUX_CMDLINE, "-accel", "tcg"] + ICOUNT
+            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT
 
 
-def run_linux(kernel, out_dir, timeout):
+def run_linux(kernel, out_dir, timeout, append="", log="linux.log"):
     """Boot Linux with the benchmark initramfs; like run_pagoda."""
-    log_path = os.path.join(out_dir, "linux.log")
+    log_path = os.path.join(out_dir, log)
     try:
         initramfs = build_initramfs()
     except RuntimeError as e:
         return {}, "", False, [str(e)], []
-    cmd = linux_command(kernel, initramfs)
+    cmd = linux_command(kernel, initramfs, append)
     out = pq.run(cmd, timeout=timeout, sinks=[], capture=True)
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
@@ -621,6 +661,20 @@ def print_table(pagoda, linux):
     for line in lines:
         print(fmt % line)
     print("(medians, guest instructions per operation; protN per page)")
+    print_worst(pagoda)
+
+
+def print_worst(pagoda):
+    """The worst cases of WORST (maximum over all samples), Pagoda only."""
+    lines = [(label, _fmt(pagoda[op].max)) for label, op in WORST
+             if op in pagoda and pagoda[op].max is not None]
+    if not lines:
+        return
+    w = max(len(label) for label, _ in lines)
+    print()
+    for label, v in lines:
+        print("%-*s  %s" % (w, label, v))
+    print("(worst cases: maximum over every sample, guest instructions)")
 
 
 def configuration(pagoda_cmds, linux_cmd, version):
@@ -1037,7 +1091,7 @@ def _trace_windows(op, n):
     with open(os.path.join(ROOT, config), "w") as f:
         f.write(_profile_config(run, op, n))
     with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build", "bench")) as tmp:
-        cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + [
+        cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + list(run.extra) + [
             "-singlestep", "-d", "exec,nochain", "-D", os.path.join(tmp, "trace"),
             "-dfilter", PROFILE_RANGES])
         low, bench, sigma0 = _programs(elves, run.image)
@@ -1168,6 +1222,267 @@ def profile(op, n=60):
     return 0
 
 
+# ----------------------------------------------------------------- rt-alloc
+
+# The rt-alloc rows of the comparison (medians; the rt-alloc section below
+# has the maxima).
+PAIRS += [
+    Pair("rtalloc_%s_%s" % (op, w), "rt_%s %s, 1 GiB heap / glibc" % (op, w),
+         "rtalloc_%s_%s_1g" % (op, w), None if w == "worst" else "glibc_%s_%s" % (op, w),
+         "rt_%s, %s, 1 GiB heap" % (op, RTALLOC_WORKLOAD_DESC[w]),
+         "-" if w == "worst" else "glibc %s, the same workload" % op)
+    for w in RTALLOC_WORKLOADS for op in ("malloc", "free")
+] + [
+    Pair("rtalloc_first_touch", "first touch of a fresh page, cow pager / anon",
+         "rtalloc_first_touch_cow", "anon_fault",
+         "Pagoda's default path to fresh memory: the first write to a heap page, "
+         "copy-on-write pager (in the rt-alloc boot, -m 2G)",
+         "anonymous page fault (kernel zero-fills)"),
+]
+
+RTALLOC_GOAL = 168       # instructions: TLSF's published x86 bound (issue 9)
+RTFRAG_LINE = re.compile(
+    r"^RTFRAG name=(?P<name>\S+) ops=(?P<ops>\d+) failed=(?P<failed>\d+) "
+    r"interrupted=(?P<interrupted>\d+) peak_live=(?P<peak_live>\d+) "
+    r"high_water=(?P<high_water>\d+)", re.M)
+RTALLOC_LOGS = ("pagoda-rtalloc.log", "linux.log")
+
+
+def _quantile(r, q):
+    """The q-quantile of r's histogram: the smallest measured value with
+    at least a fraction q of the samples at or below it."""
+    n = sum(c for _, c in r.hist)
+    if not n:
+        return None
+    want, acc = max(1, math.ceil(q * n - 1e-9)), 0
+    for v, c in sorted(r.hist):
+        acc += c
+        if acc >= want:
+            return v
+    return r.max
+
+
+def rtalloc_frag(out_dir, logs=RTALLOC_LOGS):
+    """{name: {ops, failed, interrupted, peak_live, high_water}} from the
+    RTFRAG lines of the logs."""
+    out = {}
+    for log in logs:
+        try:
+            with open(os.path.join(out_dir, log), encoding="utf-8") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for m in RTFRAG_LINE.finditer(text.replace("\r", "")):
+            out[m["name"]] = {k: int(m[k]) for k in
+                              ("ops", "failed", "interrupted", "peak_live", "high_water")}
+    return out
+
+
+def rtalloc_series(pagoda, linux, workloads=RTALLOC_WORKLOADS, heaps=RTALLOC_HEAPS):
+    """Rows (allocator, heap, workload, op, Result) of every rt-alloc and
+    glibc series that ran."""
+    out = []
+    for w in workloads:
+        for op in ("malloc", "free"):
+            for h in heaps:
+                r = pagoda.get("rtalloc_%s_%s_%s" % (op, w, h))
+                if r and r.median is not None:
+                    out.append(("rt-alloc", h, w, op, r))
+            r = linux.get("glibc_%s_%s" % (op, w))
+            if r and r.median is not None:
+                out.append(("glibc", "-", w, op, r))
+    return out
+
+
+def rtalloc_table(series):
+    """Markdown rows: median, p99.9 and maximum of each series."""
+    out = ["| allocator | heap | workload | operation | calls | median | p99.9 | max |",
+           "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |"]
+    for alloc, heap, w, op, r in series:
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            alloc, heap, w, op, _fmt(r.iterations), _fmt(r.median),
+            _fmt(_quantile(r, 0.999)), _fmt(r.max)))
+    return out
+
+
+def rtalloc_frag_table(frag):
+    """Markdown rows: failures and fragmentation of each workload run."""
+    out = ["| run | operations | failed allocations | samples with a timer tick (left out) "
+           "| peak live bytes | high-water mark | fragmentation |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, f in sorted(frag.items()):
+        hw = f["high_water"]
+        pct = "%.1f %%" % (100.0 * (hw - f["peak_live"]) / f["peak_live"]) \
+            if hw and f["peak_live"] else "-"
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            name, _fmt(f["ops"]), _fmt(f["failed"]), _fmt(f["interrupted"]),
+            _fmt(f["peak_live"]), _fmt(hw) if hw else "-", pct))
+    return out
+
+
+def rtalloc_worst(pagoda):
+    """{heap: (rt_malloc max, rt_free max)} over every workload of a heap."""
+    out = {}
+    for h in RTALLOC_HEAPS:
+        m = [r.max for n, r in pagoda.items() if n.startswith("rtalloc_malloc_")
+             and n.endswith("_" + h) and r.max is not None]
+        f = [r.max for n, r in pagoda.items() if n.startswith("rtalloc_free_")
+             and n.endswith("_" + h) and r.max is not None]
+        if m and f:
+            out[h] = (max(m), max(f))
+    return out
+
+
+def rtalloc_plots(out_dir, pagoda, linux):
+    """CDF per workload and maximum per heap size; the PNGs made."""
+    term = _png_terminal()
+    if not term:
+        return []
+    pdir = os.path.join(out_dir, "plots")
+    os.makedirs(pdir, exist_ok=True)
+    script, made = [], []
+    for w in RTALLOC_WORKLOADS:
+        plots = []
+        for i, (alloc, heap, _, op, r) in enumerate(rtalloc_series(pagoda, linux, (w,), ("1g",))):
+            dat = os.path.join(pdir, "rtalloc_%s.%d.dat" % (w, i))
+            with open(dat, "w") as f:
+                for v, frac in _ecdf(r.hist):
+                    f.write("%d %.6f\n" % (v, frac))
+            plots.append("'%s' using 1:2 with steps lw 2 title '%s %s%s'" % (
+                dat, alloc, op, " (1 GiB heap)" if heap != "-" else ""))
+        if not plots:
+            continue
+        png = os.path.join(pdir, "rtalloc_%s.png" % w)
+        script += ["set terminal %s noenhanced" % term, "set output '%s'" % png,
+                   "set title \"%s: %s, per call\"" % (w, RTALLOC_WORKLOAD_DESC[w]),
+                   "set xlabel 'instructions (log scale)'", "set logscale x",
+                   "set ylabel 'fraction of calls <= x'", "set yrange [0:1.05]",
+                   "set key bottom right", "set grid", "plot " + ", ".join(plots),
+                   "unset logscale x", "set yrange [*:*]"]
+        made.append("plots/rtalloc_%s.png" % w)
+    worst = rtalloc_worst(pagoda)
+    if worst:
+        dat = os.path.join(pdir, "rtalloc_max.dat")
+        mib = {"1m": 1, "64m": 64, "1g": 1024}
+        with open(dat, "w") as f:
+            for h, (m, fr) in worst.items():
+                f.write("%d %d %d %d\n" % (mib[h], m, fr, RTALLOC_GOAL))
+        png = os.path.join(pdir, "rtalloc_max.png")
+        script += ["set terminal %s noenhanced" % term, "set output '%s'" % png,
+                   "set title 'rt-alloc: maximum instructions per call, every workload'",
+                   "set xlabel 'heap size (MiB, log scale)'", "set logscale x",
+                   "set ylabel 'instructions'", "set yrange [0:200]", "set xrange [0.5:2048]",
+                   "set key bottom right",
+                   "set grid", "plot '%s' using 1:2 with linespoints lw 2 title 'rt_malloc', "
+                   "'' using 1:3 with linespoints lw 2 title 'rt_free', "
+                   "'' using 1:4 with lines dt 2 title 'goal (%d)'" % (dat, RTALLOC_GOAL),
+                   "unset logscale x", "set yrange [*:*]", "set xrange [*:*]"]
+        made.append("plots/rtalloc_max.png")
+    gp = os.path.join(pdir, "rtalloc.gp")
+    with open(gp, "w") as f:
+        f.write("\n".join(script) + "\n")
+    ok, out = _run(["gnuplot", gp])
+    if not ok:
+        print("bench: gnuplot failed on the rt-alloc plots: %s" % out.strip().splitlines()[-1:])
+        return []
+    return made
+
+
+def rtalloc_section(out_dir, pagoda, linux, plots=True):
+    """Print the rt-alloc figures, add them to report.md and results.json
+    (under "rtalloc"), draw their plots."""
+    series = rtalloc_series(pagoda, linux)
+    if not series:
+        return
+    frag = rtalloc_frag(out_dir)
+    worst = rtalloc_worst(pagoda)
+    table = rtalloc_table(series)
+    print("\nrt-alloc: instructions per call (median, p99.9, max; samples with a "
+          "timer tick left out)")
+    for line in table[:1] + table[2:]:
+        print("  " + " ".join("%-10s" % c.strip() for c in line.strip("|").split("|")))
+    for h, (m, f) in worst.items():
+        print("rt-alloc: %s heap: rt_malloc max %d, rt_free max %d (goal <= %d: %s)"
+              % (h, m, f, RTALLOC_GOAL, "met" if max(m, f) <= RTALLOC_GOAL else "NOT met"))
+    pngs = rtalloc_plots(out_dir, pagoda, linux) if plots else []
+    md = ["", "## rt-alloc: rt_malloc and rt_free per call", "",
+          "Instructions per call, rdtsc around the call (`tests/bench/rtalloc/`); "
+          "a sample with a timer tick in it is left out and counted below. glibc: "
+          "the same workloads in the Linux /init, one process.", ""] + table
+    md += ["", "Maximum over every workload per heap size (goal: <= %d):" % RTALLOC_GOAL, "",
+           "| heap | rt_malloc max | rt_free max |", "| --- | ---: | ---: |"]
+    md += ["| %s | %d | %d |" % (h, m, f) for h, (m, f) in worst.items()]
+    md += ["", "Fragmentation: the high-water mark against the peak of live requested "
+           "bytes. rt-alloc: the highest byte ever handed out, from the heap's "
+           "start; glibc: its largest footprint (mallinfo2: arena + mmapped "
+           "chunks) after an allocation.", ""] + rtalloc_frag_table(frag)
+    if pngs:
+        md += [""] + ["![%s](%s)" % (p, p) for p in pngs]
+    with open(os.path.join(out_dir, "report.md"), "a", encoding="utf-8") as f:
+        f.write("\n".join(md) + "\n")
+    path = os.path.join(out_dir, "results.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        doc = {}
+    doc["rtalloc"] = {
+        "goal": RTALLOC_GOAL,
+        "series": [{"allocator": a, "heap": h, "workload": w, "op": op, "name": r.name,
+                    "iterations": r.iterations, "median": r.median,
+                    "p99_9": _quantile(r, 0.999), "max": r.max}
+                   for a, h, w, op, r in series],
+        "max_per_heap": {h: {"malloc": m, "free": f} for h, (m, f) in worst.items()},
+        "fragmentation": frag,
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+def rtalloc_trace_run(args, out_dir):
+    """--rtalloc-trace FILE: rebuild both benchmark programs with FILE as
+    the trace, replay it on rt-alloc (Pagoda) and glibc (Linux) and print
+    the figures. Returns the exit status."""
+    trace = os.path.abspath(args.rtalloc_trace)
+    os.environ["RTALLOC_TRACE"] = trace        # make reads it (rt-alloc/rtalloc.mk)
+    ok, out = _run(["make", "--no-print-directory", "-s", "all", "bench-linux-init"], cwd=ROOT)
+    if not ok:
+        print("bench: cannot build with the trace %s:\n%s" % (args.rtalloc_trace, out.strip()))
+        return 1
+    config = os.path.join("build", "bench", "rtalloc-trace.cfg")
+    with open(os.path.join(ROOT, config), "w", encoding="utf-8") as f:
+        f.write("@shutdown\npagers/cow priv\nbench/rtalloc pager=pagers/cow -- heaps=%d only=trace\n"
+                % args.rtalloc_heap)
+    run = PagodaRun("rtalloc-trace", config, "bench/rtalloc", "pagoda-rtalloc-trace.log",
+                    None, ("-m", "2G"))
+    print("bench: replaying %s on rt-alloc (Pagoda, %d MiB heap) ..." % (
+        args.rtalloc_trace, args.rtalloc_heap), flush=True)
+    pagoda, p_ok, notes, _ = run_pagoda_one(run, out_dir, args.timeout or PAGODA_TIMEOUT)
+    linux, l_ok = {}, True
+    found = None if args.no_linux else cached_kernel()
+    if found:
+        print("bench: replaying it on glibc (Linux %s) ..." % found[1], flush=True)
+        linux, _, l_ok, lnotes, _ = run_linux(os.path.relpath(found[0], ROOT), out_dir,
+                                              args.timeout or LINUX_TIMEOUT, " rtalloc_only=1",
+                                              "linux-rtalloc-trace.log")
+        notes += lnotes
+    elif not args.no_linux:
+        notes.append("no Linux image cached: run `make bench` once to fetch it")
+    heap = "%dm" % args.rtalloc_heap if args.rtalloc_heap < 1024 else "%dg" % (args.rtalloc_heap >> 10)
+    series = rtalloc_series(pagoda, linux, ("trace",), (heap,))
+    for line in rtalloc_table(series):
+        print(line)
+    frag = rtalloc_frag(out_dir, ("pagoda-rtalloc-trace.log", "linux-rtalloc-trace.log"))
+    frag = {k: v for k, v in frag.items() if k in ("glibc_trace", "rtalloc_trace_" + heap)}
+    print()
+    for line in rtalloc_frag_table(frag):
+        print(line)
+    for n in notes:
+        print("bench: " + n)
+    return 0 if p_ok and l_ok and series else 1
+
+
 # --------------------------------------------------------------------- main
 
 def parse_args(argv):
@@ -1188,6 +1503,11 @@ def parse_args(argv):
     p.add_argument("--profile", metavar="OP",
                    help="instead: trace the Pagoda operation OP (e.g. ipc_inter_0) "
                         "and print its instructions per function")
+    p.add_argument("--rtalloc-trace", metavar="FILE",
+                   help="instead: replay the allocation trace FILE (lines 'a ID SIZE' / "
+                        "'f ID') on rt-alloc and on glibc; print median, p99.9, max")
+    p.add_argument("--rtalloc-heap", type=int, default=1024, metavar="MIB",
+                   help="the rt-alloc heap for --rtalloc-trace (default 1024 MiB)")
     p.add_argument("--profile-n", type=int, default=60, metavar="N",
                    help="iterations of the profiled operation (default 60; "
                         "fewer for the forks: fork_16m traces millions of "
@@ -1224,6 +1544,8 @@ def main(argv):
     os.makedirs(out_dir, exist_ok=True)
     if args.profile:
         return profile(args.profile, args.profile_n)
+    if args.rtalloc_trace:
+        return rtalloc_trace_run(args, out_dir)
     results_path = os.path.join(out_dir, "results.json")
     if not args.compare and os.path.exists(results_path):
         shutil.copy(results_path, os.path.join(out_dir, "results.prev.json"))
@@ -1244,6 +1566,7 @@ def main(argv):
     write_json(results_path, pagoda, linux, config)
     write_report(os.path.join(out_dir, "report.md"), pagoda, linux, config,
                  determinism, notes, pngs)
+    rtalloc_section(out_dir, pagoda, linux, not args.no_plots)
     print()
     for n in notes:
         print("bench: " + n)

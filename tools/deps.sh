@@ -53,7 +53,15 @@ fi
 
 command -v gnuplot >/dev/null 2>&1 || need optional gnuplot-nox
 
-[ -z "$missing$optional" ] && exit 0
+# qemu-plugin.h for the cache-model plugin (tools/cachesim.c), from the
+# qemu source package, cached in .cache/ (tools/plugin_header.sh). Not
+# fatal: the rt_isolation test says so when the header could not be had.
+plugin_header() {
+	sh "$(dirname "$0")/plugin_header.sh" >/dev/null 2>&1 ||
+		echo "deps.sh: warning: could not fetch qemu-plugin.h (rt_isolation will fail and say so)" >&2
+}
+
+[ -z "$missing$optional" ] && { plugin_header; exit 0; }
 
 # Choose how to run apt-get: directly as root, else through sudo.
 if [ "$(id -u)" -eq 0 ]; then
@@ -78,6 +86,7 @@ echo "deps.sh: installing$missing$optional" >&2
 if $asroot env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
 	$asroot env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends $missing $optional; then
+	plugin_header
 	exit 0
 fi
 

@@ -56,6 +56,22 @@ class BootError(Exception):
     """A boot cannot be set up: bad configuration or missing file."""
 
 
+# The kernel marks every console line of a task other than sigma0 and the
+# root task with the thread id (kernel/console.c): "230001| text". Lines
+# without the mark come from the kernel, sigma0 or the root task only.
+TASK_MARK = re.compile(r"^[0-9a-f]+\| ")
+
+
+def unmark(line):
+    """Return LINE without a task's mark (for parsing what tasks print)."""
+    return TASK_MARK.sub("", line, count=1)
+
+
+def is_trusted(line):
+    """True if LINE came from the kernel, sigma0 or the root task."""
+    return not TASK_MARK.match(line)
+
+
 def config_images(config):
     """Return the distinct images a boot configuration names, in order.
 
@@ -69,6 +85,11 @@ def config_images(config):
             lines = f.read().splitlines()
     except OSError as e:
         raise BootError("cannot read config %s: %s" % (config, e.strerror))
+    except UnicodeDecodeError as e:
+        with open(path, "rb") as f:
+            line = f.read()[:e.start].count(b"\n") + 1
+        raise BootError("config %s:%d: not valid UTF-8 (byte 0x%02x at offset %d)"
+                        % (config, line, e.object[e.start], e.start))
     images = []
     for line in lines:
         words = line.split()

@@ -5,7 +5,8 @@
 usage: python3 tools/runtests.py [--only NAME] [--unit-only] [--sys-only]
                                  [--jobs N] [--verbose]
 
-Unit tests are the executables in build/unit/, one per suite. System tests
+Unit tests are the executables in build/unit/, one per suite, and the host
+tools' own tests (tools/test_tools.py, the suite "tools"). System tests
 are the named table tests/sys/tests.txt (its header gives the format and
 the pass rule); each run's serial output is kept in build/sys/<name>.log.
 --only takes a system test name, "sys/<name>", "unit/<suite>" or a suite.
@@ -37,8 +38,11 @@ SYS_LOGS = os.path.join(ROOT, "build", "sys")
 UNIT_TIMEOUT = 600       # seconds for one unit-test binary, as a backstop
 TAIL_LINES = 30          # log lines shown for a failed test
 
-# Serial-output lines that fail a system test wherever they appear.
+# Serial-output lines that fail a system test wherever they appear, even
+# in a task's (marked) line.
 BAD_LINE = re.compile(r"\bnot ok\b|PANIC|KERNEL FAULT|RESULT: FAIL")
+# The verdict counts only from the root task: a whole line without a
+# task's mark (kernel/console.c; any task can print the words).
 PASS_LINE = "RESULT: PASS"
 
 # Check's per-test line: file:line:P|F|E:tcase:test:iteration: message
@@ -96,8 +100,44 @@ def describe_status(rc):
     return "exit status %d" % rc
 
 
+# The host tools' own tests (Python unittest), run as the suite unit/tools.
+TOOLS_SUITE = "tools"
+TOOLS_TESTS = os.path.join("tools", "test_tools.py")
+UNITTEST_LINE = re.compile(r"^(test\w+) \(([\w.]+)\) \.\.\. (ok|FAIL|ERROR|skipped)")
+
+
+def run_tools():
+    """Run tools/test_tools.py and count its tests into a Result."""
+    res = Result("unit/" + TOOLS_SUITE)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "unittest", "-v", TOOLS_TESTS],
+                              cwd=ROOT, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=UNIT_TIMEOUT)
+        rc, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        rc, err = None, ""
+    res.elapsed = time.monotonic() - start
+    for m in filter(None, (UNITTEST_LINE.match(l) for l in err.splitlines())):
+        if m[3] == "ok":
+            res.passed += 1
+            res.passes.append(m[1])
+        elif m[3] != "skipped":
+            res.failed += 1
+            res.failures.append("%s (%s): %s" % (m[1], m[2], m[3]))
+    if rc != 0 and not res.failed:
+        res.failed = 1
+        res.failures.append("%s: %s" % (TOOLS_TESTS, "timeout" if rc is None
+                                         else describe_status(rc)))
+    if res.failed:
+        res.detail = err.splitlines()[-TAIL_LINES:]
+    return res
+
+
 def run_unit(suite):
     """Run one unit-test binary and parse Check's output into a Result."""
+    if suite == TOOLS_SUITE:
+        return run_tools()
     res = Result("unit/" + suite)
     # Check's default 4 s per test is too tight for the randomised suites
     # under ASan on a loaded 2-core machine; a hang is still caught.
@@ -298,6 +338,20 @@ class Runner:
                 if proc.poll() is None:
                     proc.terminate()
 
+    def run_script(self, test, res, log_path):
+        """A test run by a script (config ending in .py), judged alike."""
+        out = script_outcome(test, log_path)
+        res.elapsed = out.elapsed
+        reasons = judge(test, out)
+        if reasons:
+            res.failed = 1
+            res.failures.append("; ".join(reasons))
+        else:
+            res.passed = 1
+        with open(log_path, "rb") as f:
+            res.detail = f.read().decode("utf-8", "replace").splitlines()[-TAIL_LINES:]
+        return res
+
     def run(self, test):
         """Boot TEST, keep its log, and judge the run."""
         res = Result("sys/" + test.name)
@@ -307,6 +361,8 @@ class Runner:
             return res
         os.makedirs(SYS_LOGS, exist_ok=True)
         log_path = os.path.join(SYS_LOGS, test.name + ".log")
+        if test.config.endswith(".py"):
+            return self.run_script(test, res, log_path)
         image = os.path.join(SYS_LOGS, test.name + ".img") if test.disk else None
         with open(log_path, "wb") as log:
             why = make_disk(test, image) if image else None
@@ -343,6 +399,27 @@ class Runner:
         return res
 
 
+def script_outcome(test, log_path):
+    """Run a test whose "config" is a script (python3 SCRIPT --check; it
+    boots QEMU itself, e.g. with a plugin); return an Outcome-like result
+    that judge() takes."""
+    start = time.monotonic()
+    try:
+        r = subprocess.run([sys.executable, os.path.join(ROOT, test.config), "--check"],
+                           cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=test.timeout)
+        out = pq.Outcome("guest-exit" if r.returncode == 0 else "exit",
+                         0 if r.returncode == 0 else r.returncode,
+                         output=r.stdout, stderr=r.stderr.decode("utf-8", "replace"))
+    except subprocess.TimeoutExpired as e:
+        out = pq.Outcome("timeout", output=e.stdout or b"")
+    out.elapsed = time.monotonic() - start
+    with open(log_path, "wb") as log:
+        log.write(out.output)
+        log.write(log_trailer(out).encode())
+    return out
+
+
 def log_trailer(out):
     """The lines runtests appends to a log: how QEMU ended, its stderr."""
     text = "" if out.output.endswith(b"\n") or not out.output else "\n"
@@ -357,7 +434,7 @@ def log_trailer(out):
 def judge(test, out):
     """Return why the run OUT of TEST failed, or [] if it passed."""
     text = out.output.decode("utf-8", "replace").replace("\r", "")
-    lines = text.splitlines()
+    lines = text.split("\n")    # not splitlines: it also breaks at \x85, \u2028 ...
     reasons = []
     bad = next((l for l in lines if BAD_LINE.search(l)), None)
     if bad is not None:
@@ -370,7 +447,7 @@ def judge(test, out):
         reasons.append(out.describe())
     if reasons:
         return reasons
-    if not any(PASS_LINE in l for l in lines):
+    if not any(l.rstrip() == PASS_LINE for l in lines if pq.is_trusted(l)):
         reasons.append("no '%s' line" % PASS_LINE)
     for e in test.expects:
         if not re.search(e, text, re.MULTILINE):
@@ -459,7 +536,7 @@ def main(argv):
     except ValueError as e:
         print("runtests: %s" % e, file=sys.stderr)
         return 1
-    suites, tests = select(args, unit_suites(), tests)
+    suites, tests = select(args, unit_suites() + [TOOLS_SUITE], tests)
     if args.only and not suites and not tests:
         print("runtests: no test named %r (see tests/sys/tests.txt and "
               "build/unit/)" % args.only, file=sys.stderr)

@@ -65,6 +65,8 @@ struct kip {
 #define KIP_CPU_SMEP 2u
 #define KIP_CPU_SMAP 4u
 #define KIP_CPU_PDPE1GB 8u
+#define KIP_CPU_XSAVE 16u      /* extended state switched with XSAVEOPT/XRSTOR */
+#define KIP_CPU_AVX 32u        /* AVX state switched: user threads may use AVX */
 
 _Static_assert(sizeof(struct kip) <= 4096, "KIP must fit in one page");
 

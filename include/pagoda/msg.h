@@ -59,6 +59,16 @@ static inline word_t tag_label(word_t tag)
 #define ITEM_GRANT ((word_t)0xa)
 #define ITEM_WORDS 2
 
+/*
+ * The receive window (BR0) is an fpage. A receive from a named thread
+ * uses it as it is; an open receive (from TID_ANY, also reply-and-wait)
+ * accepts no map or grant item at all unless BR0 also carries
+ * BR0_FROM_ANY (bit 3, reserved in fpages), so that a server waiting for
+ * anyone never has a foreign mapping forced into its space (docs/abi.md
+ * §6.3).
+ */
+#define BR0_FROM_ANY ((word_t)1 << 3)
+
 static inline word_t item_hotspot(word_t w0)
 {
 	return w0 & ~(word_t)0xfff;
@@ -84,7 +94,9 @@ enum pf_msg {
  * refuses, and the kernel stops the thread. A page fault that the pager
  * refuses (reply label != 0), or that no pager answers (none set, or it is
  * gone), arrives here too, as vector 14 with the access in EXC_MSG_ERROR
- * (FPAGE_R/W/X) and the address in EXC_MSG_ADDR.
+ * bits 2..0 (FPAGE_R/W/X), the pager's refusal label -- its reason, see
+ * PAGER_REFUSE_* in proto.h; 0 when no pager answered -- in bits 63..8,
+ * and the address in EXC_MSG_ADDR.
  */
 enum exc_msg {
 	EXC_MSG_RIP = 1,
@@ -110,6 +122,8 @@ enum exc_msg {
 	EXC_MSG_ADDR,             /* #PF: the faulting address (else 0) */
 	EXC_MSG_LENGTH = EXC_MSG_ADDR
 };
+#define EXC_PF_ACCESS(error) ((error) & 7)       /* vector 14: the access */
+#define EXC_PF_REASON(error) ((error) >> 8)      /* vector 14: the refusal label */
 
 /* Timeouts (rdx of SYS_IPC): send timeout in bits 63..32, receive in 31..0.
  * Each is TIMEOUT_ZERO, TIMEOUT_NEVER or a relative time in microseconds. */

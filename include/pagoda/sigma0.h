@@ -24,6 +24,8 @@ enum sigma0_label {
 	SIGMA0_LABEL_STATS = 0x5306,  /* reply MR1 = free bytes, MR2 = owned-by-clients bytes */
 	SIGMA0_LABEL_RECLAIM = 0x5307,/* root task only: MR1 = thread id: free all it owns;
 				       * MR1 = nil: free what owners that no longer exist hold */
+	SIGMA0_LABEL_DEVICES = 0x5308,/* root task only: MR1 = thread id: it may ask for
+				       * DEVICE (until RECLAIM of it) */
 	SIGMA0_REPLY_OK = 0,
 	SIGMA0_REPLY_ERROR = 0x53ff,
 };

@@ -36,6 +36,8 @@ enum kdebug_op {
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
 	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
+	KDB_PHYS = 8,       /* privileged: rsi = va of the caller; rsi <- its physical address,
+			     * rdx <- rights; E_BAD_FPAGE if unmapped */
 	KDB_OP_COUNT
 };
 

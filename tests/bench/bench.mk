@@ -52,3 +52,7 @@ $(BENCH_LINUX_INIT): $(BENCH_LINUX_SRCS) tests/bench/linux/lbench.h tests/bench/
 
 .PHONY: bench-linux-init
 bench-linux-init: $(BENCH_LINUX_INIT)
+
+# The page level of rt-alloc: faults served by the colouring pager
+# (tests/bench/colour.cfg, tests/bench/colour_wide.cfg).
+$(eval $(call user_program,bench/colour,$(B)/u/tests/bench/colour/main.o $(B)/u/tests/bench/stats.o))

@@ -171,8 +171,8 @@ static void test_refused(void)
 	msg_tag(1, 0, 0);
 	ev = reply(&c, &m);
 	ok(ev == AGENT_EXCEPTION && m.mr[EXC_MSG_VECTOR] == 14 &&
-	   m.mr[EXC_MSG_ERROR] == FPAGE_R && m.mr[EXC_MSG_ADDR] == va_c(3),
-	   "I refuse: the fault comes to C's exception handler as vector %lu, access %lx, at %lx",
+	   m.mr[EXC_MSG_ERROR] == (FPAGE_R | 1 << 8) && m.mr[EXC_MSG_ADDR] == va_c(3),
+	   "I refuse: the fault comes to C's exception handler as vector %lu, access %lx and reason 1, at %lx",
 	   m.mr[EXC_MSG_VECTOR], m.mr[EXC_MSG_ERROR], m.mr[EXC_MSG_ADDR]);
 	msg_tag(1, 0, 0);
 	ok_err(ipc_send(c.tid, TIMEOUT_ZERO), E_OK, "the handler refuses too");

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	err = sys_thread_control(t2, libmap_myself, TID_NIL, utcb()->pager,
 				 UTCB_AREA_BASE + UTCB_SIZE, 0);
 	ok_err(err, E_OK, "create a second thread in my space");
-	sp = (word_t)&stack2[510];
+	sp = (word_t)&stack2[509];       /* (sp + 8) % 16 == 0, as after a call */
 	ip = (word_t)spinner2;
 	err = sys_exchange_registers(t2, EXREG_SET_IP | EXREG_SET_SP | EXREG_RESUME, &sp, &ip,
 				     NULL, NULL, NULL);

@@ -66,6 +66,8 @@ static void test_sigma0(void)
 	       "FREE of an fpage beyond RAM");
 	ok_err(request(s0, SIGMA0_LABEL_RECLAIM, libmap_myself, 0, FPAGE_NIL), E_NO_PRIVILEGE,
 	       "RECLAIM from anyone but the root task");
+	ok_err(request(s0, SIGMA0_LABEL_DEVICES, libmap_myself, 0, FPAGE_NIL), E_NO_PRIVILEGE,
+	       "DEVICES from anyone but the root task");
 	ok_err(request(s0, 0x5399, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT, "an unknown request");
 	sigma0_stats(&free_before, NULL);
 	ok_err(sigma0_free(pa, 12), E_OK, "FREE of our own frame");
@@ -88,6 +90,10 @@ static void test_pager(void)
 	       "PAGER_CLIENT_EXIT from a client");
 	ok_err(request(pg, PAGER_SHUTDOWN, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT,
 	       "PAGER_SHUTDOWN from a client");
+	ok_err(request(pg, PAGER_PAGE, libmap_myself, USER_HEAP_BASE, FPAGE_NIL), E_NO_PRIVILEGE,
+	       "PAGER_PAGE from a client");
+	ok_err(request(pg, PAGER_PAGE_SEND, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT,
+	       "PAGER_PAGE_SEND to a pager");
 	ok_err(request(pg, SIGMA0_LABEL_ANY, 13, FPAGE_RW, win), E_BAD_ARGUMENT, "ANY of 8 KiB");
 	ok_err(request(pg, SIGMA0_LABEL_ANY, 12, 0, win), E_BAD_ARGUMENT, "ANY without rights");
 	ok_err(memsrv_alloc(pg, 12, FPAGE_RW, win, &frame), E_OK, "ANY of one page");

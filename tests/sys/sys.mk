@@ -3,11 +3,12 @@
 # table in tests/sys/tests.txt.
 
 SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
-	unmap map ipc pager exc sysneg ctrl irq quota
+	unmap map ipc pager exc sysneg ctrl irq quota segs schedlim forge heapexec rip
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
-SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto
+SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto recvwin devmem
+SYS_TESTS += forkmatrix
 
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest
@@ -24,3 +25,10 @@ $(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs
 # Clients of the file pager (pagers/file), on the FAT server's client.
 $(eval $(call user_program,tests/filetest,$(B)/u/tests/sys/filetest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
 $(B)/u/tests/sys/filetest.o: USER_CFLAGS += -Ifs
+# The FPU test carries vector registers across switches in assembly.
+$(eval $(call user_program,tests/fpu,$(B)/u/tests/sys/fpu.o $(B)/u/tests/sys/fpu_regs.o $(TAP_OBJ)))
+# Clients of the colouring pager (rt-alloc/colour).
+$(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(TAP_OBJ) $(COLOUR_CLIENT_OBJ)))
+# The colour-isolation experiment (tools/rt_isolation.py).
+$(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
+$(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))

@@ -22,3 +22,4 @@ $(eval $(call unit_suite,mapdb,tests/unit/test_mapdb.c kernel/mapdb.c kernel/kme
 $(eval $(call unit_suite,cow,tests/unit/test_cow.c libmap/pager.c pagers/cow_core.c))
 $(eval $(call unit_suite,fpage,tests/unit/test_fpage.c kernel/fpage.c))
 $(eval $(call unit_suite,fat,tests/unit/test_fat.c $(FS_LIB)))
+$(eval $(call unit_suite,colour,tests/unit/test_colour.c rt-alloc/colour_core.c))

@@ -49,6 +49,9 @@ void arch_console_init(void);
 void arch_console_putc(char c);
 _Noreturn void arch_halt_forever(void);
 void arch_exit_qemu(unsigned status);
+/* The platform's MMIO ranges the kernel keeps for itself (local APIC,
+ * I/O APIC, HPET): fn(physical base, size) for each, page aligned. */
+void arch_kernel_devices(void (*fn)(word_t base, word_t size));
 void arch_interrupts_off(void);
 void arch_idle(void);                        /* sti; hlt; cli */
 
@@ -79,8 +82,14 @@ void arch_irq_msi_message(unsigned irq, word_t *addr, word_t *data);
  * enters user mode at ip/sp (user) or calls fn (kernel thread). */
 void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp);
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void));
-/* Switch kernel stacks from `from` to `to` (returns when from runs again). */
-void arch_switch(struct tcb *from, struct tcb *to);
+/* Switch kernel stacks and extended register state from `from` to `to`
+ * (returns when from runs again). The variant for this CPU is chosen at
+ * boot: an indirect call costs no more instructions than a direct one. */
+extern void (*arch_switch_fn)(struct tcb *from, struct tcb *to);
+static inline void arch_switch(struct tcb *from, struct tcb *to)
+{
+	arch_switch_fn(from, to);
+}
 /* Per-CPU state the switch path sets (cpu.c): inline, it runs per IPC. */
 struct tss {
 	uint32_t reserved0;
@@ -92,7 +101,7 @@ struct tss {
 } __attribute__((packed));
 extern struct tss cpu_tss;
 extern word_t cpu_kstack_top;
-extern word_t cpu_fs_base;
+extern const uint16_t cpu_null_selector;
 
 /* Kernel stack top for syscall entries and traps from user mode. */
 static inline void arch_set_kernel_stack(word_t top)
@@ -101,15 +110,43 @@ static inline void arch_set_kernel_stack(word_t top)
 	cpu_tss.rsp0 = top;
 }
 
-/* FS base = the running thread's UTCB (written only when it changes). */
-static inline void arch_set_utcb(word_t user_addr)
+/*
+ * Segment state a user thread can change (docs/security.md, class 2):
+ * any thread may load the null selector or the user selectors into %ds,
+ * %es, %fs and %gs, and a load into %fs or %gs replaces that base with
+ * the descriptor's (0; a null load zeroes it on Intel, keeps it on AMD).
+ * CR4.FSGSBASE stays off, so no other way to set a base exists. Hence:
+ * the GS base is 0 always; the FS base is written on every switch to a
+ * user thread (no cache: a thread may have zeroed it behind the
+ * kernel's back); the four selectors are reset to null whenever the CPU
+ * enters another address space (threads of one space share everything
+ * anyway). What is written below is all of it.
+ */
+
+/* FS base = the running thread's UTCB; `addr` points at its user address
+ * (two 32-bit loads straight into wrmsr's registers). */
+static inline void arch_set_utcb(const word_t *addr)
 {
-	if (user_addr != cpu_fs_base) {
-		uint32_t lo = (uint32_t)user_addr, hi = (uint32_t)(user_addr >> 32);
-		__asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"(lo), "d"(hi));
-		cpu_fs_base = user_addr;
-	}
+	const uint32_t __attribute__((may_alias)) *half = (const uint32_t *)addr;
+
+	__asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"(half[0]), "d"(half[1]));
 }
+
+/* Null selectors in %ds, %es, %fs and %gs (before the FS base is set). */
+static inline void arch_reset_user_segments(void)
+{
+	__asm__ volatile("movw %0, %%ds\n\tmovw %0, %%es\n\tmovw %0, %%fs\n\tmovw %0, %%gs"
+			 : : "m"(cpu_null_selector));
+}
+/* Extended register state (fpu.c): every thread keeps its x87/SSE/AVX
+ * registers in its TCB at offset ARCH_TCB_FPU while it does not run; the
+ * switch (entry.S) saves the outgoing thread's and loads the incoming
+ * thread's. The area is the standard XSAVE layout of x87 + SSE + AVX. */
+#define ARCH_FPU_AREA_BYTES 832                  /* ARCH_TCB_FPU: layout.h */
+extern unsigned arch_fpu_features;           /* KIP_CPU_XSAVE, KIP_CPU_AVX */
+void arch_fpu_init(void);                    /* boot: CR0/CR4/XCR0, pick the switch */
+void arch_fpu_init_state(void *area);        /* the clean state, in a zeroed area */
+word_t arch_fpu_exception_status(unsigned vector);
 /* Sanitise a frame before it returns to user mode (flags, selectors). */
 word_t arch_user_flags(word_t rflags);
 bool arch_user_address_ok(word_t va);
@@ -120,12 +157,14 @@ bool arch_user_address_ok(word_t va);
 word_t *arch_pt_create(struct kmem_account *a);
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
 extern word_t *pt_active;                     /* the PML4 in CR3 (paging.c) */
-/* Load pml4 (whose physical address is phys) into CR3 unless it is there. */
+/* Load pml4 (whose physical address is phys) into CR3 unless it is there;
+ * a new space also gets null data selectors. */
 static inline void arch_pt_activate(word_t *pml4, word_t phys)
 {
 	if (pml4 != pt_active) {
 		pt_active = pml4;
 		__asm__ volatile("mov %0, %%cr3" : : "r"(phys) : "memory");
+		arch_reset_user_segments();   /* no selector crosses spaces */
 	}
 }
 /* A slot (void *) is an opaque handle on one page-table entry: what a

@@ -7,19 +7,24 @@
  */
 #include <arch.h>
 #include <klib.h>
+#include <sched.h>
+#include <thread.h>
 #include <pagoda/kip.h>
 #include "x86.h"
 
 /* Per-CPU state (one CPU). Written only with interrupts off. */
 word_t cpu_kstack_top;           /* kernel stack top of the running thread */
 word_t cpu_user_rsp;             /* scratch: user rsp during syscall entry */
-word_t cpu_fs_base;              /* the FS base last written (the running UTCB) */
+const uint16_t cpu_null_selector; /* 0: loaded into user data selectors */
 static unsigned cpu_features;    /* KIP_CPU_* */
 
 struct tss cpu_tss;              /* the TSS: rsp0 is the kernel stack for traps */
 static uint64_t cpu_gdt[8];
 static uint64_t cpu_idt[256 * 2];
-static uint8_t cpu_df_stack[4096] __attribute__((aligned(16)));
+/* Stacks of their own (IST) for the traps that may come at any moment,
+ * even before an entry has left the user's stack (entry.S). */
+enum { IST_DF = 1, IST_DB, IST_NMI, IST_MC, IST_COUNT };
+static uint8_t cpu_ist_stack[IST_COUNT - 1][4096] __attribute__((aligned(16)));
 
 /* entry.S addresses the frame with these offsets. */
 _Static_assert(__builtin_offsetof(struct frame, r11) == 48, "frame r11");
@@ -53,7 +58,8 @@ static void gdt_init(void)
 	cpu_gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 			       ((uint64_t)0x89 << 40) | (((base >> 24) & 0xff) << 56);
 	cpu_gdt[SEL_TSS / 8 + 1] = base >> 32;
-	cpu_tss.ist[0] = (uint64_t)cpu_df_stack + sizeof(cpu_df_stack);
+	for (unsigned i = IST_DF; i < IST_COUNT; i++)
+		cpu_tss.ist[i - 1] = (uint64_t)cpu_ist_stack[i - 1] + sizeof(cpu_ist_stack[0]);
 	cpu_tss.iomap_base = sizeof(cpu_tss);              /* no I/O bitmap */
 	x86_lgdt(cpu_gdt, sizeof(cpu_gdt));
 	x86_reload_segments(SEL_KCODE, SEL_KDATA);
@@ -76,7 +82,10 @@ static void idt_init(void)
 	for (unsigned v = 0; v < 32 + ARCH_IRQ_COUNT; v++)
 		idt_set(v, isr_table[v], 0, 0);
 	idt_set(3, isr_table[3], 3, 0);     /* int3 from user mode */
-	idt_set(8, isr_table[8], 0, 1);     /* double fault on its own stack */
+	idt_set(1, isr_table[1], 0, IST_DB);    /* these on their own stacks */
+	idt_set(2, isr_table[2], 0, IST_NMI);
+	idt_set(8, isr_table[8], 0, IST_DF);
+	idt_set(18, isr_table[18], 0, IST_MC);
 	x86_lidt(cpu_idt, sizeof(cpu_idt));
 }
 
@@ -100,6 +109,8 @@ static void features_init(void)
 		x86_write_cr4(x86_read_cr4() | CR4_SMAP);
 		cpu_features |= KIP_CPU_SMAP;
 	}
+	if (c & (1u << 2))                   /* UMIP: no sgdt/sidt/sldt/str/smsw */
+		x86_write_cr4(x86_read_cr4() | CR4_UMIP);   /* in user mode */
 	x86_write_cr4(x86_read_cr4() | CR4_PGE);
 }
 
@@ -113,17 +124,33 @@ static void syscall_init(void)
 	x86_wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 }
 
+/*
+ * User-visible CPU state starts as every thread will find it (see
+ * arch.h, class 2): null data selectors, GS base 0, CR4.FSGSBASE off (no
+ * wrfsbase/wrgsbase for user code). The x87/SSE/AVX registers are each
+ * thread's own (fpu.c sets CR0 and CR4 for them).
+ */
+static void user_state_init(void)
+{
+	arch_reset_user_segments();
+	x86_wrmsr(MSR_GS_BASE, 0);
+	x86_wrmsr(MSR_KERNEL_GS_BASE, 0);
+	x86_write_cr4(x86_read_cr4() & ~(uint64_t)CR4_FSGSBASE);
+}
+
 void arch_cpu_init(void)
 {
 	gdt_init();
 	idt_init();
 	features_init();
+	arch_fpu_init();
 	syscall_init();
+	user_state_init();
 }
 
 unsigned arch_cpu_features(void)
 {
-	return cpu_features;
+	return cpu_features | arch_fpu_features;
 }
 
 
@@ -191,8 +218,16 @@ void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
 	*(word_t *)t = (word_t)sw;
 }
 
-_Noreturn void entry_bad_return(word_t rip);
-_Noreturn void entry_bad_return(word_t rip)
+/* A return to user mode found a rip outside the user half (entry.S): the
+ * thread is stopped for good (a defined outcome; nothing should get
+ * there, see docs/security.md class 11). */
+_Noreturn void entry_bad_return(struct frame *f);
+_Noreturn void entry_bad_return(struct frame *f)
 {
-	panic("entry: non-user return address %lx", rip);
+	char why[64];
+
+	ksnprintf(why, sizeof(why), "return to non-user address %lx", f->rip);
+	thread_stop(thread_current, why);
+	schedule();
+	panic("entry: stopped thread %lx resumed", thread_current_tid());
 }

@@ -24,6 +24,7 @@
 #define F_RDI 104
 #define F_RAX 112
 #define F_RIP 136
+#define F_CS 144
 #define F_RFLAGS 152
 #define F_RSP 160
 #define FRAME_SIZE 176
@@ -35,9 +36,11 @@ syscall_entry:
 	/*
 	 * rcx = user rip, r11 = user rflags; IF/DF/TF/AC masked by FMASK.
 	 * A syscall frame holds only what a syscall needs: rip, rflags, rsp
-	 * and the argument and result registers. Its cs, ss, vector, error
-	 * and callee-saved slots are neither written nor read (sysret needs
-	 * none of them; the callee-saved registers stay live in the CPU).
+	 * and the argument and result registers (rax is stored only for the
+	 * dispatch: SYS_IPC never reads it, and always writes its result).
+	 * Its cs, ss, vector, error and callee-saved slots are neither
+	 * written nor read (sysret needs none of them; the callee-saved
+	 * registers stay live in the CPU).
 	 */
 	movq %rsp, cpu_user_rsp(%rip)
 	movq cpu_kstack_top(%rip), %rsp
@@ -46,7 +49,6 @@ syscall_entry:
 	movq %r11, F_RFLAGS(%rsp)
 	movq cpu_user_rsp(%rip), %rcx
 	movq %rcx, F_RSP(%rsp)
-	movq %rax, F_RAX(%rsp)
 	movq %rdi, F_RDI(%rsp)
 	movq %rsi, F_RSI(%rsp)
 	movq %rdx, F_RDX(%rsp)
@@ -55,16 +57,21 @@ syscall_entry:
 	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
 	cmpq $1, %rax                   /* SYS_IPC goes straight to its handler */
-	jne 1f
+	jne syscall_other
 	call sys_ipc
-	jmp syscall_return
-1:	call syscall_dispatch
+	/*
+	 * Every return to user mode (here and trap_return) checks the saved
+	 * rip first: a non-canonical rcx makes sysret fault in ring 0 on
+	 * Intel CPUs, on the user's stack, and iretq fault in ring 0. Nothing
+	 * should put one there (exchange_registers and exception replies
+	 * check theirs, the top user page is never mapped); if something
+	 * did, the thread is stopped, never the kernel.
+	 */
 	.globl syscall_return
 syscall_return:
 	movq F_RIP(%rsp), %rcx
-	movq %rcx, %rdi
-	shrq $47, %rdi                  /* must be a user-half address */
-	jnz syscall_bad_return
+	cmpq entry_user_end(%rip), %rcx
+	jae entry_bad_rip
 	movq F_RFLAGS(%rsp), %r11
 	movq F_RAX(%rsp), %rax
 	movq F_RDI(%rsp), %rdi
@@ -75,9 +82,21 @@ syscall_return:
 	movq F_R10(%rsp), %r10
 	movq F_RSP(%rsp), %rsp
 	sysretq
-syscall_bad_return:
-	movq %rcx, %rdi
-	call entry_bad_return           /* panics: a kernel bug */
+syscall_other:
+	movq %rax, F_RAX(%rsp)
+	call syscall_dispatch
+	jmp syscall_return
+/* A return to a non-user rip (either path; rsp = the frame): the thread
+ * is stopped with a diagnostic, and this never returns. */
+entry_bad_rip:
+	movq %rsp, %rdi
+	call entry_bad_return
+
+	.section .rodata
+	.align 8
+entry_user_end:
+	.quad USER_END
+	.text
 
 /* Exception and interrupt stubs: push a dummy error code where the CPU
  * pushes none, then the vector, then join trap_common. */
@@ -95,9 +114,30 @@ isr_\n:
 	jmp trap_common
 .endm
 
+/*
+ * #DB, NMI and #MC arrive on stacks of their own (IST, cpu.c), whatever
+ * the CPU was doing: an NMI or #MC can come before syscall_entry has left
+ * the user's stack, and a #DB that a `mov ss`/`pop ss` delayed comes
+ * right at syscall_entry (or any other entry), in ring 0. From the kernel
+ * they are handled on that stack (trap.c: the #DB is dropped). From user
+ * mode the frame moves to the thread's kernel stack, as if the CPU had
+ * put it there, and goes the way of every trap (a #DB becomes an
+ * exception message, which may block: the IST stack must be free again
+ * for the next one).
+ */
+.macro ISR_IST n
+	.align 16
+isr_\n:
+	pushq $0
+	pushq $\n
+	testb $3, 24(%rsp)              /* cs of the interrupted code */
+	jz trap_common
+	jmp trap_ist_user
+.endm
+
 ISR_NOERR 0
-ISR_NOERR 1
-ISR_NOERR 2
+ISR_IST 1
+ISR_IST 2
 ISR_NOERR 3
 ISR_NOERR 4
 ISR_NOERR 5
@@ -113,7 +153,7 @@ ISR_ERR 14
 ISR_NOERR 15
 ISR_NOERR 16
 ISR_ERR 17
-ISR_NOERR 18
+ISR_IST 18
 ISR_NOERR 19
 ISR_NOERR 20
 ISR_ERR 21
@@ -134,6 +174,22 @@ ISR_NOERR \n
 ISR_NOERR \n
 .endr
 
+/* Copy vector, error, rip, cs, rflags, rsp, ss (7 words) from the IST
+ * stack to the top of the thread's kernel stack, and go on there. */
+trap_ist_user:
+	pushq %rax
+	pushq %rcx
+	movq cpu_kstack_top(%rip), %rax
+	subq $56, %rax
+	.irp i, 0, 1, 2, 3, 4, 5, 6
+	movq 16+8*\i(%rsp), %rcx
+	movq %rcx, 8*\i(%rax)
+	.endr
+	popq %rcx
+	xchgq %rax, (%rsp)              /* rax back; the new stack on top */
+	popq %rsp
+	jmp trap_common
+
 trap_common:
 	pushq %rax
 	pushq %rdi
@@ -150,12 +206,19 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	cld
+	pushq $2                        /* rflags: DF and AC clear (a user AC */
+	popfq                           /* would switch SMAP off in here) */
 	movq %rsp, %rdi
 	call trap_dispatch
+	/* Back to user mode only at a user-half rip (see syscall_return). */
 	.globl trap_return
 trap_return:
-	popq %r15
+	testb $3, F_CS(%rsp)
+	jz 1f
+	movq F_RIP(%rsp), %rax          /* rax is reloaded from the frame */
+	cmpq entry_user_end(%rip), %rax
+	jae entry_bad_rip
+1:	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12
@@ -188,12 +251,15 @@ isr_spurious:
 	.text
 /*
  * arch_switch(from, to): save the callee-saved registers on from's kernel
- * stack, store its stack pointer in from->ksp (offset 0), and resume `to`
- * where it last called arch_switch (or at its start trampoline).
+ * stack, store its stack pointer in from->ksp (offset 0), save from's
+ * x87/SSE/AVX registers in from->fpu (offset ARCH_TCB_FPU) and load to's,
+ * and resume `to` where it last called arch_switch (or at its start
+ * trampoline). Two variants: XSAVEOPT/XRSTOR (edx:eax = all components
+ * XCR0 enables), or FXSAVE/FXRSTOR on a CPU without XSAVE; fpu.c points
+ * arch_switch_fn at the right one.
  */
-	.globl arch_switch
-	.align 16
-arch_switch:
+	.set TCB_FPU, ARCH_TCB_FPU
+	.macro switch_stacks save, restore
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -201,6 +267,8 @@ arch_switch:
 	pushq %r14
 	pushq %r15
 	movq %rsp, (%rdi)
+	\save
+	\restore
 	movq (%rsi), %rsp
 	popq %r15
 	popq %r14
@@ -209,6 +277,18 @@ arch_switch:
 	popq %rbx
 	popq %rbp
 	ret
+	.endm
+
+	.globl arch_switch_xsave
+	.align 16
+arch_switch_xsave:
+	movl $-1, %eax                  /* components 0-31: all XCR0 enables (none above) */
+	switch_stacks "xsaveopt64 TCB_FPU(%rdi)", "xrstor64 TCB_FPU(%rsi)"
+
+	.globl arch_switch_fxsave
+	.align 16
+arch_switch_fxsave:
+	switch_stacks "fxsave64 TCB_FPU(%rdi)", "fxrstor64 TCB_FPU(%rsi)"
 
 /* First run of a kernel thread: rbx holds its function. */
 	.globl kthread_trampoline

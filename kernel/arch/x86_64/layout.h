@@ -18,6 +18,9 @@
 #define PHYSMAP_SIZE 0x100000000          /* 4 GiB mapped by the boot tables */
 #define USER_END 0x0000800000000000
 
+/* Offset of a thread's x87/SSE/AVX save area in its TCB (entry.S, thread.h). */
+#define ARCH_TCB_FPU 64
+
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10
 #define SEL_UCODE32 0x18

@@ -18,7 +18,20 @@
 #define LAPIC_LINT0 0x350
 #define LAPIC_LINT1 0x360
 
+#define IOAPIC_BASE 0xfec00000ull
+#define HPET_BASE 0xfed00000ull
+
 static uint16_t pic_mask = 0xffff;   /* all lines masked until attached */
+
+/* The interrupt controllers and timers: whoever maps them can stop the
+ * clock or mask every interrupt, so they stay the kernel's even when it
+ * does not drive them itself (I/O APIC, HPET). */
+void arch_kernel_devices(void (*fn)(word_t base, word_t size))
+{
+	fn(LAPIC_BASE, 4096);
+	fn(IOAPIC_BASE, 4096);
+	fn(HPET_BASE, 4096);
+}
 
 void arch_console_init(void)
 {

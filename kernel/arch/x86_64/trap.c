@@ -63,6 +63,40 @@ static unsigned trap_pf_access(word_t error)
 	return (error & (1u << 1)) ? FPAGE_W : FPAGE_R;
 }
 
+/* NMI: nothing in this kernel asks for one; it is reported and ignored.
+ * #MC: the hardware failed; the kernel stops. True if v was either. */
+static bool trap_nmi_mc(struct frame *f, unsigned v)
+{
+	if (v == 18) {
+		arch_interrupts_off();
+		kprintf("\nKERNEL FAULT: #MC machine check at rip=%lx\n", f->rip);
+		panic("trap: machine check");
+	}
+	if (v != 2)
+		return false;
+	kprintf("[kernel] NMI at rip=%lx ignored\n", f->rip);
+	return true;
+}
+
+/* A trap in kernel mode: a #DB that a user's mov ss/pop ss delayed into
+ * an entry (dropped), an NMI or #MC, or a kernel bug. */
+static __attribute__((noinline)) void trap_kernel(struct frame *f, unsigned v)
+{
+	if (v == 1 || trap_nmi_mc(f, v))
+		return;
+	trap_kernel_fault(f);
+}
+
+/* Any other exception in user mode goes to the exception handler. */
+static __attribute__((noinline)) void trap_user(struct frame *f, unsigned v)
+{
+	if (trap_nmi_mc(f, v))
+		return;
+	if (v == 16 || v == 19)                  /* x87 / SIMD: no error code */
+		f->error = arch_fpu_exception_status(v);
+	fault_exception(f);
+}
+
 void trap_dispatch(struct frame *f)
 {
 	unsigned v = (unsigned)f->vector;
@@ -75,9 +109,9 @@ void trap_dispatch(struct frame *f)
 	if (v >= 32)
 		return;                          /* spurious */
 	if ((f->cs & 3) == 0)
-		trap_kernel_fault(f);
-	if (v == 14)
+		trap_kernel(f, v);
+	else if (v == 14)
 		fault_page(f, x86_read_cr2(), trap_pf_access(f->error));
 	else
-		fault_exception(f);
+		trap_user(f, v);
 }

@@ -11,10 +11,21 @@
 #define MSR_FMASK 0xc0000084
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define EFER_SCE (1u << 0)
 #define EFER_NXE (1u << 11)
 
+#define CR0_MP (1u << 1)
+#define CR0_EM (1u << 2)
+#define CR0_TS (1u << 3)
+#define CR0_NE (1u << 5)
+
 #define CR4_PGE (1u << 7)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_OSXSAVE (1u << 18)
+#define CR4_UMIP (1u << 11)
+#define CR4_FSGSBASE (1u << 16)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
 
@@ -59,6 +70,18 @@ static inline uint64_t x86_read_cr2(void)
 static inline void x86_write_cr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t x86_read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void x86_write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
 static inline uint64_t x86_read_cr4(void)

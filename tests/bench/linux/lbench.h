@@ -52,6 +52,7 @@ void lbench_fault(void);     /* fault.c: anonymous and userfaultfd faults */
 void lbench_appel(void);     /* appel.c: mprotect + SIGSEGV */
 void lbench_map(void);       /* map.c: mmap + populate, munmap */
 void lbench_fork(void);      /* fork.c: fork, copy-on-write break (own process) */
+void lbench_rtalloc(void);   /* rtalloc.c: glibc malloc/free, rt-alloc's workloads (own processes) */
 
 /* Stop with a message if a set-up step failed (never on a measured path). */
 void lbench_fail(const char *what);

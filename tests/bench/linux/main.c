@@ -132,12 +132,26 @@ static int main_run(void (*fn)(void))
 	       WEXITSTATUS(status) == 0;
 }
 
+/* glibc's malloc and free, each workload on a fresh heap (rtalloc.c). */
+static void main_rtalloc_child(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lbench_rtalloc();
+}
+
 int main(void)
 {
 	main_console();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	personality(ADDR_NO_RANDOMIZE);
-	if (main_run(main_child) && main_run(main_fork_child)) {
+	/* rtalloc_only=1 on the kernel command line (tools/bench.py
+	 * --rtalloc-trace): the allocator benchmarks alone. */
+	if (getenv("rtalloc_only") && main_run(main_rtalloc_child)) {
+		printf("BENCH-END ok\n");
+		main_poweroff(0);
+	}
+	if (!getenv("rtalloc_only") && main_run(main_child) && main_run(main_fork_child) &&
+	    main_run(main_rtalloc_child)) {
 		printf("BENCH-END ok\n");
 		main_poweroff(0);
 	}
