@@ -115,7 +115,7 @@ PAGODA_RUNS = [
     PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
               ("file_seq_read_16m_requests", "file_fault_cached",
                "file_writeback_16m_requests"),
-              ("python3", "tests/bench/file_disk.py")),
+              disk=("python3", "tests/bench/file_disk.py")),
 ]
 
 # rt-alloc (tests/bench/rtalloc/): rt_malloc and rt_free per workload and
