@@ -7,7 +7,8 @@
  * derives from the pager's own mapping of the frame, so the file's page is
  * one frame however many clients map it. Pages are found through a hash
  * of (file, page index) and kept on one list in the order they were read
- * in; beyond the bound the oldest is evicted.
+ * in; beyond the bound the oldest is evicted, unless a client touched it
+ * since it was last looked at (CLOCK, with the kernel's accessed bit).
  *
  * Dirtiness comes from the kernel: unmap reports, for the pager's mapping
  * of a frame and every mapping derived from it, whether it was written
@@ -149,12 +150,40 @@ static bool fc_evict(uint32_t e)
 	return true;
 }
 
-/* Make room for one more page: evict the oldest that can go. */
+/* Move page e to the young end of the list. */
+static void fc_to_newest(uint32_t e)
+{
+	struct fc_page *pg = &fc_pg[e];
+
+	if (e == fc_newest)
+		return;
+	if (pg->prev)
+		fc_pg[pg->prev].next = pg->next;
+	else
+		fc_oldest = pg->next;
+	fc_pg[pg->next].prev = pg->prev;
+	pg->prev = fc_newest;
+	pg->next = FC_NONE;
+	fc_pg[fc_newest].next = e;
+	fc_newest = e;
+}
+
+/* Make room for one more page (CLOCK): the oldest page goes, unless a
+ * client touched it since it was last looked at (the kernel's accessed
+ * bit, which looking resets): then it moves to the young end instead. A
+ * page whose write-back fails moves there too. Each page is looked at
+ * most twice. */
 static void fc_make_room(void)
 {
-	for (uint32_t e = fc_oldest, next; e && fc_stats.pages >= fc_stats.bound; e = next) {
-		next = fc_pg[e].next;
-		fc_evict(e);
+	for (word_t looked = 0; fc_oldest && fc_stats.pages >= fc_stats.bound &&
+	     looked < 2 * fc_stats.pages; looked++) {
+		uint32_t e = fc_oldest;
+		unsigned st = pager_revoke_status(fc_pg[e].frame, 0);
+
+		if (st & FPAGE_W)
+			fc_pg[e].dirty = true;
+		if (((st & FPAGE_R) && looked < fc_stats.pages) || !fc_evict(e))
+			fc_to_newest(e);
 	}
 }
 
