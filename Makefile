@@ -9,9 +9,9 @@ include kernel/kernel.mk
 include sigma0/sigma0.mk
 include init/init.mk
 include pagers/pagers.mk
-include rt-alloc/colour.mk
 include drivers/drivers.mk
 include fs/fs.mk
+include rt-alloc/colour.mk
 include tests/unit/unit.mk
 include tests/sys/sys.mk
 include tests/bench/bench.mk

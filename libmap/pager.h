@@ -70,13 +70,6 @@ struct pager_ops {
 	/* A client is going away: release what the pager keeps for it (the
 	 * framework then drops its pages and regions). */
 	void (*client_exit)(struct pager *p, struct pager_client *c);
-	/* Frames of the pager's own (rt-alloc/colour.c: by colour), outside
-	 * the pool: frame_alloc gives one for c's image page or for a frame
-	 * c asks to borrow with ANY (0: none);
-	 * frame_free takes back a frame that is not a pool frame when its
-	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
-	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
-	void (*frame_free)(struct pager *p, word_t frame);
 	/* A client was registered (PAGER_CLIENT): set up what the pager keeps
 	 * for it. E_OK, or an error the root task gets (the client is then
 	 * forgotten again). NULL: nothing to set up. */
@@ -88,6 +81,13 @@ struct pager_ops {
 	 * dropped: a pager that cannot give such memory back says so. NULL:
 	 * the pager keeps nothing outside the table. */
 	word_t (*release)(struct pager *p, struct pager_client *c, word_t va, word_t size);
+	/* Frames of the pager's own (rt-alloc/colour.c: by colour), outside
+	 * the pool: frame_alloc gives one for c's image page or for a frame
+	 * c asks to borrow with ANY (0: none);
+	 * frame_free takes back a frame that is not a pool frame when its
+	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
+	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
+	void (*frame_free)(struct pager *p, word_t frame);
 };
 
 struct pager {

@@ -96,6 +96,7 @@ class PagodaRun:
     log: str
     ops: tuple = None
     extra: tuple = ()      # more QEMU arguments (e.g. -m 2G)
+    disk: tuple = None   # host command that makes its disk image (path appended)
 
 
 # The Pagoda boots, in this order. An operation's name is printed by one
@@ -111,6 +112,10 @@ PAGODA_RUNS = [
               ("pf_colour",)),
     PagodaRun("colour_wide", "tests/bench/colour_wide.cfg", "bench/colour",
               "pagoda-colour-wide.log", ("pf_colour_wide",)),
+    PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
+              ("file_seq_read_16m_requests", "file_fault_cached",
+               "file_writeback_16m_requests"),
+              disk=("python3", "tests/bench/file_disk.py")),
 ]
 
 # rt-alloc (tests/bench/rtalloc/): rt_malloc and rt_free per workload and
@@ -267,6 +272,12 @@ PAIRS = [
          "pf_colour_wide", None,
          "the same with 512 colours and a client of colour 0 only: every "
          "frame search wraps through the whole colour bitmap", "-"),
+    Pair("file_fault_cached", "file page fault, cached / tmpfs",
+         "file_fault_cached", "pf_file_cached",
+         "first write to a page of a fresh shared file mapping, page in the "
+         "file pager's cache (pagers/file on fs/fatserv)",
+         "first write to a page of a shared mapping of a populated memfd "
+         "(tmpfs)"),
 ]
 
 # Worst cases, printed beside the medians: (label, Pagoda operation). The
@@ -367,10 +378,18 @@ def run_pagoda_one(run, out_dir, timeout):
     """
     log_path = os.path.join(out_dir, run.log)
     notes = []
+    disk = None
+    if run.disk:
+        disk = os.path.join(out_dir, run.name + ".img")
+        res = subprocess.run(list(run.disk) + [disk], cwd=ROOT, capture_output=True, text=True)
+        if res.returncode:
+            return {}, False, ["cannot make the disk of %s: %s"
+                               % (run.config, res.stderr.strip()[-200:])], []
+        disk = os.path.relpath(disk, ROOT)
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
-                           extra=["-cpu", CPU] + RTC + list(run.extra))
+                           extra=["-cpu", CPU] + RTC + list(run.extra), disk=disk)
     except pq.BootError as e:
         return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")

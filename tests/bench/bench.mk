@@ -28,6 +28,9 @@ BENCH_FORK_OBJS := $(patsubst %.c,$(B)/u/%.o, \
 	tests/bench/stats.c)
 $(eval $(call user_program,bench/fork,$(BENCH_FORK_OBJS)))
 
+# The file benchmarks: a client of the file pager (tests/bench/file.cfg).
+$(eval $(call user_program,bench/file,$(patsubst %.c,$(B)/u/%.o,tests/bench/pagoda_file/main.c tests/bench/stats.c)))
+
 # The Linux side: host compiler, static, for an initramfs.
 BENCH_LINUX_INIT := $(B)/bench/linux/init
 BENCH_LINUX_SRCS := \

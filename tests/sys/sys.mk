@@ -19,6 +19,13 @@ SYS_TESTS += swapclient
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
+# Clients of the FAT server (fs/fatserv), with the protocol's client code.
+$(eval $(call user_program,tests/fstest,$(B)/u/tests/sys/fstest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs
+
+# Clients of the file pager (pagers/file), on the FAT server's client.
+$(eval $(call user_program,tests/filetest,$(B)/u/tests/sys/filetest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/filetest.o: USER_CFLAGS += -Ifs
 # The FPU test carries vector registers across switches in assembly.
 $(eval $(call user_program,tests/fpu,$(B)/u/tests/sys/fpu.o $(B)/u/tests/sys/fpu_regs.o $(TAP_OBJ)))
 # Clients of the colouring pager (rt-alloc/colour).
@@ -26,6 +33,3 @@ $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(
 # The colour-isolation experiment (tools/rt_isolation.py).
 $(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
 $(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
-# Clients of the FAT server (fs/fatserv), with the protocol's client code.
-$(eval $(call user_program,tests/fstest,$(B)/u/tests/sys/fstest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
-$(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs

@@ -5,7 +5,10 @@
  * rep stosq here) and maps it. uffd_copy: the same page registered with
  * userfaultfd (MISSING mode); a handler thread reads the fault message
  * and resolves it with UFFDIO_COPY (copy_user: rep movsq), which wakes
- * the faulting thread -- Linux's user-level pager. Measured around the
+ * the faulting thread -- Linux's user-level pager. pf_file_cached: the
+ * first write to a page of a shared mapping of a memfd whose pages are in
+ * the page cache (tmpfs), the peer of a mapped file page the file pager
+ * has cached. Measured around the
  * faulting store. Between batches madvise(MADV_DONTNEED) drops the pages
  * (not measured) and keeps the page tables, as the Pagoda side does.
  */
@@ -96,8 +99,27 @@ static void fault_uffd(void)
 	/* The handler stays blocked in read(); exit() ends it. */
 }
 
+/* A shared mapping of a memfd (tmpfs) whose pages are all in the page
+ * cache: each first write is a fault that finds the page there. */
+static uint8_t *fault_memfd_region(void)
+{
+	int fd = (int)syscall(SYS_memfd_create, "bench", 0);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, FAULT_PAGES * 4096))
+		lbench_fail("memfd");
+	for (unsigned i = 0; i < FAULT_PAGES; i++)
+		if (pwrite(fd, fault_src, 4096, (off_t)i * 4096) != 4096)
+			lbench_fail("pwrite");
+	p = mmap(NULL, FAULT_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		lbench_fail("mmap");
+	return p;
+}
+
 void lbench_fault(void)
 {
 	fault_series("anon_fault", fault_region());
+	fault_series("pf_file_cached", fault_memfd_region());
 	fault_uffd();
 }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The file pager's page cache: open files of the FAT server and their
+ * pages in frames, at most a bound of them, written back when dirty.
+ */
+#ifndef PAGERS_FILECACHE_H
+#define PAGERS_FILECACHE_H
+
+#include <pager.h>
+#include <pagoda/fs.h>
+
+#define FC_FILES 16
+
+struct fc_file {
+	bool used;
+	char path[FS_PATH_MAX + 1];
+	word_t handle, size;             /* the FAT server's; size as last learnt */
+	unsigned maps;                   /* mappings of it: it is closed at 0 */
+};
+
+struct fc_stats {
+	word_t pages, bound, fills, writebacks, evictions;
+};
+
+extern struct fc_file fc_file[FC_FILES];
+extern struct fc_stats fc_stats;
+
+/* The cache of pager p on file server srv, its buffer at buf_va, holding
+ * at most `bound` pages. False if the server refuses the buffer. */
+bool fc_init(struct pager *p, word_t srv, word_t buf_va, unsigned bound);
+/* Open path (or find it open): the file's index, or -1 with *err. */
+int fc_open(const char *path, word_t *err);
+/* One mapping less; at none the file's pages are written back and
+ * dropped and the file closed. */
+void fc_unuse(int f);
+/* The file's size, asked again from the server. */
+word_t fc_size_refresh(int f);
+/* The frame holding page idx of file f, read in if need be (evicting the
+ * oldest page beyond the bound); 0 with *err if the server fails. */
+word_t fc_page(int f, word_t idx, word_t *err);
+/* Write back the dirty cached pages idx in [from, from + n) of f; drop
+ * them too if `drop`. E_OK or the server's error (pages stay dirty). */
+word_t fc_sync(int f, word_t from, word_t n, bool drop);
+/* The file server's thread. */
+word_t fc_server(void);
+
+#endif
