@@ -249,6 +249,11 @@ static bool page_remove(struct pager_client *c, word_t va)
 	return true;
 }
 
+bool pager_page_remove(struct pager_client *c, word_t va)
+{
+	return page_remove(c, ALIGN_DOWN(va, 4096));
+}
+
 /* Drop all of c's pages, putting each frame once. */
 static void page_drop_all(struct pager_client *c)
 {

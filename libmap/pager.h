@@ -116,6 +116,11 @@ bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigne
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);
+/* Forget c's page at va (false if it has none). The frame stays the
+ * caller's: take the client's mapping away first (sys_unmap of the frame,
+ * which also says whether it was accessed or written), then put it
+ * (pager_frame_put) or keep it. The next fault at va is a fresh fault. */
+bool pager_page_remove(struct pager_client *c, word_t va);
 /* Visit every page of c: fn(p, c, va, frame, rights). */
 void pager_page_each(struct pager *p, struct pager_client *c,
 		     void (*fn)(struct pager *, struct pager_client *, word_t, word_t, unsigned));

@@ -784,6 +784,33 @@ START_TEST(exit_drops_its_references)
 }
 END_TEST
 
+/* pager_page_remove forgets one page and leaves its frame to the caller;
+ * the next fault there is a fresh one (an evicting pager's step). */
+START_TEST(page_remove_forgets_one_page)
+{
+	struct pager_client *p = spawn();
+	word_t f, g;
+	unsigned r;
+
+	ck_assert(wr(p, 0, 0x11));
+	ck_assert(wr(p, 1, 0x22));
+	f = table(p, 0, NULL);
+	ck_assert(pager_page_remove(p, VA(0) + 123));
+	ck_assert(!pager_page_lookup(p, VA(0), &g, &r));
+	ck_assert(!pager_page_remove(p, VA(0)));
+	ck_assert_uint_eq(users(f), 1);         /* still the caller's */
+	unmaps_reset();
+	ck_assert(pager_frame_put(f));
+	ck_assert_uint_eq(revoked(f, RWX), 1);
+	check_all();
+	ck_assert_uint_eq(rd(p, 0), 0);         /* faulted in again: zero-filled */
+	ck_assert_uint_eq(rd(p, 1), 0x22);
+	ck_assert_uint_eq(p->npages, 2);
+	check_all();
+	finish();
+}
+END_TEST
+
 /* ---- Frames lent to a pager ---- */
 
 /* ANY lends a frame; fork does not share it; only its borrower frees it. */
@@ -1034,6 +1061,7 @@ int main(int argc, char **argv)
 		{ "write_to_read_only_refused", write_to_read_only_refused, 0 },
 		{ "copy_fails_without_memory", copy_fails_without_memory, 0 },
 		{ "exit_drops_its_references", exit_drops_its_references, 0 },
+		{ "page_remove_forgets_one_page", page_remove_forgets_one_page, 0 },
 		{ "lent_frames_not_shared", lent_frames_not_shared, 0 },
 		{ "fork_fails_when_table_full", fork_fails_when_table_full, 0 },
 		{ "fork_fails_without_client_slot", fork_fails_without_client_slot, 0 },
