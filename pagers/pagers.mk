@@ -7,3 +7,4 @@ PAGERS := zero trace cow forkdemo pattern
 PAGER_OBJS_cow := $(B)/u/pagers/cow_core.o
 $(foreach pg,$(PAGERS),$(eval $(call user_program,pagers/$(pg),$(B)/u/pagers/$(pg).o $(PAGER_OBJS_$(pg)))))
 
+include pagers/examples/examples.mk
