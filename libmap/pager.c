@@ -505,12 +505,14 @@ static void pager_on_free(struct pager_client *c)
  * frame that goes is revoked (sharers simply fault it in again), and a
  * frame with no user left returns to the pool (and below, past the few
  * the pool keeps). The range becomes fresh zero-fill memory again. */
-static word_t pager_on_release(struct pager_client *c, word_t va, word_t size)
+static word_t pager_on_release(struct pager *p, struct pager_client *c, word_t va, word_t size)
 {
 	uint32_t e = c->pages, next;
 
 	if (size & 4095 || va & 4095 || va + size < va)
 		return E_BAD_ARGUMENT;
+	if (p->ops && p->ops->release)
+		p->ops->release(p, c, va, size);
 	for (; e; e = next) {
 		word_t page = ALIGN_DOWN(page_ent[e].va, 4096), frame;
 
@@ -538,7 +540,7 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 	if (label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {
-		pager_reply(pager_on_release(c, utcb()->mr[1], utcb()->mr[2]));
+		pager_reply(pager_on_release(p, c, utcb()->mr[1], utcb()->mr[2]));
 	} else if (label == PAGER_SHUTDOWN && from == libmap_exit_to) {
 		*shutdown = true;
 		pager_reply(E_OK);

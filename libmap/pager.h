@@ -77,6 +77,11 @@ struct pager_ops {
 	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
 	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
 	void (*frame_free)(struct pager *p, word_t frame);
+	/* c gives [va, va + size) back (PAGER_RELEASE, page aligned): forget
+	 * what the pager keeps for those pages, such as copies of pages it
+	 * took away (the framework then drops the pages c has in its table
+	 * there, and the range reads as zeros again). NULL: nothing kept. */
+	void (*release)(struct pager *p, struct pager_client *c, word_t va, word_t size);
 };
 
 struct pager {
