@@ -27,7 +27,9 @@
  * table keeps its copy at USER_HEAP_BASE + 4 KiB * i. Image pages arrive
  * (PAGER_PAGE) before the client runs: the frame_alloc hook makes room for
  * them too, and the client's first fault adopts them into the list, so N
- * bounds every frame the clients hold. Each eviction is logged.
+ * bounds every frame the clients hold. Pages a client gives back
+ * (pager_release) and a client's end drop its records and stored copies.
+ * Each eviction is logged.
  */
 #include <pager.h>
 #include <layout.h>
@@ -258,17 +260,24 @@ static word_t lru_frame_alloc(struct pager *p, struct pager_client *c)
 	return frame;
 }
 
-/* The client is gone: forget its records (the framework puts its frames). */
-static void lru_client_exit(struct pager *p, struct pager_client *c)
+/* Forget c's records in [va, va + size) (the framework puts the frames
+ * of the resident ones): stored copies must not come back. */
+static void lru_release(struct pager *p, struct pager_client *c, word_t va, word_t size)
 {
 	(void)p;
 	for (uint32_t i = 1; i < lru_top; i++) {
-		if (lru[i].c != c)
+		if (lru[i].c != c || lru[i].va - va >= size)
 			continue;
 		if (lru[i].frame)
 			lru_unlink(i);
 		lru_forget(i);
 	}
+}
+
+/* The client is gone: forget all its records. */
+static void lru_client_exit(struct pager *p, struct pager_client *c)
+{
+	lru_release(p, c, 0, ~(word_t)0);
 }
 
 static word_t lru_number(const char *s)
@@ -284,6 +293,7 @@ static const struct pager_ops lru_ops = {
 	.fault = lru_fault,
 	.client_exit = lru_client_exit,
 	.frame_alloc = lru_frame_alloc,
+	.release = lru_release,
 };
 
 int main(int argc, char **argv)

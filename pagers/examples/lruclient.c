@@ -3,9 +3,11 @@
  * A client of pagers/examples/lru: it uses many more pages than the pager
  * has frames (heap, bss and stack), so most of them are taken away and
  * come back from the pager's store, and checks that every word it wrote,
- * and every zero it never wrote, survives.
+ * and every zero it never wrote, survives; pages it gives back
+ * (pager_release) read as zeros again, evicted or not.
  */
 #include "../../tests/sys/tap.h"
+#include <fork.h>
 #include <layout.h>
 
 #define HEAP_PAGES 64                   /* written */
@@ -91,5 +93,10 @@ int main(int argc, char **argv)
 		bad += wrong(stack[k], 4, k);
 	ok(!bad, "3 stack pages survive eviction");
 	ok(!heap_wrong(2), "and the heap still holds what was written last");
+	bad = pager_release(USER_HEAP_BASE, HEAP_PAGES / 2 * 4096) != E_OK;
+	for (unsigned k = 0; k < HEAP_PAGES; k++)
+		bad += k < HEAP_PAGES / 2 ? heap_page(k)[k] != 0 : wrong(heap_page(k), k % 2 ? 1 : 2, k);
+	ok(!bad, "%u pages given back read as zeros, the other %u as written", HEAP_PAGES / 2,
+	   HEAP_PAGES / 2);
 	return tap_done("lruclient");
 }
