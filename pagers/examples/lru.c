@@ -253,9 +253,10 @@ static word_t lru_frame_alloc(struct pager *p, struct pager_client *c)
 {
 	word_t frame;
 
-	(void)c;
-	if (!lru_make_room() || !(frame = pager_frame_alloc(p, false)))
+	if (!lru_make_room() || !(frame = pager_frame_alloc(p, false))) {
+		printf("lru: no frame for %lx's image: N is smaller than its image\n", c->tid);
 		return 0;
+	}
 	lru_peak = MAX(lru_peak, pager_frames_in_use());
 	return frame;
 }
