@@ -26,8 +26,9 @@
  * The store is the pager's own heap (init pages it): page i of the record
  * table keeps its copy at USER_HEAP_BASE + 4 KiB * i. Image pages arrive
  * (PAGER_PAGE) before the client runs: the frame_alloc hook makes room for
- * them too, and the client's first fault adopts them into the list, so N
- * bounds every frame the clients hold. Pages a client gives back
+ * them too, and they join the list at the client's first fault, or when
+ * nothing else is left to evict, so N bounds every frame the clients
+ * hold. Pages a client gives back
  * (pager_release) and a client's end drop its records and stored copies.
  * Each eviction is logged.
  */
@@ -169,19 +170,6 @@ static void lru_evict(uint32_t i)
 	lru_evictions++;
 }
 
-/* Evict until a frame may be taken without going past N. */
-static bool lru_make_room(void)
-{
-	uint32_t i;
-
-	while (pager_frames_in_use() >= lru_limit) {
-		if (!(i = lru_victim()))
-			return false;
-		lru_evict(i);
-	}
-	return true;
-}
-
 /* pager_page_each: put a page init handed over into the list (its
  * contents are in no store yet, so it counts as dirty). */
 static void lru_adopt(struct pager *p, struct pager_client *c, word_t va, word_t frame,
@@ -197,13 +185,38 @@ static void lru_adopt(struct pager *p, struct pager_client *c, word_t va, word_t
 	lru_append(i);
 }
 
+/* Nothing left to evict: adopt the pages init handed over for clients
+ * that have not run yet (another client's image may need the room). */
+static void lru_adopt_all(struct pager *p)
+{
+	for (unsigned k = 0; k < PAGER_CLIENTS_MAX; k++)
+		if (p->client[k].tid != TID_NIL)
+			pager_page_each(p, &p->client[k], lru_adopt);
+}
+
+/* Evict until a frame may be taken without going past N. */
+static bool lru_make_room(struct pager *p)
+{
+	uint32_t i;
+
+	while (pager_frames_in_use() >= lru_limit) {
+		if (!(i = lru_victim())) {
+			lru_adopt_all(p);
+			if (!(i = lru_victim()))
+				return false;
+		}
+		lru_evict(i);
+	}
+	return true;
+}
+
 /* A frame for page i: the stored copy or zeros, with the status that the
  * pager's own writes left on it collected and dropped. */
 static word_t lru_fill(struct pager *p, uint32_t i)
 {
 	word_t frame;
 
-	if (!lru_make_room() || !(frame = pager_frame_alloc(p, !lru[i].stored)))
+	if (!lru_make_room(p) || !(frame = pager_frame_alloc(p, !lru[i].stored)))
 		return 0;
 	if (lru[i].stored) {
 		memcpy((void *)frame, lru_store(i), 4096);
@@ -253,8 +266,8 @@ static word_t lru_frame_alloc(struct pager *p, struct pager_client *c)
 {
 	word_t frame;
 
-	if (!lru_make_room() || !(frame = pager_frame_alloc(p, false))) {
-		printf("lru: no frame for %lx's image: N is smaller than its image\n", c->tid);
+	if (!lru_make_room(p) || !(frame = pager_frame_alloc(p, false))) {
+		printf("lru: no frame for an image page of %lx\n", c->tid);
 		return 0;
 	}
 	lru_peak = MAX(lru_peak, pager_frames_in_use());
