@@ -32,7 +32,10 @@ const char *libmap_module_cmdline(unsigned idx);
 
 /* ---- system calls ---- */
 word_t sys_null(void);
-word_t sys_unmap(word_t control);     /* fpages in utcb()->mr[0..] */
+/* fpages in utcb()->mr[0..k] (control = k, | UNMAP_FLUSH); each comes back
+ * with its rights bits replaced by the status: FPAGE_R accessed, FPAGE_W
+ * dirty, over the caller's own mapping and all derived (bits reset). */
+word_t sys_unmap(word_t control);
 word_t sys_thread_control(word_t dest, word_t space, word_t sched, word_t pager,
 			  word_t utcb_addr, word_t flags);
 /* Attach handler to MSI line tid_irq(16..31): the device is to write *data

@@ -16,6 +16,7 @@
  *     int main(int argc, char **argv)
  *     {
  *             static struct pager p;
+ *             (void)argc, (void)argv;
  *             pager_init(&p, "zero", NULL);
  *             return pager_run(&p);
  *     }
@@ -54,7 +55,7 @@ struct pager_client {
 	struct pager_region region[PAGER_REGIONS_MAX];
 	uint32_t pages;                  /* head of its page list (0: none) */
 	uint32_t npages;
-	word_t user;                     /* free for the pager's own use */
+	word_t user;                     /* free for the pager's own use (0 when added) */
 };
 
 struct pager;
@@ -83,7 +84,9 @@ struct pager_ops {
 	word_t (*release)(struct pager *p, struct pager_client *c, word_t va, word_t size);
 	/* Frames of the pager's own (rt-alloc/colour.c: by colour), outside
 	 * the pool: frame_alloc gives one for c's image page or for a frame
-	 * c asks to borrow with ANY (0: none);
+	 * c asks to borrow with ANY (0: none); it may also return a pool
+	 * frame (pager_frame_alloc), to see or bound those frames
+	 * (pagers/examples/lru.c);
 	 * frame_free takes back a frame that is not a pool frame when its
 	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
 	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
@@ -117,7 +120,7 @@ word_t pager_frame_alloc(struct pager *p, bool zero);
 void pager_frame_get(word_t frame);              /* one more user */
 bool pager_frame_put(word_t frame);              /* one less; true when it was freed */
 unsigned pager_frame_users(word_t frame);
-word_t pager_frames_in_use(void);
+word_t pager_frames_in_use(void);               /* pool frames with a user, lent included */
 
 /* A client's page table. Rights are FPAGE_RWX, plus PAGER_PAGE_LENT on the
  * entry for a frame lent to the client by ANY (keyed by the frame's pool
@@ -126,6 +129,8 @@ word_t pager_frames_in_use(void);
 bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);
+/* Change the frame and rights c's entry at va records (nothing if none).
+ * Mappings already made are untouched: revoke them first if they differ. */
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);
 /* Visit every page of c: fn(p, c, va, frame, rights). */
 void pager_page_each(struct pager *p, struct pager_client *c,
@@ -137,7 +142,9 @@ void pager_page_each(struct pager *p, struct pager_client *c,
 word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 			   unsigned access, unsigned *rights);
 
-/* Revoke `rights` from every mapping of a frame the pager holds. */
+/* Revoke `rights` from every mapping derived from the pager's own mapping
+ * of a frame (its clients'; the pager keeps its own). The accessed/dirty
+ * status is dropped: to read it, call sys_unmap yourself (libmap.h). */
 void pager_revoke(word_t frame, unsigned rights);
 
 /*

@@ -18,3 +18,5 @@ file-fsx-long: deps
 	python3 tests/sys/fs_disk.py make 16 $(B)/file-long.img
 	python3 tools/qemu.py --config tests/sys/file_long.cfg --disk $(B)/file-long.img --timeout 7200 --log $(B)/file-long.log
 	python3 tests/sys/fs_disk.py check 16 $(B)/file-long.img
+
+include pagers/examples/examples.mk

@@ -784,6 +784,74 @@ START_TEST(exit_drops_its_references)
 }
 END_TEST
 
+/* pager_page_remove forgets one page and leaves its frame to the caller;
+ * the next fault there is a fresh one (an evicting pager's step). */
+START_TEST(page_remove_forgets_one_page)
+{
+	struct pager_client *p = spawn();
+	word_t f, g;
+	unsigned r;
+
+	ck_assert(wr(p, 0, 0x11));
+	ck_assert(wr(p, 1, 0x22));
+	f = table(p, 0, NULL);
+	ck_assert(pager_page_remove(p, VA(0) + 123));
+	ck_assert(!pager_page_lookup(p, VA(0), &g, &r));
+	ck_assert(!pager_page_remove(p, VA(0)));
+	ck_assert_uint_eq(users(f), 1);         /* still the caller's */
+	unmaps_reset();
+	ck_assert(pager_frame_put(f));
+	ck_assert_uint_eq(revoked(f, RWX), 1);
+	check_all();
+	ck_assert_uint_eq(rd(p, 0), 0);         /* faulted in again: zero-filled */
+	ck_assert_uint_eq(rd(p, 1), 0x22);
+	ck_assert_uint_eq(p->npages, 2);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* The release hook sees a valid PAGER_RELEASE before the framework drops
+ * the pages, and never a refused one. */
+static struct {
+	struct pager_client *c;
+	word_t va, size;
+	unsigned calls, pages_then;
+} released;
+
+static word_t note_release(struct pager *p, struct pager_client *c, word_t va, word_t size)
+{
+	(void)p;
+	released.c = c, released.va = va, released.size = size;
+	released.calls++;
+	released.pages_then = c->npages;
+	return E_OK;
+}
+
+START_TEST(release_hook_before_the_drop)
+{
+	static const struct pager_ops ops = { .fault = cow_fault, .release = note_release };
+	struct pager_client *p = spawn();
+	const word_t *r;
+
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert(wr(p, i, i + 1));
+	pg.ops = &ops;
+	r = call(p->tid, tag_make(PAGER_RELEASE, 2, 0), VA(1) + 1, PAGE);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(released.calls, 0);
+	r = call(p->tid, tag_make(PAGER_RELEASE, 2, 0), VA(1), 2 * PAGE);
+	pg.ops = &cow_test_ops;
+	ck_assert_uint_eq(tag_label(r[0]), 0);
+	ck_assert_uint_eq(released.calls, 1);
+	ck_assert(released.c == p && released.va == VA(1) && released.size == 2 * PAGE);
+	ck_assert_uint_eq(released.pages_then, 4);
+	ck_assert_uint_eq(p->npages, 2);
+	check_all();
+	finish();
+}
+END_TEST
+
 /* ---- Frames lent to a pager ---- */
 
 /* ANY lends a frame; fork does not share it; only its borrower frees it. */
@@ -1034,6 +1102,8 @@ int main(int argc, char **argv)
 		{ "write_to_read_only_refused", write_to_read_only_refused, 0 },
 		{ "copy_fails_without_memory", copy_fails_without_memory, 0 },
 		{ "exit_drops_its_references", exit_drops_its_references, 0 },
+		{ "page_remove_forgets_one_page", page_remove_forgets_one_page, 0 },
+		{ "release_hook_before_the_drop", release_hook_before_the_drop, 0 },
 		{ "lent_frames_not_shared", lent_frames_not_shared, 0 },
 		{ "fork_fails_when_table_full", fork_fails_when_table_full, 0 },
 		{ "fork_fails_without_client_slot", fork_fails_without_client_slot, 0 },
