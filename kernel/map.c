@@ -138,34 +138,18 @@ static word_t map_item_do(struct space *from, word_t w0, word_t w1, struct space
 	return map_page(from, fpage_base(w1), to, p.dst, fpage_rights(w1), grant);   /* no walk */
 }
 
-/* Unmap one fpage of s; returns the gathered status. */
+/* Unmap one fpage of s; returns the gathered status. One page: the
+ * mapping database looks it up; a larger fpage: one pass over the range. */
 static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
 {
-	word_t base, va, end;
-	unsigned log2, attr, rights = fpage_rights(fp), status = 0;
+	word_t base;
+	unsigned log2, rights = fpage_rights(fp);
 
 	if (!fpage_decode(fp, &base, &log2))
 		return 0;
-	if (log2 == 12)          /* one page: the mapping database looks it up */
+	if (log2 == 12)
 		return mdb_unmap(s, base, 12, rights, flush);
-	va = base;
-	end = base + ((word_t)1 << log2);
-	while (arch_pt_next(s->pml4, &va, end, &log2, &attr)) {
-		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
-		word_t chunk_end = MIN(leaf_end, end);
-
-		if (attr & ARCH_PT_KERNEL_OWNED) {
-			va = chunk_end;
-			continue;
-		}
-		if (log2 == 21 && IS_ALIGNED(va, MAP_2M) && chunk_end - va == MAP_2M)
-			status |= mdb_unmap(s, va, 21, rights, flush);
-		else
-			for (; va < chunk_end; va += MAP_4K)
-				status |= mdb_unmap(s, va, 12, rights, flush);
-		va = chunk_end;
-	}
-	return status;
+	return mdb_unmap_range(s, base, (word_t)1 << log2, rights, flush);
 }
 
 void sys_unmap(struct frame *f)

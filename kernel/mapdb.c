@@ -1164,6 +1164,22 @@ MDB_INLINE void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct
 	mdb_frame_tidy_at(ref.fr, ref.pa);
 }
 
+/* Unmap the whole mapping of s at va (aligned to its size log2) that a
+ * walk found: frame pa, slot as mdb_pte_next gave it. The same as
+ * mdb_unmap_page at its own size, without the lookup. */
+MDB_INLINE void mdb_unmap_found(struct space *s, word_t va, word_t pa, unsigned log2, void *slot,
+				struct mdb_revoke *rv)
+{
+	struct mdb_ref ref;
+
+	if (!mdb_find(s, va, pa, log2, &ref))
+		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
+	rv->own = ref.node;
+	rv->own_slot = slot;
+	mdb_revoke(&ref, rv);
+	mdb_frame_tidy_at(ref.fr, pa);
+}
+
 /* Does s map a 2 MiB page at va? */
 static bool mdb_maps_super(struct space *s, word_t va)
 {
@@ -1184,6 +1200,32 @@ unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, b
 	else
 		for (unsigned i = 0; i < MDB_PIECES; i++)
 			mdb_unmap_page(s, va + ((word_t)i << MDB_PAGE_LOG2), MDB_PAGE_LOG2, &rv);
+	return rv.status;
+}
+
+/* One pass over s's tables: each mapping met is unmapped whole where it
+ * lies wholly inside the range (a 4 KiB one always does), page by page
+ * over the part inside otherwise, as mdb_unmap would for that part. */
+unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned rights, bool flush)
+{
+	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush, .collect = true };
+	word_t end = va + size, pa;
+	unsigned log2, had;
+	void *slot;
+
+	assert(IS_ALIGNED(va | size, (word_t)1 << MDB_PAGE_LOG2) && end > va);
+	while (mdb_pte_next(s, &va, end, &pa, &log2, &had, &slot)) {
+		word_t base = ALIGN_DOWN(va, (word_t)1 << log2), stop = base + ((word_t)1 << log2);
+
+		if (stop <= end && base == va) {
+			mdb_unmap_found(s, va, pa, log2, slot, &rv);
+		} else {
+			stop = MIN(stop, end);
+			for (; va < stop; va += (word_t)1 << MDB_PAGE_LOG2)
+				mdb_unmap_page(s, va, MDB_PAGE_LOG2, &rv);
+		}
+		va = stop;
+	}
 	return rv.status;
 }
 

@@ -443,3 +443,25 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 	}
 	return false;
 }
+
+bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		     unsigned *rights, void **slot)
+{
+	word_t v = *va, *e, *table;
+	unsigned level;
+
+	while (v < end && v < USER_END) {
+		if (!(e = pt_walk(pml4, v, log2, &table, &level))) {
+			v = pt_skip_holes(table, level, v, end);
+			continue;
+		}
+		if ((*e & (PTE_P | PTE_U)) == (PTE_P | PTE_U) && !(*e & PTE_KOWNED)) {
+			*va = v;
+			*slot = *log2 == 12 ? e : NULL;
+			pt_decode(*e, *log2, pa, rights);
+			return true;
+		}
+		v = ALIGN_DOWN(v, (word_t)1 << *log2) + ((word_t)1 << *log2);
+	}
+	return false;
+}
