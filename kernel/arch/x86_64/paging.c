@@ -72,6 +72,23 @@ static void pt_flush(word_t *pml4, word_t va)
 		x86_invlpg(va);
 }
 
+/* The page table a walk last went through: bulk operations (a range
+ * unmap, the revocation of the mappings derived from it) touch the pages
+ * of one 2 MiB region of one space one after the other, and find its
+ * table here instead of walking four levels. It names a page table that
+ * is in place: whatever takes a page table out of a tree (a 2 MiB mapping
+ * replacing it, the tree's destruction) forgets it first. */
+static struct {
+	const word_t *pml4;
+	word_t region;                    /* va >> 21 */
+	word_t *pt;
+} pt_last;
+
+static void pt_last_forget(void)
+{
+	pt_last.pml4 = NULL;
+}
+
 static word_t *pt_alloc(word_t *pml4, struct kmem_account *a)
 {
 	word_t spare = pml4[PML4_SPARE_SLOT];
@@ -121,6 +138,7 @@ static void pt_free_level(word_t *table, unsigned level, struct kmem_account *a)
 
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 {
+	pt_last_forget();
 	if (pml4 == pt_active)
 		arch_pt_activate(boot_pml4, virt_to_phys(boot_pml4));
 	pt_free_level(pml4, 4, a);
@@ -134,8 +152,13 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
  * NULL when no page directory covers va. */
 static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 {
-	word_t e = pml4[pt_index(va, 4)], *pde;
+	word_t e, *pde;
 
+	if (pt_last.pml4 == pml4 && pt_last.region == va >> 21) {
+		*log2 = 12;
+		return &pt_last.pt[pt_index(va, 1)];
+	}
+	e = pml4[pt_index(va, 4)];
 	if (!(e & PTE_P))
 		return NULL;
 	e = pt_table(e)[pt_index(va, 3)];
@@ -148,7 +171,10 @@ static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 		return pde;
 	}
 	*log2 = 12;
-	return &pt_table(e)[pt_index(va, 1)];
+	pt_last.pml4 = pml4;
+	pt_last.region = va >> 21;
+	pt_last.pt = pt_table(e);
+	return &pt_last.pt[pt_index(va, 1)];
 }
 
 /* The ARCH_PT_* attributes of leaf entry e. */
@@ -282,6 +308,7 @@ static __attribute__((noinline)) void pt_retire_table(word_t *pml4, word_t old)
 {
 	word_t *pt = pt_table(old);
 
+	pt_last_forget();
 	for (unsigned i = 0; i < 512; i++)
 		if (pt[i])
 			panic("paging: 2 MiB mapping over a page table still in use");
@@ -383,6 +410,7 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	pt = pt_alloc(pml4, a);
 	if (!pt)
 		return E_NO_MEMORY;
+	pt_last_forget();
 	big = *e & ~PTE_PS;
 	for (unsigned i = 0; i < 512; i++)
 		pt[i] = big + ((word_t)i << 12);
@@ -397,8 +425,13 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, unsigned *level)
 {
 	word_t *t = pml4;
+	unsigned l = 4;
 
-	for (unsigned l = 4;; l--) {
+	if (pt_last.pml4 == pml4 && pt_last.region == va >> 21) {
+		t = pt_last.pt;
+		l = 1;
+	}
+	for (;; l--) {
 		word_t e = t[pt_index(va, l)];
 
 		if (!(e & PTE_P)) {
@@ -411,6 +444,11 @@ static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, 
 			return &t[pt_index(va, l)];
 		}
 		t = pt_table(e);
+		if (l == 2) {
+			pt_last.pml4 = pml4;
+			pt_last.region = va >> 21;
+			pt_last.pt = t;
+		}
 	}
 }
 
