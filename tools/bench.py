@@ -33,7 +33,9 @@ reports the Pagoda side alone.
 
 Determinism check: the Pagoda figures are compared with those of the
 previous results.json (or --compare FILE), and the tool prints "identical
-to previous run" or every difference.
+to previous run" or every difference. A Pagoda median more than 2 %
+(REGRESSION_LIMIT) above the previous one is printed again at the end in
+a "REGRESSION" banner (and written into the report).
 
 Exit status: 0 if the Pagoda benchmarks ran (and Linux's, when it was
 run), 1 otherwise, 2 for bad usage.
@@ -678,6 +680,36 @@ def compare(prev, results, side):
     return diffs
 
 
+REGRESSION_LIMIT = 0.02     # a median this much worse than before is reported loudly
+
+
+def regressions(prev, results, side):
+    """Lines for every median of side that is more than REGRESSION_LIMIT
+    above the previous run's (fewer instructions is better everywhere)."""
+    out = []
+    for name, r in sorted(results.items()):
+        a = prev.get(side, {}).get(name) if prev else None
+        if not a or a.get("median") is None or r.median is None or a["median"] <= 0:
+            continue
+        change = (r.median - a["median"]) / a["median"]
+        if change > REGRESSION_LIMIT:
+            out.append("%s %s: median %d -> %d (+%.1f %%)"
+                       % (side, name, a["median"], r.median, 100.0 * change))
+    return out
+
+
+def regression_banner(args, results_path, pagoda):
+    """The loud warning about regressed Pagoda medians, or None."""
+    prev = load_previous(args.compare or results_path)
+    bad = regressions(prev, pagoda, "pagoda")
+    if not bad:
+        return None
+    bar = "!" * 72
+    return "\n".join([bar, "!! REGRESSION: %d Pagoda figure(s) worse by more than %d %% than "
+                       "the previous run" % (len(bad), 100 * REGRESSION_LIMIT)] +
+                      ["!!   " + b for b in bad] + [bar])
+
+
 # -------------------------------------------------------------------- plots
 
 def _png_terminal():
@@ -1219,6 +1251,9 @@ def main(argv):
     print_table(pagoda, linux)
     config = configuration(p_cmds, l_cmd, version)
     determinism = determinism_check(args, results_path, pagoda, linux)
+    banner = regression_banner(args, results_path, pagoda)
+    if banner:
+        notes.append(banner)
     pngs = None if args.no_plots else plot(out_dir, pagoda, linux)
     if pngs is None and not args.no_plots:
         notes.append("no plots: gnuplot is not installed (apt-get install gnuplot-nox)")
@@ -1227,8 +1262,11 @@ def main(argv):
                  determinism, notes, pngs)
     print()
     for n in notes:
-        print("bench: " + n)
+        if n is not banner:
+            print("bench: " + n)
     print("bench: " + determinism)
+    if banner:
+        print(banner)
     print("bench: wrote %s, %s%s" % (
         os.path.relpath(results_path, ROOT),
         os.path.relpath(os.path.join(out_dir, "report.md"), ROOT),
