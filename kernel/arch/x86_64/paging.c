@@ -72,21 +72,37 @@ static void pt_flush(word_t *pml4, word_t va)
 		x86_invlpg(va);
 }
 
-/* The page table a walk last went through: bulk operations (a range
- * unmap, the revocation of the mappings derived from it) touch the pages
- * of one 2 MiB region of one space one after the other, and find its
- * table here instead of walking four levels. It names a page table that
- * is in place: whatever takes a page table out of a tree (a 2 MiB mapping
- * replacing it, the tree's destruction) forgets it first. */
-static struct {
-	const word_t *pml4;
-	word_t region;                    /* va >> 21 */
-	word_t *pt;
-} pt_last;
+/* The page table a walk of a space last went through: bulk operations (a
+ * range unmap, the revocation of the mappings derived from it) touch the
+ * pages of one 2 MiB region of a space one after the other, and find its
+ * table here instead of walking four levels. Kept per space in two unused
+ * kernel-half PML4 slots (bit 0 clear: not present, the MMU ignores them):
+ * the region as (va >> 21) + 1 shifted left by one, and the table's
+ * physical address. Whatever takes a page table out of a tree (a 2 MiB
+ * mapping replacing it, a split's new table) forgets it first. */
+#define PML4_LAST_REGION 301
+#define PML4_LAST_PT 302
 
-static void pt_last_forget(void)
+static inline word_t pt_last_key(word_t va)
 {
-	pt_last.pml4 = NULL;
+	return ((va >> 21) + 1) << 1;
+}
+
+/* The page table covering va if it is the one remembered, else NULL. */
+static inline word_t *pt_last_get(const word_t *pml4, word_t va)
+{
+	return pml4[PML4_LAST_REGION] == pt_last_key(va) ? phys_to_virt(pml4[PML4_LAST_PT]) : NULL;
+}
+
+static inline void pt_last_set(word_t *pml4, word_t va, word_t pde)
+{
+	pml4[PML4_LAST_REGION] = pt_last_key(va);
+	pml4[PML4_LAST_PT] = pde & PTE_ADDR;
+}
+
+static void pt_last_forget(word_t *pml4)
+{
+	pml4[PML4_LAST_REGION] = 0;
 }
 
 static word_t *pt_alloc(word_t *pml4, struct kmem_account *a)
@@ -119,6 +135,7 @@ word_t *arch_pt_create(struct kmem_account *a)
 	for (unsigned i = 256; i < 512; i++)
 		pml4[i] = boot_pml4[i];
 	pml4[PML4_SPARE_SLOT] = 0;
+	pt_last_forget(pml4);
 	return pml4;
 }
 
@@ -138,7 +155,6 @@ static void pt_free_level(word_t *table, unsigned level, struct kmem_account *a)
 
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 {
-	pt_last_forget();
 	if (pml4 == pt_active)
 		arch_pt_activate(boot_pml4, virt_to_phys(boot_pml4));
 	pt_free_level(pml4, 4, a);
@@ -152,11 +168,11 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
  * NULL when no page directory covers va. */
 static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 {
-	word_t e, *pde;
+	word_t e, *pde, *pt = pt_last_get(pml4, va);
 
-	if (pt_last.pml4 == pml4 && pt_last.region == va >> 21) {
+	if (pt) {
 		*log2 = 12;
-		return &pt_last.pt[pt_index(va, 1)];
+		return &pt[pt_index(va, 1)];
 	}
 	e = pml4[pt_index(va, 4)];
 	if (!(e & PTE_P))
@@ -171,10 +187,8 @@ static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 		return pde;
 	}
 	*log2 = 12;
-	pt_last.pml4 = pml4;
-	pt_last.region = va >> 21;
-	pt_last.pt = pt_table(e);
-	return &pt_last.pt[pt_index(va, 1)];
+	pt_last_set(pml4, va, e);
+	return &pt_table(e)[pt_index(va, 1)];
 }
 
 /* The ARCH_PT_* attributes of leaf entry e. */
@@ -308,7 +322,7 @@ static __attribute__((noinline)) void pt_retire_table(word_t *pml4, word_t old)
 {
 	word_t *pt = pt_table(old);
 
-	pt_last_forget();
+	pt_last_forget(pml4);
 	for (unsigned i = 0; i < 512; i++)
 		if (pt[i])
 			panic("paging: 2 MiB mapping over a page table still in use");
@@ -410,7 +424,7 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	pt = pt_alloc(pml4, a);
 	if (!pt)
 		return E_NO_MEMORY;
-	pt_last_forget();
+	pt_last_forget(pml4);
 	big = *e & ~PTE_PS;
 	for (unsigned i = 0; i < 512; i++)
 		pt[i] = big + ((word_t)i << 12);
@@ -424,12 +438,12 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
  * with the table and level where the walk stopped. */
 static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, unsigned *level)
 {
-	word_t *t = pml4;
-	unsigned l = 4;
+	word_t *t = pt_last_get(pml4, va);
+	unsigned l = 1;
 
-	if (pt_last.pml4 == pml4 && pt_last.region == va >> 21) {
-		t = pt_last.pt;
-		l = 1;
+	if (!t) {
+		t = pml4;
+		l = 4;
 	}
 	for (;; l--) {
 		word_t e = t[pt_index(va, l)];
@@ -443,12 +457,9 @@ static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, 
 			*log2 = l == 1 ? 12 : 21;
 			return &t[pt_index(va, l)];
 		}
+		if (l == 2)
+			pt_last_set(pml4, va, e);
 		t = pt_table(e);
-		if (l == 2) {
-			pt_last.pml4 = pml4;
-			pt_last.region = va >> 21;
-			pt_last.pt = t;
-		}
 	}
 }
 
