@@ -32,13 +32,14 @@ static bool map_target_ok(struct space *to, word_t dst, word_t size)
 	return arch_user_address_ok(dst + size - 1) && !space_in_kernel_area(to, dst, size);
 }
 
-/* Map one page; *mapped counts the pages that arrived. */
+/* Map one page; *mapped counts the pages that arrived. checked: the
+ * whole destination range is known to be a fit target. */
 static word_t map_one(struct space *from, word_t va, struct space *to, word_t dst,
-		      unsigned log2, unsigned rights, bool grant, unsigned *mapped)
+		      unsigned log2, unsigned rights, bool grant, bool checked, unsigned *mapped)
 {
 	int err;
 
-	if (!map_target_ok(to, dst, (word_t)1 << log2))
+	if (!checked && !map_target_ok(to, dst, (word_t)1 << log2))
 		return E_OK;
 	err = mdb_map(from, va, to, dst, log2, rights, grant);
 	if (err == E_OK)
@@ -49,14 +50,14 @@ static word_t map_one(struct space *from, word_t va, struct space *to, word_t ds
 /* Transfer the sender's pages in [va, end) of one leaf to dst + (va - src). */
 static word_t map_leaf(struct space *from, const struct map_place *p, word_t va, word_t end,
 		       unsigned log2, struct space *to, unsigned rights, bool grant,
-		       unsigned *mapped)
+		       bool checked, unsigned *mapped)
 {
 	word_t dst = p->dst + (va - p->src), err;
 
 	if (log2 == 21 && IS_ALIGNED(va, MAP_2M) && end - va == MAP_2M && IS_ALIGNED(dst, MAP_2M))
-		return map_one(from, va, to, dst, 21, rights, grant, mapped);
+		return map_one(from, va, to, dst, 21, rights, grant, checked, mapped);
 	for (; va < end; va += MAP_4K, dst += MAP_4K)
-		if ((err = map_one(from, va, to, dst, 12, rights, grant, mapped)))
+		if ((err = map_one(from, va, to, dst, 12, rights, grant, checked, mapped)))
 			return err;
 	return E_OK;
 }
@@ -67,7 +68,7 @@ static word_t map_page(struct space *from, word_t src, struct space *to, word_t 
 		       unsigned rights, bool grant)
 {
 	unsigned mapped = 0;
-	word_t err = map_one(from, src, to, dst, 12, rights, grant, &mapped);
+	word_t err = map_one(from, src, to, dst, 12, rights, grant, false, &mapped);
 
 	return err ? err : mapped ? E_OK : E_IPC_NOT_MAPPED;
 }
@@ -79,13 +80,15 @@ static word_t map_range(struct space *from, const struct map_place *p, struct sp
 {
 	word_t va = p->src, end = p->src + p->size, err;
 	unsigned log2, attr, mapped = 0;
+	bool checked = map_target_ok(to, p->dst, p->size);   /* then every page is */
 
 	while (arch_pt_next(from->pml4, &va, end, &log2, &attr)) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
 		word_t chunk_end = MIN(leaf_end, end);
 
 		if (!(attr & ARCH_PT_KERNEL_OWNED) &&
-		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, &mapped)))
+		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, checked,
+				    &mapped)))
 			return err;
 		va = chunk_end;
 	}

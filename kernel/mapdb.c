@@ -1176,7 +1176,12 @@ MDB_INLINE void mdb_unmap_found(struct space *s, word_t va, word_t pa, unsigned 
 		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
 	rv->own = ref.node;
 	rv->own_slot = slot;
-	mdb_revoke(&ref, rv);
+	if (log2 == MDB_PAGE_LOG2) {                /* mdb_revoke, the 4 KiB case */
+		mdb_revoke_run(ref.link, rv);
+		mdb_piece_drained(ref.fr, mdb_frame_list(ref.fr, pa, log2));
+	} else {
+		mdb_revoke(&ref, rv);
+	}
 	mdb_frame_tidy_at(ref.fr, pa);
 }
 

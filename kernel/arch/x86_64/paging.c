@@ -388,10 +388,15 @@ static unsigned pt_status(word_t e)
 
 /* The present leaf entry of the log2 mapping at va: slot, or found by a
  * walk. */
-static word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
+static inline word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
 {
 	unsigned l = 12;
-	word_t *e = slot ? slot : pt_leaf(pml4, va, &l);
+	word_t *e = slot, *pt;
+
+	if (!e && log2 == 12 && (pt = pt_last_get(pml4, va)))
+		e = &pt[pt_index(va, 1)];     /* the common case of bulk work */
+	else if (!e)
+		e = pt_leaf(pml4, va, &l);
 
 	assert(e && (*e & PTE_P) && l == log2);
 	return e;
@@ -400,8 +405,11 @@ static word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
 unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
 {
 	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
+	word_t now = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
 
-	*e = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
+	if (now == old)                   /* same rights, no status to reset */
+		return 0;
+	*e = now;
 	pt_flush(pml4, va);
 	return pt_status(old);
 }
@@ -496,8 +504,18 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
 		     unsigned *rights, void **slot)
 {
-	word_t v = *va, *e, *table;
+	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
 	unsigned level;
+
+	/* the common case of a range walk: the next page of the same table */
+	if (pt && v < end && v < USER_END &&
+	    (*(e = &pt[pt_index(v, 1)]) & (PTE_P | PTE_U | PTE_KOWNED)) == (PTE_P | PTE_U)) {
+		*slot = e;
+		*log2 = 12;
+		*pa = *e & PTE_ADDR;
+		*rights = (unsigned)(*e >> PTE_RIGHTS_SHIFT) & 7;
+		return true;
+	}
 
 	while (v < end && v < USER_END) {
 		if (!(e = pt_walk(pml4, v, log2, &table, &level))) {
