@@ -388,7 +388,8 @@ static unsigned pt_status(word_t e)
 
 /* The present leaf entry of the log2 mapping at va: slot, or found by a
  * walk. */
-static inline word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
+static inline __attribute__((always_inline)) word_t *pt_mapped(word_t *pml4, word_t va,
+									unsigned log2, void *slot)
 {
 	unsigned l = 12;
 	word_t *e = slot, *pt;
