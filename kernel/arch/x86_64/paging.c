@@ -488,8 +488,15 @@ static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word
 
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr)
 {
-	word_t v = *va, *e, *table;
+	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
 	unsigned level;
+
+	/* the common case of a range walk: the next page of the same table */
+	if (pt && v < end && v < USER_END && (*(e = &pt[pt_index(v, 1)]) & PTE_P)) {
+		*log2 = 12;
+		*attr = pt_attr(*e);
+		return true;
+	}
 
 	while (v < end && v < USER_END) {
 		if ((e = pt_walk(pml4, v, log2, &table, &level))) {
