@@ -104,7 +104,7 @@ PAGODA_RUNS = [
     PagodaRun("pagoda", "tests/bench/pagoda.cfg", "bench/pagoda", "pagoda.log"),
     PagodaRun("fork", "tests/bench/fork.cfg", "bench/fork", "pagoda-fork.log",
               ("fork_0", "fork_cycle", "fork_1m", "fork_16m", "cow_break", "pf_cow",
-               "pf_cow_pool")),
+               "pf_cow_pool", "fork_16m_read")),
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
 ]
@@ -213,6 +213,11 @@ PAIRS = [
     Pair("fork_16m", "fork, 16 MiB written", "fork_16m", "fork_16m",
          "fork (copy-on-write pager), 16 MiB of heap written",
          "fork, 16 MiB of heap written"),
+    Pair("fork_16m_read", "fork 16 MiB + child reads all", "fork_16m_read",
+         "fork_16m_read",
+         "fork with 16 MiB of heap written, the child reads one word of every "
+         "page and exits, until wait returns",
+         "the same (fork, the child's reads, exit_group, wait4)"),
     Pair("fork_cycle", "fork + exit + wait, 0 MiB", "fork_cycle", "fork_cycle",
          "fork, the child's exit and wait (copy-on-write pager), no heap "
          "written", "the same (fork, exit_group, wait4)"),
