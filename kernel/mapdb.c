@@ -517,6 +517,7 @@ MDB_INLINE bool mdb_resolve(struct space *s, word_t va, struct mdb_ref *ref, voi
 struct mdb_revoke {
 	const struct mdb_node *own;  /* the caller's node: revoked only with flush */
 	void *own_slot;              /* its slot from mdb_pte_get, or NULL */
+	bool own_clean;              /* own's PTE has no status: nothing to collect */
 	unsigned mask;               /* rights taken away */
 	bool flush;
 	bool collect;                /* gather (and reset) status of untouched nodes */
@@ -535,7 +536,7 @@ MDB_INLINE bool mdb_revoke_node(struct mdb_node *n, struct mdb_revoke *rv)
 		rv->status |= mdb_pte_clear(n->space, mdb_va(n), mdb_log2(n), slot);
 		return true;
 	}
-	if (keep != old || rv->collect)
+	if (keep != old || (rv->collect && !(n == rv->own && rv->own_clean)))
 		rv->status |= mdb_pte_protect(n->space, mdb_va(n), mdb_log2(n), keep, slot);
 	mdb_set_rights(n, keep);
 	return false;
@@ -1129,6 +1130,7 @@ static void mdb_unmap_piece(const struct mdb_ref *ref, word_t va, struct mdb_rev
 
 	rv->own = p;
 	rv->own_slot = NULL;
+	rv->own_clean = false;
 	if (!mdb_split_nodes(ref->pa, &p->next, mdb_run_last(p)->next)) {
 		mdb_revoke(ref, rv);
 		return;
@@ -1159,16 +1161,19 @@ MDB_INLINE void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct
 			mdb_resolve(s, va, &ref, &slot);
 		rv->own = ref.node;
 		rv->own_slot = slot;
+		rv->own_clean = false;
 		mdb_revoke(&ref, rv);
 	}
 	mdb_frame_tidy_at(ref.fr, ref.pa);
 }
 
 /* Unmap the whole mapping of s at va (aligned to its size log2) that a
- * walk found: frame pa, slot as mdb_pte_next gave it. The same as
- * mdb_unmap_page at its own size, without the lookup. */
+ * walk found: frame pa, slot and status as mdb_pte_next gave them. The
+ * same as mdb_unmap_page at its own size, without the lookup; the
+ * caller's own PTE, when it keeps its rights and has no status to give,
+ * is not touched at all. */
 MDB_INLINE void mdb_unmap_found(struct space *s, word_t va, word_t pa, unsigned log2, void *slot,
-				struct mdb_revoke *rv)
+				unsigned status, struct mdb_revoke *rv)
 {
 	struct mdb_ref ref;
 
@@ -1176,6 +1181,7 @@ MDB_INLINE void mdb_unmap_found(struct space *s, word_t va, word_t pa, unsigned 
 		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
 	rv->own = ref.node;
 	rv->own_slot = slot;
+	rv->own_clean = status == 0;
 	if (log2 == MDB_PAGE_LOG2) {                /* mdb_revoke, the 4 KiB case */
 		mdb_revoke_run(ref.link, rv);
 		mdb_piece_drained(ref.fr, mdb_frame_list(ref.fr, pa, log2));
@@ -1215,15 +1221,15 @@ unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned right
 {
 	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush, .collect = true };
 	word_t end = va + size, pa;
-	unsigned log2, had;
+	unsigned log2, had, status;
 	void *slot;
 
 	assert(IS_ALIGNED(va | size, (word_t)1 << MDB_PAGE_LOG2) && end > va);
-	while (mdb_pte_next(s, &va, end, &pa, &log2, &had, &slot)) {
+	while (mdb_pte_next(s, &va, end, &pa, &log2, &had, &status, &slot)) {
 		word_t base = ALIGN_DOWN(va, (word_t)1 << log2), stop = base + ((word_t)1 << log2);
 
 		if (stop <= end && base == va) {
-			mdb_unmap_found(s, va, pa, log2, slot, &rv);
+			mdb_unmap_found(s, va, pa, log2, slot, status, &rv);
 		} else {
 			stop = MIN(stop, end);
 			for (; va < stop; va += (word_t)1 << MDB_PAGE_LOG2)

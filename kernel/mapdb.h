@@ -47,10 +47,12 @@ bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigne
  * database knows (kernel-owned pages are skipped): *va moves to an
  * address inside it (the first address >= the old *va it covers), and
  * pa, log2, rights and slot are as mdb_pte_get gives them for that
- * address. false if there is none. Range operations walk with it, so
- * that holes and a space's tables cost one pass, not a lookup per page. */
+ * address; *status is the mapping's accessed/dirty status (MDB_STATUS_*)
+ * as it stands (nothing is reset). false if there is none. Range
+ * operations walk with it, so that holes and a space's tables cost one
+ * pass, not a lookup per page. */
 bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned *log2,
-		  unsigned *rights, void **slot);
+		  unsigned *rights, unsigned *status, void **slot);
 
 /* Make sure a later mdb_pte_set(s, va, ., log2, ., *slot) cannot fail
  * (allocate page tables). Returns E_OK or E_NO_MEMORY (charged to s); on

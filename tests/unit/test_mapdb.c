@@ -159,7 +159,7 @@ bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigne
 
 /* Pages of the window from *va on, the first mapped one below end. */
 bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned *log2,
-		  unsigned *rights, void **slot)
+		  unsigned *rights, unsigned *status, void **slot)
 {
 	word_t top = VA_BASE + VA_PAGES * K4;
 
@@ -168,6 +168,7 @@ bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned 
 		if (!e)
 			continue;
 		*va = v;
+		*status = e->status;
 		return mdb_pte_get(s, v, pa, log2, rights, slot);
 	}
 	return false;

@@ -175,9 +175,10 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
 /* The first user mapping in [*va, end) that the mapping database knows
  * (kernel-owned ones are skipped): *va moves into it; pa, log2, rights and
- * slot as arch_pt_lookup gives them there. */
+ * slot as arch_pt_lookup gives them there, *status its accessed/dirty bits
+ * as FPAGE_R/W (not reset). */
 bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
-		     unsigned *rights, void **slot);
+		     unsigned *rights, unsigned *status, void **slot);
 void arch_pt_kernel_init(void);               /* drop the boot identity map */
 
 #endif

@@ -510,7 +510,7 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 }
 
 bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
-		     unsigned *rights, void **slot)
+		     unsigned *rights, unsigned *status, void **slot)
 {
 	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
 	unsigned level;
@@ -522,6 +522,7 @@ bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned 
 		*log2 = 12;
 		*pa = *e & PTE_ADDR;
 		*rights = (unsigned)(*e >> PTE_RIGHTS_SHIFT) & 7;
+		*status = pt_status(*e);
 		return true;
 	}
 
@@ -533,6 +534,7 @@ bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned 
 		if ((*e & (PTE_P | PTE_U)) == (PTE_P | PTE_U) && !(*e & PTE_KOWNED)) {
 			*va = v;
 			*slot = *log2 == 12 ? e : NULL;
+			*status = pt_status(*e);
 			pt_decode(*e, *log2, pa, rights);
 			return true;
 		}
