@@ -538,7 +538,7 @@ MDB_INLINE bool mdb_revoke_node(struct mdb_node *n, struct mdb_revoke *rv)
 	}
 	if (keep != old || (rv->collect && !(n == rv->own && rv->own_clean)))
 		rv->status |= mdb_pte_protect(n->space, mdb_va(n), mdb_log2(n), keep, slot);
-	mdb_set_rights(n, keep);
+	n->word = (n->word & ~MDB_RIGHTS_MASK) | keep;     /* keep is a subset of old */
 	return false;
 }
 
