@@ -6,7 +6,10 @@
  * The transfer then walks the sender's page table over the source range
  * (so holes cost nothing) and hands every present page to the mapping
  * database: a 2 MiB page whole when it is entirely inside the range and
- * the destination is 2 MiB aligned, otherwise 4 KiB at a time. Pages that
+ * the destination is 2 MiB aligned, otherwise 4 KiB at a time (a 4 KiB
+ * page with the frame the walk read, so that the database need not look
+ * the sender's mapping up again). An unmap of more than a page is one
+ * pass of the mapping database over the range (mdb_unmap_range). Pages that
  * would land in the receiver's KIP or UTCB area, or on the top user page,
  * are skipped.
  */
@@ -73,22 +76,42 @@ static word_t map_page(struct space *from, word_t src, struct space *to, word_t 
 	return err ? err : mapped ? E_OK : E_IPC_NOT_MAPPED;
 }
 
+/* Map the sender's 4 KiB page at va, frame pa, that the walk has just
+ * found (the mapping database need not look it up again). */
+static word_t map_found(struct space *from, word_t va, word_t pa, struct space *to, word_t dst,
+			unsigned rights, bool grant, bool checked, unsigned *mapped)
+{
+	int err;
+
+	if (!checked && !map_target_ok(to, dst, MAP_4K))
+		return E_OK;
+	err = mdb_map_found(from, va, pa, 12, to, dst, 12, rights, grant);
+	if (err == E_OK)
+		(*mapped)++;
+	return err == E_NO_MEMORY ? E_NO_MEMORY : E_OK;
+}
+
 /* Transfer every page the sender has in the range; E_IPC_NOT_MAPPED if
  * none arrived (the sender had nothing there, or no rights to give). */
 static word_t map_range(struct space *from, const struct map_place *p, struct space *to,
 			unsigned rights, bool grant)
 {
-	word_t va = p->src, end = p->src + p->size, err;
-	unsigned log2, attr, mapped = 0;
+	word_t va = p->src, end = p->src + p->size, pa, err;
+	unsigned log2, had, status, mapped = 0;
 	bool checked = map_target_ok(to, p->dst, p->size);   /* then every page is */
+	void *slot;
 
-	while (arch_pt_next(from->pml4, &va, end, &log2, &attr)) {
+	while (arch_pt_next_db(from->pml4, &va, end, &pa, &log2, &had, &status, &slot)) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
 		word_t chunk_end = MIN(leaf_end, end);
 
-		if (!(attr & ARCH_PT_KERNEL_OWNED) &&
-		    (err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, checked,
-				    &mapped)))
+		if (log2 == 12)
+			err = map_found(from, va, pa, to, p->dst + (va - p->src), rights, grant, checked,
+					&mapped);
+		else
+			err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, checked,
+				       &mapped);
+		if (err)
 			return err;
 		va = chunk_end;
 	}

@@ -750,12 +750,31 @@ static inline void mdb_op_init(struct mdb_op *op, struct space *from, word_t fro
 
 /* Resolve the sender's node and what it passes on. E_IPC_NOT_MAPPED or
  * E_BAD_ARGUMENT, nothing changed, if it has nothing fit. */
+MDB_INLINE int mdb_op_source_take(struct mdb_op *op);
+
 MDB_INLINE int mdb_op_source(struct mdb_op *op)
+{
+	if (!mdb_resolve(op->from, op->from_va, &op->src, NULL))
+		return E_IPC_NOT_MAPPED;
+	return mdb_op_source_take(op);
+}
+
+/* The same, where the caller has just read the sender's PTE: frame pa
+ * (aligned to 2^src_log2) covering from_va. */
+MDB_INLINE int mdb_op_source_found(struct mdb_op *op, word_t pa, unsigned src_log2)
+{
+	word_t va = ALIGN_DOWN(op->from_va, (word_t)1 << src_log2);
+
+	if (!mdb_find(op->from, va, pa, src_log2, &op->src))
+		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
+	return mdb_op_source_take(op);
+}
+
+/* What the resolved sender's node passes on. */
+MDB_INLINE int mdb_op_source_take(struct mdb_op *op)
 {
 	struct mdb_ref *src = &op->src;
 
-	if (!mdb_resolve(op->from, op->from_va, src, NULL))
-		return E_IPC_NOT_MAPPED;
 	if (src->log2 < op->log2)
 		return E_BAD_ARGUMENT;
 	op->pa = src->pa + (op->from_va - mdb_va(src->node));
@@ -1094,26 +1113,41 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 	return err;
 }
 
+/* A map or grant once the sender's node is resolved (err: how that went). */
+MDB_INLINE int mdb_map_resolved(struct mdb_op *op, int err)
+{
+	enum mdb_kind kind = MDB_NOOP;
+
+	if (err == E_OK)
+		err = mdb_op_settle_source(op);
+	if (err == E_OK)
+		err = mdb_op_settle(op, &kind);
+	if (err != E_OK || kind == MDB_NOOP)
+		return err;
+	err = mdb_op_reserve(op, kind);
+	if (err == E_OK)
+		mdb_op_commit(op, kind);
+	return err;
+}
+
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 	    unsigned log2, unsigned rights, bool grant)
 {
 	struct mdb_op op;
-	enum mdb_kind kind = MDB_NOOP;
-	int err;
 
 	mdb_assert_pages(from_va, to_va, log2);
 	mdb_op_init(&op, from, from_va, to, to_va, log2, rights & FPAGE_RIGHTS_MASK, grant);
-	err = mdb_op_source(&op);
-	if (err == E_OK)
-		err = mdb_op_settle_source(&op);
-	if (err == E_OK)
-		err = mdb_op_settle(&op, &kind);
-	if (err != E_OK || kind == MDB_NOOP)
-		return err;
-	err = mdb_op_reserve(&op, kind);
-	if (err == E_OK)
-		mdb_op_commit(&op, kind);
-	return err;
+	return mdb_map_resolved(&op, mdb_op_source(&op));
+}
+
+int mdb_map_found(struct space *from, word_t from_va, word_t pa, unsigned src_log2,
+		  struct space *to, word_t to_va, unsigned log2, unsigned rights, bool grant)
+{
+	struct mdb_op op;
+
+	mdb_assert_pages(from_va, to_va, log2);
+	mdb_op_init(&op, from, from_va, to, to_va, log2, rights & FPAGE_RIGHTS_MASK, grant);
+	return mdb_map_resolved(&op, mdb_op_source_found(&op, pa, src_log2));
 }
 
 /* ---- Unmap. ---- */

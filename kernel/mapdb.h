@@ -124,6 +124,13 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 	    unsigned log2, unsigned rights, bool grant);
 
+/* mdb_map where the caller has just read the sender's PTE (mdb_pte_get
+ * or mdb_pte_next, nothing changed since): frame pa, aligned to 2^src_log2,
+ * is from's mapping covering from_va. The same result, without the
+ * sender's lookup. */
+int mdb_map_found(struct space *from, word_t from_va, word_t pa, unsigned src_log2,
+		  struct space *to, word_t to_va, unsigned log2, unsigned rights, bool grant);
+
 /*
  * Unmap: for the mapping of s covering [va, va + 2^log2) (log2 12 or 21),
  * revoke `rights` from every mapping derived from it, recursively; a

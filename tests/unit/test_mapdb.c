@@ -1311,6 +1311,8 @@ static bool r_related(int from, word_t fva, unsigned log2, int *to, word_t *tva)
 	return true;
 }
 
+static bool r_ranges;      /* r_unmap unmaps ranges too, r_map uses mdb_map_found */
+
 static void r_map(void)
 {
 	int from, to = (int)rnd(R_SPACES);
@@ -1321,6 +1323,14 @@ static void r_map(void)
 	r_source(&from, &fva, &log2);
 	if (rnd(3) || !r_related(from, fva, log2, &to, &tva))
 		tva = r_va(log2);
+	struct fake_pte *e = pte_at(&sp[from], fva);
+
+	if (r_ranges && e && rnd(2)) {          /* the sender's PTE read by the caller */
+		must_eq(mdb_map_found(&sp[from], fva, e->pa, e->log2, &sp[to], tva, log2, rights,
+				      grant),
+			mm_map(from, fva, to, tva, log2, rights, grant));
+		return;
+	}
 	must_eq(mdb_map(&sp[from], fva, &sp[to], tva, log2, rights, grant),
 		mm_map(from, fva, to, tva, log2, rights, grant));
 }
@@ -1337,7 +1347,6 @@ static void r_unmap_range(void)
 		mm_unmap_range(space, va, (word_t)1 << log2, rights, flush));
 }
 
-static bool r_ranges;                 /* r_unmap unmaps ranges too */
 
 static void r_unmap(bool reset)
 {
@@ -1396,7 +1405,8 @@ static unsigned long env_ulong(const char *name, unsigned long dflt)
 	return v && *v ? strtoul(v, NULL, 0) : dflt;
 }
 
-/* The random run; with ranges, half the unmaps are mdb_unmap_range. */
+/* The random run; with ranges, half the unmaps are mdb_unmap_range and
+ * half the maps of a mapped page mdb_map_found. */
 static void random_run(const char *name, bool ranges, unsigned long seed)
 {
 	unsigned long steps = env_ulong("PAGODA_MAPDB_STEPS", R_STEPS);
