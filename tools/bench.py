@@ -104,7 +104,7 @@ PAGODA_RUNS = [
     PagodaRun("pagoda", "tests/bench/pagoda.cfg", "bench/pagoda", "pagoda.log"),
     PagodaRun("fork", "tests/bench/fork.cfg", "bench/fork", "pagoda-fork.log",
               ("fork_0", "fork_cycle", "fork_1m", "fork_16m", "cow_break", "pf_cow",
-               "pf_cow_pool", "fork_16m_read")),
+               "pf_cow_pool", "fork_16m_read", "fork_4m")),
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
 ]
@@ -210,6 +210,9 @@ PAIRS = [
     Pair("fork_1m", "fork, 1 MiB written", "fork_1m", "fork_1m",
          "fork (copy-on-write pager), 1 MiB of heap written",
          "fork, 1 MiB of heap written"),
+    Pair("fork_4m", "fork, 4 MiB written", "fork_4m", "fork_4m",
+         "fork (copy-on-write pager), 4 MiB of heap written",
+         "fork, 4 MiB of heap written"),
     Pair("fork_16m", "fork, 16 MiB written", "fork_16m", "fork_16m",
          "fork (copy-on-write pager), 16 MiB of heap written",
          "fork, 16 MiB of heap written"),
@@ -282,6 +285,14 @@ DERIVED = [
      "pf_cow_3tier - pf_cow", "instructions"),
     ("first-touch fault: what the third tier adds (pool frame)", "pagoda",
      "pf_cow_pool_3tier - pf_cow_pool", "instructions"),
+]
+
+
+# How costs grow: series of one operation over a size, both sides on one
+# plot (plots/growth-<key>.png): (key, title, x label, [(x, Pair key)]).
+GROWTH = [
+    ("fork", "fork against heap written", "MiB written",
+     [(0, "fork_0"), (1, "fork_1m"), (4, "fork_4m"), (16, "fork_16m")]),
 ]
 
 
@@ -794,6 +805,8 @@ def plot(out_dir, pagoda, linux):
             "plot " + ", ".join(plots), "unset logscale x", "set yrange [*:*]",
         ]
         made.append("plots/%s.png" % pr.key)
+    script += _plot_ratios(pdir, term, both, made)
+    script += _plot_growth(pdir, term, pagoda, linux, made)
     gp = os.path.join(pdir, "plots.gp")
     with open(gp, "w") as f:
         f.write("\n".join(script) + "\n")
@@ -802,6 +815,60 @@ def plot(out_dir, pagoda, linux):
         print("bench: gnuplot failed: %s" % out.strip().splitlines()[-1:])
         return []
     return made
+
+
+def _plot_ratios(pdir, term, both, made):
+    """gnuplot lines for plots/ratios.png: Pagoda/Linux of every pair."""
+    if not both:
+        return []
+    dat = os.path.join(pdir, "ratios.dat")
+    with open(dat, "w") as f:
+        for pr, p, l in both:
+            f.write('"%s" %.4f\n' % (pr.key, p.median / l.median))
+    made.append("plots/ratios.png")
+    return [
+        "set terminal %s noenhanced" % term.replace("900,520", "1100,560"),
+        "set output '%s'" % os.path.join(pdir, "ratios.png"),
+        "set title 'Pagoda / Linux, median instructions (log scale; below 1: Pagoda needs fewer)'",
+        "set style data histograms", "set style histogram clustered gap 1",
+        "set style fill solid 0.8 border -1", "set logscale y", "set yrange [0.01:10]",
+        "set ylabel 'Pagoda / Linux'", "unset xlabel", "set xtics rotate by -40 scale 0",
+        "set grid ytics", "set key off", "set rmargin 8",
+        "plot '%s' using 2:xtic(1), 1 with lines lc rgb 'black' notitle" % dat,
+        "unset logscale y", "set yrange [*:*]", "unset style", "set style data lines",
+        "set key on",
+    ]
+
+
+def _plot_growth(pdir, term, pagoda, linux, made):
+    """gnuplot lines for the GROWTH series (plots/growth-<key>.png)."""
+    pairs = {pr.key: pr for pr in PAIRS}
+    script = []
+    for key, title, xlabel, points in GROWTH:
+        rows_ = []
+        for x, pkey in points:
+            pr = pairs[pkey]
+            p, l = pagoda.get(pr.pagoda), linux.get(pr.linux) if pr.linux else None
+            rows_.append((x, p.median if p and p.median else None,
+                          l.median if l and l.median else None))
+        if not any(p for _, p, _ in rows_):
+            continue
+        dat = os.path.join(pdir, "growth-%s.dat" % key)
+        with open(dat, "w") as f:
+            for x, p, l in rows_:
+                f.write("%s %s %s\n" % (x, p if p is not None else "NaN",
+                                        l if l is not None else "NaN"))
+        png = os.path.join(pdir, "growth-%s.png" % key)
+        script += [
+            "set terminal %s noenhanced" % term, "set output '%s'" % png,
+            "set title '%s'" % title, "set xlabel '%s'" % xlabel, "unset logscale",
+            "set ylabel 'instructions'", "set xtics norotate", "set grid",
+            "set key top left",
+            "plot '%s' using 1:2 with linespoints lw 2 title 'Pagoda', "
+            "'' using 1:3 with linespoints lw 2 title 'Linux'" % dat,
+        ]
+        made.append("plots/growth-%s.png" % key)
+    return script
 
 
 # ------------------------------------------------------------------- report

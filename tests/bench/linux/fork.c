@@ -190,6 +190,7 @@ void lbench_fork(void)
 	fork_series("fork_0", 0, 200);
 	fork_cycle(100);
 	fork_series("fork_1m", 256, 100);
+	fork_series("fork_4m", 1024, 50);
 	fork_series("fork_16m", 4096, 20);
 	fork_read_series("fork_16m_read", 4096, 10);
 	fork_cow_break();

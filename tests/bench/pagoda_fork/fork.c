@@ -11,6 +11,10 @@
  * until wait() returns in the parent, with no heap written -- creating
  * the child, its start, its exit and the deletion of its space.
  *
+ * fork_4m (1,024 pages) is a point between them for the growth series of
+ * the report (the series run in growing order: a fork shares every page
+ * the parent still has, written this time or not).
+ *
  * fork_16m_read: fork with 16 MiB written, the child reads one word of
  * every page and exits; measured until wait() returns in the parent.
  *
@@ -149,6 +153,6 @@ static bool fork_read_series(const char *name, unsigned pages, unsigned iters)
 bool bench_fork(void)
 {
 	return fork_series("fork_0", 0, 200) && fork_cycle(100) &&
-	       fork_series("fork_1m", 256, 100) && fork_series("fork_16m", 4096, 20) &&
-	       fork_read_series("fork_16m_read", 4096, 10);
+	       fork_series("fork_1m", 256, 100) && fork_series("fork_4m", 1024, 50) &&
+	       fork_series("fork_16m", 4096, 20) && fork_read_series("fork_16m_read", 4096, 10);
 }
