@@ -103,11 +103,10 @@ static word_t map_range(struct space *from, const struct map_place *p, struct sp
 
 	while (arch_pt_next_db(from->pml4, &va, end, &pa, &log2, &had, &status, &slot)) {
 		word_t leaf_end = ALIGN_DOWN(va, (word_t)1 << log2) + ((word_t)1 << log2);
-		word_t chunk_end = MIN(leaf_end, end);
+		word_t chunk_end = MIN(leaf_end, end), dst = p->dst + (va - p->src);
 
 		if (log2 == 12)
-			err = map_found(from, va, pa, to, p->dst + (va - p->src), rights, grant, checked,
-					&mapped);
+			err = map_found(from, va, pa, to, dst, rights, grant, checked, &mapped);
 		else
 			err = map_leaf(from, p, va, chunk_end, log2, to, rights, grant, checked,
 				       &mapped);

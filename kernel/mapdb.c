@@ -1253,7 +1253,8 @@ unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, b
  * over the part inside otherwise, as mdb_unmap would for that part. */
 unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned rights, bool flush)
 {
-	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush, .collect = true };
+	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush,
+				 .collect = true };
 	word_t end = va + size, pa;
 	unsigned log2, had, status;
 	void *slot;

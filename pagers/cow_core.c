@@ -81,7 +81,8 @@ static void cow_wp_range(word_t lo, word_t hi)
 	while (lo < hi) {
 		unsigned log2 = 12;
 
-		while (log2 < 47 && IS_ALIGNED(lo, (word_t)2 << log2) && lo + ((word_t)2 << log2) <= hi)
+		for (word_t twice = 8192; log2 < 47 && IS_ALIGNED(lo, twice) && lo + twice <= hi;
+		     twice <<= 1)
 			log2++;
 		utcb()->mr[cow_forking.nwp++] = fpage_make(lo, log2, FPAGE_W);
 		if (cow_forking.nwp == MSG_MR_COUNT)
