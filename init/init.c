@@ -7,6 +7,8 @@
 #include <sigma0.h>
 
 extern bool config_shutdown;
+extern unsigned config_skipped;
+extern int config_expect_skipped;
 
 static struct task_conf confs[TASK_MAX];
 static int nconfs;
@@ -91,17 +93,21 @@ static void init_start_all(void)
 	int err;
 
 	for (int i = 0; i < nconfs; i++) {
-		if (!init_pager_ok(&confs[i]))
+		if (!init_pager_ok(&confs[i])) {
+			config_skipped++;
 			continue;
+		}
 		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
 		if (strcmp(confs[i].pager, "init") && !pager) {
 			printf("init: boot.cfg:%u: pager '%s' is not running (start it on an earlier line)\n",
 			       confs[i].line, confs[i].pager);
+			config_skipped++;
 			continue;
 		}
 		if (pager)
 			pager->is_pager = true;
-		task_start(&confs[i], pager, &err);
+		if (!task_start(&confs[i], pager, &err))
+			config_skipped++;
 	}
 }
 
@@ -114,11 +120,14 @@ static bool init_all_done(bool clients_only)
 	return true;
 }
 
-/* Every task ended as expected, and memory is back to its baseline. */
+/* Every line started, every task ended as expected, memory is back to its
+ * baseline and every kernel invariant holds. Each failure has its own line;
+ * the baseline line speaks of memory alone. */
 static _Noreturn void init_verdict(void)
 {
 	unsigned bad = 0;
-	word_t kmem = init_kmem_now(), frames = init_frames_given();
+	word_t kmem = init_kmem_now(), frames = init_frames_given(), err, checker = 0, line = 0;
+	bool memory_ok = kmem == baseline.kmem && frames == baseline.frames;
 
 	for (unsigned i = 0; i < TASK_MAX; i++) {
 		struct task *t = &tasks[i];
@@ -128,14 +137,23 @@ static _Noreturn void init_verdict(void)
 			bad++;
 		}
 	}
-	if (kmem != baseline.kmem || frames != baseline.frames) {
+	if (config_skipped != (unsigned)config_expect_skipped) {
+		printf("not ok - %u boot.cfg line(s) could not be started, %d expected\n",
+		       config_skipped, config_expect_skipped);
+		bad++;
+	}
+	if (!memory_ok) {
 		printf("not ok - memory not back to baseline: kernel %ld bytes, frames %ld bytes\n",
 		       (long)(baseline.kmem - kmem), (long)(frames - baseline.frames));
 		bad++;
 	}
-	kdb_check();
+	if ((err = kdb_check_report(&checker, &line))) {
+		printf("not ok - kernel consistency check: checker %lu, invariant at line %lu "
+		       "(error %lu)\n", checker, line, err);
+		bad++;
+	}
 	printf("init: all tasks done; kernel memory and frames back to baseline: %s\n",
-	       bad ? "no" : "yes");
+	       memory_ok ? "yes" : "no");
 	printf("RESULT: %s\n", bad ? "FAIL" : "PASS");
 	kdb_exit_qemu(bad ? 1 : 0);
 	for (;;)

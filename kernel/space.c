@@ -163,10 +163,16 @@ bool space_check(struct space *s)
 
 	for (struct tcb *t = s->threads; t; t = t->space_next) {
 		if (t->space != s)
-			return false;
+			return CHECK_FAIL("space_check: thread %p listed in space %p is in %p",
+					  (void *)t, (void *)s, (void *)t->space);
 		n++;
 	}
-	return n == s->nthreads && s->acct.used <= s->acct.quota;
+	if (n != s->nthreads)
+		return CHECK_FAIL("space_check: space %p lists %u threads, counts %u", (void *)s, n,
+				  (unsigned)s->nthreads);
+	return s->acct.used <= s->acct.quota ||
+	       CHECK_FAIL("space_check: space %p uses %lu bytes over its quota %lu", (void *)s,
+			  (unsigned long)s->acct.used, (unsigned long)s->acct.quota);
 }
 
 bool space_check_all(void)

@@ -46,7 +46,8 @@ word_t kdb_puts(const char *s, size_t n);
 void kdb_exit_qemu(unsigned status);
 word_t kdb_kmem_free(word_t *index_bytes);   /* free pool bytes; mapdb index bytes */
 word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
-word_t kdb_check(void);
+word_t kdb_check(void);                      /* E_OK, or E_BROKEN */
+word_t kdb_check_report(word_t *checker, word_t *line);   /* and which one broke, where */
 
 /* ---- IPC on the message registers ---- */
 static inline word_t ipc(word_t to, word_t from, word_t tmo, word_t *sender)
