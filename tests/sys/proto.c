@@ -28,6 +28,23 @@ static word_t request(word_t server, word_t label, word_t w1, word_t w2, word_t 
 	return tag_label(u->mr[0]) == SIGMA0_REPLY_ERROR ? u->mr[1] : E_OK;
 }
 
+/* Call `server` with a label and no words: what it needs must not come
+ * from the words of an earlier message. The words are set to values that
+ * would succeed, as a stale earlier message may have left them. */
+static word_t short_request(word_t server, word_t label)
+{
+	struct utcb *u = utcb();
+	word_t err;
+
+	msg_tag(label, 0, 0);
+	u->mr[1] = label == SIGMA0_LABEL_ANY ? 12 : USER_HEAP_BASE;
+	u->mr[2] = label == SIGMA0_LABEL_ANY ? FPAGE_RW : 4096;
+	msg_accept(FPAGE_NIL);
+	if ((err = ipc_call(server)))
+		return err;
+	return tag_label(u->mr[0]) == SIGMA0_REPLY_ERROR ? u->mr[1] : E_OK;
+}
+
 /* A physical page the kernel keeps for itself (sigma0 does not own it). */
 static word_t kernel_page(void)
 {
@@ -106,6 +123,17 @@ static void test_pager(void)
 	ok_err(request(pg, PAGER_RELEASE, ~(word_t)0xfff, 8192, FPAGE_NIL), E_BAD_ARGUMENT,
 	       "PAGER_RELEASE of a range that wraps");
 	ok_err(request(pg, 0x7fff, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT, "an unknown request");
+	heap[0] = 42;
+	/* leaves (0, USER_HEAP_BASE + 4096) in the pager's words 1 and 2 (the
+	 * reply's error and our size): a release that took them would free
+	 * our image and the heap page */
+	ok_err(request(pg, PAGER_RELEASE, TEST_VA_C, USER_HEAP_BASE + 4096, FPAGE_NIL), E_OK,
+	       "PAGER_RELEASE of a range where we have nothing");
+	ok_err(short_request(pg, PAGER_RELEASE), E_BAD_ARGUMENT,
+	       "PAGER_RELEASE without its words (the pager must not take stale ones)");
+	ok(heap[0] == 42, "and our heap page is still there");
+	ok_err(short_request(pg, SIGMA0_LABEL_ANY), E_BAD_ARGUMENT, "ANY without its words");
+	ok_err(short_request(pg, LABEL_PAGEFAULT | FPAGE_R), E_BAD_ARGUMENT, "a fault message without its words");
 	ok(fork() == TID_NIL, "fork() is refused by a pager without processes");
 	heap[0] = 42;
 	ok(heap[0] == 42, "the pager still serves our faults");
