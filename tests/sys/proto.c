@@ -84,6 +84,9 @@ static void test_sigma0(void)
 	ok_err(request(s0, SIGMA0_LABEL_RECLAIM, libmap_myself, 0, FPAGE_NIL), E_NO_PRIVILEGE,
 	       "RECLAIM from anyone but the root task");
 	ok_err(request(s0, 0x5399, 0, 0, FPAGE_NIL), E_BAD_ARGUMENT, "an unknown request");
+	ok_err(short_request(s0, SIGMA0_LABEL_FREE), E_BAD_ARGUMENT, "FREE without its word");
+	ok_err(short_request(s0, SIGMA0_LABEL_PHYS), E_BAD_ARGUMENT, "PHYS without its word");
+	ok_err(short_request(s0, SIGMA0_LABEL_ANY), E_BAD_ARGUMENT, "ANY without its words");
 	/* Other tasks (the zero pager) take and give frames meanwhile: free
 	 * plus given is what stays constant, and the frame itself must be
 	 * free again (next-fit does not come back to it soon). */
