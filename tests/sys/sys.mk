@@ -7,6 +7,9 @@ SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
-SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto
+SYS_TESTS += forktest forkhello crashpager toucher patternclient proto
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
+
+# The fuzzer is two files (fuzz.c, fuzz_more.c).
+$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(TAP_OBJ)))
