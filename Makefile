@@ -18,7 +18,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench fuzz-sweep clean
 all: $(IMAGES)
 
 deps:
@@ -50,6 +50,11 @@ systest: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/bench.py $(BENCH_ARGS)
+
+# The fuzzer over many seeds (tools/fuzzsweep.py): SEEDS=1-16 ROUNDS=N OPEN=1,2
+fuzz-sweep: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/fuzzsweep.py $(if $(SEEDS),--seeds $(SEEDS)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(OPEN),--open $(OPEN))
 
 clean:
 	rm -rf $(B)
