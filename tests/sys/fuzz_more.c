@@ -448,7 +448,7 @@ static word_t worker_exreg(unsigned w)
 {
 	word_t sp = rnd() % 2 ? pick() : rnd() & (((word_t)1 << 47) - 1);
 	word_t ip = rnd() % 2 ? WORKER_CODE_VA + rnd() % 4096 : pick();
-	word_t fl = rnd(), pg = rnd() % 4 ? libmap_myself : pick();
+	word_t fl = rnd(), pg = rnd() % 4 ? libmap_myself : pick_pager();
 
 	stat.worker_exregs++;
 	return sys_exchange_registers(worker_tid(w), rnd() & 0xff, &sp, &ip, &fl, &pg, NULL);
