@@ -60,6 +60,7 @@ OUT_DIR = os.path.join(ROOT, "build", "bench")
 CACHE_DIR = os.path.join(ROOT, ".cache", "linux")
 LINUX_INIT = os.path.join("build", "bench", "linux", "init")
 LINUX_INITRAMFS = os.path.join("build", "bench", "linux", "initramfs.cpio")
+LINUX_INITRAMFS_FILE = os.path.join("build", "bench", "linux", "initramfs-file.cpio")
 
 # One CPU model for both sides. -erms and -fsrm make Linux zero and copy
 # pages with rep stosq / rep movsq, as Pagoda does (without them it would
@@ -503,6 +504,48 @@ def fetch_kernel():
     return os.path.join(dest, "vmlinuz"), os.path.basename(dest)
 
 
+# The modules the Linux file benchmarks need (Debian builds them as
+# modules), dependencies first: the virtio-blk disk and its FAT volume
+# (vfat's default code page 437 and character set ascii).
+LINUX_MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+                 "virtio_pci", "virtio_blk", "fat", "vfat", "nls_cp437", "nls_ascii")
+
+
+def linux_modules(kernel):
+    """The .ko files of LINUX_MODULES for the cached kernel image KERNEL, in
+    .cache/linux/<package>_<version>/modules/ (taken from the same package,
+    `apt-get download` again, if not there yet). Returns (paths in load
+    order, None) or (None, reason)."""
+    dest = os.path.join(os.path.dirname(os.path.abspath(kernel)), "modules")
+    paths = [os.path.join(dest, m + ".ko") for m in LINUX_MODULES]
+    if all(os.path.isfile(p) for p in paths):
+        return paths, None
+    pkg, _, version = os.path.basename(os.path.dirname(os.path.abspath(kernel))).partition("_")
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        return None, "apt-get and dpkg-deb are not available"
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        debs = []
+        for name in (pkg + "-unsigned", pkg):
+            _run(["apt-get", "download", "%s=%s" % (name, version)], cwd=tmp)
+            debs = glob.glob(os.path.join(tmp, "*.deb"))
+            if debs:
+                break
+        if not debs:
+            return None, "apt-get download %s=%s failed" % (pkg, version)
+        wild = " ".join("'*/%s.ko'" % m for m in LINUX_MODULES)
+        subprocess.run("dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' --wildcards %s"
+                       % (debs[0], tmp, wild), shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+        os.makedirs(dest, exist_ok=True)
+        for m in LINUX_MODULES:
+            found = glob.glob(os.path.join(tmp, "lib", "modules", "*", "kernel", "**",
+                                           m + ".ko"), recursive=True)
+            if not found:
+                return None, "%s has no %s.ko" % (os.path.basename(debs[0]), m)
+            shutil.copy(found[0], os.path.join(dest, m + ".ko"))
+    return paths, None
+
+
 def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
     """One cpio "newc" record (the format the kernel's initramfs reads)."""
     name_b = name.encode() + b"\0"
@@ -516,8 +559,10 @@ def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
     return rec
 
 
-def build_initramfs():
-    """Build the Linux /init (make) and pack it: returns the cpio path."""
+def build_initramfs(modules=None):
+    """Build the Linux /init (make) and pack it, with MODULES (.ko paths, in
+    load order) under /modules and their order in /modules/order: returns
+    the cpio path."""
     ok, out = _run(["make", "--no-print-directory", "-s", "bench-linux-init"],
                    cwd=ROOT)
     if not ok:
@@ -526,33 +571,44 @@ def build_initramfs():
         init = f.read()
     blob = (_cpio_entry("dev", 0o040755, ino=1) +
             _cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=2) +
-            _cpio_entry("init", 0o100755, init, ino=3) +
-            _cpio_entry("TRAILER!!!", 0, ino=0))
-    path = os.path.join(ROOT, LINUX_INITRAMFS)
+            _cpio_entry("init", 0o100755, init, ino=3))
+    if modules:
+        names = [os.path.basename(m) for m in modules]
+        blob += (_cpio_entry("modules", 0o040755, ino=4) +
+                 _cpio_entry("modules/order", 0o100644,
+                             ("\n".join(names) + "\n").encode(), ino=5))
+        for i, m in enumerate(modules):
+            with open(m, "rb") as f:
+                blob += _cpio_entry("modules/" + names[i], 0o100644, f.read(), ino=6 + i)
+    blob += _cpio_entry("TRAILER!!!", 0, ino=0)
+    path = os.path.join(ROOT, LINUX_INITRAMFS if not modules else LINUX_INITRAMFS_FILE)
     with open(path, "wb") as f:
         f.write(blob)
     return path
 
 
-def linux_command(kernel, initramfs, append=""):
+def linux_command(kernel, initramfs, append="", disk=None):
     """The QEMU command for the Linux side: Pagoda's machine, Linux's boot
-    (append: more kernel command line)."""
+    (append: more kernel command line; disk: an image attached as the same
+    virtio-blk-pci device Pagoda's driver drives)."""
     return ["qemu-system-x86_64", "-M", "q35", "-nodefaults",
             "-bios", pq.QBOOT, "-cpu", CPU, "-m", "256M", "-smp", "1",
             "-display", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
-            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT
+            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT + (
+                pq.disk_args(disk) if disk else [])
 
 
-def run_linux(kernel, out_dir, timeout, append="", log="linux.log"):
-    """Boot Linux with the benchmark initramfs; like run_pagoda."""
+def run_linux(kernel, out_dir, timeout, append="", log="linux.log", modules=None, disk=None):
+    """Boot Linux with the benchmark initramfs (and MODULES in it, DISK
+    attached); like run_pagoda."""
     log_path = os.path.join(out_dir, log)
     try:
-        initramfs = build_initramfs()
-    except RuntimeError as e:
+        initramfs = build_initramfs(modules)
+        cmd = linux_command(kernel, initramfs, append, disk)
+    except (RuntimeError, pq.BootError) as e:
         return {}, "", False, [str(e)], []
-    cmd = linux_command(kernel, initramfs, append)
     out = pq.run(cmd, timeout=timeout, sinks=[], capture=True)
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
@@ -602,7 +658,30 @@ def linux_side(args, out_dir):
           flush=True)
     results, _, ok, notes, cmd = run_linux(
         os.path.relpath(kernel, ROOT), out_dir, args.timeout or LINUX_TIMEOUT)
+    notes += linux_file_side(kernel, out_dir, args.timeout or LINUX_TIMEOUT, results)
     return results, ok, notes, cmd, version
+
+
+def linux_file_side(kernel, out_dir, timeout, results):
+    """The Linux file benchmarks (tests/bench/linux/file.c): a boot of their
+    own with the virtio modules in the initramfs and the Pagoda file run's
+    disk (tests/bench/file_disk.py) attached; adds to results, returns
+    notes. Not a failure of the run if the modules cannot be had."""
+    modules, why = linux_modules(kernel)
+    if not modules:
+        return ["Linux file benchmarks not run: no virtio_blk module (%s)" % why]
+    disk = os.path.join(out_dir, "linux-file.img")
+    res = subprocess.run(["python3", "tests/bench/file_disk.py", disk], cwd=ROOT,
+                         capture_output=True, text=True)
+    if res.returncode:
+        return ["Linux file benchmarks not run: cannot make the disk: %s"
+                % res.stderr.strip()[-200:]]
+    print("bench: booting Linux with virtio_blk on the file disk ...", flush=True)
+    more, _, ok, notes, _ = run_linux(os.path.relpath(kernel, ROOT), out_dir, timeout,
+                                      " file_only=1", "linux-file.log", modules,
+                                      os.path.relpath(disk, ROOT))
+    results.update(more)
+    return notes if ok else notes + ["the Linux file run did not complete"]
 
 
 # ------------------------------------------------------------------ figures
@@ -925,12 +1004,12 @@ def _profile_config(run, op, n):
     return "\n".join(out) + "\n"
 
 
-def _snapshot_command(config, dest, extra):
+def _snapshot_command(config, dest, extra, disk=None):
     """The QEMU command booting config from copies (in dest) of the kernel
     and the modules, so that a concurrent rebuild cannot change what runs
-    or the symbols it is explained with. Returns (cmd, {"kernel": ELF
-    copy, image name: ELF copy, ...})."""
-    cmd = pq.qemu_command(config, bench=True, extra=extra)
+    or the symbols it is explained with (disk: an image to attach).
+    Returns (cmd, {"kernel": ELF copy, image name: ELF copy, ...})."""
+    cmd = pq.qemu_command(config, bench=True, extra=extra, disk=disk)
     copies = {}
 
     def copy(path):
@@ -1091,9 +1170,14 @@ def _trace_windows(op, n):
     with open(os.path.join(ROOT, config), "w") as f:
         f.write(_profile_config(run, op, n))
     with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build", "bench")) as tmp:
+        disk = None
+        if run.disk:
+            disk = os.path.join(tmp, run.name + ".img")
+            subprocess.run(list(run.disk) + [disk], cwd=ROOT, check=True, capture_output=True)
+            disk = os.path.relpath(disk, ROOT)
         cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + list(run.extra) + [
             "-singlestep", "-d", "exec,nochain", "-D", os.path.join(tmp, "trace"),
-            "-dfilter", PROFILE_RANGES])
+            "-dfilter", PROFILE_RANGES], disk=disk)
         low, bench, sigma0 = _programs(elves, run.image)
         win = _Windows(low, bench)
         fifo = os.path.join(tmp, "trace")
