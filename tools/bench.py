@@ -98,6 +98,7 @@ class PagodaRun:
     ops: tuple = None
     extra: tuple = ()      # more QEMU arguments (e.g. -m 2G)
     disk: tuple = None   # host command that makes its disk image (path appended)
+    windows: tuple = ()  # insncount windows the task opens: (name, pages), in order
 
 
 # The Pagoda boots, in this order. An operation's name is printed by one
@@ -116,8 +117,61 @@ PAGODA_RUNS = [
     PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
               ("file_seq_read_16m_requests", "file_fault_cached",
                "file_writeback_16m_requests"),
-              disk=("python3", "tests/bench/file_disk.py")),
+              disk=("python3", "tests/bench/file_disk.py"),
+              windows=(("file_seq_read_16m_instr", 4096), ("file_writeback_16m_instr", 4096))),
 ]
+
+# The Linux file run's insncount windows (tests/bench/linux/file.c), in order.
+LINUX_FILE_WINDOWS = (("lx_file_seq_read_16m_instr", 4096), ("lx_file_writeback_16m_instr", 4096))
+
+# Figures that differ from run to run, left out of the determinism check:
+# instructions across disk operations (how many timer interrupts and idle
+# loops fall into the device's time depends on the host).
+VARYING = {name for name, _ in LINUX_FILE_WINDOWS + PAGODA_RUNS[-1].windows}
+
+# tools/insncount.c: counts the instructions executed between two markers.
+INSNCOUNT = os.path.join("build", "tools", "insncount.so")
+INSNCOUNT_LINE = re.compile(r"^insncount: window (\d+): instructions (\d+)\s*$", re.M)
+BLK_LINE = re.compile(r"^(?:[0-9a-f]+\| )?blk: (\d+) calls, (\d+) requests", re.M)
+
+
+def build_insncount():
+    """Build tools/insncount.c for the installed QEMU (its header through
+    tools/plugin_header.sh); returns an error or None."""
+    r = subprocess.run(["sh", os.path.join(ROOT, "tools", "plugin_header.sh")],
+                       capture_output=True, text=True)
+    hdr = r.stdout.strip()
+    if r.returncode or not os.path.isfile(hdr):
+        return ("cannot get qemu-plugin.h for the installed QEMU "
+                "(tools/plugin_header.sh: %s)" % (r.stderr.strip().splitlines() or ["?"])[-1])
+    src, so = os.path.join(ROOT, "tools", "insncount.c"), os.path.join(ROOT, INSNCOUNT)
+    if os.path.exists(so) and os.path.getmtime(so) > max(os.path.getmtime(src),
+                                                         os.path.getmtime(hdr)):
+        return None
+    os.makedirs(os.path.dirname(so), exist_ok=True)
+    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+                        "-I", os.path.dirname(hdr), "-o", so, src], capture_output=True, text=True)
+    return "cannot build tools/insncount.c: %s" % r.stderr.strip() if r.returncode else None
+
+
+def insncount_args(log):
+    """QEMU arguments loading the plugin, its output into LOG."""
+    return ["-plugin", INSNCOUNT, "-d", "plugin", "-D", log]
+
+
+def insncount_results(log, windows):
+    """Results (instructions per page) of the windows in LOG, named by
+    WINDOWS ((name, pages), in the order the guest opens them)."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            found = [int(m.group(2)) for m in INSNCOUNT_LINE.finditer(f.read())]
+    except OSError:
+        return {}
+    res = {}
+    for (name, pages), v in zip(windows, found):
+        v = (v + pages // 2) // pages
+        res[name] = Result(name, "instructions/page", 1, v, v, v, [[v, 1]])
+    return res
 
 # rt-alloc (tests/bench/rtalloc/): rt_malloc and rt_free per workload and
 # heap size, beside glibc's malloc and free on the same workloads.
@@ -279,6 +333,21 @@ PAIRS = [
          "file pager's cache (pagers/file on fs/fatserv)",
          "first write to a page of a shared mapping of a populated memfd "
          "(tmpfs)"),
+    Pair("file_seq_read_16m_instr", "file: seq. mapped read 16 MiB, instr/page",
+         "file_seq_read_16m_instr", "lx_file_seq_read_16m_instr",
+         "instructions the machine executes per page (tools/insncount.c) for a "
+         "sequential mapped read of a 16 MiB file on a virtio disk, every page a "
+         "cold fault: file pager, FAT server, driver, kernel; one 4 KiB read per page",
+         "the same on Linux: vfat on virtio_blk, read-ahead"),
+    Pair("file_writeback_16m_instr", "file: write-back 16 MiB, instr/page",
+         "file_writeback_16m_instr", "lx_file_writeback_16m_instr",
+         "instructions per page of one msync of the 16 MiB mapping, every page dirty",
+         "the same: msync(MS_SYNC) of a vfat file on virtio_blk"),
+    Pair("file_total_disk_requests", "file: disk requests of the whole run",
+         "file_total_disk_requests", "lx_file_total_disk_requests",
+         "requests the virtio-blk driver issued in the whole file run (mount, the "
+         "16 MiB read, the 16 MiB write-back, syncs)",
+         "read and write requests of /dev/vda from boot to umount (/sys/block/vda/stat)"),
 ]
 
 # Worst cases, printed beside the medians: (label, Pagoda operation). The
@@ -387,16 +456,31 @@ def run_pagoda_one(run, out_dir, timeout):
             return {}, False, ["cannot make the disk of %s: %s"
                                % (run.config, res.stderr.strip()[-200:])], []
         disk = os.path.relpath(disk, ROOT)
+    extra, plugin_log = [], None
+    if run.windows:
+        why = build_insncount()
+        if why:
+            notes.append("%s: instructions of disk operations not counted" % why)
+        else:
+            plugin_log = os.path.join(out_dir, run.name + "-insncount.log")
+            extra = insncount_args(os.path.relpath(plugin_log, ROOT))
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
-                           extra=["-cpu", CPU] + RTC + list(run.extra), disk=disk)
+                           extra=["-cpu", CPU] + RTC + list(run.extra) + extra, disk=disk)
     except pq.BootError as e:
         return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
         f.write(text)
     results, completed = parse_output(text)
+    if plugin_log:
+        results.update(insncount_results(plugin_log, run.windows))
+    m = BLK_LINE.search(text) if run.disk else None
+    if m:
+        name = run.name + "_total_disk_requests"
+        results[name] = Result(name, "requests", 1, int(m.group(2)), int(m.group(2)),
+                               int(m.group(2)), [[int(m.group(2)), 1]])
     if not completed:
         notes.append("the Pagoda run of %s did not complete (%s); see %s"
                      % (run.config, out.describe(), os.path.relpath(log_path, ROOT)))
@@ -587,7 +671,7 @@ def build_initramfs(modules=None):
     return path
 
 
-def linux_command(kernel, initramfs, append="", disk=None):
+def linux_command(kernel, initramfs, append="", disk=None, extra=()):
     """The QEMU command for the Linux side: Pagoda's machine, Linux's boot
     (append: more kernel command line; disk: an image attached as the same
     virtio-blk-pci device Pagoda's driver drives)."""
@@ -597,16 +681,17 @@ def linux_command(kernel, initramfs, append="", disk=None):
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
             "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT + (
-                pq.disk_args(disk) if disk else [])
+                pq.disk_args(disk) if disk else []) + list(extra)
 
 
-def run_linux(kernel, out_dir, timeout, append="", log="linux.log", modules=None, disk=None):
+def run_linux(kernel, out_dir, timeout, append="", log="linux.log", modules=None, disk=None,
+              extra=()):
     """Boot Linux with the benchmark initramfs (and MODULES in it, DISK
-    attached); like run_pagoda."""
+    attached, EXTRA QEMU arguments); like run_pagoda."""
     log_path = os.path.join(out_dir, log)
     try:
         initramfs = build_initramfs(modules)
-        cmd = linux_command(kernel, initramfs, append, disk)
+        cmd = linux_command(kernel, initramfs, append, disk, extra)
     except (RuntimeError, pq.BootError) as e:
         return {}, "", False, [str(e)], []
     out = pq.run(cmd, timeout=timeout, sinks=[], capture=True)
@@ -676,11 +761,18 @@ def linux_file_side(kernel, out_dir, timeout, results):
     if res.returncode:
         return ["Linux file benchmarks not run: cannot make the disk: %s"
                 % res.stderr.strip()[-200:]]
+    why = build_insncount()
+    plugin_log = os.path.join(out_dir, "linux-file-insncount.log")
+    extra = insncount_args(os.path.relpath(plugin_log, ROOT)) if not why else []
     print("bench: booting Linux with virtio_blk on the file disk ...", flush=True)
     more, _, ok, notes, _ = run_linux(os.path.relpath(kernel, ROOT), out_dir, timeout,
                                       " file_only=1", "linux-file.log", modules,
-                                      os.path.relpath(disk, ROOT))
+                                      os.path.relpath(disk, ROOT), extra)
     results.update(more)
+    if why:
+        notes.append("%s: instructions of disk operations not counted" % why)
+    else:
+        results.update(insncount_results(plugin_log, LINUX_FILE_WINDOWS))
     return notes if ok else notes + ["the Linux file run did not complete"]
 
 
@@ -816,7 +908,7 @@ def compare(prev, results, side):
     """Differences between prev[side] and results: a list of lines."""
     diffs = []
     old = prev.get(side, {})
-    for name in sorted(set(old) | set(results)):
+    for name in sorted((set(old) | set(results)) - VARYING):
         a, b = old.get(name), results.get(name)
         if a is None or b is None:
             diffs.append("%s %s: %s" % (side, name, "new" if a is None else "missing now"))
