@@ -108,8 +108,12 @@ static word_t file_cow(struct pager *p, struct pager_client *c, word_t va, word_
 	return frame;
 }
 
-static __attribute__((noinline)) word_t file_fault_slow(struct pager *p, struct pager_client *c, word_t addr,
-			      unsigned access, unsigned *rights)
+/* The whole way: any mapping, private copies, the size asked again, the
+ * page read in. Not inlined, so that file_fault's short way saves no
+ * registers. */
+static __attribute__((noinline)) word_t file_fault_slow(struct pager *p, struct pager_client *c,
+							word_t addr, unsigned access,
+							unsigned *rights)
 {
 	word_t va = ALIGN_DOWN(addr, 4096), idx, page, err;
 	struct file_map *m = file_map_find(c, va);

@@ -9,9 +9,10 @@
  * of (file, page index) with as many buckets as the cache can hold pages:
  * the bucket is the page index plus an odd multiple of the file's number,
  * so the pages of one run of a file fall into distinct buckets (a lookup
- * on the fault path compares one entry), and kept on one list in the order they were read
- * in; beyond the bound the oldest is evicted, unless a client touched it
- * since it was last looked at (CLOCK, with the kernel's accessed bit).
+ * on the fault path compares one entry). They are kept on one list in the
+ * order they were read in; beyond the bound the oldest is evicted, unless
+ * a client touched it since it was last looked at (CLOCK, with the
+ * kernel's accessed bit).
  *
  * Dirtiness comes from the kernel: unmap reports, for the pager's mapping
  * of a frame and every mapping derived from it, whether it was written
@@ -53,15 +54,6 @@ bool fc_init(struct pager *p, word_t srv, word_t buf_va, unsigned bound)
 word_t fc_server(void)
 {
 	return fc_srv;
-}
-
-static uint32_t fc_find(int f, word_t idx)
-{
-	uint32_t e = fc_bucket[fc_hash(f, idx)];
-
-	while (e && (fc_pg[e].file != f || fc_pg[e].idx != idx))
-		e = fc_pg[e].hnext;
-	return e;
 }
 
 /* Link a new entry for (f, idx) into its hash chain and at the newest end. */

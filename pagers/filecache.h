@@ -47,6 +47,16 @@ static inline uint32_t fc_hash(int f, word_t idx)
 	return (uint32_t)((word_t)f * 0x9e3779b1u + idx) & (FC_BUCKETS - 1);
 }
 
+/* The entry of page idx of file f, 0 if it is not cached. */
+static inline uint32_t fc_find(int f, word_t idx)
+{
+	uint32_t e = fc_bucket[fc_hash(f, idx)];
+
+	while (e && (fc_pg[e].file != f || fc_pg[e].idx != idx))
+		e = fc_pg[e].hnext;
+	return e;
+}
+
 /* The cache of pager p on file server srv, its buffer at buf_va, holding
  * at most `bound` pages. False if the server refuses the buffer. */
 bool fc_init(struct pager *p, word_t srv, word_t buf_va, unsigned bound);
@@ -61,11 +71,7 @@ word_t fc_size_refresh(int f);
  * fault path's lookup: nothing read, nothing evicted). */
 static inline word_t fc_lookup(int f, word_t idx)
 {
-	uint32_t e = fc_bucket[fc_hash(f, idx)];
-
-	while (e && (fc_pg[e].file != f || fc_pg[e].idx != idx))
-		e = fc_pg[e].hnext;
-	return fc_pg[e].frame;                  /* entry 0: frame 0 */
+	return fc_pg[fc_find(f, idx)].frame;     /* entry 0: frame 0 */
 }
 /* The frame holding page idx of file f, read in if need be (evicting the
  * oldest page beyond the bound); 0 with *err if the server fails. */
