@@ -358,14 +358,14 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 	return frame;
 }
 
-/* A page fault: map the frame, or refuse (the kernel then hands the fault
- * to the client's exception handler). */
-static bool pager_on_fault(struct pager *p, word_t from)
+/* A page fault from client c (NULL: not a client): map the frame, or
+ * refuse (the kernel then hands the fault to the client's exception
+ * handler). */
+static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 {
 	struct utcb *u = utcb();
 	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP], frame = 0;
 	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
-	struct pager_client *c = pager_client_find(p, from);
 
 	p->refusal = 0;
 	if (c)
@@ -602,7 +602,7 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 		return true;
 	}
 	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT)
-		return pager_on_fault(p, from);
+		return pager_on_fault(p, from, c);
 	if (root_only) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {

@@ -38,9 +38,11 @@ struct file_map {
 	word_t va, size, off;
 	unsigned flags;
 	int file;
+	unsigned shared_rights;              /* shared: what a fault maps; private: 0 */
 };
 
 static struct file_map file_map[FILE_MAPS];
+static struct file_map *file_map_last = file_map;   /* the last one a fault found */
 static word_t file_cow_copies;
 
 static void file_fail(word_t err)
@@ -53,13 +55,13 @@ static void file_fail(word_t err)
  * in runs on one mapping). */
 static struct file_map *file_map_find(struct pager_client *c, word_t va)
 {
-	static struct file_map *last = file_map;
+	struct file_map *last = file_map_last;
 
 	if (last->c == c && va - last->va < last->size)
 		return last;
 	for (unsigned i = 0; i < FILE_MAPS; i++)
 		if (file_map[i].c == c && va - file_map[i].va < file_map[i].size)
-			return last = &file_map[i];
+			return file_map_last = &file_map[i];
 	return NULL;
 }
 
@@ -106,8 +108,12 @@ static word_t file_cow(struct pager *p, struct pager_client *c, word_t va, word_
 	return frame;
 }
 
-static word_t file_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
-			 unsigned *rights)
+/* The whole way: any mapping, private copies, the size asked again, the
+ * page read in. Not inlined, so that file_fault's short way saves no
+ * registers. */
+static __attribute__((noinline)) word_t file_fault_slow(struct pager *p, struct pager_client *c,
+							word_t addr, unsigned access,
+							unsigned *rights)
 {
 	word_t va = ALIGN_DOWN(addr, 4096), idx, page, err;
 	struct file_map *m = file_map_find(c, va);
@@ -135,6 +141,23 @@ static word_t file_fault(struct pager *p, struct pager_client *c, word_t addr, u
 		return page;                          /* read-only until written */
 	*rights = FPAGE_RW;
 	return file_cow(p, c, va, page);
+}
+
+/* A fault. The common case, a page of the last mapping a fault found, a
+ * shared one, inside the file and in the cache, takes the short way: one
+ * hash lookup, nothing else (no page-table lookup, no size asked, no
+ * call that could read or evict). Everything else goes the whole way. */
+static word_t file_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
+			 unsigned *rights)
+{
+	const struct file_map *m = file_map_last;
+	word_t off = ALIGN_DOWN(addr, 4096) - m->va + m->off, frame;
+
+	if (m->c != c || addr - m->va >= m->size || !m->shared_rights ||
+	    off >= fc_file[m->file].size || !(frame = fc_lookup(m->file, off / 4096)))
+		return file_fault_slow(p, c, addr, access, rights);
+	*rights = m->shared_rights;
+	return frame;
 }
 
 /* ---- requests ---- */
@@ -191,6 +214,8 @@ static void file_on_map(struct pager_client *c)
 		return;
 	}
 	req.c = c;
+	req.shared_rights = !(req.flags & FILE_MAP_SHARED) ? 0
+			    : req.flags & FILE_MAP_WRITE ? FPAGE_RW : FPAGE_R;
 	*slot = req;
 	fc_file[req.file].maps++;
 	msg_tag(0, 1, 0);

@@ -6,9 +6,13 @@
  * of one open file; every shared mapping of that page, in any client,
  * derives from the pager's own mapping of the frame, so the file's page is
  * one frame however many clients map it. Pages are found through a hash
- * of (file, page index) and kept on one list in the order they were read
- * in; beyond the bound the oldest is evicted, unless a client touched it
- * since it was last looked at (CLOCK, with the kernel's accessed bit).
+ * of (file, page index) with as many buckets as the cache can hold pages:
+ * the bucket is the page index plus an odd multiple of the file's number,
+ * so the pages of one run of a file fall into distinct buckets (a lookup
+ * on the fault path compares one entry). They are kept on one list in the
+ * order they were read in; beyond the bound the oldest is evicted, unless
+ * a client touched it since it was last looked at (CLOCK, with the
+ * kernel's accessed bit).
  *
  * Dirtiness comes from the kernel: unmap reports, for the pager's mapping
  * of a frame and every mapping derived from it, whether it was written
@@ -25,22 +29,15 @@
 #include "filecache.h"
 #include <fsclient.h>
 
-#define FC_PAGES_MAX 8192
-#define FC_BUCKETS 2048
 #define FC_NONE 0
-
-struct fc_page {
-	word_t idx, frame;               /* frame 0: free entry */
-	int file;
-	bool dirty;                      /* written since its last write-back */
-	uint32_t hnext, prev, next;      /* hash chain; age list (oldest first) */
-};
+_Static_assert((FC_BUCKETS & (FC_BUCKETS - 1)) == 0, "FC_BUCKETS: a power of two");
 
 struct fc_file fc_file[FC_FILES];
 struct fc_stats fc_stats;
 
-static struct fc_page fc_pg[FC_PAGES_MAX + 1];    /* entry 0 unused */
-static uint32_t fc_bucket[FC_BUCKETS], fc_free, fc_used, fc_oldest, fc_newest;
+struct fc_page fc_pg[FC_PAGES_MAX + 1];    /* entry 0 unused, its frame 0 */
+uint32_t fc_bucket[FC_BUCKETS];
+static uint32_t fc_free, fc_used, fc_oldest, fc_newest;
 static struct pager *fc_pager;
 static word_t fc_srv;
 static uint8_t *fc_buf;
@@ -57,20 +54,6 @@ bool fc_init(struct pager *p, word_t srv, word_t buf_va, unsigned bound)
 word_t fc_server(void)
 {
 	return fc_srv;
-}
-
-static uint32_t fc_hash(int f, word_t idx)
-{
-	return (uint32_t)(((word_t)f * 0x9e3779b1u + idx) * 0x9e3779b97f4a7c15ull >> 40) % FC_BUCKETS;
-}
-
-static uint32_t fc_find(int f, word_t idx)
-{
-	uint32_t e = fc_bucket[fc_hash(f, idx)];
-
-	while (e && (fc_pg[e].file != f || fc_pg[e].idx != idx))
-		e = fc_pg[e].hnext;
-	return e;
 }
 
 /* Link a new entry for (f, idx) into its hash chain and at the newest end. */

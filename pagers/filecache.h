@@ -25,6 +25,38 @@ struct fc_stats {
 extern struct fc_file fc_file[FC_FILES];
 extern struct fc_stats fc_stats;
 
+/* The page cache's entries and their hash (filecache.c owns them; they are
+ * here only for fc_lookup, inlined into the fault path). */
+#define FC_PAGES_MAX 8192                    /* a power of two */
+#define FC_BUCKETS FC_PAGES_MAX
+
+struct fc_page {
+	word_t idx, frame;               /* frame 0: free entry */
+	int file;
+	bool dirty;                      /* written since its last write-back */
+	uint32_t hnext, prev, next;      /* hash chain; age list (oldest first) */
+};
+
+extern struct fc_page fc_pg[FC_PAGES_MAX + 1];
+extern uint32_t fc_bucket[FC_BUCKETS];
+
+/* The bucket of page idx of file f: consecutive pages of a file fall into
+ * consecutive buckets. */
+static inline uint32_t fc_hash(int f, word_t idx)
+{
+	return (uint32_t)((word_t)f * 0x9e3779b1u + idx) & (FC_BUCKETS - 1);
+}
+
+/* The entry of page idx of file f, 0 if it is not cached. */
+static inline uint32_t fc_find(int f, word_t idx)
+{
+	uint32_t e = fc_bucket[fc_hash(f, idx)];
+
+	while (e && (fc_pg[e].file != f || fc_pg[e].idx != idx))
+		e = fc_pg[e].hnext;
+	return e;
+}
+
 /* The cache of pager p on file server srv, its buffer at buf_va, holding
  * at most `bound` pages. False if the server refuses the buffer. */
 bool fc_init(struct pager *p, word_t srv, word_t buf_va, unsigned bound);
@@ -35,6 +67,12 @@ int fc_open(const char *path, word_t *err);
 void fc_unuse(int f);
 /* The file's size, asked again from the server. */
 word_t fc_size_refresh(int f);
+/* The frame holding page idx of file f if the cache has it, else 0 (the
+ * fault path's lookup: nothing read, nothing evicted). */
+static inline word_t fc_lookup(int f, word_t idx)
+{
+	return fc_pg[fc_find(f, idx)].frame;     /* entry 0: frame 0 */
+}
 /* The frame holding page idx of file f, read in if need be (evicting the
  * oldest page beyond the bound); 0 with *err if the server fails. */
 word_t fc_page(int f, word_t idx, word_t *err);

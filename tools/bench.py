@@ -62,6 +62,7 @@ OUT_DIR = os.path.join(ROOT, "build", "bench")
 CACHE_DIR = os.path.join(ROOT, ".cache", "linux")
 LINUX_INIT = os.path.join("build", "bench", "linux", "init")
 LINUX_INITRAMFS = os.path.join("build", "bench", "linux", "initramfs.cpio")
+LINUX_INITRAMFS_FILE = os.path.join("build", "bench", "linux", "initramfs-file.cpio")
 
 # One CPU model for both sides. -erms and -fsrm make Linux zero and copy
 # pages with rep stosq / rep movsq, as Pagoda does (without them it would
@@ -99,6 +100,7 @@ class PagodaRun:
     ops: tuple = None
     extra: tuple = ()      # more QEMU arguments (e.g. -m 2G)
     disk: tuple = None   # host command that makes its disk image (path appended)
+    windows: tuple = ()  # insncount windows the task opens: (name, pages), in order
 
 
 # The Pagoda boots, in this order. An operation's name is printed by one
@@ -117,8 +119,61 @@ PAGODA_RUNS = [
     PagodaRun("file", "tests/bench/file.cfg", "bench/file", "pagoda-file.log",
               ("file_seq_read_16m_requests", "file_fault_cached",
                "file_writeback_16m_requests"),
-              disk=("python3", "tests/bench/file_disk.py")),
+              disk=("python3", "tests/bench/file_disk.py"),
+              windows=(("file_seq_read_16m_instr", 4096), ("file_writeback_16m_instr", 4096))),
 ]
+
+# The Linux file run's insncount windows (tests/bench/linux/file.c), in order.
+LINUX_FILE_WINDOWS = (("lx_file_seq_read_16m_instr", 4096), ("lx_file_writeback_16m_instr", 4096))
+
+# Figures that differ from run to run, left out of the determinism check:
+# instructions across disk operations (how many timer interrupts and idle
+# loops fall into the device's time depends on the host).
+VARYING = {name for name, _ in LINUX_FILE_WINDOWS + PAGODA_RUNS[-1].windows}
+
+# tools/insncount.c: counts the instructions executed between two markers.
+INSNCOUNT = os.path.join("build", "tools", "insncount.so")
+INSNCOUNT_LINE = re.compile(r"^insncount: window (\d+): instructions (\d+)\s*$", re.M)
+BLK_LINE = re.compile(r"^(?:[0-9a-f]+\| )?blk: (\d+) calls, (\d+) requests", re.M)
+
+
+def build_insncount():
+    """Build tools/insncount.c for the installed QEMU (its header through
+    tools/plugin_header.sh); returns an error or None."""
+    r = subprocess.run(["sh", os.path.join(ROOT, "tools", "plugin_header.sh")],
+                       capture_output=True, text=True)
+    hdr = r.stdout.strip()
+    if r.returncode or not os.path.isfile(hdr):
+        return ("cannot get qemu-plugin.h for the installed QEMU "
+                "(tools/plugin_header.sh: %s)" % (r.stderr.strip().splitlines() or ["?"])[-1])
+    src, so = os.path.join(ROOT, "tools", "insncount.c"), os.path.join(ROOT, INSNCOUNT)
+    if os.path.exists(so) and os.path.getmtime(so) > max(os.path.getmtime(src),
+                                                         os.path.getmtime(hdr)):
+        return None
+    os.makedirs(os.path.dirname(so), exist_ok=True)
+    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+                        "-I", os.path.dirname(hdr), "-o", so, src], capture_output=True, text=True)
+    return "cannot build tools/insncount.c: %s" % r.stderr.strip() if r.returncode else None
+
+
+def insncount_args(log):
+    """QEMU arguments loading the plugin, its output into LOG."""
+    return ["-plugin", INSNCOUNT, "-d", "plugin", "-D", log]
+
+
+def insncount_results(log, windows):
+    """Results (instructions per page) of the windows in LOG, named by
+    WINDOWS ((name, pages), in the order the guest opens them)."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            found = [int(m.group(2)) for m in INSNCOUNT_LINE.finditer(f.read())]
+    except OSError:
+        return {}
+    res = {}
+    for (name, pages), v in zip(windows, found):
+        v = (v + pages // 2) // pages
+        res[name] = Result(name, "instructions/page", 1, v, v, v, [[v, 1]])
+    return res
 
 # rt-alloc (tests/bench/rtalloc/): rt_malloc and rt_free per workload and
 # heap size, beside glibc's malloc and free on the same workloads.
@@ -288,6 +343,21 @@ PAIRS = [
          "file pager's cache (pagers/file on fs/fatserv)",
          "first write to a page of a shared mapping of a populated memfd "
          "(tmpfs)"),
+    Pair("file_seq_read_16m_instr", "file: seq. mapped read 16 MiB, instr/page",
+         "file_seq_read_16m_instr", "lx_file_seq_read_16m_instr",
+         "instructions the machine executes per page (tools/insncount.c) for a "
+         "sequential mapped read of a 16 MiB file on a virtio disk, every page a "
+         "cold fault: file pager, FAT server, driver, kernel; one 4 KiB read per page",
+         "the same on Linux: vfat on virtio_blk, read-ahead"),
+    Pair("file_writeback_16m_instr", "file: write-back 16 MiB, instr/page",
+         "file_writeback_16m_instr", "lx_file_writeback_16m_instr",
+         "instructions per page of one msync of the 16 MiB mapping, every page dirty",
+         "the same: msync(MS_SYNC) of a vfat file on virtio_blk"),
+    Pair("file_total_disk_requests", "file: disk requests of the whole run",
+         "file_total_disk_requests", "lx_file_total_disk_requests",
+         "requests the virtio-blk driver issued in the whole file run (mount, the "
+         "16 MiB read, the 16 MiB write-back, syncs)",
+         "read and write requests of /dev/vda from boot to umount (/sys/block/vda/stat)"),
 ]
 
 # Worst cases, printed beside the medians: (label, Pagoda operation). The
@@ -404,16 +474,31 @@ def run_pagoda_one(run, out_dir, timeout):
             return {}, False, ["cannot make the disk of %s: %s"
                                % (run.config, res.stderr.strip()[-200:])], []
         disk = os.path.relpath(disk, ROOT)
+    extra, plugin_log = [], None
+    if run.windows:
+        why = build_insncount()
+        if why:
+            notes.append("%s: instructions of disk operations not counted" % why)
+        else:
+            plugin_log = os.path.join(out_dir, run.name + "-insncount.log")
+            extra = insncount_args(os.path.relpath(plugin_log, ROOT))
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
-                           extra=["-cpu", CPU] + RTC + list(run.extra), disk=disk)
+                           extra=["-cpu", CPU] + RTC + list(run.extra) + extra, disk=disk)
     except pq.BootError as e:
         return {}, False, ["cannot boot %s: %s" % (run.config, e)], []
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
         f.write(text)
     results, completed = parse_output(text)
+    if plugin_log:
+        results.update(insncount_results(plugin_log, run.windows))
+    m = BLK_LINE.search(text) if run.disk else None
+    if m:
+        name = run.name + "_total_disk_requests"
+        results[name] = Result(name, "requests", 1, int(m.group(2)), int(m.group(2)),
+                               int(m.group(2)), [[int(m.group(2)), 1]])
     if not completed:
         notes.append("the Pagoda run of %s did not complete (%s); see %s"
                      % (run.config, out.describe(), os.path.relpath(log_path, ROOT)))
@@ -521,6 +606,48 @@ def fetch_kernel():
     return os.path.join(dest, "vmlinuz"), os.path.basename(dest)
 
 
+# The modules the Linux file benchmarks need (Debian builds them as
+# modules), dependencies first: the virtio-blk disk and its FAT volume
+# (vfat's default code page 437 and character set ascii).
+LINUX_MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+                 "virtio_pci", "virtio_blk", "fat", "vfat", "nls_cp437", "nls_ascii")
+
+
+def linux_modules(kernel):
+    """The .ko files of LINUX_MODULES for the cached kernel image KERNEL, in
+    .cache/linux/<package>_<version>/modules/ (taken from the same package,
+    `apt-get download` again, if not there yet). Returns (paths in load
+    order, None) or (None, reason)."""
+    dest = os.path.join(os.path.dirname(os.path.abspath(kernel)), "modules")
+    paths = [os.path.join(dest, m + ".ko") for m in LINUX_MODULES]
+    if all(os.path.isfile(p) for p in paths):
+        return paths, None
+    pkg, _, version = os.path.basename(os.path.dirname(os.path.abspath(kernel))).partition("_")
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        return None, "apt-get and dpkg-deb are not available"
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        debs = []
+        for name in (pkg + "-unsigned", pkg):
+            _run(["apt-get", "download", "%s=%s" % (name, version)], cwd=tmp)
+            debs = glob.glob(os.path.join(tmp, "*.deb"))
+            if debs:
+                break
+        if not debs:
+            return None, "apt-get download %s=%s failed" % (pkg, version)
+        wild = " ".join("'*/%s.ko'" % m for m in LINUX_MODULES)
+        subprocess.run("dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' --wildcards %s"
+                       % (debs[0], tmp, wild), shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+        os.makedirs(dest, exist_ok=True)
+        for m in LINUX_MODULES:
+            found = glob.glob(os.path.join(tmp, "lib", "modules", "*", "kernel", "**",
+                                           m + ".ko"), recursive=True)
+            if not found:
+                return None, "%s has no %s.ko" % (os.path.basename(debs[0]), m)
+            shutil.copy(found[0], os.path.join(dest, m + ".ko"))
+    return paths, None
+
+
 def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
     """One cpio "newc" record (the format the kernel's initramfs reads)."""
     name_b = name.encode() + b"\0"
@@ -534,8 +661,10 @@ def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=1):
     return rec
 
 
-def build_initramfs():
-    """Build the Linux /init (make) and pack it: returns the cpio path."""
+def build_initramfs(modules=None):
+    """Build the Linux /init (make) and pack it, with MODULES (.ko paths, in
+    load order) under /modules and their order in /modules/order: returns
+    the cpio path."""
     ok, out = _run(["make", "--no-print-directory", "-s", "bench-linux-init"],
                    cwd=ROOT)
     if not ok:
@@ -544,33 +673,45 @@ def build_initramfs():
         init = f.read()
     blob = (_cpio_entry("dev", 0o040755, ino=1) +
             _cpio_entry("dev/console", 0o020600, rdev=(5, 1), ino=2) +
-            _cpio_entry("init", 0o100755, init, ino=3) +
-            _cpio_entry("TRAILER!!!", 0, ino=0))
-    path = os.path.join(ROOT, LINUX_INITRAMFS)
+            _cpio_entry("init", 0o100755, init, ino=3))
+    if modules:
+        names = [os.path.basename(m) for m in modules]
+        blob += (_cpio_entry("modules", 0o040755, ino=4) +
+                 _cpio_entry("modules/order", 0o100644,
+                             ("\n".join(names) + "\n").encode(), ino=5))
+        for i, m in enumerate(modules):
+            with open(m, "rb") as f:
+                blob += _cpio_entry("modules/" + names[i], 0o100644, f.read(), ino=6 + i)
+    blob += _cpio_entry("TRAILER!!!", 0, ino=0)
+    path = os.path.join(ROOT, LINUX_INITRAMFS if not modules else LINUX_INITRAMFS_FILE)
     with open(path, "wb") as f:
         f.write(blob)
     return path
 
 
-def linux_command(kernel, initramfs, append=""):
+def linux_command(kernel, initramfs, append="", disk=None, extra=()):
     """The QEMU command for the Linux side: Pagoda's machine, Linux's boot
-    (append: more kernel command line)."""
+    (append: more kernel command line; disk: an image attached as the same
+    virtio-blk-pci device Pagoda's driver drives)."""
     return ["qemu-system-x86_64", "-M", "q35", "-nodefaults",
             "-bios", pq.QBOOT, "-cpu", CPU, "-m", "256M", "-smp", "1",
             "-display", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
-            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT
+            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT + (
+                pq.disk_args(disk) if disk else []) + list(extra)
 
 
-def run_linux(kernel, out_dir, timeout, append="", log="linux.log"):
-    """Boot Linux with the benchmark initramfs; like run_pagoda."""
+def run_linux(kernel, out_dir, timeout, append="", log="linux.log", modules=None, disk=None,
+              extra=()):
+    """Boot Linux with the benchmark initramfs (and MODULES in it, DISK
+    attached, EXTRA QEMU arguments); like run_pagoda."""
     log_path = os.path.join(out_dir, log)
     try:
-        initramfs = build_initramfs()
-    except RuntimeError as e:
+        initramfs = build_initramfs(modules)
+        cmd = linux_command(kernel, initramfs, append, disk, extra)
+    except (RuntimeError, pq.BootError) as e:
         return {}, "", False, [str(e)], []
-    cmd = linux_command(kernel, initramfs, append)
     out = pq.run(cmd, timeout=timeout, sinks=[], capture=True)
     text = out.output.decode("utf-8", "replace")
     with open(log_path, "w", encoding="utf-8") as f:
@@ -620,7 +761,37 @@ def linux_side(args, out_dir):
           flush=True)
     results, _, ok, notes, cmd = run_linux(
         os.path.relpath(kernel, ROOT), out_dir, args.timeout or LINUX_TIMEOUT)
+    notes += linux_file_side(kernel, out_dir, args.timeout or LINUX_TIMEOUT, results)
     return results, ok, notes, cmd, version
+
+
+def linux_file_side(kernel, out_dir, timeout, results):
+    """The Linux file benchmarks (tests/bench/linux/file.c): a boot of their
+    own with the virtio modules in the initramfs and the Pagoda file run's
+    disk (tests/bench/file_disk.py) attached; adds to results, returns
+    notes. Not a failure of the run if the modules cannot be had."""
+    modules, why = linux_modules(kernel)
+    if not modules:
+        return ["Linux file benchmarks not run: no virtio_blk module (%s)" % why]
+    disk = os.path.join(out_dir, "linux-file.img")
+    res = subprocess.run(["python3", "tests/bench/file_disk.py", disk], cwd=ROOT,
+                         capture_output=True, text=True)
+    if res.returncode:
+        return ["Linux file benchmarks not run: cannot make the disk: %s"
+                % res.stderr.strip()[-200:]]
+    why = build_insncount()
+    plugin_log = os.path.join(out_dir, "linux-file-insncount.log")
+    extra = insncount_args(os.path.relpath(plugin_log, ROOT)) if not why else []
+    print("bench: booting Linux with virtio_blk on the file disk ...", flush=True)
+    more, _, ok, notes, _ = run_linux(os.path.relpath(kernel, ROOT), out_dir, timeout,
+                                      " file_only=1", "linux-file.log", modules,
+                                      os.path.relpath(disk, ROOT), extra)
+    results.update(more)
+    if why:
+        notes.append("%s: instructions of disk operations not counted" % why)
+    else:
+        results.update(insncount_results(plugin_log, LINUX_FILE_WINDOWS))
+    return notes if ok else notes + ["the Linux file run did not complete"]
 
 
 # ------------------------------------------------------------------ figures
@@ -755,7 +926,7 @@ def compare(prev, results, side):
     """Differences between prev[side] and results: a list of lines."""
     diffs = []
     old = prev.get(side, {})
-    for name in sorted(set(old) | set(results)):
+    for name in sorted((set(old) | set(results)) - VARYING):
         a, b = old.get(name), results.get(name)
         if a is None or b is None:
             diffs.append("%s %s: %s" % (side, name, "new" if a is None else "missing now"))
@@ -1029,12 +1200,12 @@ def _profile_config(run, op, n):
     return "\n".join(out) + "\n"
 
 
-def _snapshot_command(config, dest, extra):
+def _snapshot_command(config, dest, extra, disk=None):
     """The QEMU command booting config from copies (in dest) of the kernel
     and the modules, so that a concurrent rebuild cannot change what runs
-    or the symbols it is explained with. Returns (cmd, {"kernel": ELF
-    copy, image name: ELF copy, ...})."""
-    cmd = pq.qemu_command(config, bench=True, extra=extra)
+    or the symbols it is explained with (disk: an image to attach).
+    Returns (cmd, {"kernel": ELF copy, image name: ELF copy, ...})."""
+    cmd = pq.qemu_command(config, bench=True, extra=extra, disk=disk)
     copies = {}
 
     def copy(path):
@@ -1195,9 +1366,14 @@ def _trace_windows(op, n):
     with open(os.path.join(ROOT, config), "w") as f:
         f.write(_profile_config(run, op, n))
     with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build", "bench")) as tmp:
+        disk = None
+        if run.disk:
+            disk = os.path.join(tmp, run.name + ".img")
+            subprocess.run(list(run.disk) + [disk], cwd=ROOT, check=True, capture_output=True)
+            disk = os.path.relpath(disk, ROOT)
         cmd, elves = _snapshot_command(config, tmp, extra=["-cpu", CPU] + RTC + list(run.extra) + [
             "-singlestep", "-d", "exec,nochain", "-D", os.path.join(tmp, "trace"),
-            "-dfilter", PROFILE_RANGES])
+            "-dfilter", PROFILE_RANGES], disk=disk)
         low, bench, sigma0 = _programs(elves, run.image)
         win = _Windows(low, bench)
         fifo = os.path.join(tmp, "trace")

@@ -41,6 +41,7 @@ BENCH_LINUX_SRCS := \
 	tests/bench/linux/appel.c \
 	tests/bench/linux/map.c \
 	tests/bench/linux/fork.c \
+	tests/bench/linux/file.c \
 	tests/bench/stats.c
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -static -pthread -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=

@@ -53,6 +53,7 @@ void lbench_appel(void);     /* appel.c: mprotect + SIGSEGV */
 void lbench_map(void);       /* map.c: mmap + populate, munmap */
 void lbench_fork(void);      /* fork.c: fork, copy-on-write break (own process) */
 void lbench_rtalloc(void);   /* rtalloc.c: glibc malloc/free, rt-alloc's workloads (own processes) */
+void lbench_file(void);      /* file.c: a mapped file on a virtio disk (own boot) */
 
 /* Stop with a message if a set-up step failed (never on a measured path). */
 void lbench_fail(const char *what);

@@ -139,6 +139,13 @@ static void main_rtalloc_child(void)
 	lbench_rtalloc();
 }
 
+/* The file benchmarks on the virtio disk (file.c): a boot of their own. */
+static void main_file_child(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lbench_file();
+}
+
 int main(void)
 {
 	main_console();
@@ -150,7 +157,13 @@ int main(void)
 		printf("BENCH-END ok\n");
 		main_poweroff(0);
 	}
-	if (!getenv("rtalloc_only") && main_run(main_child) && main_run(main_fork_child) &&
+	/* file_only=1 (tools/bench.py, with the disk and the modules): the
+	 * file benchmarks alone. */
+	if (getenv("file_only") && main_run(main_file_child)) {
+		printf("BENCH-END ok\n");
+		main_poweroff(0);
+	}
+	if (!getenv("rtalloc_only") && !getenv("file_only") && main_run(main_child) && main_run(main_fork_child) &&
 	    main_run(main_rtalloc_child)) {
 		printf("BENCH-END ok\n");
 		main_poweroff(0);
