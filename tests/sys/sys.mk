@@ -12,7 +12,7 @@ SYS_TESTS += forkmatrix pagerkill exhaust
 SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog
 
 # Clients of the virtio-blk driver (drivers/blk).
-SYS_TESTS += blktest
+SYS_TESTS += blktest srvattack
 
 # Clients of pagers that evict (libmap eviction helpers).
 SYS_TESTS += swapclient
