@@ -63,16 +63,17 @@ static struct file_map *file_map_find(struct pager_client *c, word_t va)
 	return NULL;
 }
 
+/* Does [va, va + size) meet one of c's mappings or regions? Range against
+ * range: a MAP may cover terabytes, which page by page took hours. */
 static bool file_overlaps(struct pager_client *c, word_t va, word_t size)
 {
-	unsigned rights;
-
 	for (unsigned i = 0; i < FILE_MAPS; i++)
 		if (file_map[i].c == c && va < file_map[i].va + file_map[i].size &&
 		    file_map[i].va < va + size)
 			return true;
-	for (word_t a = va; a - va < size; a += 4096)
-		if (pager_client_region(c, a, &rights))
+	for (unsigned i = 0; i < c->nregions; i++)
+		if (c->region[i].size && va < c->region[i].va + c->region[i].size &&
+		    c->region[i].va < va + size)
 			return true;
 	return false;
 }

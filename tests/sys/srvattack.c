@@ -9,10 +9,18 @@
  * sectors, a DMA buffer or anything else to a task that is not its pager
  * client (the FAT server is; its volume would otherwise be open to
  * anyone, bypassing it, and 16 such tasks took every buffer for good).
+ *
+ * "file" (a client of pagers/file): a MAP request of a huge range must be
+ * answered at once, not make the pager test every page of it against the
+ * client's regions (2^35 steps: the pager hung for all its clients); a
+ * MAP over the client's own heap is still refused.
  */
 #include "tap.h"
 #include <pagoda/blk.h>
 #include <pagoda/proto.h>
+#include <pagoda/file.h>
+#include <pagoda/fs.h>
+#include <layout.h>
 
 #define WIN TEST_VA_A
 
@@ -57,10 +65,44 @@ static void test_blk(void)
 	ok_err(reply_error(ipc_call(drv)), E_NO_PRIVILEGE, "blk: IO from a non-client is refused");
 }
 
+/* FILE_LABEL_MAP of [va, va + size) of `path`; the reply's error, or
+ * the IPC error if the pager does not answer within 5 s. */
+static word_t file_map(word_t va, word_t size, word_t flags, const char *path)
+{
+	struct utcb *u = utcb();
+	word_t len = strlen(path);
+
+	msg_tag(FILE_LABEL_MAP, 5 + (unsigned)(len + 7) / 8, 0);
+	u->mr[1] = va;
+	u->mr[2] = size;
+	u->mr[3] = 0;
+	u->mr[4] = flags;
+	u->mr[5] = len;
+	memcpy(&u->mr[6], path, len);
+	msg_accept(FPAGE_NIL);
+	return reply_error(syscall_ipc(utcb()->pager, utcb()->pager,
+				       timeouts(TIMEOUT_NEVER, 5000000), NULL));
+}
+
+static void test_file(void)
+{
+	word_t t0 = libmap_kip->ticks;
+
+	ok_err(file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_SHARED,
+			"/nosuch.bin"),
+	       FS_E_NOT_FOUND, "file: MAP of 124 TiB (clear of our regions) is answered (the file does not exist)");
+	printf("# answered after %lu ticks\n", libmap_kip->ticks - t0);
+	ok_err(file_map(USER_HEAP_BASE, 0x1000000000ul, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
+	       "file: MAP over our heap is refused");
+	ok_err(file_map(USER_HEAP_BASE - 4096, 8192, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
+	       "file: MAP reaching one page into our heap is refused");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_case cases[] = {
 		{ "blk", test_blk },
+		{ "file", test_file },
 	};
 
 	tap_run(cases, ARRAY_SIZE(cases), argc, argv);
