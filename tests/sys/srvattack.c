@@ -14,6 +14,12 @@
  * answered at once, not make the pager test every page of it against the
  * client's regions (2^35 steps: the pager hung for all its clients); a
  * MAP over the client's own heap is still refused.
+ *
+ * "ram" (any task, paged by init): sigma0 hands RAM to every caller; a
+ * task that takes all it can (ANY with no window, nothing mapped, nothing
+ * charged to it) must leave sigma0 a reserve for the root task, so that
+ * init goes on paging itself and its children start ("ram" then touches
+ * 16 fresh pages of its stack: init pages them from sigma0).
  */
 #include "tap.h"
 #include <pagoda/blk.h>
@@ -21,8 +27,10 @@
 #include <pagoda/file.h>
 #include <pagoda/fs.h>
 #include <layout.h>
+#include <sigma0.h>
 
 #define WIN TEST_VA_A
+#define SIGMA0_RESERVE_MIN (1ul << 20)        /* sigma0/sigma0.c: RESERVE_MIN frames */
 
 /* A refusal's code, E_OK for a success reply, or the IPC error. */
 static word_t reply_error(word_t err)
@@ -98,11 +106,31 @@ static void test_file(void)
 	       "file: MAP reaching one page into our heap is refused");
 }
 
+static void test_ram(void)
+{
+	word_t pa, taken = 0, free_before = 0, free_after = 0, given = 0, err = E_OK;
+
+	sigma0_stats(&free_before, &given);
+	for (unsigned log2 = 30; log2 >= 12; log2--)
+		while ((err = sigma0_alloc(log2, FPAGE_RW, FPAGE_NIL, &pa)) == E_OK)
+			taken += (word_t)1 << log2;
+	sigma0_stats(&free_after, &given);
+	printf("# took %lu KiB of %lu KiB free; sigma0 keeps %lu KiB\n", taken >> 10, free_before >> 10,
+	       free_after >> 10);
+	ok(taken > 0, "ram: sigma0 gave us memory");
+	for (unsigned i = 1; i <= 16; i++)
+		((volatile word_t *)USER_STACK_TOP)[-(long)(128 + i) * 512] = i;
+	ok(true, "ram: 16 fresh stack pages, paged by init, after the grab");
+	ok(free_after >= SIGMA0_RESERVE_MIN, "ram: sigma0 kept its reserve for the root task (%lu KiB)",
+	   free_after >> 10);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_case cases[] = {
 		{ "blk", test_blk },
 		{ "file", test_file },
+		{ "ram", test_ram },
 	};
 
 	tap_run(cases, ARRAY_SIZE(cases), argc, argv);
