@@ -20,6 +20,13 @@
  * charged to it) must leave sigma0 a reserve for the root task, so that
  * init goes on paging itself and its children start ("ram" then touches
  * 16 fresh pages of its stack: init pages them from sigma0).
+ *
+ * "fsfill" and "fswait" (fs/fatserv in slot 1, both tasks paged by init,
+ * no clients of the server, as the file pager's clients are): fsfill
+ * takes a buffer and opens the root directory until the server's table of
+ * 64 open files is full, then ends without closing anything. fswait sees
+ * the table full, then must be able to open a file once fsfill is gone:
+ * the server frees what dead callers held when it runs out.
  */
 #include "tap.h"
 #include <pagoda/blk.h>
@@ -28,6 +35,7 @@
 #include <pagoda/fs.h>
 #include <layout.h>
 #include <sigma0.h>
+#include <fsclient.h>
 
 #define WIN TEST_VA_A
 #define SIGMA0_RESERVE_MIN (1ul << 20)        /* sigma0/sigma0.c: RESERVE_MIN frames */
@@ -125,12 +133,48 @@ static void test_ram(void)
 	   free_after >> 10);
 }
 
+static void test_fsfill(void)
+{
+	word_t srv = tap_task_tid(1), h, err = E_OK;
+	unsigned n = 0;
+
+	ok_err(fs_share(srv, TEST_VA_A), E_OK, "fsfill: SHARE");
+	while (n < 1000 && (err = fs_open(srv, "/", FS_OPEN_DIR, &h, NULL, NULL)) == E_OK)
+		n++;
+	ok_err(err, FS_E_TOO_MANY, "fsfill: opens until the table is full");
+	printf("# fsfill: %u opens; ending with all of them open\n", n);
+	tap_sleep(300000);
+}
+
+static void test_fswait(void)
+{
+	word_t srv = tap_task_tid(1), h, err;
+	bool seen_full = false, opened = false;
+	word_t t0 = libmap_kip->ticks;
+
+	while (libmap_kip->ticks - t0 < 8000 && !opened) {
+		err = fs_open(srv, "/", FS_OPEN_DIR, &h, NULL, NULL);
+		if (err == FS_E_TOO_MANY)
+			seen_full = true;
+		else if (err == E_OK && seen_full)
+			opened = true;
+		if (err == E_OK)
+			fs_close(srv, h);
+		tap_sleep(20000);
+	}
+	ok(seen_full, "fswait: the table was full while fsfill ran");
+	ok(opened, "fswait: an open works once fsfill has ended (after %lu ticks)",
+	   libmap_kip->ticks - t0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_case cases[] = {
 		{ "blk", test_blk },
 		{ "file", test_file },
 		{ "ram", test_ram },
+		{ "fsfill", test_fsfill },
+		{ "fswait", test_fswait },
 	};
 
 	tap_run(cases, ARRAY_SIZE(cases), argc, argv);
