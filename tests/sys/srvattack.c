@@ -27,6 +27,12 @@
  * 64 open files is full, then ends without closing anything. fswait sees
  * the table full, then must be able to open a file once fsfill is gone:
  * the server frees what dead callers held when it runs out.
+ *
+ * "fpu" (the kernel's eager FPU switch): a thread leaves an unmasked x87
+ * exception pending and every SSE exception unmasked with its flag set,
+ * and is switched away and back many times. XSAVEOPT and XRSTOR must not
+ * trap in the kernel (they do not raise pending exceptions); the thread
+ * must find its state as it left it.
  */
 #include "tap.h"
 #include <pagoda/blk.h>
@@ -167,6 +173,23 @@ static void test_fswait(void)
 	   libmap_kip->ticks - t0);
 }
 
+static void test_fpu(void)
+{
+	uint16_t fcw = 0x037f & ~0x4, fsw = 0;          /* ZM unmasked */
+	uint32_t mxcsr = 0x003f, back = 0;              /* all unmasked, all flags set */
+
+	__asm__ volatile("fninit; fldcw %0; fldz; fld1; fdivp" : : "m"(fcw));   /* 1/0: pending */
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+	for (unsigned i = 0; i < 200; i++)
+		tap_sleep(i % 2 ? 1 : 0);               /* switched away and back */
+	__asm__ volatile("fnstsw %0; stmxcsr %1" : "=m"(fsw), "=m"(back));
+	ok(fsw & 0x80, "fpu: the x87 exception is still pending (fsw %x)", fsw);
+	ok(back == mxcsr, "fpu: MXCSR as loaded (%x)", back);
+	__asm__ volatile("fnclex; fninit");
+	mxcsr = 0x1f80;
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_case cases[] = {
@@ -175,6 +198,7 @@ int main(int argc, char **argv)
 		{ "ram", test_ram },
 		{ "fsfill", test_fsfill },
 		{ "fswait", test_fswait },
+		{ "fpu", test_fpu },
 	};
 
 	tap_run(cases, ARRAY_SIZE(cases), argc, argv);
