@@ -170,7 +170,9 @@ static void fatserv_sweep(void)
 			srv.clients[i] = TID_NIL;
 }
 
-/* A slot for tid, its buffer zeroed (which also maps it here). */
+/* A slot for tid, its buffer zeroed (which also maps it here) and taken
+ * from wherever it was mapped before (an earlier owner's space may live on
+ * after that thread is gone). */
 static int fatserv_client_add(word_t tid)
 {
 	int i = fatserv_client(TID_NIL);
@@ -183,6 +185,8 @@ static int fatserv_client_add(word_t tid)
 	if (i < 0)
 		return -1;
 	srv.clients[i] = tid;
+	utcb()->mr[0] = fpage_make((word_t)fatserv_buf(i), FATSERV_BUF_LOG2, FPAGE_RWX);
+	sys_unmap(0);                        /* not where an earlier owner had it mapped */
 	memset(fatserv_buf(i), 0, FS_BUF_SIZE);
 	return i;
 }

@@ -28,13 +28,19 @@
  * the table full, then must be able to open a file once fsfill is gone:
  * the server frees what dead callers held when it runs out.
  *
+ * "fsreuse" (privileged, a pager client of fs/fatserv in slot 1): a
+ * thread of ours takes a buffer (mapped into our space) and is deleted;
+ * seven more take the other slots; our main thread's SHARE then gets the
+ * dead thread's slot. The old mapping of that buffer in our space must be
+ * gone, or we would read what the server puts in another's buffer.
+ *
  * "fpu" (the kernel's eager FPU switch): a thread leaves an unmasked x87
  * exception pending and every SSE exception unmasked with its flag set,
  * and is switched away and back many times. XSAVEOPT and XRSTOR must not
  * trap in the kernel (they do not raise pending exceptions); the thread
  * must find its state as it left it.
  */
-#include "tap.h"
+#include "agent.h"
 #include <pagoda/blk.h>
 #include <pagoda/proto.h>
 #include <pagoda/file.h>
@@ -173,6 +179,44 @@ static void test_fswait(void)
 	   libmap_kip->ticks - t0);
 }
 
+#define FS_MARK 0xf5f5f5f5a5a5a5a5ull
+
+/* Agent a SHAREs the FAT server's buffer into our space at window; the
+ * reply's error. */
+static word_t agent_share(struct agent *a, word_t srv, word_t window)
+{
+	struct agent_msg m;
+
+	if (agent_cmd(a, &m, AG_IPC, 9, srv, srv, timeouts(AGENT_WAIT_US, AGENT_WAIT_US),
+		      fpage_make(window, 17, FPAGE_RW), tag_make(FS_LABEL_SHARE, 0, 0), 0, 0, 0,
+		      0) != AGENT_DONE)
+		return E_BAD_THREAD;
+	return m.mr[1] ? m.mr[1] : tag_label(m.mr[3]) ? m.mr[4] : E_OK;
+}
+
+static void test_fsreuse(void)
+{
+	static struct agent a[8];
+	word_t srv = tap_task_tid(1), val = 0;
+	bool readable;
+
+	ok(agent_start(&a[0], 0, 1, false), "fsreuse: thread 0 starts");
+	ok_err(agent_share(&a[0], srv, TEST_VA_B), E_OK, "fsreuse: thread 0 takes a buffer");
+	ok_err(agent_stop(&a[0]), E_OK, "fsreuse: thread 0 is deleted, its buffer still mapped here");
+	for (unsigned i = 1; i < 8; i++) {
+		agent_start(&a[i], i, 1, false);
+		if (agent_share(&a[i], srv, TEST_VA_C + i * FS_BUF_SIZE))
+			ok(false, "fsreuse: thread %u takes a buffer", i);
+	}
+	ok_err(fs_share(srv, TEST_VA_A), E_OK, "fsreuse: our SHARE gets the dead thread's slot");
+	*(volatile word_t *)TEST_VA_A = FS_MARK;
+	readable = agent_read(&a[1], TEST_VA_B, &val);
+	ok(!readable || val != FS_MARK, "fsreuse: the dead thread's mapping no longer shows our buffer (%s %lx)",
+	   readable ? "read" : "fault", val);
+	for (unsigned i = 1; i < 8; i++)
+		agent_stop(&a[i]);
+}
+
 static void test_fpu(void)
 {
 	uint16_t fcw = 0x037f & ~0x4, fsw = 0;          /* ZM unmasked */
@@ -198,6 +242,7 @@ int main(int argc, char **argv)
 		{ "ram", test_ram },
 		{ "fsfill", test_fsfill },
 		{ "fswait", test_fswait },
+		{ "fsreuse", test_fsreuse },
 		{ "fpu", test_fpu },
 	};
 
