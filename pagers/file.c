@@ -243,14 +243,43 @@ static word_t file_on_sync(struct pager_client *c)
  * written back if dirty and dropped (so no mapping of them is left in the
  * client; other clients read them in again), and the client's private
  * copies go. */
-static void file_unmap(struct pager_client *c, struct file_map *m)
+static struct {
+	word_t va, size;                     /* the range */
+	word_t found[64];
+	unsigned n;
+} file_copies;
+
+static void file_copy_seen(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+			   unsigned rights)
+{
+	(void)p, (void)c, (void)frame;
+	if (va - file_copies.va < file_copies.size && !(rights & PAGER_PAGE_LENT) &&
+	    file_copies.n < ARRAY_SIZE(file_copies.found))
+		file_copies.found[file_copies.n++] = va;
+}
+
+/* Free c's private copies in m's range, found through c's page list (a
+ * mapping may cover terabytes: walking its range page by page hung the
+ * pager), a batch at a time. */
+static void file_drop_copies(struct pager_client *c, struct file_map *m)
 {
 	word_t frame;
-	unsigned status;
+	unsigned status, taken;
 
-	for (word_t va = m->va; va - m->va < m->size; va += 4096)
-		if (pager_page_take(c, va, &frame, &status))
-			pager_frame_put(frame);
+	file_copies.va = m->va;
+	file_copies.size = m->size;
+	do {
+		file_copies.n = taken = 0;
+		pager_page_each(NULL, c, file_copy_seen);
+		for (unsigned i = 0; i < file_copies.n; i++)
+			if (pager_page_take(c, file_copies.found[i], &frame, &status))
+				pager_frame_put(frame), taken++;
+	} while (file_copies.n == ARRAY_SIZE(file_copies.found) && taken);
+}
+
+static void file_unmap(struct pager_client *c, struct file_map *m)
+{
+	file_drop_copies(c, m);
 	fc_sync(m->file, m->off / 4096, m->size / 4096, true);
 	fc_unuse(m->file);
 	m->c = NULL;

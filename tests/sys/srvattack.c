@@ -12,8 +12,9 @@
  *
  * "file" (a client of pagers/file): a MAP request of a huge range must be
  * answered at once, not make the pager test every page of it against the
- * client's regions (2^35 steps: the pager hung for all its clients); a
- * MAP over the client's own heap is still refused.
+ * client's regions (2^35 steps: the pager hung for all its clients); nor
+ * must an UNMAP of such a mapping (of a file that exists) walk its pages;
+ * a MAP over the client's own heap is still refused.
  *
  * "ram" (any task, paged by init): sigma0 hands RAM to every caller; a
  * task that takes all it can (ANY with no window, nothing mapped, nothing
@@ -112,14 +113,46 @@ static word_t file_map(word_t va, word_t size, word_t flags, const char *path)
 				       timeouts(TIMEOUT_NEVER, 5000000), NULL));
 }
 
+/* FILE_LABEL_UNMAP of the mapping at va, answered within 5 s. */
+static word_t file_unmap(word_t va)
+{
+	msg_tag(FILE_LABEL_UNMAP, 1, 0);
+	utcb()->mr[1] = va;
+	msg_accept(FPAGE_NIL);
+	return reply_error(syscall_ipc(utcb()->pager, utcb()->pager,
+				       timeouts(TIMEOUT_NEVER, 5000000), NULL));
+}
+
 static void test_file(void)
 {
-	word_t t0 = libmap_kip->ticks;
+	word_t t0 = libmap_kip->ticks, fatserv, h = 0;
+
+	msg_tag(FILE_LABEL_FS, 0, 0);
+	msg_accept(FPAGE_NIL);
+	ipc_call(utcb()->pager);
+	fatserv = utcb()->mr[1];
 
 	ok_err(file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_SHARED,
 			"/nosuch.bin"),
 	       FS_E_NOT_FOUND, "file: MAP of 124 TiB (clear of our regions) is answered (the file does not exist)");
 	printf("# answered after %lu ticks\n", libmap_kip->ticks - t0);
+	t0 = libmap_kip->ticks;
+	ok_err(fs_open(fatserv, "/big.bin", FS_OPEN_CREATE, &h, NULL, NULL), E_OK, "file: make /big.bin");
+	ok_err(fs_truncate(fatserv, h, 80 * 4096), E_OK, "file: of 80 pages");
+	fs_close(fatserv, h);
+	ok_err(file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_PRIVATE | FILE_MAP_WRITE, "/big.bin"),
+	       E_OK, "file: MAP of 124 TiB of an 80-page file");
+	for (unsigned i = 0; i < 70; i++)                /* private copies, more than a batch */
+		((volatile char *)0x20000000000ul)[i * 4096] = 'H';
+	ok(true, "file: 70 private copies made");
+	ok_err(file_unmap(0x20000000000ul), E_OK, "file: its UNMAP is answered");
+	printf("# MAP and UNMAP answered after %lu ticks\n", libmap_kip->ticks - t0);
+	ok_err(file_map(0x20000000000ul, 80 * 4096, FILE_MAP_PRIVATE, "/big.bin"), E_OK,
+	       "file: MAP it again");
+	ok(((volatile char *)0x20000000000ul)[0] == 0 && ((volatile char *)0x20000000000ul)[69 * 4096] == 0,
+	   "file: the private copies went with the UNMAP (pages 0 and 69 read the file's zeros)");
+	ok_err(file_unmap(0x20000000000ul), E_OK, "file: UNMAP again");
+	fs_remove(fatserv, "/big.bin");
 	ok_err(file_map(USER_HEAP_BASE, 0x1000000000ul, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
 	       "file: MAP over our heap is refused");
 	ok_err(file_map(USER_HEAP_BASE - 4096, 8192, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
