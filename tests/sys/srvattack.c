@@ -35,6 +35,11 @@
  * dead thread's slot. The old mapping of that buffer in our space must be
  * gone, or we would read what the server puts in another's buffer.
  *
+ * "fswrap" (a client of fs/fatserv): a WRITE whose file offset plus length
+ * wraps 64 bits is refused as too big, and the file is as it was (the old
+ * library took the wrapped end for a small one, went zeroing towards 2^64
+ * and answered FS_E_CORRUPT: a damaged volume, which it was not).
+ *
  * "fpu" (the kernel's eager FPU switch): a thread leaves an unmasked x87
  * exception pending and every SSE exception unmasked with its flag set,
  * and is switched away and back many times. XSAVEOPT and XRSTOR must not
@@ -250,6 +255,29 @@ static void test_fsreuse(void)
 		agent_stop(&a[i]);
 }
 
+/* WRITE and TRUNCATE at offsets that wrap 64 bits: refused, the file as it was. */
+static void test_fswrap(void)
+{
+	word_t srv = tap_task_tid(1), h = 0, size = 0;
+
+	ok_err(fs_share(srv, TEST_VA_A), E_OK, "fswrap: SHARE");
+	ok_err(fs_open(srv, "/wrap.bin", FS_OPEN_CREATE | FS_OPEN_TRUNC, &h, NULL, NULL), E_OK,
+	       "fswrap: make /wrap.bin");
+	memset((void *)TEST_VA_A, 0x5a, 8192);
+	ok_err(fs_write(srv, h, 0, 3000, 0, &size), E_OK, "fswrap: 3000 bytes");
+	ok_err(fs_write(srv, h, ~(word_t)0 - 511, 4096, 0, NULL), FS_E_TOO_BIG,
+	       "fswrap: a write at 2^64 - 512 is refused as too big");
+	ok_err(fs_write(srv, h, ~(word_t)0 - 1000, 4096, 0, NULL), FS_E_TOO_BIG,
+	       "fswrap: a write at 2^64 - 1001 is refused as too big");
+	ok_err(fs_size(srv, h, &size, NULL), E_OK, "fswrap: SIZE");
+	ok(size == 3000, "fswrap: the file is still 3000 bytes (%lu)", size);
+	memset((void *)TEST_VA_A, 0, 8192);
+	ok_err(fs_read(srv, h, 0, 4096, 0, &size), E_OK, "fswrap: read it back");
+	ok(size == 3000 && ((volatile uint8_t *)TEST_VA_A)[2999] == 0x5a, "fswrap: its bytes are intact");
+	fs_close(srv, h);
+	ok_err(fs_remove(srv, "/wrap.bin"), E_OK, "fswrap: remove it");
+}
+
 static void test_fpu(void)
 {
 	uint16_t fcw = 0x037f & ~0x4, fsw = 0;          /* ZM unmasked */
@@ -276,6 +304,7 @@ int main(int argc, char **argv)
 		{ "fsfill", test_fsfill },
 		{ "fswait", test_fswait },
 		{ "fsreuse", test_fsreuse },
+		{ "fswrap", test_fswrap },
 		{ "fpu", test_fpu },
 	};
 
