@@ -12,6 +12,8 @@
  * of its clients (boot.cfg `pager=drivers/blk`), which is how a client
  * finds it and how it learns of their end and of the shutdown; the block
  * requests and the interrupts reach it through the loop's request hook.
+ * Only those clients are served: the disk holds every task's files, so a
+ * task that is not one gets no sector, no buffer (docs/security.md).
  *
  * Each client gets one buffer of BLK_BUF_SIZE bytes, physically contiguous
  * (one sigma0 `ANY` of 2^18), mapped read-write into the client on SHARE;
@@ -448,10 +450,13 @@ static unsigned blk_buffers_left(void)
 
 static bool blk_request(struct pager *p, word_t from, word_t label)
 {
-	(void)p;
 	if (label == LABEL_IRQ && from == blk.irq_tid) {
 		blk_on_irq();
 		return true;                            /* the reply acknowledges it */
+	}
+	if (label >= BLK_LABEL_INFO && label <= BLK_LABEL_IO && !pager_client_find(p, from)) {
+		blk_fail(E_NO_PRIVILEGE);               /* the disk is for our clients only */
+		return true;
 	}
 	if (!blk.ready && label >= BLK_LABEL_INFO && label <= BLK_LABEL_IO) {
 		blk_fail(BLK_E_IO);

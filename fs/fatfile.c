@@ -232,7 +232,7 @@ static int fatfile_extend_write(struct fat *fs, struct fat_node *n, uint64_t fro
 
 	if (n->is_dir)
 		return FS_E_IS_DIR;
-	if (end > FAT_FILE_MAX)
+	if (end < from || end > FAT_FILE_MAX)       /* also an end that wrapped */
 		return FS_E_TOO_BIG;
 	if ((err = fatfile_grow(fs, n, end > old ? end : old)))
 		return err;

@@ -145,14 +145,48 @@ static uint8_t *fatserv_buf(int i)
 	return (uint8_t *)(FATSERV_BUF_VA + (word_t)i * FS_BUF_SIZE);
 }
 
-/* A slot for tid, its buffer zeroed (which also maps it here). */
+static void fatserv_close_slot(unsigned i);
+
+/* Does thread tid still exist? exchange_registers names a thread of
+ * another space E_NO_PRIVILEGE, a vanished one (or its number reused)
+ * E_BAD_THREAD or E_STALE_THREAD. */
+static bool fatserv_alive(word_t tid)
+{
+	word_t err = sys_exchange_registers(tid, 0, NULL, NULL, NULL, NULL, NULL);
+
+	return err != E_BAD_THREAD && err != E_STALE_THREAD;
+}
+
+/* Callers that are no pager clients (the file pager's clients, anyone)
+ * are not reported when they end: when a table is full, free what
+ * vanished callers still hold, so that none can keep it full for good. */
+static void fatserv_sweep(void)
+{
+	for (unsigned i = 0; i < FATSERV_OPEN; i++)
+		if (srv.open[i].owner != TID_NIL && !fatserv_alive(srv.open[i].owner))
+			fatserv_close_slot(i);
+	for (unsigned i = 0; i < FATSERV_CLIENTS; i++)
+		if (srv.clients[i] != TID_NIL && !fatserv_alive(srv.clients[i]))
+			srv.clients[i] = TID_NIL;
+}
+
+/* A slot for tid, its buffer zeroed (which also maps it here) and taken
+ * from wherever it was mapped before (an earlier owner's space may live on
+ * after that thread is gone). */
 static int fatserv_client_add(word_t tid)
 {
 	int i = fatserv_client(TID_NIL);
 
+	if (i < 0) {
+		fatserv_sweep();
+		i = fatserv_client(TID_NIL);
+	}
+
 	if (i < 0)
 		return -1;
 	srv.clients[i] = tid;
+	utcb()->mr[0] = fpage_make((word_t)fatserv_buf(i), FATSERV_BUF_LOG2, FPAGE_RWX);
+	sys_unmap(0);                        /* not where an earlier owner had it mapped */
 	memset(fatserv_buf(i), 0, FS_BUF_SIZE);
 	return i;
 }
@@ -242,6 +276,10 @@ static void fatserv_on_open(word_t from, word_t label)
 	(void)label;
 	if (!fatserv_path(2, path, &len, &next) || flags & ~(word_t)FS_OPEN_ALL)
 		return fatserv_fail(E_BAD_ARGUMENT);
+	for (i = 0; i < FATSERV_OPEN && srv.open[i].owner != TID_NIL; i++)
+		;
+	if (i == FATSERV_OPEN)
+		fatserv_sweep();
 	for (i = 0; i < FATSERV_OPEN && srv.open[i].owner != TID_NIL; i++)
 		;
 	if (i == FATSERV_OPEN)

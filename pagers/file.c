@@ -65,16 +65,17 @@ static struct file_map *file_map_find(struct pager_client *c, word_t va)
 	return NULL;
 }
 
+/* Does [va, va + size) meet one of c's mappings or regions? Range against
+ * range: a MAP may cover terabytes, which page by page took hours. */
 static bool file_overlaps(struct pager_client *c, word_t va, word_t size)
 {
-	unsigned rights;
-
 	for (unsigned i = 0; i < FILE_MAPS; i++)
 		if (file_map[i].c == c && va < file_map[i].va + file_map[i].size &&
 		    file_map[i].va < va + size)
 			return true;
-	for (word_t a = va; a - va < size; a += 4096)
-		if (pager_client_region(c, a, &rights))
+	for (unsigned i = 0; i < c->nregions; i++)
+		if (c->region[i].size && va < c->region[i].va + c->region[i].size &&
+		    c->region[i].va < va + size)
 			return true;
 	return false;
 }
@@ -267,14 +268,43 @@ static word_t file_on_sync(struct pager_client *c)
  * written back if dirty and dropped (so no mapping of them is left in the
  * client; other clients read them in again), and the client's private
  * copies go. */
-static void file_unmap(struct pager_client *c, struct file_map *m)
+static struct {
+	word_t va, size;                     /* the range */
+	word_t found[64];
+	unsigned n;
+} file_copies;
+
+static void file_copy_seen(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+			   unsigned rights)
+{
+	(void)p, (void)c, (void)frame;
+	if (va - file_copies.va < file_copies.size && !(rights & PAGER_PAGE_LENT) &&
+	    file_copies.n < ARRAY_SIZE(file_copies.found))
+		file_copies.found[file_copies.n++] = va;
+}
+
+/* Free c's private copies in m's range, found through c's page list (a
+ * mapping may cover terabytes: walking its range page by page hung the
+ * pager), a batch at a time. */
+static void file_drop_copies(struct pager_client *c, struct file_map *m)
 {
 	word_t frame;
-	unsigned status;
+	unsigned status, taken;
 
-	for (word_t va = m->va; va - m->va < m->size; va += 4096)
-		if (pager_page_take(c, va, &frame, &status))
-			pager_frame_put(frame);
+	file_copies.va = m->va;
+	file_copies.size = m->size;
+	do {
+		file_copies.n = taken = 0;
+		pager_page_each(NULL, c, file_copy_seen);
+		for (unsigned i = 0; i < file_copies.n; i++)
+			if (pager_page_take(c, file_copies.found[i], &frame, &status))
+				pager_frame_put(frame), taken++;
+	} while (file_copies.n == ARRAY_SIZE(file_copies.found) && taken);
+}
+
+static void file_unmap(struct pager_client *c, struct file_map *m)
+{
+	file_drop_copies(c, m);
 	fc_sync(m->file, m->off / 4096, m->size / 4096, true);
 	fc_unuse(m->file);
 	m->c = NULL;

@@ -27,6 +27,11 @@
  * uses), and the requester's own mappings are charged to it by the
  * kernel. A range goes back, revoked everywhere and with sigma0's roots
  * flushed, when its owner is reclaimed or the reply carrying it fails.
+ *
+ * RAM goes to anyone who asks (pagers of every kind live on it), but the
+ * last 1/64 of it (at least 1 MiB) only to the root task: a task that
+ * takes all it can does not leave init unable to page itself and start
+ * tasks (docs/security.md, "Audit after the fixes").
  */
 #include <libmap.h>
 
@@ -37,11 +42,13 @@
 #define SUPER ((word_t)1 << 21)
 #define INDEX_DIR_BYTES ((word_t)1 << 28)    /* RAM or MMIO one mapdb directory page covers */
 #define POOL_MARGIN (64 * 1024)              /* pool left free after a device request */
+#define RESERVE_MIN 256                      /* frames (1 MiB) kept for the root task, at least */
 
 static uint16_t *owner;                 /* per frame; in sigma0's own memory */
 static word_t nframes;                  /* frames covered by the table */
 static word_t next_free;                /* where the search for a free frame starts */
 static word_t free_frames, given_frames;
+static word_t reserve_frames;           /* the last free frames: the root task's only */
 static struct { word_t first, n; } last_take;  /* frames of the reply in flight */
 /* Handed-out MMIO: the range (size 0: free slot), its owner, and the
  * kernel memory it costs on sigma0's side (sigma0_device_cost). */
@@ -131,6 +138,12 @@ static void sigma0_untake(void)
 	given_frames -= last_take.n;
 }
 
+/* May client take n more frames? Not into the root task's reserve. */
+static bool sigma0_may_take(word_t client, word_t n)
+{
+	return client == libmap_kip->root_id || (n <= free_frames && free_frames - n >= reserve_frames);
+}
+
 /* Find n free frames aligned to n, searching on from the last hit. */
 static bool sigma0_find(word_t n, word_t *first)
 {
@@ -171,7 +184,7 @@ static void sigma0_any(word_t client, unsigned log2, unsigned rights)
 		sigma0_reply_error(E_BAD_ARGUMENT);
 		return;
 	}
-	if (!sigma0_find((word_t)1 << (log2 - 12), &f)) {
+	if (!sigma0_may_take(client, (word_t)1 << (log2 - 12)) || !sigma0_find((word_t)1 << (log2 - 12), &f)) {
 		sigma0_reply_error(E_NO_MEMORY);
 		return;
 	}
@@ -190,6 +203,10 @@ static void sigma0_phys(word_t client, word_t fp)
 	n = fpage_size(fp) / 4096;
 	if (!sigma0_range_free(f, n)) {
 		sigma0_reply_error(E_EXISTS);
+		return;
+	}
+	if (!sigma0_may_take(client, n)) {
+		sigma0_reply_error(E_NO_MEMORY);
 		return;
 	}
 	sigma0_take(f, n, client);
@@ -527,6 +544,7 @@ int main(int argc, char **argv)
 	(void)argv;
 	sigma0_init_table();
 	sigma0_init_free();
+	reserve_frames = MAX(free_frames / 64, (word_t)RESERVE_MIN);
 	msg_accept(FPAGE_NIL);                  /* sigma0 takes no mapping from anyone */
 	printf("sigma0: %lu KiB free RAM, %lu frames tracked\n", free_frames * 4, nframes);
 	for (;;) {

@@ -3,7 +3,8 @@
  * The block-device protocol of the virtio-blk driver (drivers/blk.c;
  * docs/abi.md §16.5). Every request is a call to the driver; success is
  * label 0, a refused call is a non-zero label (SIGMA0_REPLY_ERROR), u = 1,
- * MR1 = the error (enum pagoda_error or BLK_E_*).
+ * MR1 = the error (enum pagoda_error or BLK_E_*). Only the driver's
+ * pager clients are served; anyone else gets E_NO_PRIVILEGE.
  *
  *   BLK_LABEL_INFO   reply u = 3: MR1 = capacity in 512-byte sectors,
  *                    MR2 = most bytes one request may move (>= 65536),

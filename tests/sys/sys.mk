@@ -22,6 +22,9 @@ $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/
 # Clients of the FAT server (fs/fatserv), with the protocol's client code.
 $(eval $(call user_program,tests/fstest,$(B)/u/tests/sys/fstest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
 $(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs
+# Attacks on the servers (audit after issue 8), with the same client code.
+$(eval $(call user_program,tests/srvattack,$(B)/u/tests/sys/srvattack.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/srvattack.o: USER_CFLAGS += -Ifs
 
 # Clients of the file pager (pagers/file), on the FAT server's client.
 $(eval $(call user_program,tests/filetest,$(B)/u/tests/sys/filetest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
