@@ -169,6 +169,8 @@ static void test_tight(void)
 	   "after FREE, pool + what we hold is where it was");
 }
 
+#define LABEL_HOLDING 0x6401
+
 static void test_hold(void)
 {
 	word_t errs[45];
@@ -177,6 +179,8 @@ static void test_hold(void)
 	for (unsigned i = 0; i < n; i++)
 		good += errs[i] == E_OK;
 	ok(good > 0, "took %u device ranges; exiting without giving them back", good);
+	msg_tag(LABEL_HOLDING, 0, 0);            /* the watcher looks at sigma0 now */
+	ok_err(ipc_call(tap_task_tid(0)), E_OK, "the watcher saw us holding them");
 }
 
 static void test_after(void)
@@ -185,10 +189,15 @@ static void test_after(void)
 	word_t used = 0, peak = before;
 	unsigned waited = 0;
 
-	while (kdb_space_kmem(hold, NULL, NULL) == E_OK && waited++ < 2000) {
-		tap_sleep(1000);
-		peak = MAX(peak, tap_kmem_used(s0));
+	/* the holder tells us when it holds its ranges, and waits for us: no
+	 * race with how fast it takes them and exits */
+	if (ipc_receive(hold, 5000000, NULL) == E_OK && tag_label(utcb()->mr[0]) == LABEL_HOLDING) {
+		peak = tap_kmem_used(s0);
+		msg_tag(0, 0, 0);
+		ipc_send(hold, TIMEOUT_ZERO);
 	}
+	while (kdb_space_kmem(hold, NULL, NULL) == E_OK && waited++ < 2000)
+		tap_sleep(1000);
 	ok(waited < 2000, "the holder is gone");
 	tap_sleep(2000);                         /* let the root task reclaim it */
 	used = tap_kmem_used(s0);
