@@ -512,6 +512,7 @@ MDB_INLINE bool mdb_resolve(struct space *s, word_t va, struct mdb_ref *ref, voi
 struct mdb_revoke {
 	const struct mdb_node *own;  /* the caller's node: revoked only with flush */
 	void *own_slot;              /* its slot from mdb_pte_get, or NULL */
+	bool own_clean;              /* own's PTE has no status: nothing to collect */
 	unsigned mask;               /* rights taken away */
 	bool flush;
 	bool collect;                /* gather (and reset) status of untouched nodes */
@@ -530,9 +531,9 @@ MDB_INLINE bool mdb_revoke_node(struct mdb_node *n, struct mdb_revoke *rv)
 		rv->status |= mdb_pte_clear(n->space, mdb_va(n), mdb_log2(n), slot);
 		return true;
 	}
-	if (keep != old || rv->collect)
+	if (keep != old || (rv->collect && !(n == rv->own && rv->own_clean)))
 		rv->status |= mdb_pte_protect(n->space, mdb_va(n), mdb_log2(n), keep, slot);
-	mdb_set_rights(n, keep);
+	n->word = (n->word & ~MDB_RIGHTS_MASK) | keep;     /* keep is a subset of old */
 	return false;
 }
 
@@ -744,12 +745,31 @@ static inline void mdb_op_init(struct mdb_op *op, struct space *from, word_t fro
 
 /* Resolve the sender's node and what it passes on. E_IPC_NOT_MAPPED or
  * E_BAD_ARGUMENT, nothing changed, if it has nothing fit. */
+MDB_INLINE int mdb_op_source_take(struct mdb_op *op);
+
 MDB_INLINE int mdb_op_source(struct mdb_op *op)
+{
+	if (!mdb_resolve(op->from, op->from_va, &op->src, NULL))
+		return E_IPC_NOT_MAPPED;
+	return mdb_op_source_take(op);
+}
+
+/* The same, where the caller has just read the sender's PTE: frame pa
+ * (aligned to 2^src_log2) covering from_va. */
+MDB_INLINE int mdb_op_source_found(struct mdb_op *op, word_t pa, unsigned src_log2)
+{
+	word_t va = ALIGN_DOWN(op->from_va, (word_t)1 << src_log2);
+
+	if (!mdb_find(op->from, va, pa, src_log2, &op->src))
+		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
+	return mdb_op_source_take(op);
+}
+
+/* What the resolved sender's node passes on. */
+MDB_INLINE int mdb_op_source_take(struct mdb_op *op)
 {
 	struct mdb_ref *src = &op->src;
 
-	if (!mdb_resolve(op->from, op->from_va, src, NULL))
-		return E_IPC_NOT_MAPPED;
 	if (src->log2 < op->log2)
 		return E_BAD_ARGUMENT;
 	op->pa = src->pa + (op->from_va - mdb_va(src->node));
@@ -1085,26 +1105,41 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 	return err;
 }
 
+/* A map or grant once the sender's node is resolved (err: how that went). */
+MDB_INLINE int mdb_map_resolved(struct mdb_op *op, int err)
+{
+	enum mdb_kind kind = MDB_NOOP;
+
+	if (err == E_OK)
+		err = mdb_op_settle_source(op);
+	if (err == E_OK)
+		err = mdb_op_settle(op, &kind);
+	if (err != E_OK || kind == MDB_NOOP)
+		return err;
+	err = mdb_op_reserve(op, kind);
+	if (err == E_OK)
+		mdb_op_commit(op, kind);
+	return err;
+}
+
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 	    unsigned log2, unsigned rights, bool grant)
 {
 	struct mdb_op op;
-	enum mdb_kind kind = MDB_NOOP;
-	int err;
 
 	mdb_assert_pages(from_va, to_va, log2);
 	mdb_op_init(&op, from, from_va, to, to_va, log2, rights & FPAGE_RIGHTS_MASK, grant);
-	err = mdb_op_source(&op);
-	if (err == E_OK)
-		err = mdb_op_settle_source(&op);
-	if (err == E_OK)
-		err = mdb_op_settle(&op, &kind);
-	if (err != E_OK || kind == MDB_NOOP)
-		return err;
-	err = mdb_op_reserve(&op, kind);
-	if (err == E_OK)
-		mdb_op_commit(&op, kind);
-	return err;
+	return mdb_map_resolved(&op, mdb_op_source(&op));
+}
+
+int mdb_map_found(struct space *from, word_t from_va, word_t pa, unsigned src_log2,
+		  struct space *to, word_t to_va, unsigned log2, unsigned rights, bool grant)
+{
+	struct mdb_op op;
+
+	mdb_assert_pages(from_va, to_va, log2);
+	mdb_op_init(&op, from, from_va, to, to_va, log2, rights & FPAGE_RIGHTS_MASK, grant);
+	return mdb_map_resolved(&op, mdb_op_source_found(&op, pa, src_log2));
 }
 
 /* ---- Unmap. ---- */
@@ -1121,6 +1156,7 @@ static void mdb_unmap_piece(const struct mdb_ref *ref, word_t va, struct mdb_rev
 
 	rv->own = p;
 	rv->own_slot = NULL;
+	rv->own_clean = false;
 	if (!mdb_split_nodes(ref->pa, &p->next, mdb_run_last(p)->next)) {
 		mdb_revoke(ref, rv);
 		return;
@@ -1151,9 +1187,34 @@ MDB_INLINE void mdb_unmap_page(struct space *s, word_t va, unsigned log2, struct
 			mdb_resolve(s, va, &ref, &slot);
 		rv->own = ref.node;
 		rv->own_slot = slot;
+		rv->own_clean = false;
 		mdb_revoke(&ref, rv);
 	}
 	mdb_frame_tidy_at(ref.fr, ref.pa);
+}
+
+/* Unmap the whole mapping of s at va (aligned to its size log2) that a
+ * walk found: frame pa, slot and status as mdb_pte_next gave them. The
+ * same as mdb_unmap_page at its own size, without the lookup; the
+ * caller's own PTE, when it keeps its rights and has no status to give,
+ * is not touched at all. */
+MDB_INLINE void mdb_unmap_found(struct space *s, word_t va, word_t pa, unsigned log2, void *slot,
+				unsigned status, struct mdb_revoke *rv)
+{
+	struct mdb_ref ref;
+
+	if (!mdb_find(s, va, pa, log2, &ref))
+		panic("mapdb: mapping at %lx without a node", (unsigned long)va);
+	rv->own = ref.node;
+	rv->own_slot = slot;
+	rv->own_clean = status == 0;
+	if (log2 == MDB_PAGE_LOG2) {                /* mdb_revoke, the 4 KiB case */
+		mdb_revoke_run(ref.link, rv);
+		mdb_piece_drained(ref.fr, mdb_frame_list(ref.fr, pa, log2));
+	} else {
+		mdb_revoke(&ref, rv);
+	}
+	mdb_frame_tidy_at(ref.fr, pa);
 }
 
 /* Does s map a 2 MiB page at va? */
@@ -1176,6 +1237,33 @@ unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, b
 	else
 		for (unsigned i = 0; i < MDB_PIECES; i++)
 			mdb_unmap_page(s, va + ((word_t)i << MDB_PAGE_LOG2), MDB_PAGE_LOG2, &rv);
+	return rv.status;
+}
+
+/* One pass over s's tables: each mapping met is unmapped whole where it
+ * lies wholly inside the range (a 4 KiB one always does), page by page
+ * over the part inside otherwise, as mdb_unmap would for that part. */
+unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned rights, bool flush)
+{
+	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush,
+				 .collect = true };
+	word_t end = va + size, pa;
+	unsigned log2, had, status;
+	void *slot;
+
+	assert(IS_ALIGNED(va | size, (word_t)1 << MDB_PAGE_LOG2) && end > va);
+	while (mdb_pte_next(s, &va, end, &pa, &log2, &had, &status, &slot)) {
+		word_t base = ALIGN_DOWN(va, (word_t)1 << log2), stop = base + ((word_t)1 << log2);
+
+		if (stop <= end && base == va) {
+			mdb_unmap_found(s, va, pa, log2, slot, status, &rv);
+		} else {
+			stop = MIN(stop, end);
+			for (; va < stop; va += (word_t)1 << MDB_PAGE_LOG2)
+				mdb_unmap_page(s, va, MDB_PAGE_LOG2, &rv);
+		}
+		va = stop;
+	}
 	return rv.status;
 }
 

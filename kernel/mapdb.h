@@ -43,6 +43,17 @@ struct space;                 /* opaque to the mapdb */
 bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
 		 void **slot);
 
+/* The first mapping of s at or after *va and below end that the
+ * database knows (kernel-owned pages are skipped): *va moves to an
+ * address inside it (the first address >= the old *va it covers), and
+ * pa, log2, rights and slot are as mdb_pte_get gives them for that
+ * address; *status is the mapping's accessed/dirty status (MDB_STATUS_*)
+ * as it stands (nothing is reset). false if there is none. Range
+ * operations walk with it, so that holes and a space's tables cost one
+ * pass, not a lookup per page. */
+bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		  unsigned *rights, unsigned *status, void **slot);
+
 /* Make sure a later mdb_pte_set(s, va, ., log2, ., *slot) cannot fail
  * (allocate page tables). Returns E_OK or E_NO_MEMORY (charged to s); on
  * E_OK *slot is a handle on the place to set, good until the next
@@ -118,6 +129,13 @@ int mdb_root(struct space *s, word_t va, word_t pa, unsigned log2, unsigned righ
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
 	    unsigned log2, unsigned rights, bool grant);
 
+/* mdb_map where the caller has just read the sender's PTE (mdb_pte_get
+ * or mdb_pte_next, nothing changed since): frame pa, aligned to 2^src_log2,
+ * is from's mapping covering from_va. The same result, without the
+ * sender's lookup. */
+int mdb_map_found(struct space *from, word_t from_va, word_t pa, unsigned src_log2,
+		  struct space *to, word_t to_va, unsigned log2, unsigned rights, bool grant);
+
 /*
  * Unmap: for the mapping of s covering [va, va + 2^log2) (log2 12 or 21),
  * revoke `rights` from every mapping derived from it, recursively; a
@@ -131,6 +149,16 @@ int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
  * mapping and all derived ones, and resets it. 0 if s has nothing there.
  */
 unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, bool flush);
+
+/*
+ * Unmap over the range [va, va + size) of s (both 4 KiB aligned) in one
+ * pass: exactly what mdb_unmap does for each mapping of s met in address
+ * order -- a 2 MiB mapping lying wholly inside the range as one, one
+ * partly inside page by page over the part inside -- but with one walk of
+ * s's tables for the whole range instead of a lookup per page. Returns the
+ * union of the status those calls would return.
+ */
+unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned rights, bool flush);
 
 /* Number of nodes in the database (all trees). */
 size_t mdb_node_count(void);

@@ -259,6 +259,12 @@ bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigne
 	return arch_pt_lookup_db(s->pml4, va, pa, log2, rights, slot);
 }
 
+bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		  unsigned *rights, unsigned *status, void **slot)
+{
+	return arch_pt_next_db(s->pml4, va, end, pa, log2, rights, status, slot);
+}
+
 int mdb_pte_prepare(struct space *s, word_t va, unsigned log2, void **slot)
 {
 	return arch_pt_prepare(s->pml4, va, log2, &s->acct, slot);

@@ -23,8 +23,11 @@
  * a client that is a pager itself (PAGER_PAGE_LENT) are that pager's own
  * memory and are not shared.
  *
- * The revocations of one fork are batched, up to 64 fpages (MR0..MR63) to
- * an unmap.
+ * The revocations of one fork are gathered into runs of adjacent frames,
+ * each sent as the fewest aligned fpages that cover it, and batched, up to
+ * 64 fpages (MR0..MR63) to an unmap: the kernel revokes W over a large
+ * fpage in one pass over the pager's page table, so a fork of a process
+ * whose frames came from the pool in order costs a few system calls.
  */
 #include "cow_core.h"
 
@@ -61,6 +64,7 @@ static struct {
 	struct pager_client *child;
 	bool full;                               /* the page table ran out */
 	unsigned nwp;                            /* fpages to write-protect in MR0.. */
+	word_t lo, hi;                           /* frames [lo, hi) still to protect */
 } cow_forking;
 
 static void cow_wp_flush(void)
@@ -70,12 +74,49 @@ static void cow_wp_flush(void)
 	cow_forking.nwp = 0;
 }
 
-/* Revoke W from every mapping of `frame` (in the next batch). */
+/* Revoke W from every mapping of the frames [lo, hi) (in the next batch):
+ * as few fpages as cover them, each the largest aligned one that fits. */
+static void cow_wp_range(word_t lo, word_t hi)
+{
+	while (lo < hi) {
+		unsigned log2 = 12;
+
+		for (word_t twice = 8192; log2 < 47 && IS_ALIGNED(lo, twice) && lo + twice <= hi;
+		     twice <<= 1)
+			log2++;
+		utcb()->mr[cow_forking.nwp++] = fpage_make(lo, log2, FPAGE_W);
+		if (cow_forking.nwp == MSG_MR_COUNT)
+			cow_wp_flush();
+		lo += (word_t)1 << log2;
+	}
+}
+
+/* Revoke W from every mapping of `frame`. Frames come in runs (the pool
+ * hands them out in order, and a client's page list holds them in the
+ * order it faulted them in, or the reverse): a run is kept open while the
+ * frames extend it, and goes out as large fpages, one pass of the kernel
+ * over each. */
 static void cow_wp(word_t frame)
 {
-	utcb()->mr[cow_forking.nwp++] = fpage_make(frame, 12, FPAGE_W);
-	if (cow_forking.nwp == MSG_MR_COUNT)
-		cow_wp_flush();
+	if (cow_forking.lo < cow_forking.hi && frame == cow_forking.hi) {
+		cow_forking.hi += 4096;
+		return;
+	}
+	if (cow_forking.lo < cow_forking.hi && frame + 4096 == cow_forking.lo) {
+		cow_forking.lo = frame;
+		return;
+	}
+	cow_wp_range(cow_forking.lo, cow_forking.hi);
+	cow_forking.lo = frame;
+	cow_forking.hi = frame + 4096;
+}
+
+/* Send what is left to protect. */
+static void cow_wp_finish(void)
+{
+	cow_wp_range(cow_forking.lo, cow_forking.hi);
+	cow_forking.lo = cow_forking.hi = 0;
+	cow_wp_flush();
 }
 
 /* pager_page_each callback: give the child the parent's page at va. */
@@ -105,7 +146,7 @@ struct pager_client *cow_fork_client(struct pager *p, struct pager_client *paren
 	cow_forking.child = child;
 	cow_forking.full = false;
 	pager_page_each(p, parent, cow_share_page);
-	cow_wp_flush();
+	cow_wp_finish();
 	if (cow_forking.full) {
 		pager_client_remove(p, child);   /* puts back what it shared */
 		return NULL;

@@ -33,7 +33,9 @@ reports the Pagoda side alone.
 
 Determinism check: the Pagoda figures are compared with those of the
 previous results.json (or --compare FILE), and the tool prints "identical
-to previous run" or every difference.
+to previous run" or every difference. A Pagoda median more than 2 %
+(REGRESSION_LIMIT) above the previous one is printed again at the end in
+a "REGRESSION" banner (and written into the report).
 
 Exit status: 0 if the Pagoda benchmarks ran (and Linux's, when it was
 run), 1 otherwise, 2 for bad usage.
@@ -105,7 +107,7 @@ PAGODA_RUNS = [
     PagodaRun("pagoda", "tests/bench/pagoda.cfg", "bench/pagoda", "pagoda.log"),
     PagodaRun("fork", "tests/bench/fork.cfg", "bench/fork", "pagoda-fork.log",
               ("fork_0", "fork_cycle", "fork_1m", "fork_16m", "cow_break", "pf_cow",
-               "pf_cow_pool")),
+               "pf_cow_pool", "fork_16m_read", "fork_4m")),
     PagodaRun("tiers", "tests/bench/tiers.cfg", "bench/fork", "pagoda-tiers.log",
               ("pf_cow_3tier", "pf_cow_pool_3tier")),
     PagodaRun("colour", "tests/bench/colour.cfg", "bench/colour", "pagoda-colour.log",
@@ -236,9 +238,17 @@ PAIRS = [
     Pair("fork_1m", "fork, 1 MiB written", "fork_1m", "fork_1m",
          "fork (copy-on-write pager), 1 MiB of heap written",
          "fork, 1 MiB of heap written"),
+    Pair("fork_4m", "fork, 4 MiB written", "fork_4m", "fork_4m",
+         "fork (copy-on-write pager), 4 MiB of heap written",
+         "fork, 4 MiB of heap written"),
     Pair("fork_16m", "fork, 16 MiB written", "fork_16m", "fork_16m",
          "fork (copy-on-write pager), 16 MiB of heap written",
          "fork, 16 MiB of heap written"),
+    Pair("fork_16m_read", "fork 16 MiB + child reads all", "fork_16m_read",
+         "fork_16m_read",
+         "fork with 16 MiB of heap written, the child reads one word of every "
+         "page and exits, until wait returns",
+         "the same (fork, the child's reads, exit_group, wait4)"),
     Pair("fork_cycle", "fork + exit + wait, 0 MiB", "fork_cycle", "fork_cycle",
          "fork, the child's exit and wait (copy-on-write pager), no heap "
          "written", "the same (fork, exit_group, wait4)"),
@@ -325,6 +335,14 @@ DERIVED = [
      "pf_cow_3tier - pf_cow", "instructions"),
     ("first-touch fault: what the third tier adds (pool frame)", "pagoda",
      "pf_cow_pool_3tier - pf_cow_pool", "instructions"),
+]
+
+
+# How costs grow: series of one operation over a size, both sides on one
+# plot (plots/growth-<key>.png): (key, title, x label, [(x, Pair key)]).
+GROWTH = [
+    ("fork", "fork against heap written", "MiB written",
+     [(0, "fork_0"), (1, "fork_1m"), (4, "fork_4m"), (16, "fork_16m")]),
 ]
 
 
@@ -751,6 +769,36 @@ def compare(prev, results, side):
     return diffs
 
 
+REGRESSION_LIMIT = 0.02     # a median this much worse than before is reported loudly
+
+
+def regressions(prev, results, side):
+    """Lines for every median of side that is more than REGRESSION_LIMIT
+    above the previous run's (fewer instructions is better everywhere)."""
+    out = []
+    for name, r in sorted(results.items()):
+        a = prev.get(side, {}).get(name) if prev else None
+        if not a or a.get("median") is None or r.median is None or a["median"] <= 0:
+            continue
+        change = (r.median - a["median"]) / a["median"]
+        if change > REGRESSION_LIMIT:
+            out.append("%s %s: median %d -> %d (+%.1f %%)"
+                       % (side, name, a["median"], r.median, 100.0 * change))
+    return out
+
+
+def regression_banner(args, results_path, pagoda):
+    """The loud warning about regressed Pagoda medians, or None."""
+    prev = load_previous(args.compare or results_path)
+    bad = regressions(prev, pagoda, "pagoda")
+    if not bad:
+        return None
+    bar = "!" * 72
+    return "\n".join([bar, "!! REGRESSION: %d Pagoda figure(s) worse by more than %d %% than "
+                       "the previous run" % (len(bad), 100 * REGRESSION_LIMIT)] +
+                      ["!!   " + b for b in bad] + [bar])
+
+
 # -------------------------------------------------------------------- plots
 
 def _png_terminal():
@@ -830,6 +878,8 @@ def plot(out_dir, pagoda, linux):
             "plot " + ", ".join(plots), "unset logscale x", "set yrange [*:*]",
         ]
         made.append("plots/%s.png" % pr.key)
+    script += _plot_ratios(pdir, term, both, made)
+    script += _plot_growth(pdir, term, pagoda, linux, made)
     gp = os.path.join(pdir, "plots.gp")
     with open(gp, "w") as f:
         f.write("\n".join(script) + "\n")
@@ -838,6 +888,60 @@ def plot(out_dir, pagoda, linux):
         print("bench: gnuplot failed: %s" % out.strip().splitlines()[-1:])
         return []
     return made
+
+
+def _plot_ratios(pdir, term, both, made):
+    """gnuplot lines for plots/ratios.png: Pagoda/Linux of every pair."""
+    if not both:
+        return []
+    dat = os.path.join(pdir, "ratios.dat")
+    with open(dat, "w") as f:
+        for pr, p, l in both:
+            f.write('"%s" %.4f\n' % (pr.key, p.median / l.median))
+    made.append("plots/ratios.png")
+    return [
+        "set terminal %s noenhanced" % term.replace("900,520", "1100,560"),
+        "set output '%s'" % os.path.join(pdir, "ratios.png"),
+        "set title 'Pagoda / Linux, median instructions (log scale; below 1: Pagoda needs fewer)'",
+        "set style data histograms", "set style histogram clustered gap 1",
+        "set style fill solid 0.8 border -1", "set logscale y", "set yrange [0.01:10]",
+        "set ylabel 'Pagoda / Linux'", "unset xlabel", "set xtics rotate by -40 scale 0",
+        "set grid ytics", "set key off", "set rmargin 8",
+        "plot '%s' using 2:xtic(1), 1 with lines lc rgb 'black' notitle" % dat,
+        "unset logscale y", "set yrange [*:*]", "unset style", "set style data lines",
+        "set key on",
+    ]
+
+
+def _plot_growth(pdir, term, pagoda, linux, made):
+    """gnuplot lines for the GROWTH series (plots/growth-<key>.png)."""
+    pairs = {pr.key: pr for pr in PAIRS}
+    script = []
+    for key, title, xlabel, points in GROWTH:
+        rows_ = []
+        for x, pkey in points:
+            pr = pairs[pkey]
+            p, l = pagoda.get(pr.pagoda), linux.get(pr.linux) if pr.linux else None
+            rows_.append((x, p.median if p and p.median else None,
+                          l.median if l and l.median else None))
+        if not any(p for _, p, _ in rows_):
+            continue
+        dat = os.path.join(pdir, "growth-%s.dat" % key)
+        with open(dat, "w") as f:
+            for x, p, l in rows_:
+                f.write("%s %s %s\n" % (x, p if p is not None else "NaN",
+                                        l if l is not None else "NaN"))
+        png = os.path.join(pdir, "growth-%s.png" % key)
+        script += [
+            "set terminal %s noenhanced" % term, "set output '%s'" % png,
+            "set title '%s'" % title, "set xlabel '%s'" % xlabel, "unset logscale",
+            "set ylabel 'instructions'", "set xtics norotate", "set grid",
+            "set key top left",
+            "plot '%s' using 1:2 with linespoints lw 2 title 'Pagoda', "
+            "'' using 1:3 with linespoints lw 2 title 'Linux'" % dat,
+        ]
+        made.append("plots/growth-%s.png" % key)
+    return script
 
 
 # ------------------------------------------------------------------- report
@@ -1560,6 +1664,9 @@ def main(argv):
     print_table(pagoda, linux)
     config = configuration(p_cmds, l_cmd, version)
     determinism = determinism_check(args, results_path, pagoda, linux)
+    banner = regression_banner(args, results_path, pagoda)
+    if banner:
+        notes.append(banner)
     pngs = None if args.no_plots else plot(out_dir, pagoda, linux)
     if pngs is None and not args.no_plots:
         notes.append("no plots: gnuplot is not installed (apt-get install gnuplot-nox)")
@@ -1569,8 +1676,11 @@ def main(argv):
     rtalloc_section(out_dir, pagoda, linux, not args.no_plots)
     print()
     for n in notes:
-        print("bench: " + n)
+        if n is not banner:
+            print("bench: " + n)
     print("bench: " + determinism)
+    if banner:
+        print(banner)
     print("bench: wrote %s, %s%s" % (
         os.path.relpath(results_path, ROOT),
         os.path.relpath(os.path.join(out_dir, "report.md"), ROOT),

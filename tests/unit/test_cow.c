@@ -182,7 +182,7 @@ static void mmu_revoke(word_t frame, unsigned rights)
 
 #define UNMAP_LOG 4096
 static struct {
-	word_t fpage[UNMAP_LOG];             /* every fpage revoked, in order */
+	word_t fpage[UNMAP_LOG];             /* every frame revoked, as a 4 KiB fpage, in order */
 	unsigned n;
 	unsigned calls;
 	unsigned call_size[UNMAP_LOG];
@@ -193,13 +193,14 @@ word_t sys_unmap(word_t control)
 	unsigned n = (unsigned)(control & UNMAP_COUNT_MASK) + 1;
 
 	must(!(control & ~(word_t)UNMAP_COUNT_MASK));     /* never UNMAP_FLUSH */
-	must(unmaps.n + n <= UNMAP_LOG);
 	for (unsigned i = 0; i < n; i++) {
 		word_t fp = host_utcb->mr[i];
-		must(fpage_log2(fp) == 12);
-		frame_slot(fpage_base(fp));
-		unmaps.fpage[unmaps.n++] = fp;
-		mmu_revoke(fpage_base(fp), fpage_rights(fp));
+		for (word_t f = fpage_base(fp); f < fpage_base(fp) + fpage_size(fp); f += PAGE) {
+			frame_slot(f);                  /* every frame of it is the pager's */
+			must(unmaps.n < UNMAP_LOG);
+			unmaps.fpage[unmaps.n++] = fpage_make(f, 12, fpage_rights(fp));
+			mmu_revoke(f, fpage_rights(fp));
+		}
 	}
 	unmaps.call_size[unmaps.calls++] = n;
 	return E_OK;
@@ -498,21 +499,58 @@ START_TEST(fork_shares_every_page)
 }
 END_TEST
 
-/* Write-protection goes out in unmaps of at most 64 fpages. */
+/* Write-protection goes out in unmaps of at most 64 fpages: frames that
+ * are not adjacent (two clients faulted in turn) take one fpage each. */
 START_TEST(write_protect_batches)
 {
-	struct pager_client *p = spawn();
+	struct pager_client *p = spawn(), *q = spawn();
 
-	for (unsigned i = 0; i < 150; i++)
+	for (unsigned i = 0; i < 150; i++) {
 		ck_assert(wr(p, i, i));
+		ck_assert(wr(q, i, i));
+	}
 	unmaps_reset();
 	fork_of(p);
 	ck_assert_uint_eq(unmaps.calls, 3);
 	ck_assert_uint_eq(unmaps.call_size[0], 64);
 	ck_assert_uint_eq(unmaps.call_size[1], 64);
 	ck_assert_uint_eq(unmaps.call_size[2], 22);
+	ck_assert_uint_eq(unmaps.n, 150);
+	for (unsigned i = 0; i < 150; i++) {
+		ck_assert_uint_eq(revoked(table(p, i, NULL), W), 1);
+		ck_assert_uint_eq(revoked(table(q, i, NULL), W), 0);
+	}
+	check_all();
+	finish();
+}
+END_TEST
+
+/* Adjacent frames go out as the fewest aligned fpages that cover them,
+ * and only those frames lose W. */
+START_TEST(write_protect_coalesces)
+{
+	struct pager_client *p = spawn(), *q = spawn();
+	word_t lo = (word_t)-1, hi = 0;
+
+	ck_assert(wr(q, 0, 1));                 /* a frame of q before p's run */
+	for (unsigned i = 0; i < 150; i++)
+		ck_assert(wr(p, i, i));
+	ck_assert(wr(q, 1, 2));                 /* and one after it */
+	for (unsigned i = 0; i < 150; i++) {
+		lo = MIN(lo, table(p, i, NULL));
+		hi = MAX(hi, table(p, i, NULL) + PAGE);
+	}
+	ck_assert_uint_eq(hi - lo, 150 * PAGE);   /* the pool handed them out in order */
+	unmaps_reset();
+	fork_of(p);
+	ck_assert_uint_eq(unmaps.calls, 1);
+	ck_assert_uint_le(unmaps.call_size[0], 16);   /* at most 2 per power of two */
+	ck_assert_uint_eq(unmaps.n, 150);
 	for (unsigned i = 0; i < 150; i++)
 		ck_assert_uint_eq(revoked(table(p, i, NULL), W), 1);
+	ck_assert_uint_eq(revoked(table(q, 0, NULL), W), 0);
+	ck_assert_uint_eq(revoked(table(q, 1, NULL), W), 0);
+	ck_assert_uint_eq(mmu[slot_of(q)].rights[0] & W, W);
 	check_all();
 	finish();
 }
@@ -1094,6 +1132,7 @@ int main(int argc, char **argv)
 	const struct unit_test tests[] = {
 		{ "fork_shares_every_page", fork_shares_every_page, 0 },
 		{ "write_protect_batches", write_protect_batches, 0 },
+		{ "write_protect_coalesces", write_protect_coalesces, 0 },
 		{ "second_fork_revokes_nothing", second_fork_revokes_nothing, 0 },
 		{ "read_fault_maps_read_only", read_fault_maps_read_only, 0 },
 		{ "write_fault_copies", write_fault_copies, 0 },

@@ -157,6 +157,23 @@ bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigne
 	return true;
 }
 
+/* Pages of the window from *va on, the first mapped one below end. */
+bool mdb_pte_next(struct space *s, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		  unsigned *rights, unsigned *status, void **slot)
+{
+	word_t top = VA_BASE + VA_PAGES * K4;
+
+	for (word_t v = MAX(*va, VA_BASE); v < end && v < top; v += K4) {
+		struct fake_pte *e = pte_at(s, v);
+		if (!e)
+			continue;
+		*va = v;
+		*status = e->status;
+		return mdb_pte_get(s, v, pa, log2, rights, slot);
+	}
+	return false;
+}
+
 /* The slot of the place to set (the real hook gives none while a 2 MiB
  * mapping is in the way of a 4 KiB one). */
 int mdb_pte_prepare(struct space *s, word_t va, unsigned log2, void **slot)
@@ -1195,6 +1212,27 @@ static unsigned mm_unmap(int space, word_t va, unsigned log2, unsigned rights, b
 	return status;
 }
 
+/* mdb_unmap_range in the model: each mapping met in address order,
+ * whole if it lies inside the range, else page by page. */
+static unsigned mm_unmap_range(int space, word_t va, word_t size, unsigned rights, bool flush)
+{
+	word_t end = va + size;
+	unsigned status = 0;
+
+	for (word_t v = va; v < end; v += K4) {
+		int m = mm_lookup(space, v);
+		if (m < 0)
+			continue;
+		if (mm[m].log2 == 21 && mm[m].va == v && v + M2 <= end) {
+			status |= mm_unmap(space, v, 21, rights, flush);
+			v += M2 - K4;
+		} else {
+			status |= mm_unmap(space, v, 12, rights, flush);
+		}
+	}
+	return status;
+}
+
 /* Every page table, account and the database agree with the model. */
 static void mm_compare(unsigned long step)
 {
@@ -1283,6 +1321,8 @@ static bool r_related(int from, word_t fva, unsigned log2, int *to, word_t *tva)
 	return true;
 }
 
+static bool r_ranges;      /* r_unmap unmaps ranges too, r_map uses mdb_map_found */
+
 static void r_map(void)
 {
 	int from, to = (int)rnd(R_SPACES);
@@ -1293,9 +1333,30 @@ static void r_map(void)
 	r_source(&from, &fva, &log2);
 	if (rnd(3) || !r_related(from, fva, log2, &to, &tva))
 		tva = r_va(log2);
+	struct fake_pte *e = pte_at(&sp[from], fva);
+
+	if (r_ranges && e && rnd(2)) {          /* the sender's PTE read by the caller */
+		must_eq(mdb_map_found(&sp[from], fva, e->pa, e->log2, &sp[to], tva, log2, rights,
+				      grant),
+			mm_map(from, fva, to, tva, log2, rights, grant));
+		return;
+	}
 	must_eq(mdb_map(&sp[from], fva, &sp[to], tva, log2, rights, grant),
 		mm_map(from, fva, to, tva, log2, rights, grant));
 }
+
+/* Unmap an aligned range of 2^12 .. 2^23 bytes (the whole window). */
+static void r_unmap_range(void)
+{
+	int space = (int)rnd(R_SPACES);
+	unsigned log2 = 12 + rnd(12), rights = rnd(8);
+	bool flush = rnd(2);
+	word_t va = VA_BASE + ALIGN_DOWN((word_t)rnd(VA_PAGES) * K4, (word_t)1 << log2);
+
+	must_eq(mdb_unmap_range(&sp[space], va, (word_t)1 << log2, rights, flush),
+		mm_unmap_range(space, va, (word_t)1 << log2, rights, flush));
+}
+
 
 static void r_unmap(bool reset)
 {
@@ -1304,6 +1365,10 @@ static void r_unmap(bool reset)
 	bool flush = reset || rnd(2);
 	word_t va;
 
+	if (!reset && r_ranges && rnd(2)) {
+		r_unmap_range();
+		return;
+	}
 	r_source(&space, &va, &log2);
 	if (reset)
 		log2 = 21;
@@ -1350,13 +1415,16 @@ static unsigned long env_ulong(const char *name, unsigned long dflt)
 	return v && *v ? strtoul(v, NULL, 0) : dflt;
 }
 
-START_TEST(random_against_model)
+/* The random run; with ranges, half the unmaps are mdb_unmap_range and
+ * half the maps of a mapped page mdb_map_found. */
+static void random_run(const char *name, bool ranges, unsigned long seed)
 {
 	unsigned long steps = env_ulong("PAGODA_MAPDB_STEPS", R_STEPS);
 	unsigned long every = env_ulong("PAGODA_MAPDB_CHECK_EVERY", 1);
 	size_t most = 0;
 
-	rng_state = env_ulong("PAGODA_MAPDB_SEED", 0x2545f4914f6cdd1dull);
+	r_ranges = ranges;
+	rng_state = env_ulong("PAGODA_MAPDB_SEED", seed);
 	mm_init();
 	for (unsigned long step = 0; step < steps; step++) {
 		r_step();
@@ -1372,9 +1440,19 @@ START_TEST(random_against_model)
 			ck_assert_uint_eq(mdb_unmap(&sp[i], va2(slot), 21, RWX, true),
 					  mm_unmap(i, va2(slot), 21, RWX, true));
 	mm_compare(steps);
-	printf("random_against_model: %lu steps, at most %zu mappings, 0 divergences\n", steps,
-	       most);
+	printf("%s: %lu steps, at most %zu mappings, 0 divergences\n", name, steps, most);
 	finish();
+}
+
+START_TEST(random_against_model)
+{
+	random_run("random_against_model", false, 0x2545f4914f6cdd1dull);
+}
+END_TEST
+
+START_TEST(random_ranges_against_model)
+{
+	random_run("random_ranges_against_model", true, 0x853c49e6748fea9bull);
 }
 END_TEST
 
@@ -1470,6 +1548,12 @@ static void f_unmap(void)
 	}
 	if (rnd(10) == 0)
 		va = ALIGN_DOWN(va, M2), log2 = 21;
+	if (rnd(8) == 0) {
+		log2 = 12 + rnd(12);
+		mdb_unmap_range(&sp[space], ALIGN_DOWN(va, (word_t)1 << log2), (word_t)1 << log2,
+				rnd(8), rnd(2));
+		return;
+	}
 	mdb_unmap(&sp[space], va, log2, rnd(8), rnd(2));
 }
 
@@ -1539,6 +1623,7 @@ static Suite *mapdb_suite(void)
 		{ "check_catches_damage", check_catches_damage },
 		{ "pager_stack", pager_stack },
 		{ "random_against_model", random_against_model },
+		{ "random_ranges_against_model", random_ranges_against_model },
 		{ "random_under_pressure", random_under_pressure },
 	};
 

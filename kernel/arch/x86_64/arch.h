@@ -201,6 +201,12 @@ void arch_pt_raise(word_t *pml4, word_t va, unsigned log2, unsigned rights, void
 int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a);
 /* Find the first present user mapping in [*va, end); *va moves to it. */
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr);
+/* The first user mapping in [*va, end) that the mapping database knows
+ * (kernel-owned ones are skipped): *va moves into it; pa, log2, rights and
+ * slot as arch_pt_lookup gives them there, *status its accessed/dirty bits
+ * as FPAGE_R/W (not reset). */
+bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		     unsigned *rights, unsigned *status, void **slot);
 void arch_pt_kernel_init(void);               /* drop the boot identity map */
 /* Free every table below the PML4 that maps nothing, and the spare;
  * returns the bytes given back to a (with count_only: that it would). */

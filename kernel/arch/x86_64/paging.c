@@ -72,6 +72,39 @@ static void pt_flush(word_t *pml4, word_t va)
 		x86_invlpg(va);
 }
 
+/* The page table a walk of a space last went through: bulk operations (a
+ * range unmap, the revocation of the mappings derived from it) touch the
+ * pages of one 2 MiB region of a space one after the other, and find its
+ * table here instead of walking four levels. Kept per space in two unused
+ * kernel-half PML4 slots (bit 0 clear: not present, the MMU ignores them):
+ * the region as (va >> 21) + 1 shifted left by one, and the table's
+ * physical address. Whatever takes a page table out of a tree (a 2 MiB
+ * mapping replacing it, a split's new table) forgets it first. */
+#define PML4_LAST_REGION 301
+#define PML4_LAST_PT 302
+
+static inline word_t pt_last_key(word_t va)
+{
+	return ((va >> 21) + 1) << 1;
+}
+
+/* The page table covering va if it is the one remembered, else NULL. */
+static inline word_t *pt_last_get(const word_t *pml4, word_t va)
+{
+	return pml4[PML4_LAST_REGION] == pt_last_key(va) ? phys_to_virt(pml4[PML4_LAST_PT]) : NULL;
+}
+
+static inline void pt_last_set(word_t *pml4, word_t va, word_t pde)
+{
+	pml4[PML4_LAST_REGION] = pt_last_key(va);
+	pml4[PML4_LAST_PT] = pde & PTE_ADDR;
+}
+
+static void pt_last_forget(word_t *pml4)
+{
+	pml4[PML4_LAST_REGION] = 0;
+}
+
 static word_t *pt_alloc(word_t *pml4, struct kmem_account *a)
 {
 	word_t spare = pml4[PML4_SPARE_SLOT];
@@ -102,6 +135,7 @@ word_t *arch_pt_create(struct kmem_account *a)
 	for (unsigned i = 256; i < 512; i++)
 		pml4[i] = boot_pml4[i];
 	pml4[PML4_SPARE_SLOT] = 0;
+	pt_last_forget(pml4);
 	return pml4;
 }
 
@@ -176,8 +210,13 @@ size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only)
  * NULL when no page directory covers va. */
 static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 {
-	word_t e = pml4[pt_index(va, 4)], *pde;
+	word_t e, *pde, *pt = pt_last_get(pml4, va);
 
+	if (pt) {
+		*log2 = 12;
+		return &pt[pt_index(va, 1)];
+	}
+	e = pml4[pt_index(va, 4)];
 	if (!(e & PTE_P))
 		return NULL;
 	e = pt_table(e)[pt_index(va, 3)];
@@ -190,6 +229,7 @@ static word_t *pt_leaf(word_t *pml4, word_t va, unsigned *log2)
 		return pde;
 	}
 	*log2 = 12;
+	pt_last_set(pml4, va, e);
 	return &pt_table(e)[pt_index(va, 1)];
 }
 
@@ -324,6 +364,7 @@ static __attribute__((noinline)) void pt_retire_table(word_t *pml4, word_t old)
 {
 	word_t *pt = pt_table(old);
 
+	pt_last_forget(pml4);
 	for (unsigned i = 0; i < 512; i++)
 		if (pt[i])
 			panic("paging: 2 MiB mapping over a page table still in use");
@@ -389,10 +430,16 @@ static unsigned pt_status(word_t e)
 
 /* The present leaf entry of the log2 mapping at va: slot, or found by a
  * walk. */
-static word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
+static inline __attribute__((always_inline)) word_t *pt_mapped(word_t *pml4, word_t va,
+									unsigned log2, void *slot)
 {
 	unsigned l = 12;
-	word_t *e = slot ? slot : pt_leaf(pml4, va, &l);
+	word_t *e = slot, *pt;
+
+	if (!e && log2 == 12 && (pt = pt_last_get(pml4, va)))
+		e = &pt[pt_index(va, 1)];     /* the common case of bulk work */
+	else if (!e)
+		e = pt_leaf(pml4, va, &l);
 
 	assert(e && (*e & PTE_P) && l == log2);
 	return e;
@@ -401,8 +448,11 @@ static word_t *pt_mapped(word_t *pml4, word_t va, unsigned log2, void *slot)
 unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
 {
 	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
+	word_t now = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
 
-	*e = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
+	if (now == old)                   /* same rights, no status to reset */
+		return 0;
+	*e = now;
 	pt_flush(pml4, va);
 	return pt_status(old);
 }
@@ -433,6 +483,7 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	pt = pt_alloc(pml4, a);
 	if (!pt)
 		return E_NO_MEMORY;
+	pt_last_forget(pml4);
 	big = *e & ~PTE_PS;
 	for (unsigned i = 0; i < 512; i++)
 		pt[i] = big + ((word_t)i << 12);
@@ -446,9 +497,14 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
  * with the table and level where the walk stopped. */
 static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, unsigned *level)
 {
-	word_t *t = pml4;
+	word_t *t = pt_last_get(pml4, va);
+	unsigned l = 1;
 
-	for (unsigned l = 4;; l--) {
+	if (!t) {
+		t = pml4;
+		l = 4;
+	}
+	for (;; l--) {
 		word_t e = t[pt_index(va, l)];
 
 		if (!(e & PTE_P)) {
@@ -460,6 +516,8 @@ static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, 
 			*log2 = l == 1 ? 12 : 21;
 			return &t[pt_index(va, l)];
 		}
+		if (l == 2)
+			pt_last_set(pml4, va, e);
 		t = pt_table(e);
 	}
 }
@@ -480,8 +538,15 @@ static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word
 
 bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned *attr)
 {
-	word_t v = *va, *e, *table;
+	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
 	unsigned level;
+
+	/* the common case of a range walk: the next page of the same table */
+	if (pt && v < end && v < USER_END && (*(e = &pt[pt_index(v, 1)]) & PTE_P)) {
+		*log2 = 12;
+		*attr = pt_attr(*e);
+		return true;
+	}
 
 	while (v < end && v < USER_END) {
 		if ((e = pt_walk(pml4, v, log2, &table, &level))) {
@@ -490,6 +555,40 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 			return true;
 		}
 		v = pt_skip_holes(table, level, v, end);
+	}
+	return false;
+}
+
+bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		     unsigned *rights, unsigned *status, void **slot)
+{
+	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
+	unsigned level;
+
+	/* the common case of a range walk: the next page of the same table */
+	if (pt && v < end && v < USER_END &&
+	    (*(e = &pt[pt_index(v, 1)]) & (PTE_P | PTE_U | PTE_KOWNED)) == (PTE_P | PTE_U)) {
+		*slot = e;
+		*log2 = 12;
+		*pa = *e & PTE_ADDR;
+		*rights = (unsigned)(*e >> PTE_RIGHTS_SHIFT) & 7;
+		*status = pt_status(*e);
+		return true;
+	}
+
+	while (v < end && v < USER_END) {
+		if (!(e = pt_walk(pml4, v, log2, &table, &level))) {
+			v = pt_skip_holes(table, level, v, end);
+			continue;
+		}
+		if ((*e & (PTE_P | PTE_U)) == (PTE_P | PTE_U) && !(*e & PTE_KOWNED)) {
+			*va = v;
+			*slot = *log2 == 12 ? e : NULL;
+			*status = pt_status(*e);
+			pt_decode(*e, *log2, pa, rights);
+			return true;
+		}
+		v = ALIGN_DOWN(v, (word_t)1 << *log2) + ((word_t)1 << *log2);
 	}
 	return false;
 }

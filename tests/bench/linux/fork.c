@@ -14,6 +14,9 @@
  * page again (not measured), so each fork finds them written and
  * writable, as on Pagoda.
  *
+ * fork_16m_read: as fork_16m, but the child reads one word of every page
+ * and exits; from the fork until wait4 returns in the parent.
+ *
  * fork_cycle: the whole life of a child that does nothing, from the fork
  * until wait4 (inline) returns in the parent, with no region written.
  *
@@ -109,6 +112,38 @@ static void fork_cycle(unsigned iters)
 	stats_report(s);
 }
 
+/* fork_16m_read: fork with the pages written, the child reads one word of
+ * each and exits; until wait4 returns in the parent. */
+static void fork_read_series(const char *name, unsigned pages, unsigned iters)
+{
+	struct stats *s = &lbench_stats;
+
+	stats_begin(s, name, "instructions");
+	for (unsigned i = 0; i < FORK_WARMUP + iters; i++) {
+		uint64_t t0, t1;
+		long pid, r;
+		int status;
+
+		fork_touch(fork_region, pages);
+		t0 = stats_rdtsc();
+		pid = lbench_syscall0(SYS_fork);
+		if (pid == 0) {
+			uint64_t sum = 0;
+			for (unsigned k = 0; k < pages; k++)
+				sum += *(volatile uint64_t *)(fork_region + (size_t)k * 4096);
+			lbench_syscall3(SYS_exit_group, sum == (uint64_t)-1, 0, 0);
+			__builtin_unreachable();
+		}
+		r = lbench_syscall6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+		t1 = stats_rdtsc();
+		if (pid < 0 || r != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			lbench_fail(name);
+		if (i >= FORK_WARMUP)
+			stats_add(s, t1 - t0);
+	}
+	stats_report(s);
+}
+
 static void fork_cow_break(void)
 {
 	struct stats *s = &lbench_stats;
@@ -155,6 +190,8 @@ void lbench_fork(void)
 	fork_series("fork_0", 0, 200);
 	fork_cycle(100);
 	fork_series("fork_1m", 256, 100);
+	fork_series("fork_4m", 1024, 50);
 	fork_series("fork_16m", 4096, 20);
+	fork_read_series("fork_16m_read", 4096, 10);
 	fork_cow_break();
 }
