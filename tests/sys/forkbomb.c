@@ -82,17 +82,9 @@ static void bomb(word_t quota)
  * quota boot.cfg gives the pager (default 3072). */
 int main(int argc, char **argv)
 {
-	word_t quota = 0, used = 0, want = 3072, rounds = 1;
+	word_t quota = 0, used = 0, want = tap_arg(argc, argv, "kmem", 3072);
+	word_t rounds = tap_arg(argc, argv, "rounds", 1);
 
-	for (int i = 1; i < argc; i++) {
-		word_t *to = !strncmp(argv[i], "rounds=", 7) ? &rounds :
-			     !strncmp(argv[i], "kmem=", 5) ? &want : NULL;
-		if (to) {
-			*to = 0;
-			for (const char *c = strchr(argv[i], '=') + 1; *c >= '0' && *c <= '9'; c++)
-				*to = *to * 10 + (word_t)(*c - '0');
-		}
-	}
 	kdb_space_kmem(utcb()->pager, &used, &quota);
 	ok(quota == want << 10, "the pager's quota is what boot.cfg says (kmem=%lu): %lu KiB",
 	   want, quota >> 10);
