@@ -23,7 +23,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss stress clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss fuzz-sweep stress clean
 all: $(IMAGES)
 
 deps:
@@ -67,6 +67,11 @@ rt-isolation: deps
 rt-cachemiss: deps
 	@$(MAKE) --no-print-directory all
 	python3 tools/rt_cachemiss.py
+
+# The fuzzer over many seeds (tools/fuzzsweep.py): SEEDS=1-16 ROUNDS=N OPEN=1,2
+fuzz-sweep: deps
+	@$(MAKE) --no-print-directory all
+	python3 tools/fuzzsweep.py $(if $(SEEDS),--seeds $(SEEDS)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(OPEN),--open $(OPEN))
 
 clean:
 	rm -rf $(B)

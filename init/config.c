@@ -4,6 +4,7 @@
  *
  *   # comment
  *   @shutdown                      end the machine when every task is done
+ *   @expect-skipped N              N lines are bad on purpose (tests)
  *   IMAGE [OPTION...] [--] [ARG...]
  *
  * Options: pager=NAME (init, sigma0, or the image name of an earlier
@@ -23,6 +24,8 @@
 
 bool config_shutdown;             /* @shutdown seen */
 bool config_expect_leak;          /* @expect-leak seen (tests of the check) */
+unsigned config_skipped;          /* lines reported and skipped (init.c adds its own) */
+int config_expect_skipped;        /* @expect-skipped N: lines that must be skipped */
 
 static bool config_is_space(char c)
 {
@@ -137,7 +140,11 @@ static int config_line(const char *p, const char *end, unsigned lineno, struct t
 	if (!config_word(&p, end, w, sizeof(w)) || w[0] == '#')
 		return 0;
 	directive = w[0] == '@';
-	if (directive) {
+	if (directive && !strcmp(w, "@expect-skipped")) {
+		if (!config_word(&p, end, w, sizeof(w)) ||
+		    !config_number(w, &config_expect_skipped) || config_expect_skipped < 0)
+			bad = "@expect-skipped needs a count";
+	} else if (directive) {
 		if (!strcmp(w, "@shutdown"))
 			config_shutdown = true;
 		else if (!strcmp(w, "@expect-leak"))
@@ -182,10 +189,12 @@ int config_parse(const char *text, size_t len, struct task_conf *out, int max)
 		lineno++;
 		if (n >= max) {
 			printf("init: boot.cfg:%u: too many tasks (at most %d)\n", lineno, max);
+			config_skipped++;
 			break;
 		}
-		if (config_line(p, eol, lineno, &out[n]) == 1)
-			n++;
+		int kind = config_line(p, eol, lineno, &out[n]);
+		n += kind == 1;
+		config_skipped += kind < 0;
 		p = eol + 1;
 	}
 	return n;

@@ -7,6 +7,8 @@
 #include <sigma0.h>
 
 extern bool config_shutdown, config_expect_leak;
+extern unsigned config_skipped;
+extern int config_expect_skipped;
 
 static struct task_conf confs[TASK_MAX];
 static int nconfs;
@@ -117,17 +119,22 @@ static void init_start_all(void)
 	int err;
 
 	for (int i = 0; i < nconfs; i++) {
-		if (!init_pager_ok(&confs[i]) || !init_pager_unique(&confs[i]))
+		if (!init_pager_ok(&confs[i]) || !init_pager_unique(&confs[i])) {
+			config_skipped++;
 			continue;
+		}
 		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
 		if (strcmp(confs[i].pager, "init") && !pager) {
 			printf("init: boot.cfg:%u: pager '%s' is not running (start it on an earlier line)\n",
 			       confs[i].line, confs[i].pager);
+			config_skipped++;
 			continue;
 		}
 		if (pager)
 			pager->is_pager = true;
-		if ((t = task_start(&confs[i], pager, &err)) && init_is_pager_image(t->conf.image))
+		if (!(t = task_start(&confs[i], pager, &err)))
+			config_skipped++;
+		else if (init_is_pager_image(t->conf.image))
 			t->is_pager = true;        /* even if no client of it starts */
 	}
 }
@@ -141,11 +148,14 @@ static bool init_all_done(bool clients_only)
 	return true;
 }
 
-/* Every task ended as expected, and memory is back to its baseline. */
+/* Every line started, every task ended as expected, memory is back to its
+ * baseline and every kernel invariant holds. Each failure has its own line;
+ * the baseline line speaks of memory alone. */
 static _Noreturn void init_verdict(void)
 {
 	unsigned bad = 0;
-	word_t kmem = init_kmem_now(true), frames = init_frames_given();
+	word_t kmem = init_kmem_now(true), frames = init_frames_given(), err, checker = 0, line = 0;
+	bool memory_ok = kmem == baseline.kmem && frames == baseline.frames;
 
 	for (unsigned i = 0; i < TASK_MAX; i++) {
 		struct task *t = &tasks[i];
@@ -155,21 +165,30 @@ static _Noreturn void init_verdict(void)
 			bad++;
 		}
 	}
+	if (config_skipped != (unsigned)config_expect_skipped) {
+		printf("not ok - %u boot.cfg line(s) could not be started, %d expected\n",
+		       config_skipped, config_expect_skipped);
+		bad++;
+	}
 	if (config_expect_leak) {             /* a test of this check itself */
 		printf("%s - the check sees the kernel memory lost on purpose: %ld bytes\n",
 		       kmem < baseline.kmem ? "ok" : "not ok", (long)(baseline.kmem - kmem));
 		bad += kmem >= baseline.kmem;
-	} else if (kmem != baseline.kmem || frames != baseline.frames) {
+	} else if (!memory_ok) {
 		printf("not ok - memory not back to baseline: kernel %ld bytes, frames %ld bytes\n",
 		       (long)(baseline.kmem - kmem), (long)(frames - baseline.frames));
 		bad++;
 	}
-	kdb_check();
+	if ((err = kdb_check_report(&checker, &line))) {
+		printf("not ok - kernel consistency check: checker %lu, invariant at line %lu "
+		       "(error %lu)\n", checker, line, err);
+		bad++;
+	}
 	if (config_expect_leak)
 		printf("init: all tasks done; the loss was %s\n", bad ? "missed" : "seen");
 	else
 		printf("init: all tasks done; kernel memory and frames back to baseline: %s\n",
-		       bad ? "no" : "yes");
+		       memory_ok ? "yes" : "no");
 	printf("RESULT: %s\n", bad ? "FAIL" : "PASS");
 	kdb_exit_qemu(bad ? 1 : 0);
 	for (;;)

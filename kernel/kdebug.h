@@ -7,7 +7,8 @@ struct frame;
 
 void sys_kdebug(struct frame *f);
 
-/* Run every kernel invariant checker; panics naming the broken one. */
+/* Run every kernel invariant checker; panics naming the broken one (its
+ * checker, file and line). */
 void kdebug_check_all(void);
 
 /* Debug builds (make DEBUG=1) check every invariant after each change of

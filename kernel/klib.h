@@ -18,6 +18,8 @@
 #define kprintf printf
 #define ksnprintf snprintf
 #define panic(...) (fprintf(stderr, "panic: " __VA_ARGS__), fputc('\n', stderr), abort())
+#define check_failed(file, line, ...) (printf("%s:%u: ", file, line), printf(__VA_ARGS__), \
+				       printf("\n"), false)
 #else
 #include <string.h>
 #include <fmt.h>
@@ -31,7 +33,15 @@ _Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 #define assert(c) ((c) ? (void)0 : panic("assertion failed: %s", #c))
+
+/* A checker found a broken invariant at file:line: print it, remember the
+ * first since the last KDB_CHECK (kdebug.c), and yield false. */
+bool check_failed(const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 #endif
+
+/* In an invariant checker: `return CHECK_FAIL("what broke", ...);`. */
+#define CHECK_FAIL(...) check_failed(__FILE__, __LINE__, __VA_ARGS__)
 
 #include <util.h>
 

@@ -417,15 +417,20 @@ static bool kmem_slab_check(struct kmem_slab *s, unsigned k, size_t *free_bytes)
 	size_t size = kmem_class_size(k), slots = KMEM_PAGE / size - 1, n = 0;
 
 	if (s->klass != k || !s->free)
-		return false;
+		return CHECK_FAIL("kmem_check: slab %p of class %u in partial list %u, or full",
+				  (void *)s, s->klass, k);
 	for (struct kmem_free_obj *o = s->free; o; o = o->next) {
 		if (((uintptr_t)o & ~(uintptr_t)(KMEM_PAGE - 1)) != (uintptr_t)s)
-			return false;
+			return CHECK_FAIL("kmem_check: free object %p outside its slab %p", (void *)o,
+					  (void *)s);
 		if (++n > slots)
-			return false;
+			return CHECK_FAIL("kmem_check: slab %p: free list longer than its slots",
+					  (void *)s);
 	}
 	*free_bytes += n * size;
-	return n + s->in_use == slots;
+	return n + s->in_use == slots ||
+	       CHECK_FAIL("kmem_check: slab %p: %lu free + %lu in use != %lu slots", (void *)s,
+			  (unsigned long)n, (unsigned long)s->in_use, (unsigned long)slots);
 }
 
 bool kmem_check(void)
@@ -434,15 +439,21 @@ bool kmem_check(void)
 
 	for (struct kmem_free_page *fp = kmem.pages; fp; fp = fp->next)
 		if (++pages > kmem.free_pages)
-			return false;
+			return CHECK_FAIL("kmem_check: more free pages listed than counted");
 	if (pages != kmem.free_pages)
-		return false;
+		return CHECK_FAIL("kmem_check: %lu free pages listed, %lu counted",
+				  (unsigned long)pages, (unsigned long)kmem.free_pages);
 	for (unsigned k = 0; k < KMEM_CLASSES; k++) {
 		struct kmem_slab *prev = NULL;
 		for (struct kmem_slab *s = kmem.partial[k]; s; prev = s, s = s->next)
-			if (s->prev != prev || !kmem_slab_check(s, k, &free_bytes))
+			if (s->prev != prev)
+				return CHECK_FAIL("kmem_check: slab %p: back link broken", (void *)s);
+			else if (!kmem_slab_check(s, k, &free_bytes))
 				return false;
 	}
-	return free_bytes == kmem.free_objects_bytes &&
-	       kmem.free_pages * KMEM_PAGE + kmem.allocated_bytes <= kmem.total_bytes;
+	if (free_bytes != kmem.free_objects_bytes)
+		return CHECK_FAIL("kmem_check: %lu free object bytes in slabs, %lu counted",
+				  (unsigned long)free_bytes, (unsigned long)kmem.free_objects_bytes);
+	return kmem.free_pages * KMEM_PAGE + kmem.allocated_bytes <= kmem.total_bytes ||
+	       CHECK_FAIL("kmem_check: free pages and allocated bytes exceed the pool");
 }

@@ -1274,7 +1274,7 @@ size_t mdb_node_count(void)
 
 /* ---- The checker. ---- */
 
-#define MDB_FAIL(...) (kprintf("mdb_check: " __VA_ARGS__), kprintf("\n"), false)
+#define MDB_FAIL(...) CHECK_FAIL("mdb_check: " __VA_ARGS__)
 
 /* Is p a node of the 2M list of fr? */
 static bool mdb_in_list(const struct mdb_node *list, const struct mdb_node *p)

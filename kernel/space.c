@@ -232,15 +232,22 @@ bool space_check(struct space *s)
 
 	for (struct tcb *t = s->threads; t; t = t->space_next) {
 		if (t->space != s)
-			return false;
+			return CHECK_FAIL("space_check: thread %p listed in space %p is in %p",
+					  (void *)t, (void *)s, (void *)t->space);
 		n++;
 	}
-	if (n != s->nthreads || s->acct.used > s->acct.quota)
-		return false;
+	if (n != s->nthreads)
+		return CHECK_FAIL("space_check: space %p lists %u threads, counts %u", (void *)s, n,
+				  (unsigned)s->nthreads);
+	if (s->acct.used > s->acct.quota)
+		return CHECK_FAIL("space_check: space %p uses %lu bytes over its quota %lu", (void *)s,
+				  (unsigned long)s->acct.used, (unsigned long)s->acct.quota);
 	for (struct space *c = s->children; c; c = c->sibling)
 		if (c->owner != s)
-			return false;
-	return !s->owner || s->acct.parent == (s->owner->owner ? &s->owner->acct : NULL);
+			return CHECK_FAIL("space_check: space %p lists child %p owned by %p", (void *)s,
+					  (void *)c, (void *)c->owner);
+	return !s->owner || s->acct.parent == (s->owner->owner ? &s->owner->acct : NULL) ||
+	       CHECK_FAIL("space_check: space %p charges the wrong parent account", (void *)s);
 }
 
 bool space_check_all(void)

@@ -53,7 +53,8 @@ void kdb_exit_qemu(unsigned status);
 word_t kdb_kmem_free(word_t *index_bytes);   /* free pool bytes; mapdb index bytes */
 word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
 word_t kdb_space_trim(word_t tid, bool count_only, word_t *freed);   /* privileged */
-word_t kdb_check(void);
+word_t kdb_check(void);                      /* E_OK, or E_BROKEN */
+word_t kdb_check_report(word_t *checker, word_t *line);   /* and which one broke, where */
 word_t kdb_phys(word_t va, word_t *pa, word_t *rights);   /* privileged */
 
 /* ---- IPC on the message registers ---- */

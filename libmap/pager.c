@@ -569,15 +569,41 @@ static word_t pager_on_release(struct pager *p, struct pager_client *c, word_t v
 
 /* ---- the loop ---- */
 
+/* The untyped words a request needs (docs/abi.md §16). A shorter message
+ * is refused: its missing words would be stale ones of an earlier message
+ * (a PAGER_RELEASE without its range released what an earlier request
+ * named). */
+static unsigned pager_words_needed(word_t label)
+{
+	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT)
+		return PF_MSG_LENGTH;
+	switch (label) {
+	case PAGER_REGION: return 4;
+	case PAGER_PAGE: return 3;
+	case PAGER_CLIENT: case PAGER_RELEASE: case SIGMA0_LABEL_ANY: case PROC_FORK: return 2;
+	case PAGER_CLIENT_EXIT: case SIGMA0_LABEL_FREE: case PROC_WAIT: case LABEL_EXIT: return 1;
+	default: return 0;
+	}
+}
+
 /* Handle one message; true to reply with the message registers. */
 static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 {
 	word_t label = tag_label(utcb()->mr[0]);
 	struct pager_client *c = pager_client_find(p, from);
+	bool root_only = label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT;
 
+	if (root_only && from != libmap_exit_to) {   /* who asks, before what */
+		pager_reply(E_NO_PRIVILEGE);
+		return true;
+	}
+	if (tag_u(utcb()->mr[0]) < pager_words_needed(label)) {
+		pager_reply(E_BAD_ARGUMENT);
+		return true;
+	}
 	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT)
 		return pager_on_fault(p, from);
-	if (label >= PAGER_CLIENT && label <= PAGER_CLIENT_EXIT) {
+	if (root_only) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {
 		pager_reply(pager_on_release(p, c, utcb()->mr[1], utcb()->mr[2]));

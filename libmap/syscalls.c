@@ -138,3 +138,8 @@ word_t kdb_check(void)
 {
 	return kdb(KDB_CHECK, 0, 0, NULL, NULL);
 }
+
+word_t kdb_check_report(word_t *checker, word_t *line)
+{
+	return kdb(KDB_CHECK, 0, 0, checker, line);
+}

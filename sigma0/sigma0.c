@@ -481,11 +481,25 @@ static void sigma0_stats(void)
 	utcb()->mr[2] = given_frames * 4096;
 }
 
+/* The words a request takes; fewer would be read as stale ones. */
+static unsigned sigma0_words_needed(word_t label)
+{
+	if ((label & ~(word_t)7) == LABEL_PAGEFAULT || label == SIGMA0_LABEL_ANY)
+		return 2;
+	return label == SIGMA0_LABEL_PHYS || label == SIGMA0_LABEL_DEVICE ||
+	       label == SIGMA0_LABEL_FREE || label == SIGMA0_LABEL_RECLAIM;
+}
+
 /* One request; the reply is left in the message registers. */
 static void sigma0_handle(word_t client)
 {
 	struct utcb *u = utcb();
 	word_t label = tag_label(u->mr[0]), w1 = u->mr[1], w2 = u->mr[2];
+
+	if (tag_u(u->mr[0]) < sigma0_words_needed(label)) {
+		sigma0_reply_error(E_BAD_ARGUMENT);
+		return;
+	}
 
 	if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
 		sigma0_any(client, 12, FPAGE_RWX);

@@ -314,6 +314,21 @@ def check_disk(test, image, log):
     return None
 
 
+def missing_programs(config):
+    """Return the images CONFIG names that are not built.
+
+    qemu.py boots without them (init then reports the line), which is how
+    a configuration that is bad on purpose says so: with @expect-skipped.
+    Any other test must not run with a program missing.
+    """
+    path = os.path.join(ROOT, config)
+    with open(path, encoding="utf-8", errors="replace") as f:
+        if any(l.split()[:1] == ["@expect-skipped"] for l in f):
+            return []
+    return [i for i in pq.config_images(config)
+            if not os.path.isfile(os.path.join(ROOT, pq.BUILD, i + ".elf"))]
+
+
 class Runner:
     """Runs system tests, possibly several at once, and stops them on ^C."""
 
@@ -369,6 +384,10 @@ class Runner:
             try:
                 if why:
                     raise pq.BootError(why)
+                missing = missing_programs(test.config)
+                if missing:
+                    raise pq.BootError("not built: %s" % ", ".join(
+                        "%s/%s.elf" % (pq.BUILD, m) for m in missing))
                 cmd, out = pq.boot(test.config, timeout=test.timeout,
                                    sinks=[log], stdin=subprocess.DEVNULL,
                                    capture=True, echo_stderr=False,

@@ -20,6 +20,7 @@ enum pagoda_error {
 	E_BAD_FPAGE = 9,      /* fpage: bad size, unaligned, kernel or non-canonical address */
 	E_EXISTS = 10,        /* object (thread, space, attachment) already exists */
 	E_BUSY = 11,          /* interrupt line attached to another thread */
+	E_BROKEN = 30,        /* KDB_CHECK only: a kernel invariant is broken */
 
 	/* IPC errors; the receive phase sets IPC_ERR_RECV_PHASE in addition. */
 	E_IPC_TIMEOUT = 16,       /* timeout expired before a partner was ready */

@@ -34,7 +34,7 @@ enum kdebug_op {
 	KDB_STOP_SELF = 3,  /* stop the calling thread for good (diagnostic exit) */
 	KDB_KMEM_FREE = 4,  /* rsi <- free kernel-pool bytes, rdx <- mapdb index bytes */
 	KDB_SPACE_KMEM = 5, /* rsi = tid; rsi <- bytes used, rdx <- quota of its space */
-	KDB_CHECK = 6,      /* run every kernel invariant checker; panics on a broken one */
+	KDB_CHECK = 6,      /* run the invariant checkers; E_BROKEN, rsi = checker, rdx = line */
 	KDB_RAISE_IRQ = 7,  /* privileged: rsi = line (not the timer); inject that interrupt */
 	KDB_PHYS = 8,       /* privileged: rsi = va of the caller; rsi <- its physical address,
 			     * rdx <- rights; E_BAD_FPAGE if unmapped */

@@ -7,7 +7,7 @@ SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.
-SYS_TESTS += forktest forkhello crashpager toucher patternclient fuzz proto recvwin devmem
+SYS_TESTS += forktest forkhello crashpager toucher patternclient proto recvwin devmem
 SYS_TESTS += forkmatrix pagerkill exhaust
 SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog
 
@@ -33,3 +33,6 @@ $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(
 # The colour-isolation experiment (tools/rt_isolation.py).
 $(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
 $(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
+
+# The fuzzer is two files (fuzz.c, fuzz_more.c).
+$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(TAP_OBJ)))

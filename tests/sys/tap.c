@@ -87,7 +87,10 @@ void tap_run(const struct tap_case *cases, unsigned n, int argc, char **argv)
 
 int tap_done(const char *name)
 {
-	ok_err(kdb_check(), E_OK, "KDB_CHECK: every kernel invariant holds");
+	word_t checker = 0, line = 0, err = kdb_check_report(&checker, &line);
+
+	ok(err == E_OK, "KDB_CHECK: every kernel invariant holds (error %lu, checker %lu, line %lu)",
+	   err, checker, line);
 	printf("%s: %u check(s) failed, at tick %lu\n", name, tap_failed, libmap_kip->ticks);
 	return (int)tap_failed;
 }
