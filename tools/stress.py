@@ -85,6 +85,16 @@ STRESSES = [
            passes="every round ends in E_NO_MEMORY for each kind; every "
            "call and fault of the other task works; memory back to "
            "baseline"),
+    Stress("forkbomb", "fork bomb through the copy-on-write pager, whose "
+           "quota is most of the kernel pool (12 MiB of 16): children fork "
+           "and take page tables until the kernel refuses, round after "
+           "round", "rounds", 20, 1800, r"forkbomb: (\d+) rounds",
+           config=lambda n, seed: (
+               "@shutdown\npagers/cow priv kmem=12288\n"
+               "tests/forkbomb pager=pagers/cow -- rounds=%d kmem=12288\n" % n),
+           passes="clean errors (refused forks, children stopped for want "
+           "of memory), the pool never below its reserve, no panic; "
+           "memory back to baseline"),
 ]
 
 

@@ -28,20 +28,6 @@
 #define MAP_MAX 4096
 #define VICTIM_PAGES 512             /* 2 MiB of heap */
 
-static word_t arg(int argc, char **argv, const char *key, word_t dflt)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=') {
-			word_t v = 0;
-			for (const char *c = argv[i] + n + 1; *c >= '0' && *c <= '9'; c++)
-				v = v * 10 + (word_t)(*c - '0');
-			return v;
-		}
-	return dflt;
-}
-
 /* Create threads numbered first.. (own space, or each a new space) until
  * the kernel refuses; delete them. The count, *err the refusal. */
 static unsigned fill(unsigned first, unsigned count, bool spaces, word_t *err)
@@ -153,5 +139,5 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "victim"))
 		return victim(tap_task_tid(0));
-	return hog(arg(argc, argv, "rounds", 3), tap_task_tid(1));
+	return hog(tap_arg(argc, argv, "rounds", 3), tap_task_tid(1));
 }

@@ -36,17 +36,14 @@ static _Noreturn void child(void)
 	exit(0);
 }
 
-int main(int argc, char **argv)
+/* One bomb: fork until refused (or CHILDREN_MAX), then end them all and
+ * check that fork works again. */
+static void bomb(word_t quota)
 {
-	word_t kids[CHILDREN_MAX], start = pool_free(), low = start, quota = 0, used = 0, c;
+	word_t kids[CHILDREN_MAX], start = pool_free(), low = start, c;
 	unsigned n = 0, died = 0, failed = 0;
 	int status;
 
-	(void)argc;
-	(void)argv;
-	kdb_space_kmem(utcb()->pager, &used, &quota);
-	ok(quota == 3u << 20, "the pager's quota is what boot.cfg says (kmem=3072): %lu KiB",
-	   quota >> 10);
 	while (n < CHILDREN_MAX) {
 		c = fork();
 		if (c == 0)
@@ -79,5 +76,20 @@ int main(int argc, char **argv)
 	   "with the children gone, fork works again");
 	printf("forkbomb: %u children, %u stopped for want of kernel memory; pool %lu KiB -> %lu KiB\n",
 	       n, died, start >> 10, low >> 10);
+}
+
+/* Arguments: rounds=N (default 1; make stress runs more), kmem=KiB: the
+ * quota boot.cfg gives the pager (default 3072). */
+int main(int argc, char **argv)
+{
+	word_t quota = 0, used = 0, want = tap_arg(argc, argv, "kmem", 3072);
+	word_t rounds = tap_arg(argc, argv, "rounds", 1);
+
+	kdb_space_kmem(utcb()->pager, &used, &quota);
+	ok(quota == want << 10, "the pager's quota is what boot.cfg says (kmem=%lu): %lu KiB",
+	   want, quota >> 10);
+	for (word_t r = 0; r < rounds; r++)
+		bomb(quota);
+	printf("forkbomb: %lu rounds\n", rounds);
 	return (int)tap_failed;
 }

@@ -130,27 +130,13 @@ static int run(unsigned depth)
 	return (int)(forks << 8 | (bad > 255 ? 255 : bad));
 }
 
-static word_t arg_value(int argc, char **argv, const char *key, word_t dflt)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=') {
-			word_t v = 0;
-			for (const char *c = argv[i] + n + 1; *c >= '0' && *c <= '9'; c++)
-				v = v * 10 + (word_t)(*c - '0');
-			return v;
-		}
-	return dflt;
-}
-
 int main(int argc, char **argv)
 {
-	word_t target = arg_value(argc, argv, "forks", 300);
-	word_t seed = arg_value(argc, argv, "seed", 1);
+	word_t target = tap_arg(argc, argv, "forks", 300);
+	word_t seed = tap_arg(argc, argv, "seed", 1);
 	unsigned long wrong = 0, trees = 0;
 
-	depth_max = (unsigned)arg_value(argc, argv, "depth", 4);
+	depth_max = (unsigned)tap_arg(argc, argv, "depth", 4);
 	rng = seed * K + 0x2545f4914f6cdd1dull;
 	printf("forkmatrix: seed %lu, %lu forks, depth %u\n", seed, target, depth_max);
 	while (forks < target) {

@@ -116,14 +116,8 @@ static bool round_once(unsigned r, word_t phase)
 
 int main(int argc, char **argv)
 {
-	unsigned rounds = 100, done = 0, send = 0, recv = 0;
+	unsigned rounds = (unsigned)tap_arg(argc, argv, "rounds", 100), done = 0, send = 0, recv = 0;
 
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "rounds=", 7)) {
-			rounds = 0;
-			for (const char *c = argv[i] + 7; *c >= '0' && *c <= '9'; c++)
-				rounds = rounds * 10 + (unsigned)(*c - '0');
-		}
 	ctl = libmap_myself;
 	tap_prefault(16 * 4096);
 	for (unsigned s = 0; s < SLOTS; s++)

@@ -20,6 +20,20 @@ unsigned tap_slot(void)
 	return (unsigned)(tid_number(libmap_myself) - libmap_kip->user_base - 2);
 }
 
+word_t tap_arg(int argc, char **argv, const char *key, word_t dflt)
+{
+	size_t n = strlen(key);
+
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], key, n) && argv[i][n] == '=') {
+			word_t v = 0;
+			for (const char *c = argv[i] + n + 1; *c >= '0' && *c <= '9'; c++)
+				v = v * 10 + (word_t)(*c - '0');
+			return v;
+		}
+	return dflt;
+}
+
 word_t tap_tid(unsigned k, unsigned version)
 {
 	return tid_make(128 + 32 * tap_slot() + k, version);

@@ -57,6 +57,9 @@ extern char _end[];                     /* end of the image (libmap/user.ld) */
  * space (which init does not page) and the agents never fault on them. */
 void tap_prefault(word_t stack);
 
+/* The number in argument KEY=N (decimal), or dflt if there is none. */
+word_t tap_arg(int argc, char **argv, const char *key, word_t dflt);
+
 /* This task's slot in the boot configuration (0 = first task line). */
 unsigned tap_slot(void);
 
