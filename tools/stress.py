@@ -62,7 +62,7 @@ STRESSES = [
            "every step", "forks", 10_000, 1200,
            r"forkmatrix: \d+ trees, (\d+) forks, depth 4, 0 wrong",
            config=lambda n, seed: (
-               "@shutdown\npagers/cow priv\n"
+               "@shutdown\npagers/cow priv kmem=8192\n"
                "tests/forkmatrix pager=pagers/cow -- forks=%d seed=%d\n"
                % (n, seed)),
            passes="no wrong word; frames and kernel memory back to baseline"),
