@@ -61,6 +61,7 @@ static word_t device_clients[DEVICE_CLIENTS];   /* may ask for DEVICE (and the r
  * (nil: free slot; one slot per thread number), the frames it may own and
  * the frames its number owns now (= owner[] entries of that number). */
 static struct { word_t tid, limit, used; } ram_client[RAM_CLIENTS];
+static unsigned ram_top;                /* slots at or above it were never used */
 
 static bool sigma0_is_ram(const struct kip_memdesc *d)
 {
@@ -124,12 +125,10 @@ static bool sigma0_range_free(word_t f, word_t n)
 /* The RAM slot of thread number n, or RAM_CLIENTS. */
 static unsigned sigma0_ram_slot(word_t n)
 {
-	unsigned i;
-
-	for (i = 0; i < RAM_CLIENTS; i++)
+	for (unsigned i = 0; i < ram_top; i++)
 		if (ram_client[i].tid != TID_NIL && tid_number(ram_client[i].tid) == n)
-			break;
-	return i;
+			return i;
+	return RAM_CLIENTS;
 }
 
 /* Owner number n got (delta > 0) or gave back frames. */
@@ -145,10 +144,11 @@ static void sigma0_ram_count(word_t n, long delta)
  * task and not named with RAM) or E_NO_MEMORY (past its limit). */
 static word_t sigma0_ram_allowed(word_t client, word_t n)
 {
-	unsigned i = sigma0_ram_slot(tid_number(client));
+	unsigned i;
 
 	if (client == libmap_kip->root_id)
 		return E_OK;
+	i = sigma0_ram_slot(tid_number(client));
 	if (i == RAM_CLIENTS || ram_client[i].tid != client)
 		return E_NO_PRIVILEGE;
 	if (ram_client[i].used > ram_client[i].limit || n > ram_client[i].limit - ram_client[i].used)
@@ -444,6 +444,7 @@ static void sigma0_ram(word_t client, word_t tid, word_t bytes)
 		return;
 	}
 	if (i < RAM_CLIENTS) {
+		ram_top = MAX(ram_top, i + 1);
 		ram_client[i].tid = bytes ? tid : TID_NIL;
 		ram_client[i].limit = bytes / 4096;
 		ram_client[i].used = sigma0_owned(n);
