@@ -140,27 +140,31 @@ static void sigma0_ram_count(word_t n, long delta)
 		ram_client[i].used += (word_t)delta;
 }
 
-/* May the client own n more frames? E_OK, E_NO_PRIVILEGE (not the root
- * task and not named with RAM) or E_NO_MEMORY (past its limit). */
-static word_t sigma0_ram_allowed(word_t client, word_t n)
+/* May the client have RAM at all? E_OK with *slot its RAM slot (none,
+ * RAM_CLIENTS, for the root task: it has no limit), or E_NO_PRIVILEGE
+ * (not the root task and not named with RAM). */
+static word_t sigma0_ram_client(word_t client, unsigned *slot)
 {
-	unsigned i;
-
+	*slot = RAM_CLIENTS;
 	if (client == libmap_kip->root_id)
 		return E_OK;
-	i = sigma0_ram_slot(tid_number(client));
-	if (i == RAM_CLIENTS || ram_client[i].tid != client)
-		return E_NO_PRIVILEGE;
-	if (ram_client[i].used > ram_client[i].limit || n > ram_client[i].limit - ram_client[i].used)
-		return E_NO_MEMORY;
-	return E_OK;
+	*slot = sigma0_ram_slot(tid_number(client));
+	return *slot < RAM_CLIENTS && ram_client[*slot].tid == client ? E_OK : E_NO_PRIVILEGE;
 }
 
-static void sigma0_take(word_t f, word_t n, word_t client)
+/* Can the client of that slot own n more frames? */
+static bool sigma0_ram_fits(unsigned slot, word_t n)
+{
+	return slot == RAM_CLIENTS || (ram_client[slot].used <= ram_client[slot].limit &&
+				       n <= ram_client[slot].limit - ram_client[slot].used);
+}
+
+static void sigma0_take(word_t f, word_t n, word_t client, unsigned slot)
 {
 	for (word_t i = 0; i < n; i++)
 		owner[f + i] = (uint16_t)tid_number(client);
-	sigma0_ram_count(tid_number(client), (long)n);
+	if (slot < RAM_CLIENTS)
+		ram_client[slot].used += n;
 	free_frames -= n;
 	given_frames += n;
 	last_take.first = f;
@@ -215,39 +219,41 @@ static void sigma0_reply_error(word_t err)
 
 static void sigma0_any(word_t client, unsigned log2, unsigned rights)
 {
-	word_t f, err = sigma0_ram_allowed(client, 0);
+	unsigned slot;
+	word_t f, err = sigma0_ram_client(client, &slot);
 
 	if (!err && (log2 < 12 || log2 > 30 || !rights))
 		err = E_BAD_ARGUMENT;
-	if (!err)
-		err = sigma0_ram_allowed(client, (word_t)1 << (log2 - 12));
+	if (!err && !sigma0_ram_fits(slot, (word_t)1 << (log2 - 12)))
+		err = E_NO_MEMORY;
 	if (!err && !sigma0_find((word_t)1 << (log2 - 12), &f))
 		err = E_NO_MEMORY;
 	if (err) {
 		sigma0_reply_error(err);
 		return;
 	}
-	sigma0_take(f, (word_t)1 << (log2 - 12), client);
+	sigma0_take(f, (word_t)1 << (log2 - 12), client, slot);
 	sigma0_reply_map(f * 4096, log2, rights);
 }
 
 static void sigma0_phys(word_t client, word_t fp)
 {
-	word_t f = fpage_base(fp) / 4096, n = 0, err = sigma0_ram_allowed(client, 0);
+	unsigned slot;
+	word_t f = fpage_base(fp) / 4096, n = 0, err = sigma0_ram_client(client, &slot);
 
 	if (!err && (!fpage_valid(fp) || fpage_log2(fp) > 30))
 		err = E_BAD_FPAGE;
 	if (!err)
 		n = fpage_size(fp) / 4096;
-	if (!err)
-		err = sigma0_ram_allowed(client, n);
+	if (!err && !sigma0_ram_fits(slot, n))
+		err = E_NO_MEMORY;
 	if (!err && !sigma0_range_free(f, n))
 		err = E_EXISTS;
 	if (err) {
 		sigma0_reply_error(err);
 		return;
 	}
-	sigma0_take(f, n, client);
+	sigma0_take(f, n, client, slot);
 	sigma0_reply_map(fpage_base(fp), fpage_log2(fp), fpage_rights(fp));
 }
 
@@ -425,14 +431,15 @@ static word_t sigma0_owned(word_t n)
 }
 
 /* Root task only: thread `tid` may own up to `bytes` of RAM (0: none; its
- * slot goes), counting what its number owns already. */
+ * slot goes), counting what its number owns already. Not the root task
+ * itself: it has no limit, and sigma0_take counts it in no slot. */
 static void sigma0_ram(word_t client, word_t tid, word_t bytes)
 {
 	word_t n = tid_number(tid);
 	unsigned i = sigma0_ram_slot(n);
 
 	if (client != libmap_kip->root_id || tid == TID_NIL || tid == TID_ANY ||
-	    n == OWNER_FREE || n >= OWNER_NOT_MINE) {
+	    n == OWNER_FREE || n >= OWNER_NOT_MINE || n == tid_number(client)) {
 		sigma0_reply_error(E_NO_PRIVILEGE);
 		return;
 	}
