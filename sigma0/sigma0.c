@@ -22,8 +22,8 @@
  * goes only to the root task and to the threads it names with RAM, each
  * up to the limit it gave: anyone can make sigma0 its pager, and a task
  * that took all RAM would starve every other. The frames a named thread's
- * number owns are counted as the owner table changes (sigma0_ram_count),
- * so FREE and RECLAIM count down.
+ * number owns are counted as the owner table changes (sigma0_take,
+ * sigma0_ram_count), so FREE and RECLAIM count down.
  *
  * Device memory goes only to the root task and to the tasks it names
  * (privileged ones, or `devices` in boot.cfg), and never covers what the
