@@ -12,7 +12,9 @@
  * ask sigma0 for device memory), devices (may ask sigma0 for device
  * memory), expect=N (the exit status the task must end with), expect=fault
  * (the task must be stopped by a fault) or expect=killed (init must end
- * it: its pager was silent), kmem=KiB (its kernel-memory quota). The
+ * it: its pager was silent), kmem=KiB (its kernel-memory quota), mem=SIZE
+ * (the RAM it may take from sigma0: bytes, or with K, M or G; by default
+ * all there is for privileged and pager tasks, none for others). The
  * first word that is not an option,
  * or everything after "--", is the task's argument list; the image name
  * itself becomes argv[0]. Any other KEY=VALUE option is the pager's
@@ -67,6 +69,26 @@ static bool config_number(const char *s, int *out)
 	return true;
 }
 
+/* "64M", "512K", "1G", "0", "8192": bytes, a multiple of 4 KiB. */
+static bool config_size(const char *s, word_t *out)
+{
+	char num[16];
+	size_t n = strlen(s);
+	word_t unit = 1;
+	int v;
+
+	if (n && (s[n - 1] == 'K' || s[n - 1] == 'M' || s[n - 1] == 'G'))
+		unit = (word_t)1 << (s[n - 1] == 'K' ? 10 : s[n - 1] == 'M' ? 20 : 30), n--;
+	if (n == 0 || n >= sizeof(num) || *s == '-')
+		return false;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!config_number(num, &v))
+		return false;
+	*out = (word_t)v * unit;
+	return *out % 4096 == 0;
+}
+
 /* Keep KEY=VALUE for the task's pager (checked there, at start). */
 static void config_popt(struct task_conf *c, const char *w, const char **bad)
 {
@@ -110,6 +132,10 @@ static bool config_option(struct task_conf *c, const char *w, const char **bad)
 		if (!config_number(w + 5, &v) || v < 64 || v > 1000000)
 			*bad = "kmem must be 64..1000000 (KiB)";
 		c->kmem_kib = (unsigned)v;
+	} else if (!strncmp(w, "mem=", 4)) {
+		if (!config_size(w + 4, &c->mem_bytes))
+			*bad = "mem must be a size: N (bytes, a multiple of 4096), NK, NM or NG";
+		c->mem_set = true;
 	} else if (strchr(w, '=') && w[0] != '=') {
 		config_popt(c, w, bad);
 	} else {

@@ -92,7 +92,7 @@ static bool init_pager_ok(const struct task_conf *c)
 }
 
 /* Is `image` named as a pager by any line? */
-static bool init_is_pager_image(const char *image)
+bool init_is_pager_image(const char *image)
 {
 	for (int i = 0; i < nconfs; i++)
 		if (!strcmp(confs[i].pager, image))

@@ -36,6 +36,8 @@ struct task_conf {
 	bool devices;                 /* may ask sigma0 for device memory (priv may too) */
 	int expect;                   /* expected exit status; EXPECT_FAULT: must be stopped */
 	unsigned kmem_kib;            /* kernel-memory quota; 0: the kernel's default */
+	bool mem_set;                 /* mem= given: RAM from sigma0 up to mem_bytes */
+	word_t mem_bytes;
 	unsigned line;
 	char popts[TASK_ARGS_MAX];    /* key=value options init does not know: its pager's */
 };
@@ -81,6 +83,9 @@ int config_parse(const char *text, size_t len, struct task_conf *out, int max);
 /* modules.c */
 int modules_map_all(void);
 const uint8_t *module_find(const char *name, word_t *size);
+
+/* init.c: is `image` named as a pager by some line? */
+bool init_is_pager_image(const char *image);
 
 /* task.c */
 struct task *task_start(const struct task_conf *c, struct task *pager, int *err);

@@ -253,6 +253,16 @@ static bool task_options(struct task *t)
 	return true;
 }
 
+/* RAM the task may take from sigma0: mem= if given, else all there is
+ * for a privileged or pager task (they manage memory), none for others
+ * (their pager gives them memory). */
+static word_t task_ram(const struct task *t)
+{
+	if (t->conf.mem_set)
+		return t->conf.mem_bytes;
+	return t->conf.priv || init_is_pager_image(t->conf.image) ? ~(word_t)0 : 0;
+}
+
 /* The space and the (halted) thread, registered with its pager. */
 static word_t task_create(struct task *t)
 {
@@ -267,6 +277,8 @@ static word_t task_create(struct task *t)
 		err = sys_space_control(t->tid, SC_SET_QUOTA, (word_t)t->conf.kmem_kib << 10, NULL);
 	if (!err && (t->conf.priv || t->conf.devices))
 		err = sigma0_allow_devices(t->tid);
+	if (!err && task_ram(t))
+		err = sigma0_allow_ram(t->tid, task_ram(t));
 	if (!err)
 		err = sys_schedule(t->tid, t->conf.prio, 0, NULL);
 	if (!err && t->pager) {

@@ -100,3 +100,11 @@ word_t sigma0_allow_devices(word_t tid)
 	utcb()->mr[1] = tid;
 	return sigma0_call(FPAGE_NIL);
 }
+
+word_t sigma0_allow_ram(word_t tid, word_t bytes)
+{
+	msg_tag(SIGMA0_LABEL_RAM, 2, 0);
+	utcb()->mr[1] = tid;
+	utcb()->mr[2] = bytes;
+	return sigma0_call(FPAGE_NIL);
+}

@@ -20,6 +20,9 @@ word_t sigma0_reclaim(word_t tid);
 /* Root task only: thread `tid` may ask for device memory (until it is
  * reclaimed). */
 word_t sigma0_allow_devices(word_t tid);
+/* Root task only: thread `tid` may own up to `bytes` of RAM from sigma0
+ * (0: none; ~0: all there is), until it is reclaimed. */
+word_t sigma0_allow_ram(word_t tid, word_t bytes);
 /* Free bytes and bytes handed out to clients. */
 word_t sigma0_stats(word_t *free_bytes, word_t *given_bytes);
 

@@ -12,10 +12,18 @@
  *   SIGMA0_LABEL_RECLAIM the root task takes back all a dead task owned,
  *                        or (nil) what every vanished owner still holds
  *   SIGMA0_LABEL_DEVICES the root task lets a task ask for DEVICE
+ *   SIGMA0_LABEL_RAM     the root task lets a thread have RAM, up to a limit
  *   page fault           a client without its own pager: any 4 KiB frame
  *
  * The owner table records, per 4 KiB frame of RAM, who has it: FREE,
  * NOT_MINE (kernel, firmware, holes) or the owner's thread number.
+ *
+ * RAM (PHYS, ANY, and the page faults of threads whose pager is sigma0)
+ * goes only to the root task and to the threads it names with RAM, each
+ * up to the limit it gave: anyone can make sigma0 its pager, and a task
+ * that took all RAM would starve every other. The frames a named thread's
+ * number owns are counted as the owner table changes (sigma0_take,
+ * sigma0_ram_count), so FREE and RECLAIM count down.
  *
  * Device memory goes only to the root task and to the tasks it names
  * (privileged ones, or `devices` in boot.cfg), and never covers what the
@@ -39,6 +47,7 @@
 #define OWNER_NOT_MINE 0xffff
 #define DEVICE_MAX 64
 #define DEVICE_CLIENTS 32
+#define RAM_CLIENTS 64
 #define SUPER ((word_t)1 << 21)
 #define INDEX_DIR_BYTES ((word_t)1 << 28)    /* RAM or MMIO one mapdb directory page covers */
 #define POOL_MARGIN (64 * 1024)              /* pool left free after a device request */
@@ -55,6 +64,11 @@ static struct { word_t first, n; } last_take;  /* frames of the reply in flight 
 static struct { word_t base, size, owner, cost; } device[DEVICE_MAX];
 static int device_in_flight = -1;       /* the range of the reply in flight */
 static word_t device_clients[DEVICE_CLIENTS];   /* may ask for DEVICE (and the root task) */
+/* Threads that may have RAM (and the root task, without limit): the id
+ * (nil: free slot; one slot per thread number), the frames it may own and
+ * the frames its number owns now (= owner[] entries of that number). */
+static struct { word_t tid, limit, used; } ram_client[RAM_CLIENTS];
+static unsigned ram_top;                /* slots at or above it were never used */
 
 static bool sigma0_is_ram(const struct kip_memdesc *d)
 {
@@ -115,10 +129,49 @@ static bool sigma0_range_free(word_t f, word_t n)
 	return true;
 }
 
-static void sigma0_take(word_t f, word_t n, word_t client)
+/* The RAM slot of thread number n, or RAM_CLIENTS. */
+static unsigned sigma0_ram_slot(word_t n)
+{
+	for (unsigned i = 0; i < ram_top; i++)
+		if (ram_client[i].tid != TID_NIL && tid_number(ram_client[i].tid) == n)
+			return i;
+	return RAM_CLIENTS;
+}
+
+/* Owner number n got (delta > 0) or gave back frames. */
+static void sigma0_ram_count(word_t n, long delta)
+{
+	unsigned i = sigma0_ram_slot(n);
+
+	if (i < RAM_CLIENTS)
+		ram_client[i].used += (word_t)delta;
+}
+
+/* May the client have RAM at all? E_OK with *slot its RAM slot (none,
+ * RAM_CLIENTS, for the root task: it has no limit), or E_NO_PRIVILEGE
+ * (not the root task and not named with RAM). */
+static word_t sigma0_ram_client(word_t client, unsigned *slot)
+{
+	*slot = RAM_CLIENTS;
+	if (client == libmap_kip->root_id)
+		return E_OK;
+	*slot = sigma0_ram_slot(tid_number(client));
+	return *slot < RAM_CLIENTS && ram_client[*slot].tid == client ? E_OK : E_NO_PRIVILEGE;
+}
+
+/* Can the client of that slot own n more frames? */
+static bool sigma0_ram_fits(unsigned slot, word_t n)
+{
+	return slot == RAM_CLIENTS || (ram_client[slot].used <= ram_client[slot].limit &&
+				       n <= ram_client[slot].limit - ram_client[slot].used);
+}
+
+static void sigma0_take(word_t f, word_t n, word_t client, unsigned slot)
 {
 	for (word_t i = 0; i < n; i++)
 		owner[f + i] = (uint16_t)tid_number(client);
+	if (slot < RAM_CLIENTS)
+		ram_client[slot].used += n;
 	free_frames -= n;
 	given_frames += n;
 	last_take.first = f;
@@ -132,6 +185,7 @@ static void sigma0_untake(void)
 	for (word_t i = 0; i < last_take.n; i++) {
 		utcb()->mr[0] = fpage_make((last_take.first + i) * 4096, 12, FPAGE_RWX);
 		sys_unmap(0);                       /* a partly done map goes too */
+		sigma0_ram_count(owner[last_take.first + i], -1);
 		owner[last_take.first + i] = OWNER_FREE;
 	}
 	free_frames += last_take.n;
@@ -178,38 +232,45 @@ static void sigma0_reply_error(word_t err)
 
 static void sigma0_any(word_t client, unsigned log2, unsigned rights)
 {
-	word_t f;
+	unsigned slot;
+	word_t f, err = sigma0_ram_client(client, &slot);
 
-	if (log2 < 12 || log2 > 30 || !rights) {
-		sigma0_reply_error(E_BAD_ARGUMENT);
+	if (!err && (log2 < 12 || log2 > 30 || !rights))
+		err = E_BAD_ARGUMENT;
+	if (!err && !sigma0_ram_fits(slot, (word_t)1 << (log2 - 12)))
+		err = E_NO_MEMORY;
+	if (!err && !sigma0_may_take(client, (word_t)1 << (log2 - 12)))
+		err = E_NO_MEMORY;                  /* the root task's reserve */
+	if (!err && !sigma0_find((word_t)1 << (log2 - 12), &f))
+		err = E_NO_MEMORY;
+	if (err) {
+		sigma0_reply_error(err);
 		return;
 	}
-	if (!sigma0_may_take(client, (word_t)1 << (log2 - 12)) || !sigma0_find((word_t)1 << (log2 - 12), &f)) {
-		sigma0_reply_error(E_NO_MEMORY);
-		return;
-	}
-	sigma0_take(f, (word_t)1 << (log2 - 12), client);
+	sigma0_take(f, (word_t)1 << (log2 - 12), client, slot);
 	sigma0_reply_map(f * 4096, log2, rights);
 }
 
 static void sigma0_phys(word_t client, word_t fp)
 {
-	word_t f = fpage_base(fp) / 4096, n;
+	unsigned slot;
+	word_t f = fpage_base(fp) / 4096, n = 0, err = sigma0_ram_client(client, &slot);
 
-	if (!fpage_valid(fp) || fpage_log2(fp) > 30) {
-		sigma0_reply_error(E_BAD_FPAGE);
+	if (!err && (!fpage_valid(fp) || fpage_log2(fp) > 30))
+		err = E_BAD_FPAGE;
+	if (!err)
+		n = fpage_size(fp) / 4096;
+	if (!err && !sigma0_ram_fits(slot, n))
+		err = E_NO_MEMORY;
+	if (!err && !sigma0_range_free(f, n))
+		err = E_EXISTS;
+	if (!err && !sigma0_may_take(client, n))
+		err = E_NO_MEMORY;                  /* the root task's reserve */
+	if (err) {
+		sigma0_reply_error(err);
 		return;
 	}
-	n = fpage_size(fp) / 4096;
-	if (!sigma0_range_free(f, n)) {
-		sigma0_reply_error(E_EXISTS);
-		return;
-	}
-	if (!sigma0_may_take(client, n)) {
-		sigma0_reply_error(E_NO_MEMORY);
-		return;
-	}
-	sigma0_take(f, n, client);
+	sigma0_take(f, n, client, slot);
 	sigma0_reply_map(fpage_base(fp), fpage_log2(fp), fpage_rights(fp));
 }
 
@@ -376,6 +437,45 @@ static void sigma0_devices(word_t client, word_t tid)
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
 }
 
+/* Frames thread number n owns now. */
+static word_t sigma0_owned(word_t n)
+{
+	word_t count = 0;
+
+	for (word_t f = 0; f < nframes; f++)
+		count += owner[f] == n;
+	return count;
+}
+
+/* Root task only: thread `tid` may own up to `bytes` of RAM (0: none; its
+ * slot goes), counting what its number owns already. Not the root task
+ * itself: it has no limit, and sigma0_take counts it in no slot. */
+static void sigma0_ram(word_t client, word_t tid, word_t bytes)
+{
+	word_t n = tid_number(tid);
+	unsigned i = sigma0_ram_slot(n);
+
+	if (client != libmap_kip->root_id || tid == TID_NIL || tid == TID_ANY ||
+	    n == OWNER_FREE || n >= OWNER_NOT_MINE || n == tid_number(client)) {
+		sigma0_reply_error(E_NO_PRIVILEGE);
+		return;
+	}
+	for (unsigned j = 0; j < RAM_CLIENTS && i == RAM_CLIENTS && bytes; j++)
+		if (ram_client[j].tid == TID_NIL)
+			i = j;
+	if (i == RAM_CLIENTS && bytes) {
+		sigma0_reply_error(E_NO_MEMORY);
+		return;
+	}
+	if (i < RAM_CLIENTS) {
+		ram_top = MAX(ram_top, i + 1);
+		ram_client[i].tid = bytes ? tid : TID_NIL;
+		ram_client[i].limit = bytes / 4096;
+		ram_client[i].used = sigma0_owned(n);
+	}
+	msg_tag(SIGMA0_REPLY_OK, 0, 0);
+}
+
 /* FREE of exactly a device range the client owns: it goes back. */
 static bool sigma0_device_free(word_t client, word_t fp)
 {
@@ -410,6 +510,7 @@ static void sigma0_free(word_t client, word_t fp)
 	sys_unmap(0);
 	for (word_t i = 0; i < n; i++)
 		owner[f + i] = OWNER_FREE;
+	sigma0_ram_count(tid_number(client), -(long)n);
 	free_frames += n;
 	given_frames -= n;
 	msg_tag(SIGMA0_REPLY_OK, 0, 0);
@@ -420,6 +521,7 @@ static void sigma0_take_back(word_t f)
 {
 	utcb()->mr[0] = fpage_make(f * 4096, 12, FPAGE_RWX);
 	sys_unmap(0);
+	sigma0_ram_count(owner[f], -1);
 	owner[f] = OWNER_FREE;
 	free_frames++;
 	given_frames--;
@@ -456,8 +558,9 @@ static void sigma0_sweep(void)
 	}
 }
 
-/* Device ranges and permissions of `tid`, or with nil of every thread
- * that no longer exists (this very id: a recycled number is another). */
+/* Device ranges and permissions (DEVICES, RAM) of `tid`, or with nil of
+ * every thread that no longer exists (this very id: a recycled number is
+ * another). */
 static void sigma0_reclaim_devices(word_t tid)
 {
 	for (unsigned i = 0; i < DEVICE_MAX; i++)
@@ -468,6 +571,10 @@ static void sigma0_reclaim_devices(word_t tid)
 		if (device_clients[i] != TID_NIL &&
 		    (tid == TID_NIL ? !sigma0_thread_alive(device_clients[i]) : device_clients[i] == tid))
 			device_clients[i] = TID_NIL;
+	for (unsigned i = 0; i < RAM_CLIENTS; i++)
+		if (ram_client[i].tid != TID_NIL &&
+		    (tid == TID_NIL ? !sigma0_thread_alive(ram_client[i].tid) : ram_client[i].tid == tid))
+			ram_client[i].tid = TID_NIL;
 }
 
 /* Root task only: revoke and free every frame thread `tid` owns, or with
@@ -501,7 +608,8 @@ static void sigma0_stats(void)
 /* The words a request takes; fewer would be read as stale ones. */
 static unsigned sigma0_words_needed(word_t label)
 {
-	if ((label & ~(word_t)7) == LABEL_PAGEFAULT || label == SIGMA0_LABEL_ANY)
+	if ((label & ~(word_t)7) == LABEL_PAGEFAULT || label == SIGMA0_LABEL_ANY ||
+	    label == SIGMA0_LABEL_RAM)
 		return 2;
 	return label == SIGMA0_LABEL_PHYS || label == SIGMA0_LABEL_DEVICE ||
 	       label == SIGMA0_LABEL_FREE || label == SIGMA0_LABEL_RECLAIM;
@@ -529,6 +637,7 @@ static void sigma0_handle(word_t client)
 	case SIGMA0_LABEL_PHYS: sigma0_phys(client, w1); break;
 	case SIGMA0_LABEL_DEVICE: sigma0_device(client, w1); break;
 	case SIGMA0_LABEL_DEVICES: sigma0_devices(client, w1); break;
+	case SIGMA0_LABEL_RAM: sigma0_ram(client, w1, w2); break;
 	case SIGMA0_LABEL_FREE: sigma0_free(client, w1); break;
 	case SIGMA0_LABEL_STATS: sigma0_stats(); break;
 	case SIGMA0_LABEL_RECLAIM: sigma0_reclaim(client, w1); break;

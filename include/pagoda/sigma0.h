@@ -10,6 +10,9 @@
  * owner (by physical address, or as part of a larger request) is refused
  * with E_EXISTS. Page faults of sigma0's clients are answered like
  * SIGMA0_LABEL_ANY for one 4 KiB page (a client without its own pager).
+ * RAM (PHYS, ANY, page faults) goes only to the root task and to threads
+ * it named with SIGMA0_LABEL_RAM, up to their limits: E_NO_PRIVILEGE,
+ * E_NO_MEMORY otherwise.
  */
 #ifndef PAGODA_SIGMA0_H
 #define PAGODA_SIGMA0_H
@@ -26,6 +29,8 @@ enum sigma0_label {
 				       * MR1 = nil: free what owners that no longer exist hold */
 	SIGMA0_LABEL_DEVICES = 0x5308,/* root task only: MR1 = thread id: it may ask for
 				       * DEVICE (until RECLAIM of it) */
+	SIGMA0_LABEL_RAM = 0x5309,    /* root task only: MR1 = thread id, MR2 = bytes: it
+				       * may own that much RAM (0: none; until RECLAIM) */
 	SIGMA0_REPLY_OK = 0,
 	SIGMA0_REPLY_ERROR = 0x53ff,
 };

@@ -80,17 +80,6 @@ word_t pick(void)
 	return v[rnd() % ARRAY_SIZE(v)];
 }
 
-/* A pager for threads of our own: anything but sigma0, which serves the
- * faults of any thread with a free frame without limit (a thread running
- * wild with sigma0 as pager takes all RAM from everyone: see the report in
- * docs/security.md, "The fuzzer"). */
-word_t pick_pager(void)
-{
-	word_t pg = pick();
-
-	return pg == libmap_kip->sigma0_id ? TID_NIL : pg;
-}
-
 /* A message of random shape with random words; no blocking timeouts. */
 static word_t fuzz_ipc(void)
 {
@@ -120,7 +109,7 @@ static word_t fuzz_unmap(void)
 
 static word_t fuzz_exreg(void)
 {
-	word_t dest = pick(), control = rnd() & 0x1ff, sp = pick(), ip = pick(), fl = rnd(), pg = pick_pager();
+	word_t dest = pick(), control = rnd() & 0x1ff, sp = pick(), ip = pick(), fl = rnd(), pg = pick();
 	bool own = tid_number(dest) >= tid_number(tap_tid(0, 1)) &&
 		   tid_number(dest) < tid_number(tap_tid(OWN_IDS, 1));
 
@@ -143,7 +132,7 @@ static word_t fuzz_thread_control(void)
 		space = dest;                       /* a new space */
 	if (space == libmap_myself)
 		space = TID_ANY;                    /* no threads running our own code */
-	word_t err = sys_thread_control(dest, space, pick(), pick_pager(),
+	word_t err = sys_thread_control(dest, space, pick(), pick(),
 					rnd() % 2 ? UTCB_AREA_BASE + (rnd() % 4) * UTCB_SIZE : pick(),
 					rnd() % 3);
 	if (!err && space != TID_ANY && space != TID_NIL && ncreated < ARRAY_SIZE(created))

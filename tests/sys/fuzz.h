@@ -18,7 +18,6 @@ extern unsigned open_classes;           /* bit n: issue-8 class n not fixed here
 word_t rnd(void);
 word_t pick(void);
 word_t own_tid(void);
-word_t pick_pager(void);               /* pick(), but never sigma0 */
 
 /* A receive window that cannot land on this task's own memory. */
 word_t fuzz_window(void);

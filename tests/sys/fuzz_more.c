@@ -230,11 +230,14 @@ static word_t self_flags(void)
 }
 
 /* A random pager, restored at once; or sigma0 as pager for one touch of a
- * page nobody maps (sigma0 gives a frame; init reclaims it at our exit). */
+ * page nobody maps (sigma0 gives a frame; init reclaims it at our exit).
+ * Only when privileged: the root task gives us RAM then; unprivileged,
+ * sigma0 refuses the fault and the kernel stops us, as it should
+ * (docs/security.md, 13; sys/s0mem tries that). */
 static word_t self_pager(void)
 {
 	word_t sp = 0, ip = 0, fl = 0, pg, err, old;
-	bool touch = rnd() % 4 == 0;
+	bool touch = rnd() % 4 == 0 && privileged;
 
 	pg = touch ? libmap_kip->sigma0_id : pick();
 	err = sys_exchange_registers(libmap_myself, EXREG_SET_PAGER, &sp, &ip, &fl, &pg, NULL);
@@ -448,7 +451,7 @@ static word_t worker_exreg(unsigned w)
 {
 	word_t sp = rnd() % 2 ? pick() : rnd() & (((word_t)1 << 47) - 1);
 	word_t ip = rnd() % 2 ? WORKER_CODE_VA + rnd() % 4096 : pick();
-	word_t fl = rnd(), pg = rnd() % 4 ? libmap_myself : pick_pager();
+	word_t fl = rnd(), pg = rnd() % 4 ? libmap_myself : pick();
 
 	stat.worker_exregs++;
 	return sys_exchange_registers(worker_tid(w), rnd() & 0xff, &sp, &ip, &fl, &pg, NULL);
