@@ -167,8 +167,8 @@ static word_t fuzz_kdebug(void)
  * thread_control gives 100 at most), or one that spins (in junk it runs
  * as code) would starve us for good; and sigma0's is left alone (lowered
  * below a spinning thread of ours, it would stop serving everyone). Seed
- * 2 at 50,000 rounds hung so: this thread set itself to 2 while a thread
- * of its own at 100 ran in a loop. */
+ * 2 at 50,000 rounds hung so, in a round of this call: a thread of our
+ * own that loops ended up above us and we never ran again. */
 static word_t fuzz_schedule(void)
 {
 	word_t dest = rnd() % 2 ? own_tid() : pick(), prio = rnd() % 300, word;
