@@ -9,6 +9,7 @@
 
 #define OWN_IDS 8                       /* tap_tid(0..7): random thread_control */
 #define FUZZ_WORKERS 2                  /* tap_tid(8..9): worker threads */
+#define FUZZ_PRIO_OWN 100               /* privileged: its threads' at most, below its own */
 
 extern uint64_t rng;
 extern bool privileged;

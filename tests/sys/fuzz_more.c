@@ -147,6 +147,8 @@ static void put_items(unsigned first, unsigned n)
 void fuzz_more_init(void)
 {
 	tap_prefault(128 * 1024);
+	if (privileged)                             /* above every thread of ours */
+		sys_schedule(libmap_myself, FUZZ_PRIO_OWN + 1, 0, NULL);
 	my_utcb = utcb();
 	servers[nservers++] = libmap_kip->root_id;
 	servers[nservers++] = libmap_kip->sigma0_id;
