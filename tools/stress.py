@@ -38,13 +38,28 @@ class Stress:
     how many), and how to run it at a given scale and seed."""
 
     def __init__(self, name, what, unit, full, timeout, summary, host=None,
-                 config=None, passes=""):
+                 config=None, passes="", seeds=1):
         self.name, self.what, self.unit = name, what, unit
         self.full, self.timeout, self.summary = full, timeout, summary
         self.host, self.config, self.passes = host, config, passes
+        self.seeds = seeds     # runs, with seeds seed .. seed + seeds - 1
 
 
 STRESSES = [
+    Stress("fuzz", "the syscall fuzzer (tests/sys/fuzz.c), unprivileged (a "
+           "client of a pager task) and privileged side by side: random "
+           "calls, hostile registers and selectors, random replies to its "
+           "workers' faults, messages to every server, sigma0 requests",
+           "calls per run", 1_000_000, 1500,
+           r"ok - (\d+) random calls, every result a defined error code",
+           config=lambda n, seed: (
+               "@shutdown\npagers/zero\n"
+               "tests/fuzz pager=pagers/zero -- seed=%d rounds=%d\n"
+               "tests/fuzz priv -- priv seed=%d rounds=%d\n"
+               % (seed, n, seed, n)),
+           passes="no panic or hang, every result a defined error, every "
+           "kernel invariant at the end, memory back to baseline; for "
+           "each of 8 seeds", seeds=8),
     Stress("mapdb", "mapping-database model test (host): random map, grant, "
            "unmap and split steps against a reference model",
            "steps", 10_000_000, 1800,
@@ -127,26 +142,36 @@ def run_qemu(s, n, seed, log):
 
 
 def run_one(s, scale, seed):
+    """Run S at SCALE once per seed (S.seeds of them, from SEED); one
+    result with the smallest scale any run reached."""
     n = max(1, int(s.full * scale))
-    log = os.path.join(OUT, s.name + ".log")
-    print("stress %-12s %s %s, seed %d ..." % (s.name, f"{n:,}", s.unit, seed),
-          flush=True)
     fn = run_host if s.host else run_qemu
-    out, reasons, secs = fn(s, n, seed, log)
-    m = re.search(s.summary, out, re.MULTILINE)
-    if not m and not reasons:
-        reasons.append("no summary line /%s/" % s.summary)
-    reached = int(m.group(1)) if m else 0
-    if m and reached < n:
-        reasons.append("reached %d of %d %s" % (reached, n, s.unit))
+    reasons, reached, secs, logs = [], None, 0.0, []
+    for k in range(s.seeds):
+        sd = seed + k
+        log = os.path.join(OUT, "%s%s.log" % (s.name, "-%d" % sd if s.seeds > 1 else ""))
+        print("stress %-12s %s %s, seed %d ..." % (s.name, f"{n:,}", s.unit, sd),
+              flush=True)
+        out, why, t = fn(s, n, sd, log)
+        secs += t
+        logs.append(os.path.relpath(log, ROOT))
+        got = [int(m) for m in re.findall(s.summary, out, re.MULTILINE)]
+        if not got and not why:
+            why.append("no summary line /%s/" % s.summary)
+        r = min(got) if got else 0
+        if got and r < n:
+            why.append("reached %d of %d %s" % (r, n, s.unit))
+        reached = r if reached is None else min(reached, r)
+        reasons += ["seed %d: %s" % (sd, w) for w in why]
     ok = not reasons
-    print("%s stress %-12s %s %s in %.0f s%s" % (
-        "ok  " if ok else "FAIL", s.name, f"{reached:,}", s.unit, secs,
+    print("%s stress %-12s %s %s%s in %.0f s%s" % (
+        "ok  " if ok else "FAIL", s.name, f"{reached:,}", s.unit,
+        " x %d seeds" % s.seeds if s.seeds > 1 else "", secs,
         "" if ok else ": " + "; ".join(reasons)), flush=True)
     return {"name": s.name, "what": s.what, "unit": s.unit, "target": n,
-            "reached": reached, "seed": seed, "seconds": round(secs, 1),
-            "passed": ok, "passes_when": s.passes, "reasons": reasons,
-            "log": os.path.relpath(log, ROOT)}
+            "reached": reached, "seeds": list(range(seed, seed + s.seeds)),
+            "seconds": round(secs, 1), "passed": ok,
+            "passes_when": s.passes, "reasons": reasons, "logs": logs}
 
 
 def main(argv):
