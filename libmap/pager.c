@@ -617,8 +617,6 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 			pager_on_free(c);
 	} else if (p->ops && p->ops->request) {
 		return p->ops->request(p, from, label);
-	} else if (from == libmap_exit_to) {
-		return false;                      /* a stray answer of the root task: no reply */
 	} else {
 		pager_reply(E_BAD_ARGUMENT);
 	}
