@@ -63,7 +63,11 @@ static word_t task_silent(struct task *p)
  * so init receives from anyone while it waits, serves what comes, and
  * takes p's answer when it arrives. A pager that has not answered within
  * TASK_DEADLINE_MS is ended (task_silent): init never waits for one for
- * ever.
+ * ever. An error in a receive (another task's malformed message, say a
+ * bad map item) spoils only that message: init waits on for p's answer.
+ * Giving up there left p's answer to arrive later as if it were a request,
+ * and init and p then answered each other's refusals for ever (fuzzer
+ * seed 4: the pager never again listened for the shutdown request).
  */
 word_t task_call(struct task *p)
 {
@@ -84,8 +88,8 @@ word_t task_call(struct task *p)
 	while (err || !task_is_reply(p, from)) {
 		if (!err)
 			init_serve(from);
-		else if (err != (E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE))
-			return err;
+		else if (!(err & IPC_ERR_RECV_PHASE))
+			return err;                    /* our request did not go */
 		if (task_now_ms() >= deadline)
 			return task_silent(p);
 		err = ipc_receive(TID_ANY, TASK_POLL_US, &from);
