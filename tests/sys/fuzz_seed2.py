@@ -1,35 +1,14 @@
 # SPDX-License-Identifier: MIT
-"""The system test fuzz_seed2: tests/sys/fuzz_seed2.cfg with a fixed clock.
+"""The system test fuzz_seed2: tests/sys/fuzz_seed2.cfg on a fixed clock (shift 4), so that
+the fuzzers' timeouts and preemptions fall where they fell in the run
+that hung (the privileged fuzzer starved by a thread of its own).
 
 usage: python3 tests/sys/fuzz_seed2.py --check
-
-QEMU runs with -icount shift=4,sleep=off (instructions set the time; no
-waiting), so the fuzzers' timeouts and preemptions fall where they fell in
-the run that hung (the privileged fuzzer starved by a thread of its own).
-Timing is pinned to today's binaries: a change to the kernel or the
-fuzzer moves it, and then this is just one more seed. Prints the guest's
-log; RESULT: PASS only if the guest ended with success.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-import pagoda_qemu as pq  # noqa: E402
-
-CFG = "tests/sys/fuzz_seed2.cfg"
-
-
-def main():
-    _, out = pq.boot(CFG, timeout=60, capture=True, echo_stderr=False,
-                     extra=["-icount", "shift=4,sleep=off", "-rtc", "clock=vm"])
-    text = out.output.decode("utf-8", "replace")
-    sys.stdout.write(text.replace("RESULT:", "guest RESULT:"))
-    ok = out.ok() and "RESULT: PASS" in text
-    print("fuzz_seed2: the guest ended: %s" % out.kind)
-    print("RESULT: %s" % ("PASS" if ok else "FAIL"))
-    return 0 if ok else 1
-
+import fixedclock
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fixedclock.run("fuzz_seed2", "tests/sys/fuzz_seed2.cfg", 4))
