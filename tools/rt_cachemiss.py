@@ -184,15 +184,7 @@ def main(argv):
         json.dump({"cache": rt_isolation.CACHE, "bound": BOUND, "misses": results}, f,
                   indent=1)
     print(table(results))
-    png = plot(calls)
-    print("results: %s%s" % (os.path.relpath(os.path.join(OUT, "results.json"), ROOT),
-                             ", plot: " + os.path.relpath(png, ROOT) if png else ""))
-    if args.check:
-        failed += check(results)
-        for f in failed:
-            print("not ok - %s" % f)
-        print("RESULT: %s" % ("FAIL" if failed else "PASS"))
-    return 1 if failed else 0
+    return rt_isolation.finish(args, OUT, plot(calls), failed, lambda: check(results))
 
 
 if __name__ == "__main__":

@@ -145,11 +145,17 @@ def main(argv):
     print("%-12s %s" % ("iteration", " ".join("%6d" % i for i in range(len(results["coloured"])))))
     for name, _ in CONFIGS:
         print("%-12s %s" % (name, " ".join("%6d" % m for m in results[name])))
-    png = plot(results)
-    print("results: %s%s" % (os.path.relpath(os.path.join(OUT, "results.json"), ROOT),
+    return finish(args, OUT, plot(results), failed, lambda: check(results))
+
+
+def finish(args, out, png, failed, check_fn):
+    """Say where the results are; with --check, add check_fn()'s failures,
+    print them and the verdict. The exit status (shared with
+    tools/rt_cachemiss.py)."""
+    print("results: %s%s" % (os.path.relpath(os.path.join(out, "results.json"), ROOT),
                              ", plot: " + os.path.relpath(png, ROOT) if png else ""))
     if args.check:
-        failed += check(results)
+        failed += check_fn()
         for f in failed:
             print("not ok - %s" % f)
         print("RESULT: %s" % ("FAIL" if failed else "PASS"))
