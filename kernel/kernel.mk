@@ -29,9 +29,7 @@ KERNEL_SRCS := \
 	kernel/kdebug.c \
 	kernel/console.c \
 	kernel/syscall.c \
-	libmap/elf.c \
-	libmap/fmt.c \
-	libmap/string.c
+	$(LIB_SRCS)
 
 KERNEL_OBJS := $(patsubst %.S,$(B)/k/%.o,$(patsubst %.c,$(B)/k/%.o,$(KERNEL_SRCS)))
 KERNEL_ELF := $(B)/kernel.elf

@@ -14,7 +14,7 @@ UNIT_SUITES += $(B)/unit/$(1)
 endef
 
 # One line per suite:
-$(eval $(call unit_suite,elf,tests/unit/test_elf.c libmap/elf.c))
+$(eval $(call unit_suite,elf,tests/unit/test_elf.c lib/elf.c))
 $(eval $(call unit_suite,bootinfo,tests/unit/test_bootinfo.c kernel/bootinfo.c))
 $(eval $(call unit_suite,bits,tests/unit/test_bits.c))
 $(eval $(call unit_suite,kmem,tests/unit/test_kmem.c kernel/kmem.c))
