@@ -23,6 +23,10 @@ KERNEL_SRCS := \
 	kernel/map.c \
 	kernel/fpage.c \
 	kernel/mapdb.c \
+	kernel/mapdb_index.c \
+	kernel/mapdb_unmap.c \
+	kernel/mapdb_split.c \
+	kernel/mapdb_check.c \
 	kernel/fault.c \
 	kernel/irq.c \
 	kernel/control.c \
