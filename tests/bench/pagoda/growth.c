@@ -135,18 +135,20 @@ static bool grow_check(unsigned depth, word_t addr, word_t magic)
 	msg_tag(LBL_PEEK, 1, 0);
 	u->mr[1] = addr;
 	if (ipc_call(grow_chain_tid(depth - 1)) || u->mr[1] != magic) {
-		printf("not ok - bench: growth: S%u does not see %#lx at %#lx\n", depth, magic, addr);
+		printf("not ok - bench: growth: S%u does not see 0x%lx at 0x%lx\n", depth,
+		       magic, addr);
 		return false;
 	}
 	return true;
 }
 
-static void grow_chain(const char *name, unsigned depth)
+/* False if the chain does not reach S(depth). */
+static bool grow_chain(const char *name, unsigned depth)
 {
 	struct stats *s = &bench_stats;
 
 	if (!bench_want(name))
-		return;
+		return true;
 	stats_begin(s, name, "instructions");
 	for (unsigned i = 0; i < GROW_CHAIN_WARMUP + bench_iters(GROW_CHAIN_ITERS); i++) {
 		uint64_t t;
@@ -154,13 +156,16 @@ static void grow_chain(const char *name, unsigned depth)
 		grow_map(0, POOL_MAP, CHILD_MAP, MAP_LOG2);
 		for (unsigned k = 0; k + 1 < depth; k++)
 			grow_forward(k);
-		if (i == 0)
-			grow_check(depth, CHILD_MAP + (MAP_PAGES - 1) * 4096, MAP_MAGIC);
+		if (i == 0 && !grow_check(depth, CHILD_MAP + (MAP_PAGES - 1) * 4096, MAP_MAGIC)) {
+			grow_unmap(POOL_MAP, MAP_LOG2);
+			return false;
+		}
 		t = grow_unmap(POOL_MAP, MAP_LOG2);
 		if (i >= GROW_CHAIN_WARMUP)
 			stats_add(s, t);
 	}
 	stats_report(s);
+	return true;
 }
 
 static bool grow_want_any(const char *const *names, unsigned n)
@@ -232,7 +237,7 @@ bool bench_growth(void)
 					GROW_BIG_WARMUP, GROW_BIG_ITERS);
 	}
 	for (unsigned d = 4; ok && d <= GROW_DEPTH; d++)
-		grow_chain(chains[d - 4], d);
+		ok = grow_chain(chains[d - 4], d);
 	for (unsigned k = GROW_DEPTH - 3; k-- > 0;)
 		spawn_kill(&grow_srv[k]);
 	return ok;
