@@ -160,7 +160,7 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 	t->pager = t->utcb->pager = pager;
 	t->prio = (uint8_t)prio;
 	arch_thread_init_user(t, elf.entry, BOOT_STACK_TOP - 16);  /* args 0, parent nil */
-	arch_frame(t)->rdi = KIP_DEFAULT_ADDR;
+	arch_syscall_set_arg(arch_frame(t), 0, KIP_DEFAULT_ADDR);    /* its first argument */
 	t->halted = false;
 	t->state = TS_READY;
 	sched_ready(t);

@@ -8,33 +8,10 @@
 
 #include <pagoda/types.h>
 #include <layout.h>
+#include <frame.h>
 
 struct kmem_account;
 struct tcb;
-
-/*
- * The user register frame at the top of each thread's kernel stack. The
- * interrupt and exception stubs fill all of it; the syscall entry fills
- * rip (from rcx), rflags (from r11), rsp and the argument registers: the
- * callee-saved ones stay live in the CPU and are preserved by C code, and
- * cs, ss, vector and error keep what the thread's last trap (or its
- * creation) left there, which sysret does not need.
- */
-struct frame {
-	word_t r15, r14, r13, r12, rbp, rbx;         /* callee-saved */
-	word_t r11, r10, r9, r8, rdx, rcx, rsi, rdi, rax;
-	word_t vector, error;
-	word_t rip, cs, rflags, rsp, ss;             /* iretq frame */
-};
-
-/* Generic access to the syscall argument and result registers. */
-#define FRAME_ARG0(f) ((f)->rdi)
-#define FRAME_ARG1(f) ((f)->rsi)
-#define FRAME_ARG2(f) ((f)->rdx)
-#define FRAME_ARG3(f) ((f)->r10)
-#define FRAME_ARG4(f) ((f)->r8)
-#define FRAME_ARG5(f) ((f)->r9)
-#define FRAME_RESULT(f) ((f)->rax)
 
 /* The frame of a thread: at the top of its one-page TCB/kernel stack. */
 static inline struct frame *arch_frame(struct tcb *t)
@@ -147,8 +124,7 @@ extern unsigned arch_fpu_features;           /* KIP_CPU_XSAVE, KIP_CPU_AVX */
 void arch_fpu_init(void);                    /* boot: CR0/CR4/XCR0, pick the switch */
 void arch_fpu_init_state(void *area);        /* the clean state, in a zeroed area */
 word_t arch_fpu_exception_status(unsigned vector);
-/* Sanitise a frame before it returns to user mode (flags, selectors). */
-word_t arch_user_flags(word_t rflags);
+/* May a thread resume at va (a user-half, canonical address)? */
 bool arch_user_address_ok(word_t va);
 
 /* Page tables. Rights are FPAGE_R/W/X; attr ARCH_PT_UNCACHED for MMIO. */
