@@ -92,8 +92,7 @@ static void sys_schedule(struct frame *f)
 typedef void (*syscall_fn)(struct frame *f);
 
 static const syscall_fn syscall_table[SYS_COUNT] = {
-	[SYS_KDEBUG] = sys_kdebug,
-	[SYS_IPC] = sys_ipc,
+	[SYS_KDEBUG] = sys_kdebug,             /* SYS_IPC never comes here: see below */
 	[SYS_UNMAP] = sys_unmap,
 	[SYS_THREAD_CONTROL] = sys_thread_control,
 	[SYS_SPACE_CONTROL] = sys_space_control,
@@ -103,7 +102,8 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_NULL] = sys_null,
 };
 
-/* Every system call but SYS_IPC, which entry.S calls directly. */
+/* Every system call but SYS_IPC, which entry.S calls directly
+ * (ARCH_SYSCALL_DIRECT; cpu.c asserts it is SYS_IPC). */
 void syscall_dispatch(struct frame *f)
 {
 	word_t n = arch_syscall_nr(f);

@@ -9,6 +9,7 @@
 #include <pagoda/types.h>
 #include <layout.h>
 #include <frame.h>
+#include <msr.h>
 
 struct kmem_account;
 struct tcb;
@@ -106,7 +107,7 @@ static inline void arch_set_utcb(const word_t *addr)
 {
 	const uint32_t __attribute__((may_alias)) *half = (const uint32_t *)addr;
 
-	__asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"(half[0]), "d"(half[1]));
+	__asm__ volatile("wrmsr" : : "c"(MSR_FS_BASE), "a"(half[0]), "d"(half[1]));
 }
 
 /* Null selectors in %ds, %es, %fs and %gs (before the FS base is set). */

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <thread.h>
 #include <pagoda/kip.h>
+#include <pagoda/syscall.h>
 #include "x86.h"
 
 /* Per-CPU state (one CPU). Written only with interrupts off. */
@@ -26,13 +27,21 @@ static uint64_t cpu_idt[256 * 2];
 enum { IST_DF = 1, IST_DB, IST_NMI, IST_MC, IST_COUNT };
 static uint8_t cpu_ist_stack[IST_COUNT - 1][4096] __attribute__((aligned(16)));
 
-/* entry.S addresses the frame with these offsets. */
-_Static_assert(__builtin_offsetof(struct frame, r11) == 48, "frame r11");
+/* entry.S addresses the frame with these offsets (its F_*), and sends
+ * one system call around the table in syscall.c: the IPC. */
+_Static_assert(__builtin_offsetof(struct frame, r10) == 56, "frame r10");
+_Static_assert(__builtin_offsetof(struct frame, r9) == 64, "frame r9");
+_Static_assert(__builtin_offsetof(struct frame, r8) == 72, "frame r8");
+_Static_assert(__builtin_offsetof(struct frame, rdx) == 80, "frame rdx");
+_Static_assert(__builtin_offsetof(struct frame, rsi) == 96, "frame rsi");
+_Static_assert(__builtin_offsetof(struct frame, rdi) == 104, "frame rdi");
 _Static_assert(__builtin_offsetof(struct frame, rax) == 112, "frame rax");
 _Static_assert(__builtin_offsetof(struct frame, rip) == 136, "frame rip");
+_Static_assert(__builtin_offsetof(struct frame, cs) == 144, "frame cs");
 _Static_assert(__builtin_offsetof(struct frame, rflags) == 152, "frame rflags");
 _Static_assert(__builtin_offsetof(struct frame, rsp) == 160, "frame rsp");
 _Static_assert(sizeof(struct frame) == 176, "frame size");
+_Static_assert(ARCH_SYSCALL_DIRECT == SYS_IPC, "entry.S: the direct syscall is SYS_IPC");
 
 extern const word_t isr_table[32 + ARCH_IRQ_COUNT];
 extern const word_t isr_spurious;

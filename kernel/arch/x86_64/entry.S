@@ -11,15 +11,11 @@
  */
 #include "layout.h"
 
-#define FRAME_VECTOR_SYSCALL 0x100
-
 /* Offsets in struct frame (arch.h; cpu.c asserts them). */
-#define F_R11 48
 #define F_R10 56
 #define F_R9 64
 #define F_R8 72
 #define F_RDX 80
-#define F_RCX 88
 #define F_RSI 96
 #define F_RDI 104
 #define F_RAX 112
@@ -56,7 +52,7 @@ syscall_entry:
 	movq %r9, F_R9(%rsp)
 	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
-	cmpq $1, %rax                   /* SYS_IPC goes straight to its handler */
+	cmpq $ARCH_SYSCALL_DIRECT, %rax /* SYS_IPC goes straight to its handler */
 	jne syscall_other
 	call sys_ipc
 	/*

@@ -18,6 +18,10 @@
 #define PHYSMAP_SIZE 0x100000000          /* 4 GiB mapped by the boot tables */
 #define USER_END 0x0000800000000000
 
+/* The one system call entry.S sends straight to its handler, around the
+ * syscall table (cpu.c asserts that it is SYS_IPC). */
+#define ARCH_SYSCALL_DIRECT 1
+
 /* Offset of a thread's x87/SSE/AVX save area in its TCB (entry.S, thread.h). */
 #define ARCH_TCB_FPU 64
 

@@ -4,16 +4,7 @@
 #define ARCH_X86_H
 
 #include <pagoda/types.h>
-
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define EFER_SCE (1u << 0)
-#define EFER_NXE (1u << 11)
+#include "msr.h"
 
 #define CR0_MP (1u << 1)
 #define CR0_EM (1u << 2)
