@@ -10,6 +10,7 @@
 #include <layout.h>
 #include <frame.h>
 #include <msr.h>
+#include <cpu.h>
 
 struct kmem_account;
 struct tcb;
@@ -68,24 +69,16 @@ static inline void arch_switch(struct tcb *from, struct tcb *to)
 {
 	arch_switch_fn(from, to);
 }
-/* Per-CPU state the switch path sets (cpu.c): inline, it runs per IPC. */
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp0, rsp1, rsp2;
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-extern struct tss cpu_tss;
-extern word_t cpu_kstack_top;
-extern const uint16_t cpu_null_selector;
+extern const uint16_t cpu_null_selector;      /* 0, for the selector loads below */
 
-/* Kernel stack top for syscall entries and traps from user mode. */
+/* Kernel stack top for syscall entries and traps from user mode (this
+ * CPU's; inline: it runs per IPC). */
 static inline void arch_set_kernel_stack(word_t top)
 {
-	cpu_kstack_top = top;
-	cpu_tss.rsp0 = top;
+	struct arch_cpu *c = &cpu_this()->arch;
+
+	c->kstack_top = top;
+	c->tss.rsp0 = top;
 }
 
 /*
@@ -133,13 +126,14 @@ bool arch_user_address_ok(word_t va);
 #define ARCH_PT_KERNEL_OWNED 2u               /* UTCB/KIP: not in the mapdb */
 word_t *arch_pt_create(struct kmem_account *a);
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
-extern word_t *pt_active;                     /* the PML4 in CR3 (paging.c) */
-/* Load pml4 (whose physical address is phys) into CR3 unless it is there;
- * a new space also gets null data selectors. */
+/* Load pml4 (whose physical address is phys) into CR3 unless it is there
+ * (this CPU's pt_active); a new space also gets null data selectors. */
 static inline void arch_pt_activate(word_t *pml4, word_t phys)
 {
-	if (pml4 != pt_active) {
-		pt_active = pml4;
+	struct arch_cpu *c = &cpu_this()->arch;
+
+	if (pml4 != c->pt_active) {
+		c->pt_active = pml4;
 		__asm__ volatile("mov %0, %%cr3" : : "r"(phys) : "memory");
 		arch_reset_user_segments();   /* no selector crosses spaces */
 	}

@@ -22,6 +22,11 @@
  * syscall table (cpu.c asserts that it is SYS_IPC). */
 #define ARCH_SYSCALL_DIRECT 1
 
+/* Offsets in struct cpu (kernel/cpu.h) for entry.S: this CPU's kernel
+ * stack top and the syscall entry's scratch word (cpu.c asserts them). */
+#define CPU_KSTACK_TOP 0
+#define CPU_USER_RSP 8
+
 /* Offset of a thread's x87/SSE/AVX save area in its TCB (entry.S, thread.h). */
 #define ARCH_TCB_FPU 64
 
