@@ -29,9 +29,6 @@
 #include <pagoda/msg.h>
 #include <pagoda/thread.h>
 
-const char *arch_trap_name(unsigned vector);
-void arch_frame_dump(const struct frame *f);
-
 static const char *fault_access_name(unsigned access)
 {
 	return access == FPAGE_W ? "write" : access == FPAGE_X ? "execute" : "read";

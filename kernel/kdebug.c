@@ -24,8 +24,6 @@ enum { KDB_ARG_OP, KDB_ARG_A, KDB_ARG_B };
 
 #define KDB_PUTS_MAX 4096
 
-extern struct kmem_account mdb_index_acct;   /* main.c */
-
 static word_t kdb_puts(word_t va, word_t len)
 {
 	char buf[128];

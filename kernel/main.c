@@ -25,11 +25,7 @@
 #define POOL_MIN ((word_t)4 << 20)
 #define POOL_MAX ((word_t)64 << 20)
 
-void kmain(uint32_t magic, uint32_t mbi);
-extern char kernel_end[];
-
 static struct boot_info boot_info;            /* the machine, as the loader saw it */
-struct kmem_account mdb_index_acct = KMEM_ACCOUNT_ROOT((size_t)-1);  /* the mapdb's frame index */
 
 static const void *boot_phys(word_t phys, word_t size, void *ctx)
 {

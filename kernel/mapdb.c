@@ -245,6 +245,9 @@ _Static_assert(MDB_PIECES * sizeof(struct mdb_node *) == KMEM_PAGE, "4K heads fi
 _Static_assert(MDB_TOP_DIRS * sizeof(struct mdb_dir *) == KMEM_PAGE, "the top is a page");
 _Static_assert(MDB_PIECES == 1u << (MDB_SUPER_LOG2 - MDB_PAGE_LOG2), "pieces of a superpage");
 
+/* The account the kernel pays the frame index from (mdb_init's kacct). */
+struct kmem_account mdb_index_acct = KMEM_ACCOUNT_ROOT((size_t)-1);
+
 /* The database; one instance, protected by the kernel lock. */
 static struct {
 	struct mdb_dir **top;          /* MDB_TOP_DIRS directories, NULL if unused */

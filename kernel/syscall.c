@@ -17,8 +17,6 @@
 #include <pagoda/syscall.h>
 #include <pagoda/thread.h>
 
-void syscall_dispatch(struct frame *f);
-
 static void sys_null(struct frame *f)
 {
 	arch_syscall_set_result(f, E_OK);

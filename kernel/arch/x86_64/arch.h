@@ -15,6 +15,13 @@
 struct kmem_account;
 struct tcb;
 
+/* Generic code the arch layer calls: boot.S enters kmain (main.c); entry.S
+ * calls sys_ipc (ipc.h) and syscall_dispatch (syscall.c) for system
+ * calls, trap.c fault_page and fault_exception (fault.h). */
+void kmain(uint32_t magic, uint32_t mbi);
+void syscall_dispatch(struct frame *f);
+extern char kernel_end[];                    /* the end of the kernel image (kernel.ld) */
+
 /* The frame of a thread: at the top of its one-page TCB/kernel stack. */
 static inline struct frame *arch_frame(struct tcb *t)
 {
@@ -120,6 +127,9 @@ void arch_fpu_init_state(void *area);        /* the clean state, in a zeroed are
 word_t arch_fpu_exception_status(unsigned vector);
 /* May a thread resume at va (a user-half, canonical address)? */
 bool arch_user_address_ok(word_t va);
+/* Diagnostics: a trap vector's name, and every register of a frame. */
+const char *arch_trap_name(unsigned vector);
+void arch_frame_dump(const struct frame *f);
 
 /* Page tables. Rights are FPAGE_R/W/X; attr ARCH_PT_UNCACHED for MMIO. */
 #define ARCH_PT_UNCACHED 1u

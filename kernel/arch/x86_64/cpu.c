@@ -12,6 +12,7 @@
 #include <pagoda/kip.h>
 #include <pagoda/syscall.h>
 #include "x86.h"
+#include "entry.h"
 
 /* The per-CPU structure of the one CPU; page aligned, so its TSS (near
  * the start) crosses no page boundary. */
@@ -41,9 +42,6 @@ _Static_assert(__builtin_offsetof(struct cpu, arch.user_rsp) == CPU_USER_RSP, "c
 _Static_assert(__builtin_offsetof(struct cpu, arch.tss) + sizeof(struct tss) <= 4096,
 	       "the TSS is in the first page of struct cpu");
 
-extern const word_t isr_table[32 + ARCH_IRQ_COUNT];
-extern const word_t isr_spurious;
-extern void syscall_entry(void);
 
 /* A code or data segment descriptor: flags are the access byte and the
  * high nibble (L, D/B, G). Base and limit are ignored in long mode. */
@@ -205,7 +203,6 @@ void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp)
 {
 	struct frame *f = arch_frame(t);
 	word_t *sw = (word_t *)f - 7;
-	extern void trap_return(void);
 
 	memset(f, 0, sizeof(*f));
 	f->rip = ip;
@@ -221,7 +218,6 @@ void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp)
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
 {
 	word_t *sw = (word_t *)((uintptr_t)t + 4096) - 9;  /* fn entry ABI-aligned */
-	extern void kthread_trampoline(void);
 
 	memset(sw, 0, 9 * sizeof(word_t));
 	sw[4] = (word_t)fn;              /* popped into rbx */
@@ -232,7 +228,6 @@ void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
 /* A return to user mode found a rip outside the user half (entry.S): the
  * thread is stopped for good (a defined outcome; nothing should get
  * there, see docs/security.md class 11). */
-_Noreturn void entry_bad_return(struct frame *f);
 _Noreturn void entry_bad_return(struct frame *f)
 {
 	char why[64];

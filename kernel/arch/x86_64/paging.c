@@ -27,6 +27,7 @@
 #include <pagoda/fpage.h>
 #include <pagoda/kip.h>
 #include "x86.h"
+#include "entry.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -44,7 +45,6 @@
 #define PTE_TABLE (PTE_P | PTE_W | PTE_U)
 #define PML4_SPARE_SLOT 300
 
-extern word_t boot_pml4[512];
 /* The leaf-entry bits that encode each rights value: present, user, the
  * rights themselves (bits 9..11), W, and NX unless x. arch_pt_kernel_init
  * drops NX where the CPU lacks it. A table: a leaf is built on every map. */

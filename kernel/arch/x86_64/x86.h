@@ -140,7 +140,9 @@ static inline void x86_reload_segments(uint16_t code, uint16_t data)
 			 : : "r"((uint64_t)code), "r"(data) : "rax", "memory");
 }
 
-/* Message-signalled interrupts through the local APIC (msi.c). */
+/* End of interrupt: an 8259 line (platform.c), an MSI through the local
+ * APIC (msi.c). */
+void arch_irq_eoi(unsigned irq);
 void msi_eoi(void);
 
 #endif
