@@ -7,9 +7,9 @@
 #define ARCH_ARCH_H
 
 #include <pagoda/types.h>
-#include <layout.h>
-#include <frame.h>
-#include <msr.h>
+#include "layout.h"
+#include "frame.h"
+#include "msr.h"
 #include <cpu.h>
 
 struct kmem_account;
