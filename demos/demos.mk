@@ -3,5 +3,5 @@
 # system at work (README, "What make qemu shows"). They are clients, not
 # pagers: ordinary libmap programs.
 
-DEMOS := forkdemo
+DEMOS := forkdemo filedemo
 $(foreach d,$(DEMOS),$(eval $(call user_program,demos/$(d),$(B)/u/demos/$(d).o)))
