@@ -219,20 +219,25 @@ void init_reap_pending(void)
 	}
 }
 
-/* A fault of a task init pages: map, or refuse (it comes back as an
- * exception, and init ends the task then). */
+/* A fault of a task init pages: map, or refuse with the reason (it comes
+ * back as an exception, and init ends the task then). */
 static void init_serve_fault(struct task *t, word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP];   /* sigma0 calls reuse the MRs */
+	word_t why = t->pager ? PAGER_REFUSE_NOT_MINE : pager_fault(t, addr, ip, (unsigned)label & 7);
 
-	if (!t->pager && pager_fault(t, addr, ip, (unsigned)label & 7)) {
+	if (!why) {
 		ipc_send(from, TIMEOUT_ZERO);
 		return;
 	}
-	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image, addr,
-	       ip);
-	msg_tag(1, 0, 0);
+	if (why == PAGER_REFUSE_NO_MEMORY)
+		printf("init: %s: page fault at %lx (rip %lx): init has no page left for it\n",
+		       t->conf.image, addr, ip);
+	else
+		printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image,
+		       addr, ip);
+	msg_tag(why, 0, 0);
 	ipc_send(from, TIMEOUT_ZERO);
 }
 
@@ -262,19 +267,39 @@ static void init_print_exception(struct task *t)
 		       u->mr[EXC_MSG_VECTOR], u->mr[EXC_MSG_RIP]);
 }
 
+/* Is the message an answer (success, or a refusal, docs/abi.md §16)
+ * rather than a request? Such a message reaching init here is a stray:
+ * a pager's late answer, say. init answers it not at all, since a libmap
+ * pager answers an unknown label with a refusal of its own, and the two
+ * would answer each other's refusals for ever. */
+static bool init_is_answer(word_t tag)
+{
+	word_t label = tag_label(tag);
+
+	return !tag_from_kernel(tag) &&
+	       (label == SIGMA0_REPLY_OK || label == PAGER_REFUSE_NOT_MINE ||
+		label == SIGMA0_REPLY_ERROR || label == PAGER_REFUSE_COLOURS_EMPTY ||
+		label == PAGER_REFUSE_NO_MEMORY);
+}
+
+/* Faults and exceptions are the kernel's (TAG_K_FLAG): a task sending
+ * their labels itself is refused like any unknown request. */
 void init_serve(word_t from)
 {
 	struct utcb *u = utcb();
 	word_t label = tag_label(u->mr[0]);
+	bool kernel = tag_from_kernel(u->mr[0]);
 	struct task *t = task_by_thread(from);
 
+	if (init_is_answer(u->mr[0]))
+		return;                            /* never answered */
 	if (!t) {
 		msg_tag(1, 1, 0);
 		u->mr[1] = E_BAD_THREAD;
 		ipc_send(from, TIMEOUT_ZERO);
-	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
+	} else if (kernel && (label & ~(word_t)7) == LABEL_PAGEFAULT) {
 		init_serve_fault(t, from, label);
-	} else if (label == LABEL_EXCEPTION) {
+	} else if (kernel && label == LABEL_EXCEPTION) {
 		init_print_exception(t);
 		msg_tag(1, 0, 0);                  /* refuse: the kernel stops it */
 		ipc_send(from, TIMEOUT_ZERO);

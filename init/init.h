@@ -107,7 +107,9 @@ void task_reap(struct task *t, int status);
 struct task *task_by_thread(word_t tid);
 
 /* pager.c */
-bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
+/* Map t's page at addr (0), or the refusal's label: PAGER_REFUSE_NOT_MINE
+ * (outside its memory, or too few rights), PAGER_REFUSE_NO_MEMORY. */
+word_t pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
 word_t pager_new_frame(void);
 bool pager_add_region(struct task *t, word_t va, word_t size, unsigned rights);
 /* Record that init holds frame pa as t's page at va; NULL when full. */

@@ -3,8 +3,10 @@
  * init as a pager: a task that names no other pager gets its image pages
  * (copied at load time) and zero-filled anonymous memory in its stack and
  * heap regions, with frames from sigma0. A fault anywhere else, or an
- * access its page does not allow, is refused: the kernel then stops the
- * thread with a diagnostic.
+ * access its page does not allow, is refused (PAGER_REFUSE_NOT_MINE), and
+ * so is one init has no frame or page record left for
+ * (PAGER_REFUSE_NO_MEMORY): the kernel then hands it to init as an
+ * exception, and init stops the task.
  */
 #include "init.h"
 #include <sigma0.h>
@@ -72,7 +74,7 @@ static struct page_rec *pager_anon(struct task *t, word_t va, unsigned rights)
 	return pager_add_page(t, va, pa, rights);
 }
 
-bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
+word_t pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
 {
 	word_t va = ALIGN_DOWN(addr, 4096);
 	struct page_rec *r = pager_find(t, va);
@@ -80,11 +82,11 @@ bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
 	unsigned anon = r ? 0 : pager_anon_rights(t, va);
 
 	(void)ip;
-	if (anon)
-		r = pager_anon(t, va, anon);
+	if (anon && !(r = pager_anon(t, va, anon)))
+		return PAGER_REFUSE_NO_MEMORY;
 	if (!r || (r->rights & access) != access)
-		return false;
+		return PAGER_REFUSE_NOT_MINE;
 	msg_tag(0, 0, 2);
 	msg_map_item(1, va, fpage_make(FRAME_BASE + r->pa, 12, r->rights), false);
-	return true;
+	return 0;
 }

@@ -59,7 +59,7 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 
 	if (fault_sigma0_device(t, addr))
 		return;
-	t->kmsg[0] = tag_make(LABEL_PAGEFAULT | access, PF_MSG_LENGTH, 0);
+	t->kmsg[0] = tag_make(LABEL_PAGEFAULT | access, PF_MSG_LENGTH, 0) | TAG_K_FLAG;
 	t->kmsg[PF_MSG_ADDR] = addr;
 	t->kmsg[PF_MSG_IP] = arch_frame_ip(f);
 	err = t->pager == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->pager);
@@ -83,7 +83,7 @@ static void fault_exc_message(struct tcb *t, const struct frame *f, word_t addr)
 	word_t *m = t->kmsg;
 
 	m[EXC_MSG_ADDR] = addr;
-	m[0] = tag_make(LABEL_EXCEPTION, EXC_MSG_LENGTH, 0);
+	m[0] = tag_make(LABEL_EXCEPTION, EXC_MSG_LENGTH, 0) | TAG_K_FLAG;
 	arch_exc_regs_get(f, m);
 }
 

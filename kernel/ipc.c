@@ -135,13 +135,14 @@ static word_t msg_items(struct tcb *s, struct tcb *r, unsigned u, unsigned t)
 	return E_OK;
 }
 
-/* Copy s's message to r (both fixed in their IPC state). */
+/* Copy s's message to r (both fixed in their IPC state). Only a message
+ * the kernel made in s's name (a fault) keeps TAG_K_FLAG. */
 static word_t ipc_transfer(struct tcb *s, struct tcb *r)
 {
 	word_t tag = msg_get(s, 0);
 	unsigned u = tag_u(tag), t = tag_t(tag);
 
-	msg_set(r, 0, tag & ~TAG_E_FLAG);
+	msg_set(r, 0, tag & ~(s->in_kernel_ipc ? TAG_E_FLAG : TAG_E_FLAG | TAG_K_FLAG));
 	msg_copy_untyped(s, r, u);
 	if (!r->in_kernel_ipc) {
 		arch_syscall_set_arg(arch_frame(r), IPC_ARG_FROM, s->tid);
@@ -153,7 +154,7 @@ static word_t ipc_transfer(struct tcb *s, struct tcb *r)
 /* Give h the message of interrupt thread irq_tid, with it as sender. */
 static void ipc_irq_message(struct tcb *h, word_t irq_tid)
 {
-	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0));
+	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0) | TAG_K_FLAG);
 	if (!h->in_kernel_ipc) {
 		arch_syscall_set_arg(arch_frame(h), IPC_ARG_FROM, irq_tid);
 		h->utcb->sender = irq_tid;
@@ -440,11 +441,12 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 		return true;
 	}
 	if (r->in_kernel_ipc) {
-		r->kmsg[0] = tag & ~TAG_E_FLAG;
+		r->kmsg[0] = tag & ~(TAG_E_FLAG | TAG_K_FLAG);
 		r->kmsg[1] = arch_msg_reg(f, 1);
 		r->kmsg[2] = arch_msg_reg(f, 2);
 	} else {
-		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1), arch_msg_reg(f, 2));
+		ipc_fast_put(r, self->tid, tag & ~(TAG_E_FLAG | TAG_K_FLAG), arch_msg_reg(f, 1),
+			     arch_msg_reg(f, 2));
 	}
 	self->in_kernel_ipc = false;
 	ipc_fast_switch(self, r, from);

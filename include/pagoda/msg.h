@@ -6,11 +6,14 @@
  * Message tag (MR0):
  *   63                      16 15  14 13 12 11        6 5         0
  *  +--------------------------+---+-----+--+-----------+-----------+
- *  |          label           | E |  0  |  | t (typed) | u (untyped)|
- *  +--------------------------+---+-----+--+-----------+-----------+
+ *  |          label           | E | K |  0  | t (typed) | u (untyped)|
+ *  +--------------------------+---+---+-----+-----------+-----------+
  * The message is MR1..MRu (untyped words) followed by t words of typed
  * items (two words per map or grant item). u + t <= 63.
  * E is set by the kernel in the received tag when the IPC failed.
+ * K is set in the received tag of a message the kernel made (a page
+ * fault, an exception, an interrupt) and cleared from every message a
+ * thread sends: a receiver tells a real fault from a forged one by it.
  *
  * MR0..MR2 travel in registers (r8, r9, r10); MR3..MR63 in the UTCB.
  */
@@ -26,6 +29,7 @@
 #define TAG_T_SHIFT 6
 #define TAG_T_MASK ((word_t)0x3f)
 #define TAG_E_FLAG ((word_t)1 << 15)
+#define TAG_K_FLAG ((word_t)1 << 14)
 #define TAG_LABEL_SHIFT 16
 
 static inline word_t tag_make(word_t label, unsigned u, unsigned t)
@@ -47,6 +51,12 @@ static inline unsigned tag_t(word_t tag)
 static inline word_t tag_label(word_t tag)
 {
 	return tag >> TAG_LABEL_SHIFT;
+}
+
+/* Did the kernel make this (received) message? No thread can forge it. */
+static inline bool tag_from_kernel(word_t tag)
+{
+	return (tag & TAG_K_FLAG) != 0;
 }
 
 /*

@@ -17,6 +17,9 @@ SYS_TESTS += blktest
 # Clients of pagers that evict (libmap eviction helpers).
 SYS_TESTS += swapclient
 
+# init's own protocol: forged faults and exceptions, stray answers, its refusals.
+SYS_TESTS += initforge
+
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
 # Clients of the FAT server (fs/fatserv), with the protocol's client code.
