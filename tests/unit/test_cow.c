@@ -319,7 +319,8 @@ static word_t touch(struct pager_client *c, unsigned page, unsigned access)
 
 	if (s->frame[page] && (s->rights[page] & access) == access)
 		return s->frame[page];
-	r = call(c->tid, tag_make(LABEL_PAGEFAULT | access, 2, 0), VA(page) + 0x128, 0x401000);
+	r = call(c->tid, tag_make(LABEL_PAGEFAULT | access, 2, 0) | TAG_K_FLAG, VA(page) + 0x128,
+		 0x401000);                   /* the kernel's: K set (msg.h) */
 	if (tag_label(r[0]))
 		return 0;
 	must(tag_u(r[0]) == 0 && tag_t(r[0]) == 2);
@@ -703,6 +704,7 @@ END_TEST
 START_TEST(write_to_read_only_refused)
 {
 	struct pager_client *p = spawn(), *c;
+	const word_t *r;
 	word_t f;
 
 	ck_assert_uint_eq(rd(p, RO(2)), 0);
@@ -717,9 +719,13 @@ START_TEST(write_to_read_only_refused)
 	ck_assert_uint_eq(cow_breaks, 0);
 	ck_assert_uint_eq(rd(c, RO(2)), 0);
 	console.last[0] = 0;
-	ck_assert_uint_eq(tag_label(call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0),
+	ck_assert_uint_eq(tag_label(call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0) | TAG_K_FLAG,
 					 VA(NPAGES), 0)[0]), 1);      /* outside its regions */
 	ck_assert(said("refused"));
+	r = call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0), VA(RO(2)), 0);   /* forged: no K */
+	ck_assert_uint_eq(r[0], tag_make(SIGMA0_REPLY_ERROR, 1, 0));
+	ck_assert_uint_eq(r[1], E_BAD_ARGUMENT);
+	ck_assert_uint_eq(cow_breaks, 0);
 	check_all();
 	finish();
 }
