@@ -37,19 +37,70 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# The walk of docs/life-of-a-fault.md (a), in order: (function, where to
-# look for its definition). Keep the two in step.
+# The walk of docs/life-of-a-fault.md (a), in order, inlined functions too:
+# (function, the file it was in when the walk was written; if it moved,
+# lookup() finds it). "user:" marks the benchmark task's code. Keep the
+# two in step.
 FAULT_WALK = [
-    ("trap_entry", "kernel/arch/x86_64/entry.S"),
+    ("user:fault_series", "tests/bench/pagoda/fault.c"),
+    ("isr_14", "kernel/arch/x86_64/entry.S"),
     ("trap_common", "kernel/arch/x86_64/entry.S"),
     ("trap_dispatch", "kernel/arch/x86_64/trap.c"),
-    ("trap_page_fault", "kernel/arch/x86_64/trap.c"),
+    ("x86_read_cr2", "kernel/arch/x86_64/x86.h"),
+    ("trap_pf_access", "kernel/arch/x86_64/trap.c"),
     ("fault_page", "kernel/fault.c"),
+    ("fault_sigma0_device", "kernel/fault.c"),
     ("ipc_kernel_call", "kernel/ipc.c"),
+    ("thread_lookup", "kernel/thread.c"),
+    ("ipc_kernel_fast", "kernel/ipc.c"),
+    ("ipc_fast_ok", "kernel/ipc.c"),
+    ("ipc_fast_put", "kernel/ipc.c"),
+    ("ipc_fast_switch", "kernel/ipc.c"),
     ("sched_switch_user", "kernel/sched.h"),
-    ("arch_switch", "kernel/arch/x86_64/entry.S"),
-    ("pager_loop", "libmap/pager.c"),
+    ("thread_check", "kernel/thread.h"),
+    ("space_activate", "kernel/space.h"),
+    ("arch_pt_activate", "kernel/arch/x86_64/arch.h"),
+    ("arch_set_kernel_stack", "kernel/arch/x86_64/arch.h"),
+    ("arch_set_utcb", "kernel/arch/x86_64/arch.h"),
+    ("arch_switch", "kernel/arch/x86_64/arch.h"),
+    ("arch_switch_xsave", "kernel/arch/x86_64/entry.S"),
+    ("syscall_return", "kernel/arch/x86_64/entry.S"),
+    ("user:pager_loop", "tests/bench/pagoda/pager.c"),
+    ("user:pager_fault", "tests/bench/pagoda/pager.c"),
+    ("user:stats_page_zero", "tests/bench/stats.h"),
+    ("user:pager_reply_map", "tests/bench/pagoda/pager.c"),
+    ("user:ipc_reply_wait", "libmap/libmap.h"),
+    ("user:syscall_ipc", "libmap/arch/x86_64/syscall_arch.h"),
+    ("syscall_entry", "kernel/arch/x86_64/entry.S"),
     ("sys_ipc", "kernel/ipc.c"),
+    ("ipc_fast", "kernel/ipc.c"),
+    ("ipc_fast_item", "kernel/ipc.c"),
+    ("msg_window", "kernel/ipc.c"),
+    ("map_item", "kernel/map.c"),
+    ("map_item_do", "kernel/map.c"),
+    ("map_page", "kernel/map.c"),
+    ("map_one", "kernel/map.c"),
+    ("map_target_ok", "kernel/map.c"),
+    ("arch_user_address_ok", "kernel/arch/x86_64/cpu.c"),
+    ("space_in_kernel_area", "kernel/space.c"),
+    ("mdb_map", "kernel/mapdb.c"),
+    ("mdb_op_source", "kernel/mapdb.c"),
+    ("mdb_resolve", "kernel/mapdb.c"),
+    ("mdb_pte_get", "kernel/space.c"),
+    ("arch_pt_lookup_db", "kernel/arch/x86_64/paging.c"),
+    ("mdb_find", "kernel/mapdb.c"),
+    ("mdb_op_settle", "kernel/mapdb.c"),
+    ("mdb_op_target", "kernel/mapdb.c"),
+    ("mdb_op_reserve", "kernel/mapdb.c"),
+    ("mdb_node_alloc", "kernel/mapdb.c"),
+    ("mdb_space_account", "kernel/space.c"),
+    ("kmem_alloc", "kernel/kmem.c"),
+    ("mdb_op_commit", "kernel/mapdb.c"),
+    ("mdb_link_fresh", "kernel/mapdb.c"),
+    ("mdb_pte_set", "kernel/space.c"),
+    ("kip_phys_is_ram", "kernel/kip.c"),
+    ("arch_pt_set", "kernel/arch/x86_64/paging.c"),
+    ("kdebug_after_change", "kernel/kdebug.h"),
     ("trap_return", "kernel/arch/x86_64/entry.S"),
 ]
 
@@ -153,7 +204,7 @@ def definition_file(name, candidates):
                 continue
             if not c_def.match(line):
                 continue
-            rest = "\n".join(lines[i:i + 8])
+            rest = re.sub(r"/\*.*?\*/|//[^\n]*", "", "\n".join(lines[i:i + 8]), flags=re.S)
             brace, semi = rest.find("{"), rest.find(";")
             if brace >= 0 and (semi < 0 or brace < semi):
                 return path
@@ -233,7 +284,8 @@ def fault_files_traced(trace):
 
 
 def print_files(what, files):
-    kernel = [f for f in files if f in kernel_sources()]
+    ours = set(kernel_files()) | set(kernel_srcs_outside())
+    kernel = [f for f in files if f in ours]
     print("files a page fault passes through (%s): %d, %d of them the kernel's: %s"
           % (what, len(files), len(kernel), " ".join(files)))
 
