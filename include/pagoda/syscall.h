@@ -78,7 +78,7 @@ enum kdebug_op {
  * allocations fail.
  */
 #define SC_PRIVILEGED 1u      /* the space may call privileged syscalls */
-#define SC_SET_AREAS 2u       /* place KIP and UTCB areas (first call only) */
+#define SC_SET_AREAS 2u       /* refused (E_BAD_ARGUMENT): the areas are fixed */
 #define SC_SET_QUOTA 4u
 
 /*
