@@ -85,14 +85,14 @@ FAULT_WALK = [
     ("space_in_kernel_area", "kernel/space.c"),
     ("mdb_map", "kernel/mapdb.c"),
     ("mdb_op_source", "kernel/mapdb.c"),
-    ("mdb_resolve", "kernel/mapdb.c"),
+    ("mdb_resolve", "kernel/mapdb_private.h"),
     ("mdb_pte_get", "kernel/space.c"),
     ("arch_pt_lookup_db", "kernel/arch/x86_64/paging.c"),
-    ("mdb_find", "kernel/mapdb.c"),
+    ("mdb_find", "kernel/mapdb_private.h"),
     ("mdb_op_settle", "kernel/mapdb.c"),
     ("mdb_op_target", "kernel/mapdb.c"),
     ("mdb_op_reserve", "kernel/mapdb.c"),
-    ("mdb_node_alloc", "kernel/mapdb.c"),
+    ("mdb_node_alloc", "kernel/mapdb_private.h"),
     ("mdb_space_account", "kernel/space.c"),
     ("kmem_alloc", "kernel/kmem.c"),
     ("mdb_op_commit", "kernel/mapdb.c"),
@@ -148,12 +148,25 @@ def code_lines(lines):
     return n
 
 
+def make_vars():
+    """NAME := words of every make fragment (continuation lines joined)."""
+    out = {}
+    for mk in ["Makefile", "build.mk"] + glob.glob(os.path.join(ROOT, "*", "*.mk")):
+        text = "\n".join(read(rel(os.path.join(ROOT, mk))))
+        for m in re.finditer(r"^([A-Z_]+)\s*:=((?:.*\\\n)*.*)", text, re.M):
+            out[m.group(1)] = m.group(2).replace("\\", " ").split()
+    return out
+
+
 def kernel_srcs_outside():
-    """KERNEL_SRCS of kernel/kernel.mk that are not under kernel/."""
-    text = "\n".join(read("kernel/kernel.mk"))
-    m = re.search(r"KERNEL_SRCS\s*:=((?:.*\\\n)*.*)", text)
-    words = m.group(1).replace("\\", " ").split() if m else []
-    return [w for w in words if not w.startswith("kernel/")]
+    """KERNEL_SRCS of kernel/kernel.mk ($(VAR)s expanded) not under kernel/."""
+    defs = make_vars()
+
+    def expand(words):
+        for w in words:
+            m = re.match(r"\$\((\w+)\)$", w)
+            yield from expand(defs.get(m.group(1), [])) if m else [w]
+    return [w for w in expand(defs.get("KERNEL_SRCS", [])) if not w.startswith("kernel/")]
 
 
 def function_lengths(files):
