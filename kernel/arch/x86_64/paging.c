@@ -78,7 +78,7 @@ static void pt_flush(word_t *pml4, word_t va)
  * kernel-half PML4 slots (bit 0 clear: not present, the MMU ignores them):
  * the region as (va >> 21) + 1 shifted left by one, and the table's
  * physical address. Whatever takes a page table out of a tree (a 2 MiB
- * mapping replacing it, a split's new table) forgets it first. */
+ * mapping replacing it, a split's new table, a trim) forgets it first. */
 #define PML4_LAST_REGION 301
 #define PML4_LAST_PT 302
 
@@ -191,6 +191,8 @@ size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only)
 {
 	size_t freed = 0;
 
+	if (!count_only)                  /* the remembered table may be freed */
+		pt_last_forget(pml4);
 	pt_trim_level(pml4, 4, a, count_only, &freed);
 	if (pml4[PML4_SPARE_SLOT]) {
 		if (!count_only) {
