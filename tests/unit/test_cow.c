@@ -97,6 +97,8 @@ static struct {
 	unsigned taken;                      /* slots handed out (in slot order) */
 	unsigned limit;                      /* refuse more than this */
 	unsigned freed;
+	unsigned calls;                      /* requests, refused ones too */
+	bool batches;                        /* hands out PAGER_POOL_BATCH frames at once */
 	bool is_free[PAGER_POOL_FRAMES];
 } below;
 
@@ -119,12 +121,18 @@ static word_t below_handle(unsigned i)
 
 word_t memsrv_alloc(word_t server, unsigned log2, unsigned rights, word_t window, word_t *handle)
 {
-	must(server == BELOW && log2 == 12 && rights == RWX);
-	must(fpage_log2(window) == 12 && fpage_base(window) == slot_frame(below.taken));
-	if (below.taken == below.limit)
+	unsigned n = 1u << (log2 - 12);
+
+	must(server == BELOW && (log2 == 12 || log2 == PAGER_POOL_BATCH_LOG2) && rights == RWX);
+	must(fpage_log2(window) == log2 && fpage_base(window) == slot_frame(below.taken));
+	below.calls++;
+	if (n > 1 && !below.batches)
+		return E_BAD_ARGUMENT;           /* a pager below: one frame at a time */
+	if (below.limit - below.taken < n)
 		return E_NO_MEMORY;
-	memset((void *)slot_frame(below.taken), JUNK, PAGE);
-	*handle = below_handle(below.taken++);
+	memset((void *)slot_frame(below.taken), JUNK, n * PAGE);
+	*handle = below_handle(below.taken);
+	below.taken += n;
 	return E_OK;
 }
 
@@ -442,6 +450,8 @@ static void setup(void)
 	pager_init(&pg, "cow-test", &cow_test_ops);
 	ck_assert_uint_eq(pg.below, BELOW);
 	below.limit = PAGER_POOL_FRAMES;
+	below.batches = false;
+	below.calls = 0;
 	memset(mmu, 0, sizeof(mmu));
 	memset(&ipc_state, 0, sizeof(ipc_state));
 	unmaps_reset();
@@ -1054,6 +1064,69 @@ START_TEST(pool_back_to_zero)
 }
 END_TEST
 
+/* A memory server that hands out blocks is asked once per
+ * PAGER_POOL_BATCH new frames; the frames of a block are handed out in
+ * address order; what goes back below goes one frame at a time. */
+START_TEST(pool_takes_frames_in_batches)
+{
+	struct pager_client *p;
+
+	below.batches = true;
+	p = spawn();
+	ck_assert(wr(p, 0, 1));
+	ck_assert_uint_eq(below.calls, 1);
+	ck_assert_uint_eq(below.taken, PAGER_POOL_BATCH);
+	for (unsigned i = 1; i < PAGER_POOL_BATCH; i++) {
+		ck_assert(wr(p, i, 1 + i));
+		ck_assert_uint_eq(table(p, i, NULL), slot_frame(i));
+	}
+	ck_assert_uint_eq(below.calls, 1);
+	ck_assert(wr(p, PAGER_POOL_BATCH, 7));
+	ck_assert_uint_eq(below.calls, 2);
+	ck_assert_uint_eq(below.taken, 2 * PAGER_POOL_BATCH);
+	ck_assert_uint_eq(pager_frames_in_use(), PAGER_POOL_BATCH + 1);
+	check_all();
+	leave(p);          /* 65 frames and the 63 unused of the block: the pool keeps 64 */
+	ck_assert_uint_eq(below.freed, 2 * PAGER_POOL_BATCH - PAGER_POOL_KEEP);
+	check_all();
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	ck_assert_uint_eq(below.taken, 0);     /* every frame freed, each once */
+	memset(mmu, 0, sizeof(mmu));
+	finish();
+}
+END_TEST
+
+/* A memory server that refuses a block (a pager below, or one with fewer
+ * frames left than a block) is asked for single frames, and only once
+ * for a block. */
+START_TEST(pool_single_frames_when_refused)
+{
+	struct pager_client *p = spawn(), *q;
+
+	ck_assert(wr(p, 0, 1));
+	ck_assert_uint_eq(below.calls, 2);     /* the block refused, one frame */
+	ck_assert_uint_eq(below.taken, 1);
+	for (unsigned i = 1; i <= PAGER_POOL_BATCH; i++)      /* past an aligned top again */
+		ck_assert(wr(p, i, 2));
+	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH + 2);
+	ck_assert_uint_eq(below.taken, PAGER_POOL_BATCH + 1);
+	leave(p);
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	memset(mmu, 0, sizeof(mmu));
+	pager_init(&pg, "cow-test", &cow_test_ops);
+	below.batches = true;
+	below.limit = PAGER_POOL_BATCH / 2;
+	below.calls = 0;
+	q = spawn();
+	for (unsigned i = 0; i < PAGER_POOL_BATCH / 2; i++)
+		ck_assert(wr(q, i, 1 + i));
+	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH / 2 + 1);
+	ck_assert(!wr(q, PAGER_POOL_BATCH / 2, 1));     /* nothing left below */
+	check_all();
+	finish();
+}
+END_TEST
+
 /* ---- Random operations against a model ---- */
 
 /* A few thousand random forks, reads, writes and exits over several
@@ -1073,6 +1146,7 @@ START_TEST(random_against_model)
 
 	if (env)
 		seed = (unsigned)strtoul(env, NULL, 0);
+	below.batches = true;                  /* the pool as it runs on sigma0 */
 	seed0 = seed;
 	for (unsigned step = 0; step < STEPS; step++) {
 		unsigned op, i, k, h, page;
@@ -1148,6 +1222,8 @@ int main(int argc, char **argv)
 		{ "fork_fails_without_client_slot", fork_fails_without_client_slot, 0 },
 		{ "pool_back_to_zero", pool_back_to_zero, 0 },
 		{ "random_against_model", random_against_model, 0 },
+		{ "pool_takes_frames_in_batches", pool_takes_frames_in_batches, 0 },
+		{ "pool_single_frames_when_refused", pool_single_frames_when_refused, 0 },
 	};
 
 	(void)argc, (void)argv;
