@@ -228,17 +228,16 @@ static uint32_t page_new(void)
 	return page_used + 1 < PAGER_PAGES_MAX ? ++page_used : 0;
 }
 
-bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
-		       unsigned rights)
+/* Enter (key, frame | rights) as a new entry of c's; false if the table is full. */
+static inline __attribute__((always_inline)) bool page_link(struct pager_client *c, word_t key,
+							      word_t frame_rights)
 {
-	word_t key = page_key(c, va);
 	uint32_t e = page_new(), b = page_hash(key);
 
-	(void)p;
 	if (!e)
 		return false;
 	page_ent[e].va = key;
-	page_ent[e].frame = frame | rights;
+	page_ent[e].frame = frame_rights;
 	page_ent[e].next_bucket = page_bucket[b];
 	page_bucket[b] = e;
 	page_ent[e].next_client = c->pages;
@@ -248,6 +247,49 @@ bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_
 	c->pages = e;
 	c->npages++;
 	return true;
+}
+
+bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+		       unsigned rights)
+{
+	(void)p;
+	return page_link(c, page_key(c, va), frame | rights);
+}
+
+/* One pass over from's list with the entry, the user count and the run
+ * bookkeeping inline: fork copies every page of a process, and this loop
+ * is its per-page cost in the pager. */
+bool pager_page_share(struct pager_client *from, struct pager_client *to,
+		      void (*now_shared)(word_t lo, word_t hi))
+{
+	word_t idx = (word_t)(to - page_owner->client), lo = 0, hi = 0;
+	bool ok = true;
+
+	for (uint32_t e = from->pages; e; e = page_ent[e].next_client) {
+		word_t fr = page_ent[e].frame, f = ALIGN_DOWN(fr, 4096);
+
+		if (fr & PAGER_PAGE_LENT)
+			continue;
+		if (!page_link(to, ALIGN_DOWN(page_ent[e].va, 4096) | idx, fr)) {
+			ok = false;
+			break;
+		}
+		if (++pool_users[frame_index(f)] != 2 || !(fr & FPAGE_W))
+			continue;
+		if (f == hi && lo < hi) {
+			hi += 4096;                 /* the run grows up */
+		} else if (f + 4096 == lo) {
+			lo = f;                     /* or down */
+		} else {
+			if (lo < hi)
+				now_shared(lo, hi);
+			lo = f;
+			hi = f + 4096;
+		}
+	}
+	if (lo < hi)
+		now_shared(lo, hi);
+	return ok;
 }
 
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights)

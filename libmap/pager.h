@@ -131,6 +131,15 @@ word_t pager_frames_in_use(void);               /* pool frames with a user, lent
 bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);
+/* Fork's copy: enter every page of `from` but those lent (PAGER_PAGE_LENT)
+ * in to's table, same address, frame and rights, each frame one user
+ * more. The frames that were writable and now have exactly two users
+ * (the ones whose mappings must lose W) are reported as runs of adjacent
+ * frames [lo, hi), in the order they end. false if the table ran out:
+ * `to` then has the pages entered so far, and the runs so far have been
+ * reported. */
+bool pager_page_share(struct pager_client *from, struct pager_client *to,
+		      void (*now_shared)(word_t lo, word_t hi));
 /* Change the frame and rights c's entry at va records (nothing if none).
  * Mappings already made are untouched: revoke them first if they differ. */
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);
