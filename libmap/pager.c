@@ -449,7 +449,7 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 {
 	struct utcb *u = utcb();
 	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP], frame = 0;
-	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
+	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0, n;
 
 	p->refusal = 0;
 	if (c)
@@ -468,8 +468,9 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 		return true;
 	}
 	p->faults++;
-	msg_tag(0, 0, 2);
 	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
+	n = p->ops && p->ops->around ? p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
+	msg_tag(0, 0, 2 + 2 * n);
 	return true;
 }
 

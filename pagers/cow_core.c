@@ -32,6 +32,7 @@
 #include "cow_core.h"
 
 word_t cow_breaks;
+static bool cow_shared_read;     /* the last fault was a data read of a shared page */
 
 word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
 		 unsigned *rights)
@@ -39,6 +40,7 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 	word_t va = ALIGN_DOWN(addr, 4096), frame, copy;
 	unsigned r;
 
+	cow_shared_read = false;
 	if (!pager_page_lookup(c, va, &frame, &r))
 		return pager_fault_default(p, c, addr, access, rights);
 	*rights = r & FPAGE_RWX;
@@ -46,6 +48,7 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 		return frame;                       /* private, or the last sharer */
 	if (!(access & FPAGE_W)) {
 		*rights &= ~FPAGE_W;                /* shared: read-only */
+		cow_shared_read = access == FPAGE_R;
 		return frame;
 	}
 	if (!(*rights & FPAGE_W) || !(copy = pager_frame_alloc(p, false)))
@@ -55,6 +58,32 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 	pager_frame_put(frame);
 	cow_breaks++;
 	return copy;
+}
+
+/* The map items of cow_around, at MR3.. */
+static __attribute__((noinline)) unsigned cow_around_block(struct pager_client *c, word_t va)
+{
+	word_t base = ALIGN_DOWN(va, PAGER_AROUND_PAGES * 4096), frame;
+	unsigned n = 0, r;
+
+	for (word_t a = base; a < base + PAGER_AROUND_PAGES * 4096; a += 4096) {
+		if (a == va || !pager_page_lookup(c, a, &frame, &r) || (r & PAGER_PAGE_LENT))
+			continue;
+		r &= FPAGE_RWX;
+		if (pager_frame_users(frame) > 1)
+			r &= ~FPAGE_W;
+		if (r)
+			msg_map_item(3 + 2 * n++, a, fpage_make(frame, 12, r), false);
+	}
+	return n;
+}
+
+unsigned cow_around(struct pager *p, struct pager_client *c, word_t va, unsigned access)
+{
+	(void)p, (void)access;
+	if (!cow_shared_read)
+		return 0;                /* only where a fork left a client's data unmapped */
+	return cow_around_block(c, va);
 }
 
 /* ---- fork ---- */
