@@ -109,18 +109,18 @@ static void space_unlink_child(struct space *s)
 	*pp = s->sibling;
 }
 
-/* Remove every user mapping of s: kernel-owned pages directly, the others
- * through the mapping database, which also revokes everything derived. */
+/* Remove every user mapping of s: the mapping database's in one pass over
+ * the whole user half (mdb_unmap_range: it also revokes everything
+ * derived), then the kernel-owned pages it skips, directly. */
 static void space_unmap_all(struct space *s)
 {
 	word_t va = 0;
 	unsigned log2, attr;
 
+	mdb_unmap_range(s, 0, USER_END, FPAGE_RWX, true);
 	while (arch_pt_next(s->pml4, &va, USER_END, &log2, &attr)) {
-		if (attr & ARCH_PT_KERNEL_OWNED)
-			arch_pt_clear(s->pml4, va, log2, NULL);
-		else
-			mdb_unmap(s, va, log2, FPAGE_RWX, true);
+		assert(attr & ARCH_PT_KERNEL_OWNED);
+		arch_pt_clear(s->pml4, va, log2, NULL);
 		va += (word_t)1 << log2;
 	}
 }
