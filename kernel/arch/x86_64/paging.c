@@ -546,14 +546,21 @@ static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, 
 
 /* Past the hole at va in `table` (at `level`) and the holes after it in
  * the same table: the address of the next present entry, or of the end
- * of the table. Each empty entry costs one step, not a walk. */
+ * of the table, or one at or past end. Empty entries cost a step per
+ * four, not a walk. */
 static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word_t end)
 {
 	word_t span = (word_t)1 << (12 + 9 * (level - 1));
 	unsigned i = pt_index(va, level), last = level == 4 ? 256 : 512;
 
 	va = ALIGN_DOWN(va, span) + span;
-	for (i++; i < last && !(table[i] & PTE_P) && va < end; i++)
+	/* four entries a step while all are empty: space teardown and range
+	 * walks cross mostly empty tables (the result may pass end: callers
+	 * stop at end) */
+	for (i++; i + 4 <= last && va < end &&
+		  !((table[i] | table[i + 1] | table[i + 2] | table[i + 3]) & PTE_P); i += 4)
+		va += 4 * span;
+	for (; i < last && !(table[i] & PTE_P) && va < end; i++)
 		va += span;
 	return va;
 }
