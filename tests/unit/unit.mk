@@ -23,3 +23,4 @@ $(eval $(call unit_suite,cow,tests/unit/test_cow.c libmap/pager.c pagers/cow_cor
 $(eval $(call unit_suite,fpage,tests/unit/test_fpage.c kernel/fpage.c))
 $(eval $(call unit_suite,fat,tests/unit/test_fat.c $(FS_LIB)))
 $(eval $(call unit_suite,colour,tests/unit/test_colour.c rt-alloc/colour_core.c))
+$(eval $(call unit_suite,list,tests/unit/test_list.c))
