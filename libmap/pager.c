@@ -469,7 +469,8 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 	}
 	p->faults++;
 	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
-	n = p->ops && p->ops->around ? p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
+	n = access == FPAGE_R && p->ops && p->ops->around ?
+		    p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
 	msg_tag(0, 0, 2 + 2 * n);
 	return true;
 }

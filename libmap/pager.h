@@ -93,10 +93,11 @@ struct pager_ops {
 	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
 	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
 	void (*frame_free)(struct pager *p, word_t frame);
-	/* Fault-around: `fault` has resolved c's fault at page va for
-	 * `access` (its item is MR1..MR2); put up to PAGER_AROUND_PAGES - 1
-	 * more map items at MR3.. (msg_map_item), of pages c would get by
-	 * faulting on them itself, and return how many. NULL: none. */
+	/* Fault-around, for data reads (access FPAGE_R) only: `fault` has
+	 * resolved c's read fault at page va (its item is MR1..MR2); put up
+	 * to PAGER_AROUND_PAGES - 1 more map items at MR3.. (msg_map_item),
+	 * of pages c would get by faulting on them itself, and return how
+	 * many. NULL: none. */
 	unsigned (*around)(struct pager *p, struct pager_client *c, word_t va, unsigned access);
 };
 
