@@ -12,6 +12,7 @@
 #include <thread.h>
 #include <space.h>
 #include <arch.h>
+#include <cpu.h>
 
 struct tcb;
 
@@ -43,17 +44,13 @@ static inline void sched_timeout_remove(struct tcb *t)
 
 /* A thread deleting itself is freed once the CPU has left its stack. */
 void sched_defer_free(struct tcb *t);
-extern struct tcb *sched_zombie;     /* a thread that deleted itself */
 void sched_reap_zombie(void);
 static inline void sched_reap(void)
 {
-	if (__builtin_expect(sched_zombie != NULL, 0))
+	if (__builtin_expect(cpu_this()->zombie != NULL, 0))
 		sched_reap_zombie();
 }
 
-/* Switch the CPU to t (not queued: runnable, or the idle thread); the
- * caller has queued or blocked the current thread. Inline: every IPC that
- * blocks runs it. */
 /* Switch from the running thread prev to another user thread t (it has a
  * space and a UTCB; it is not the idle thread). The IPC fast paths call it
  * directly. */
@@ -68,6 +65,9 @@ static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *
 	arch_switch(prev, t);
 }
 
+/* Switch the CPU to t (not queued: runnable, or the idle thread); the
+ * caller has queued or blocked the current thread. Inline: every IPC that
+ * blocks runs it. */
 static inline __attribute__((always_inline)) void sched_switch_to(struct tcb *t)
 {
 	struct tcb *prev = thread_current;

@@ -22,7 +22,6 @@
 #include <pagoda/fpage.h>
 #include <pagoda/thread.h>
 
-struct tcb *thread_current;                 /* the running thread */
 struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB */
 
 /* The TCB (with its 832-byte FPU area) leaves 2.5 KiB of kernel stack; the
@@ -61,13 +60,12 @@ word_t thread_current_tid(void)
 static int thread_utcb_check(struct space *s, word_t utcb_user)
 {
 	word_t area = s->utcb_area;
+	struct list *n;
 
 	if (!(s->flags & SPACE_AREAS_SET) || utcb_user & (UTCB_SIZE - 1))
 		return E_BAD_UTCB;
 	if (utcb_user < fpage_base(area) || utcb_user - fpage_base(area) >= fpage_size(area))
 		return E_BAD_UTCB;
-	struct list *n;
-
 	list_for_each(n, &s->threads)
 		if (list_entry(n, struct tcb, space_link)->utcb_user == utcb_user)
 			return E_BAD_UTCB;

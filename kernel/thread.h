@@ -15,12 +15,14 @@
 #include <pagoda/types.h>
 #include <pagoda/utcb.h>
 #include <arch.h>
+#include <cpu.h>
 #include <lib/list.h>
 
 struct space;
 
 enum thread_state {
-	TS_HALTED,       /* created, or stopped by exchange_registers */
+	TS_HALTED,       /* created, not yet resumed; or on its way to deletion or TS_DEAD
+	                  * (ipc_cancel_all). EXREG_HALT sets `halted` instead */
 	TS_READY,        /* runnable (in a run queue unless current) */
 	TS_SEND,         /* blocked sending to ipc_partner */
 	TS_RECV,         /* blocked receiving from ipc_partner (or TID_ANY) */
@@ -67,9 +69,10 @@ struct tcb {
 
 _Static_assert(__builtin_offsetof(struct tcb, fpu) == ARCH_TCB_FPU, "tcb: fpu offset (entry.S)");
 
-/* Global thread state (thread.c). */
-extern struct tcb *thread_current;                 /* the running thread */
-extern struct tcb *thread_table[THREAD_MAX];
+/* The running thread: this CPU's (kernel/cpu.h). */
+#define thread_current (cpu_this()->current)
+
+extern struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB (thread.c) */
 
 struct tcb *thread_lookup(word_t tid, int *err);   /* checks number and version */
 word_t thread_current_tid(void);

@@ -6,7 +6,7 @@
  * XSAVE layout of x87 + SSE + AVX, 832 bytes) that holds its registers
  * whenever it is not running.
  * The switch is eager: switching from one user thread to another saves the
- * outgoing thread's registers (XSAVEOPT, or FXSAVE on a CPU without XSAVE)
+ * outgoing thread's registers (XSAVEOPT, or FXSAVE on a CPU without XSAVEOPT)
  * and loads the incoming thread's (XRSTOR / FXRSTOR). The registers
  * therefore hold the running thread's own state and nobody else's at every
  * moment a user thread runs: no thread can read a neighbour's registers,
@@ -35,6 +35,7 @@
 #include <pagoda/kip.h>
 #include <klib.h>
 #include "x86.h"
+#include "entry.h"
 
 
 #define XCR0_X87 (1u << 0)
@@ -46,8 +47,6 @@
 #define FPU_MXCSR_FLAGS 0x3fu             /* the six sticky exception flags */
 
 unsigned arch_fpu_features;               /* KIP_CPU_XSAVE, KIP_CPU_AVX */
-void arch_switch_xsave(struct tcb *from, struct tcb *to);
-void arch_switch_fxsave(struct tcb *from, struct tcb *to);
 /* The switch for this CPU (chosen once, in arch_fpu_init). */
 void (*arch_switch_fn)(struct tcb *from, struct tcb *to) = arch_switch_fxsave;
 
