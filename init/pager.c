@@ -3,10 +3,8 @@
  * init as a pager: a task that names no other pager gets its image pages
  * (copied at load time) and zero-filled anonymous memory in its stack and
  * heap regions, with frames from sigma0. A fault anywhere else, or an
- * access its page does not allow, is refused (PAGER_REFUSE_NOT_MINE), and
- * so is one init has no frame or page record left for
- * (PAGER_REFUSE_NO_MEMORY): the kernel then hands it to init as an
- * exception, and init stops the task.
+ * access its page does not allow, is refused: the kernel then stops the
+ * thread with a diagnostic.
  */
 #include "init.h"
 #include <sigma0.h>

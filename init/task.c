@@ -102,8 +102,8 @@ static word_t task_pager_call(struct task *t)
 	return task_call(t->pager);
 }
 
-/* Give t the page at va holding what init prepared in frame pa: E_OK,
- * its pager's error, or E_NO_MEMORY (init's records for t are full). */
+/* Give t the page at va holding what init prepared in frame pa; an error
+ * code if its pager refused or init has no record left for it. */
 static word_t task_give_page(struct task *t, word_t va, word_t pa, unsigned rights)
 {
 	struct utcb *u = utcb();
@@ -158,8 +158,8 @@ static word_t task_image_page(struct task *t, const uint8_t *img, const struct e
 	return err;
 }
 
-/* Pages with file contents are copied; the zero tail is anonymous.
- * E_OK, or the first error (E_NO_MEMORY, or the pager's). */
+/* Pages with file contents are copied; the zero tail is anonymous. An
+ * error code (never 0) if t cannot have them all. */
 static word_t task_load_image(struct task *t, const uint8_t *img, const struct elf_image *e)
 {
 	word_t err;
@@ -179,7 +179,7 @@ static word_t task_load_image(struct task *t, const uint8_t *img, const struct e
 }
 
 /* The stack (its top page carries the argument string and the two
- * start-up words) and the heap; E_OK or the first error. */
+ * start-up words) and the heap; an error code if t cannot have them. */
 static word_t task_memory(struct task *t, word_t *sp)
 {
 	word_t pa = pager_new_frame(), len = strlen(t->conf.args) + 1, err;
@@ -192,8 +192,11 @@ static word_t task_memory(struct task *t, word_t *sp)
 	((word_t *)(page + off))[0] = USER_STACK_TOP - 4096 + off + 16;
 	((word_t *)(page + off))[1] = libmap_myself;
 	*sp = USER_STACK_TOP - 4096 + off;
-	if ((err = task_give_page(t, USER_STACK_TOP - 4096, pa, FPAGE_RW)))
+	if ((err = task_give_page(t, USER_STACK_TOP - 4096, pa, FPAGE_RW))) {
+		if (!t->pager)
+			sigma0_free(pa, 12);
 		return err;
+	}
 	if ((err = task_give_region(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE - 4096,
 				    FPAGE_RW)))
 		return err;

@@ -1,27 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * init's protocol with messages a task should not be able to send or
- * should get no answer to (tests/sys/initfix.cfg):
+ * Faults and exceptions a task forges (tests/sys/initfix.cfg):
  *
  * - a forged page fault (an ordinary IPC with the fault label, the
  *   address and the access in the words) to the task's pager, init or a
  *   libmap pager: only the kernel's faults carry TAG_K_FLAG (a thread
- *   that sets it finds it cleared on the way), and a forged one is refused with E_BAD_ARGUMENT instead of being served as a fault
- *   (which mapped the page at a place of the sender's choosing: where its
+ *   that sets it finds it cleared on the way), and a forged one is
+ *   refused with E_BAD_ARGUMENT instead of being served as a fault (which
+ *   mapped the page at a place of the sender's choosing: where its
  *   receive window put it);
- * - a forged exception to init (its parent): refused, the task goes on;
- * - a stray answer (label 0, 1, SIGMA0_REPLY_ERROR, a refusal) to init:
- *   init does not answer it, so that init and a pager that answers
- *   unknown labels cannot answer each other's refusals for ever;
- * - `oom`: touch heap pages until init, its pager, has no page left for
- *   it; init refuses saying so (the test table checks the lines).
+ * - a forged exception to init (its parent): refused, the task goes on
+ *   (init took it for the kernel's and reaped the task as stopped).
+ * Stray answers to init and its out-of-frames refusal: tests/sys/initmsg.c.
  */
 #include "tap.h"
 #include <layout.h>
 #include <sigma0.h>
 
 #define HEAP_VA (USER_HEAP_BASE + 0x100000)   /* never touched before the forgery */
-#define OOM_PAGES 4096                        /* more than init keeps for a task (2048) */
 
 /* A forged fault on HEAP_VA to our pager, the window at TEST_VA_A. */
 static void forged_fault(void)
@@ -63,43 +59,13 @@ static void forged_exception(void)
 	   tag_label(u->mr[0]), u->mr[1]);
 }
 
-/* An answer sent to init as if it were a request: init stays silent. */
-static void stray_answer(word_t label)
-{
-	struct utcb *u = utcb();
-	word_t err;
-
-	msg_tag(label, 1, 0);
-	u->mr[1] = E_BAD_ARGUMENT;
-	err = ipc(libmap_exit_to, libmap_exit_to, timeouts(TIMEOUT_NEVER, 300000), NULL);
-	ok(err == (E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE),
-	   "init does not answer a stray answer with label %lx: error %lx, label %lx", label, err,
-	   err ? 0 : tag_label(u->mr[0]));
-}
-
-/* Heap pages until init has none left for us: the last fault stops us. */
-static int oom(void)
-{
-	volatile word_t *heap = (volatile word_t *)USER_HEAP_BASE;
-
-	for (unsigned i = 0; i < OOM_PAGES; i++)
-		heap[i * 512] = i;
-	ok(false, "init gave %u heap pages", OOM_PAGES);
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "oom"))
-		return oom();
+	(void)argc;
+	(void)argv;
 	forged_fault();
-	if (utcb()->pager == libmap_exit_to) {
+	if (utcb()->pager == libmap_exit_to)
 		forged_exception();
-		stray_answer(0);
-		stray_answer(1);
-		stray_answer(SIGMA0_REPLY_ERROR);
-		stray_answer(PAGER_REFUSE_NO_MEMORY);
-	}
 	ok(*(volatile word_t *)HEAP_VA == 0, "the heap page reads zero when touched");
 	return (int)tap_failed;
 }

@@ -10,6 +10,7 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient proto recvwin devmem
 SYS_TESTS += forkmatrix pagerkill exhaust
 SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog s0mem ptlast
+SYS_TESTS += foreign initmsg bigimage
 
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest
@@ -17,7 +18,7 @@ SYS_TESTS += blktest
 # Clients of pagers that evict (libmap eviction helpers).
 SYS_TESTS += swapclient
 
-# init's own protocol: forged faults and exceptions, stray answers, its refusals.
+# Forged faults and exceptions (to init and to a libmap pager).
 SYS_TESTS += initforge
 
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
