@@ -817,7 +817,8 @@ def linux_command(kernel, initramfs, append="", disk=None, extra=()):
             "-display", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
-            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT + (
+            "-append", LINUX_CMDLINE + append, "-accel", "tcg",
+            "-icount", pq.icount_opts(disk)] + RTC + (
                 pq.disk_args(disk) if disk else []) + list(extra)
 
 
@@ -1009,7 +1010,7 @@ def configuration(pagoda_cmds, linux_cmd, version):
                 "rdtsc advances one per instruction)",
         "qemu": qemu[0] if qemu else "?",
         "cpu": CPU,
-        "icount": " ".join(ICOUNT),
+        "icount": " ".join(ICOUNT) + " (sleep=on in the runs with a disk)",
         "statistics": "median (lower median), min and max over the measured "
                       "iterations, after a warm-up; nothing subtracted "
                       "(see the rdtsc row for the measurement overhead)",
