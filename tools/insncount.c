@@ -4,17 +4,19 @@
  * windows, for operations that wait for a device (tools/bench.py, the file
  * benchmarks on a virtio disk, docs/benchmarks.md).
  *
- *   -plugin build/tools/insncount.so -d plugin -D FILE
+ *   -plugin build/tools/insncount.so[,idle=skip] -d plugin -D FILE
  *
- * Why: under -icount sleep=off the guest clock (and its TSC) advances by
- * one per instruction only while the vCPU runs; when the guest idles
- * waiting for the disk, the clock jumps to its next timer event. An rdtsc
- * difference across a disk read is therefore mostly jumps, not work. This
+ * Why: under -icount the guest clock (and its TSC) advances by one per
+ * instruction only while the vCPU runs; when the guest idles waiting for
+ * the disk, the clock runs with the host's time (sleep=on, the runs with a
+ * disk) or jumps to its next timer event (sleep=off). An rdtsc difference
+ * across a disk read is therefore mostly host time, not work. This
  * plugin adds one per instruction the vCPU executes (every privilege level,
  * every task, the kernel's idle loop too; a halted vCPU executes nothing),
  * so a window's count is the work the whole machine did for the operation.
  *
- * Less the idle ticks: while the disk works the guest waits in the
+ * With idle=skip (the Pagoda side), less the idle ticks: while the disk
+ * works the guest waits in the
  * kernel's idle loop (`sti; hlt`), and each timer tick then runs the
  * interrupt path and returns to `hlt`. How many ticks fall there depends
  * on how long the host takes for the I/O (a loaded host: more), not on
@@ -23,6 +25,10 @@
  * idle tick, or the ticks' kernel work) is left out; from a `hlt` to a
  * user instruction (the device's interrupt delivered to its driver, a
  * timeout that wakes a task) counts. Kernel addresses are the upper half.
+ * This holds for Pagoda only, whose kernel does no work of its own beyond
+ * ticks and timeouts (drivers and servers are user tasks); Linux completes
+ * I/O in interrupts and kernel threads that no user instruction may
+ * follow, so its windows count everything.
  *
  * Windows are the same markers as tools/cachesim.c's: `xchg %bx,%bx`
  * (66 87 db) opens one, `xchg %cx,%cx` (66 87 c9) closes it and prints
@@ -41,6 +47,7 @@ static uint64_t insncount_total, insncount_start;
 static uint64_t insncount_idle, insncount_idle_start; /* idle ticks' instructions */
 static uint64_t insncount_span;                       /* total at the last hlt */
 static int insncount_in_span;                         /* no user insn since it */
+static int insncount_skip_idle;                       /* idle=skip given */
 static unsigned insncount_window;
 static int insncount_open;
 
@@ -113,14 +120,14 @@ static int insncount_is_hlt(struct qemu_plugin_insn *insn)
 static void insncount_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
-	if (qemu_plugin_tb_vaddr(tb) < INSNCOUNT_KERNEL_BASE)
+	if (insncount_skip_idle && qemu_plugin_tb_vaddr(tb) < INSNCOUNT_KERNEL_BASE)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, insncount_user, QEMU_PLUGIN_CB_NO_REGS,
 						     NULL);
 	for (size_t i = 0; i < qemu_plugin_tb_n_insns(tb); i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uintptr_t kind = insncount_kind(insn);
 
-		if (insncount_is_hlt(insn))
+		if (insncount_skip_idle && insncount_is_hlt(insn))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, insncount_hlt,
 							       QEMU_PLUGIN_CB_NO_REGS, NULL);
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -145,11 +152,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 					   int argc, char **argv)
 {
 	(void)info;
-	(void)argv;
-	if (argc) {
-		fprintf(stderr, "insncount: takes no arguments\n");
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "idle=skip"))) {
+		fprintf(stderr, "insncount: takes only idle=skip\n");
 		return -1;
 	}
+	insncount_skip_idle = argc == 1;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, insncount_tb);
 	qemu_plugin_register_atexit_cb(id, insncount_exit, NULL);
 	return 0;
