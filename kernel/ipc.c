@@ -347,36 +347,23 @@ static __attribute__((noinline)) word_t ipc_syscall(struct frame *f)
 	return ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
 }
 
-/* The fast path's one typed item (a pager's reply, a sigma0 frame):
- * execute it as the general path would. */
-static __attribute__((noinline)) word_t ipc_fast_item(struct tcb *s, struct tcb *r, word_t w0,
-						   word_t w1)
-{
-	word_t window = msg_window(r);
-	word_t err = map_item(s->space, w0, w1, r->space, window, (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
-
-	if (err == E_IPC_NOT_MAPPED) {
-		msg_not_mapped(s, r);
-		err = E_OK;
-	}
-	return err;
-}
-
 /* The item failed (out of kernel memory, malformed): as in the general
- * path, the sender gets the error and the receiver wakes with it. */
-static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tcb *r, word_t err)
+ * path, the receiver wakes with the error and the sender gets it. */
+static __attribute__((noinline)) word_t ipc_fast_failed(struct tcb *r, word_t err)
 {
 	ipc_wake(r, err | IPC_ERR_RECV_PHASE, false);
-	arch_syscall_set_result(f, err);
+	return err;
 }
 
 /* May a fast path hand self's message straight to r and run r? r waits
  * for self (or anyone) and may run at once; self's own receive must block
- * (nothing queued for it, no interrupt pending). */
+ * (nothing queued for it, no interrupt pending); self's kernel stack is
+ * intact (thread_check: otherwise the general path's switch panics). */
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) && !irq_pending_count;
+	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) &&
+	       !irq_pending_count && self->canary == THREAD_CANARY;
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -392,19 +379,64 @@ static inline __attribute__((always_inline)) void ipc_fast_put(struct tcb *r, wo
 	r->utcb->sender = sender;
 }
 
-/* Wake r with success, block self receiving from `from`, and run r. */
-static inline __attribute__((always_inline)) void ipc_fast_switch(struct tcb *self, struct tcb *r,
-								   word_t from)
+/* Wake r with success, block self receiving from `from`, and run r;
+ * self's result when it runs again (replied to, or woken). self's canary
+ * has been checked (ipc_fast_ok). */
+static inline __attribute__((always_inline)) word_t ipc_fast_switch(struct tcb *self,
+								     struct tcb *r, word_t from)
 {
 	r->ipc_result = E_OK;
 	sched_timeout_remove(r);
 	r->state = TS_READY;
 	self->state = TS_RECV;
 	self->ipc_partner = from;
-	sched_switch_user(self, r);
+	return sched_switch_user_checked(self, r);
+}
+
+/* The fast path's delivery of tag, MR1, MR2 from frame f to r, and the
+ * switch to r; the caller's result when it runs again. */
+static inline __attribute__((always_inline)) word_t ipc_fast_run(struct frame *f,
+								  struct tcb *self,
+								  struct tcb *r, word_t tag,
+								  word_t from)
+{
+	if (r->in_kernel_ipc) {
+		r->kmsg[0] = tag & ~TAG_E_FLAG;
+		r->kmsg[1] = arch_msg_reg(f, 1);
+		r->kmsg[2] = arch_msg_reg(f, 2);
+	} else {
+		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1), arch_msg_reg(f, 2));
+	}
+	/* self->in_kernel_ipc is false: only ipc_kernel_call sets it, and
+	 * clears it before its thread can make a system call again. */
+	return ipc_fast_switch(self, r, from);
+}
+
+/* The fast path with its one typed item (a pager's reply, a sigma0
+ * frame): execute it as the general path would, then deliver and switch. */
+static __attribute__((noinline)) word_t ipc_fast_item(struct frame *f, struct tcb *self,
+						       struct tcb *r, word_t tag, word_t from)
+{
+	word_t w0 = arch_msg_reg(f, 1), err;
+
+	err = map_item(self->space, w0, arch_msg_reg(f, 2), r->space, msg_window(r),
+		       (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
+	if (err == E_IPC_NOT_MAPPED)
+		msg_not_mapped(self, r);
+	else if (err)
+		return ipc_fast_failed(r, err);
+	return ipc_fast_run(f, self, r, tag, from);
+}
+
+/* Decode and run an IPC the fast path does not take, and its result. */
+static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
+{
+	return ipc_syscall(f);
 }
 
 /*
+ * The IPC system call; its result goes into the frame (entry.S).
+ *
  * The fast path: a call or reply-and-wait whose message is in registers
  * only (u <= 2 words, or one map/grant item), whose partner already waits
  * for it and may run at once (priority at least ours), and whose own
@@ -413,57 +445,42 @@ static inline __attribute__((always_inline)) void ipc_fast_switch(struct tcb *se
  * (or, for a thread waiting on a fault reply, its kernel message) and the
  * CPU switches to it; since the running thread is never in a run queue,
  * no queue changes. Everything else takes the general path, which does
- * the same in more steps. Returns false if it did nothing.
+ * the same in more steps.
+ *
+ * The fast path without an item calls nothing but the switch, and that
+ * as a tail call: the switch returns our ipc_result when we run again,
+ * straight to the entry. So it keeps nothing in callee-saved registers,
+ * needs no stack frame and no code after the switch.
  */
-static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
+word_t sys_ipc(struct frame *f)
 {
 	struct tcb *self = thread_current, *r;
 	word_t to = arch_syscall_arg(f, IPC_ARG_TO), from = arch_syscall_arg(f, IPC_ARG_FROM);
 	word_t tag = arch_msg_reg(f, 0), n = tid_number(to), shape = tag & 0xfff;
 	bool item = shape == (2 << TAG_T_SHIFT);
-	word_t err;
 
 	if ((shape > 2 && !item) ||
 	    (arch_syscall_arg(f, IPC_ARG_TIMEOUTS) & 0xffffffff) != TIMEOUT_NEVER)
-		return false;
+		return ipc_slow(f);
 	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
-		return false;
+		return ipc_slow(f);
 	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
-		return false;
-	if (item && (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
-	    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
-		return false;
-	if (item && (err = ipc_fast_item(self, r, arch_msg_reg(f, 1), arch_msg_reg(f, 2)))) {
-		ipc_fast_failed(f, r, err);
-		return true;
+		return ipc_slow(f);
+	if (item) {
+		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
+		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
+			return ipc_slow(f);
+		return ipc_fast_item(f, self, r, tag, from);
 	}
-	if (r->in_kernel_ipc) {
-		r->kmsg[0] = tag & ~TAG_E_FLAG;
-		r->kmsg[1] = arch_msg_reg(f, 1);
-		r->kmsg[2] = arch_msg_reg(f, 2);
-	} else {
-		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1), arch_msg_reg(f, 2));
-	}
-	self->in_kernel_ipc = false;
-	ipc_fast_switch(self, r, from);
-	arch_syscall_set_result(f, self->ipc_result);   /* we run again: replied to, or woken */
-	return true;
+	return ipc_fast_run(f, self, r, tag, from);
 }
 
 /* A failed IPC returns its tag (MR0) with the error flag set (msg.h),
- * and leaves the error in the UTCB. */
-static __attribute__((noinline)) void ipc_failed(struct frame *f)
+ * and leaves the error in the UTCB (entry.S calls it; f holds the result). */
+void ipc_failed(struct frame *f)
 {
 	arch_msg_set_reg(f, 0, arch_msg_reg(f, 0) | TAG_E_FLAG);
 	thread_current->utcb->error = arch_syscall_result(f);
-}
-
-void sys_ipc(struct frame *f)
-{
-	if (!ipc_fast(f))
-		arch_syscall_set_result(f, ipc_syscall(f));
-	if (__builtin_expect(arch_syscall_result(f) != 0, 0))
-		ipc_failed(f);
 }
 
 /* The fast path of a kernel call (a page fault: three words) to a pager
