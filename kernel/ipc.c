@@ -484,19 +484,20 @@ void ipc_failed(struct frame *f)
 }
 
 /* The fast path of a kernel call (a page fault: three words) to a pager
- * that waits for it; false if the general path must do it. */
-static bool ipc_kernel_fast(struct tcb *t, struct tcb *p)
+ * p that waits for it: t's result when it runs again. */
+static inline __attribute__((always_inline)) word_t ipc_kernel_fast(struct tcb *t, struct tcb *p)
 {
-	if (tag_u(t->kmsg[0]) > 2 || p->in_kernel_ipc || !ipc_fast_ok(t, p))
-		return false;
+	word_t err;
+
 	ipc_fast_put(p, t->tid, t->kmsg[0], t->kmsg[1], t->kmsg[2]);
 	t->in_kernel_ipc = true;
-	ipc_fast_switch(t, p, p->tid);
+	err = ipc_fast_switch(t, p, p->tid);
 	t->in_kernel_ipc = false;
-	return true;
+	return err;
 }
 
-word_t ipc_kernel_call(struct tcb *t, word_t to)
+/* The general kernel call. */
+static __attribute__((noinline)) word_t ipc_kernel_slow(struct tcb *t, word_t to)
 {
 	int lerr;
 	struct tcb *p = thread_lookup(to, &lerr);
@@ -504,12 +505,23 @@ word_t ipc_kernel_call(struct tcb *t, word_t to)
 
 	if (!p || p == t || p->state == TS_DEAD)
 		return E_IPC_NO_PARTNER;
-	if (ipc_kernel_fast(t, p))
-		return t->ipc_result;
 	t->in_kernel_ipc = true;
 	err = ipc_do(t, p, to, TIMEOUT_NEVER, TIMEOUT_NEVER);
 	t->in_kernel_ipc = false;
 	return err;
+}
+
+/* The partner is looked up as in sys_ipc's fast path (a live thread of
+ * that number and version; p == t fails ipc_fast_ok: t is not waiting). */
+word_t ipc_kernel_call(struct tcb *t, word_t to)
+{
+	word_t n = tid_number(to);
+	struct tcb *p;
+
+	if (n >= THREAD_USER_BASE && n < THREAD_MAX && (p = thread_table[n]) && p->tid == to &&
+	    tag_u(t->kmsg[0]) <= 2 && !p->in_kernel_ipc && ipc_fast_ok(t, p))
+		return ipc_kernel_fast(t, p);
+	return ipc_kernel_slow(t, to);
 }
 
 bool ipc_deliver_irq(struct tcb *h, word_t irq_tid)
