@@ -358,14 +358,16 @@ static __attribute__((noinline)) word_t ipc_fast_failed(struct tcb *r, word_t er
 }
 
 /* May a fast path hand self's message straight to r and run r? r waits
- * for self (or anyone) and may run at once; self's own receive must block
- * (nothing queued for it, no interrupt pending); self's kernel stack is
- * intact (thread_check: otherwise the general path's switch panics). */
+ * for self (or anyone) and may run at once (its priority is at least
+ * ours, or no ready thread's is above its: a pager replying to a client
+ * of lower priority); self's own receive must block (nothing queued for
+ * it, no interrupt pending); self's kernel stack is intact (thread_check:
+ * otherwise the general path's switch panics). */
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) &&
-	       !irq_pending_count && self->canary == THREAD_CANARY;
+	       !r->halted && (r->prio >= self->prio || !sched_ready_above(r->prio)) &&
+	       list_empty(&self->sendq) && !irq_pending_count && self->canary == THREAD_CANARY;
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */

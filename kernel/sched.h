@@ -33,6 +33,20 @@ void sched_set_prio(struct tcb *t, unsigned prio);
 _Noreturn void sched_start(void);
 word_t sched_us_to_ticks(word_t us);
 
+/* Is a thread of priority above prio ready? The IPC fast paths run a
+ * woken partner of lower priority than the caller at once only if none
+ * is (then schedule() would pick it too: it is woken first of its
+ * priority). Bit p of sched_rq_bitmap: queue p is not empty (sched.c). */
+extern uint64_t sched_rq_bitmap[4];
+static inline bool sched_ready_above(unsigned prio)
+{
+	uint64_t above = sched_rq_bitmap[prio / 64] & (~1ull << (prio % 64));
+
+	for (unsigned w = prio / 64 + 1; w < 4; w++)
+		above |= sched_rq_bitmap[w];
+	return above != 0;
+}
+
 /* Timeouts of blocked threads. */
 void sched_timeout_add(struct tcb *t, word_t ticks);
 void sched_timeout_unlink(struct tcb *t);
