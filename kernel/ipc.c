@@ -358,16 +358,24 @@ static __attribute__((noinline)) word_t ipc_fast_failed(struct tcb *r, word_t er
 }
 
 /* May a fast path hand self's message straight to r and run r? r waits
- * for self (or anyone) and may run at once (its priority is at least
- * ours, or no ready thread's is above its: a pager replying to a client
- * of lower priority); self's own receive must block (nothing queued for
- * it, no interrupt pending); self's kernel stack is intact (thread_check:
- * otherwise the general path's switch panics). */
+ * for self (or anyone) and may run at once (ipc_fast_prio_ok); self's own
+ * receive must block (nothing queued for it, no interrupt pending);
+ * self's kernel stack is intact (thread_check: otherwise the general
+ * path's switch panics). */
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && (r->prio >= self->prio || !sched_ready_above(r->prio)) &&
-	       list_empty(&self->sendq) && !irq_pending_count && self->canary == THREAD_CANARY;
+	       !r->halted && list_empty(&self->sendq) && !irq_pending_count &&
+	       self->canary == THREAD_CANARY;
+}
+
+/* May r run at once instead of self? Its priority is at least ours, or no
+ * ready thread's is above its (a pager replying to a client of lower
+ * priority): what schedule() would pick, r being woken first of its
+ * priority. */
+static inline __attribute__((always_inline)) bool ipc_fast_prio_ok(struct tcb *self, struct tcb *r)
+{
+	return r->prio >= self->prio || !sched_ready_above(r->prio);
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -438,6 +446,23 @@ static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
 	return ipc_syscall(f);
 }
 
+/* The fast path to a partner r of lower priority than ours (out of line:
+ * the common case stays short): only if nothing ready is above r. */
+static __attribute__((noinline)) word_t ipc_fast_lower(struct frame *f, struct tcb *self,
+							struct tcb *r, word_t tag, word_t from,
+							bool item)
+{
+	if (!ipc_fast_prio_ok(self, r))
+		return ipc_slow(f);
+	if (item) {
+		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
+		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
+			return ipc_slow(f);
+		return ipc_fast_item(f, self, r, tag, from);
+	}
+	return ipc_fast_run(f, self, r, tag, from);
+}
+
 /*
  * The IPC system call; its result goes into the frame (entry.S).
  *
@@ -470,6 +495,8 @@ word_t sys_ipc(struct frame *f)
 		return ipc_slow(f);
 	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
 		return ipc_slow(f);
+	if (r->prio < self->prio)
+		return ipc_fast_lower(f, self, r, tag, from, item);
 	if (item) {
 		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
 		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
@@ -523,7 +550,8 @@ word_t ipc_kernel_call(struct tcb *t, word_t to)
 	struct tcb *p;
 
 	if (n >= THREAD_USER_BASE && n < THREAD_MAX && (p = thread_table[n]) && p->tid == to &&
-	    tag_u(t->kmsg[0]) <= 2 && !p->in_kernel_ipc && ipc_fast_ok(t, p))
+	    tag_u(t->kmsg[0]) <= 2 && !p->in_kernel_ipc && ipc_fast_ok(t, p) &&
+	    ipc_fast_prio_ok(t, p))
 		return ipc_kernel_fast(t, p);
 	return ipc_kernel_slow(t, to);
 }
