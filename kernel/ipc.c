@@ -350,36 +350,33 @@ static __attribute__((noinline)) word_t ipc_syscall(struct frame *f)
 	return ipc_do(self, r, from, tmo >> 32, tmo & 0xffffffff);
 }
 
-/* The fast path's one typed item (a pager's reply, a sigma0 frame):
- * execute it as the general path would. */
-static __attribute__((noinline)) word_t ipc_fast_item(struct tcb *s, struct tcb *r, word_t w0,
-						   word_t w1)
+/* The item failed (out of kernel memory, malformed): as in the general
+ * path, the receiver wakes with the error and the sender gets it. */
+static __attribute__((noinline)) word_t ipc_fast_failed(struct tcb *r, word_t err)
 {
-	word_t window = msg_window(r);
-	word_t err = map_item(s->space, w0, w1, r->space, window, (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
-
-	if (err == E_IPC_NOT_MAPPED) {
-		msg_not_mapped(s, r);
-		err = E_OK;
-	}
+	ipc_wake(r, err | IPC_ERR_RECV_PHASE, false);
 	return err;
 }
 
-/* The item failed (out of kernel memory, malformed): as in the general
- * path, the sender gets the error and the receiver wakes with it. */
-static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tcb *r, word_t err)
-{
-	ipc_wake(r, err | IPC_ERR_RECV_PHASE, false);
-	arch_syscall_set_result(f, err);
-}
-
 /* May a fast path hand self's message straight to r and run r? r waits
- * for self (or anyone) and may run at once; self's own receive must block
- * (nothing queued for it, no interrupt pending). */
+ * for self (or anyone) and may run at once (ipc_fast_prio_ok); self's own
+ * receive must block (nothing queued for it, no interrupt pending);
+ * self's kernel stack is intact (thread_check: otherwise the general
+ * path's switch panics). */
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) && !irq_pending_count;
+	       !r->halted && list_empty(&self->sendq) && !irq_pending_count &&
+	       self->canary == THREAD_CANARY;
+}
+
+/* May r run at once instead of self? Its priority is at least ours, or no
+ * ready thread's is above its (a pager replying to a client of lower
+ * priority): what schedule() would pick, r being woken first of its
+ * priority. */
+static inline __attribute__((always_inline)) bool ipc_fast_prio_ok(struct tcb *self, struct tcb *r)
+{
+	return r->prio >= self->prio || !sched_ready_above(r->prio);
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -395,51 +392,27 @@ static inline __attribute__((always_inline)) void ipc_fast_put(struct tcb *r, wo
 	r->utcb->sender = sender;
 }
 
-/* Wake r with success, block self receiving from `from`, and run r. */
-static inline __attribute__((always_inline)) void ipc_fast_switch(struct tcb *self, struct tcb *r,
-								   word_t from)
+/* Wake r with success, block self receiving from `from`, and run r;
+ * self's result when it runs again (replied to, or woken). self's canary
+ * has been checked (ipc_fast_ok). */
+static inline __attribute__((always_inline)) word_t ipc_fast_switch(struct tcb *self,
+								     struct tcb *r, word_t from)
 {
 	r->ipc_result = E_OK;
 	sched_timeout_remove(r);
 	r->state = TS_READY;
 	self->state = TS_RECV;
 	self->ipc_partner = from;
-	sched_switch_user(self, r);
+	return sched_switch_user_checked(self, r);
 }
 
-/*
- * The fast path: a call or reply-and-wait whose message is in registers
- * only (u <= 2 words, or one map/grant item), whose partner already waits
- * for it and may run at once (priority at least ours), and whose own
- * receive must block (nothing queued for us, no interrupt pending, no
- * timeout). The message goes straight into the partner's saved registers
- * (or, for a thread waiting on a fault reply, its kernel message) and the
- * CPU switches to it; since the running thread is never in a run queue,
- * no queue changes. Everything else takes the general path, which does
- * the same in more steps. Returns false if it did nothing.
- */
-static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
+/* The fast path's delivery of tag, MR1, MR2 from frame f to r, and the
+ * switch to r; the caller's result when it runs again. */
+static inline __attribute__((always_inline)) word_t ipc_fast_run(struct frame *f,
+								  struct tcb *self,
+								  struct tcb *r, word_t tag,
+								  word_t from)
 {
-	struct tcb *self = thread_current, *r;
-	word_t to = arch_syscall_arg(f, IPC_ARG_TO), from = arch_syscall_arg(f, IPC_ARG_FROM);
-	word_t tag = arch_msg_reg(f, 0), n = tid_number(to), shape = tag & 0xfff;
-	bool item = shape == (2 << TAG_T_SHIFT);
-	word_t err;
-
-	if ((shape > 2 && !item) ||
-	    (arch_syscall_arg(f, IPC_ARG_TIMEOUTS) & 0xffffffff) != TIMEOUT_NEVER)
-		return false;
-	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
-		return false;
-	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
-		return false;
-	if (item && (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
-	    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
-		return false;
-	if (item && (err = ipc_fast_item(self, r, arch_msg_reg(f, 1), arch_msg_reg(f, 2)))) {
-		ipc_fast_failed(f, r, err);
-		return true;
-	}
 	if (r->in_kernel_ipc) {
 		r->kmsg[0] = tag & ~(TAG_E_FLAG | TAG_K_FLAG);
 		r->kmsg[1] = arch_msg_reg(f, 1);
@@ -448,42 +421,116 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 		ipc_fast_put(r, self->tid, tag & ~(TAG_E_FLAG | TAG_K_FLAG), arch_msg_reg(f, 1),
 			     arch_msg_reg(f, 2));
 	}
-	self->in_kernel_ipc = false;
-	ipc_fast_switch(self, r, from);
-	arch_syscall_set_result(f, self->ipc_result);   /* we run again: replied to, or woken */
-	return true;
+	/* self->in_kernel_ipc is false: only ipc_kernel_call sets it, and
+	 * clears it before its thread can make a system call again. */
+	return ipc_fast_switch(self, r, from);
+}
+
+/* The fast path with its one typed item (a pager's reply, a sigma0
+ * frame): execute it as the general path would, then deliver and switch. */
+static __attribute__((noinline)) word_t ipc_fast_item(struct frame *f, struct tcb *self,
+						       struct tcb *r, word_t tag, word_t from)
+{
+	word_t w0 = arch_msg_reg(f, 1), err;
+
+	err = map_item(self->space, w0, arch_msg_reg(f, 2), r->space, msg_window(r),
+		       (w0 & ITEM_TYPE_MASK) == ITEM_GRANT);
+	if (err == E_IPC_NOT_MAPPED)
+		msg_not_mapped(self, r);
+	else if (err)
+		return ipc_fast_failed(r, err);
+	return ipc_fast_run(f, self, r, tag, from);
+}
+
+/* Decode and run an IPC the fast path does not take, and its result. */
+static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
+{
+	return ipc_syscall(f);
+}
+
+/* The fast path to a partner r of lower priority than ours (out of line:
+ * the common case stays short): only if nothing ready is above r. */
+static __attribute__((noinline)) word_t ipc_fast_lower(struct frame *f, struct tcb *self,
+							struct tcb *r, word_t tag, word_t from,
+							bool item)
+{
+	if (!ipc_fast_prio_ok(self, r))
+		return ipc_slow(f);
+	if (item) {
+		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
+		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
+			return ipc_slow(f);
+		return ipc_fast_item(f, self, r, tag, from);
+	}
+	return ipc_fast_run(f, self, r, tag, from);
+}
+
+/*
+ * The IPC system call; its result goes into the frame (entry.S).
+ *
+ * The fast path: a call or reply-and-wait whose message is in registers
+ * only (u <= 2 words, or one map/grant item), whose partner already waits
+ * for it and may run at once (priority at least ours), and whose own
+ * receive must block (nothing queued for us, no interrupt pending, no
+ * timeout). The message goes straight into the partner's saved registers
+ * (or, for a thread waiting on a fault reply, its kernel message) and the
+ * CPU switches to it; since the running thread is never in a run queue,
+ * no queue changes. Everything else takes the general path, which does
+ * the same in more steps.
+ *
+ * The fast path without an item calls nothing but the switch, and that
+ * as a tail call: the switch returns our ipc_result when we run again,
+ * straight to the entry. So it keeps nothing in callee-saved registers,
+ * needs no stack frame and no code after the switch.
+ */
+word_t sys_ipc(struct frame *f)
+{
+	struct tcb *self = thread_current, *r;
+	word_t to = arch_syscall_arg(f, IPC_ARG_TO), from = arch_syscall_arg(f, IPC_ARG_FROM);
+	word_t tag = arch_msg_reg(f, 0), n = tid_number(to), shape = tag & 0xfff;
+	bool item = shape == (2 << TAG_T_SHIFT);
+
+	if ((shape > 2 && !item) ||
+	    (arch_syscall_arg(f, IPC_ARG_TIMEOUTS) & 0xffffffff) != TIMEOUT_NEVER)
+		return ipc_slow(f);
+	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
+		return ipc_slow(f);
+	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
+		return ipc_slow(f);
+	if (r->prio < self->prio)
+		return ipc_fast_lower(f, self, r, tag, from, item);
+	if (item) {
+		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
+		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
+			return ipc_slow(f);
+		return ipc_fast_item(f, self, r, tag, from);
+	}
+	return ipc_fast_run(f, self, r, tag, from);
 }
 
 /* A failed IPC returns its tag (MR0) with the error flag set (msg.h),
- * and leaves the error in the UTCB. */
-static __attribute__((noinline)) void ipc_failed(struct frame *f)
+ * and leaves the error in the UTCB (entry.S calls it; f holds the result). */
+void ipc_failed(struct frame *f)
 {
 	arch_msg_set_reg(f, 0, arch_msg_reg(f, 0) | TAG_E_FLAG);
 	thread_current->utcb->error = arch_syscall_result(f);
 }
 
-void sys_ipc(struct frame *f)
-{
-	if (!ipc_fast(f))
-		arch_syscall_set_result(f, ipc_syscall(f));
-	if (__builtin_expect(arch_syscall_result(f) != 0, 0))
-		ipc_failed(f);
-}
-
 /* The fast path of a kernel call (a page fault: three words) to a pager
- * that waits for it; false if the general path must do it. */
-static bool ipc_kernel_fast(struct tcb *t, struct tcb *p)
+ * p that waits for it: t's result when it runs again. */
+static inline __attribute__((always_inline)) word_t ipc_kernel_fast(struct tcb *t, struct tcb *p)
 {
-	if (tag_u(t->kmsg[0]) > 2 || p->in_kernel_ipc || !ipc_fast_ok(t, p))
-		return false;
+	word_t err;
+
 	ipc_fast_put(p, t->tid, t->kmsg[0], t->kmsg[1], t->kmsg[2]);
 	t->in_kernel_ipc = true;
-	ipc_fast_switch(t, p, p->tid);
+	err = ipc_fast_switch(t, p, p->tid);
 	t->in_kernel_ipc = false;
-	return true;
+	return err;
 }
 
-word_t ipc_kernel_call(struct tcb *t, word_t to)
+/* The general kernel call. */
+static __attribute__((noinline)) word_t ipc_kernel_slow(struct tcb *t, word_t to)
 {
 	int lerr;
 	struct tcb *p = thread_lookup(to, &lerr);
@@ -491,12 +538,24 @@ word_t ipc_kernel_call(struct tcb *t, word_t to)
 
 	if (!p || p == t || p->state == TS_DEAD)
 		return E_IPC_NO_PARTNER;
-	if (ipc_kernel_fast(t, p))
-		return t->ipc_result;
 	t->in_kernel_ipc = true;
 	err = ipc_do(t, p, to, TIMEOUT_NEVER, TIMEOUT_NEVER);
 	t->in_kernel_ipc = false;
 	return err;
+}
+
+/* The partner is looked up as in sys_ipc's fast path (a live thread of
+ * that number and version; p == t fails ipc_fast_ok: t is not waiting). */
+word_t ipc_kernel_call(struct tcb *t, word_t to)
+{
+	word_t n = tid_number(to);
+	struct tcb *p;
+
+	if (n >= THREAD_USER_BASE && n < THREAD_MAX && (p = thread_table[n]) && p->tid == to &&
+	    tag_u(t->kmsg[0]) <= 2 && !p->in_kernel_ipc && ipc_fast_ok(t, p) &&
+	    ipc_fast_prio_ok(t, p))
+		return ipc_kernel_fast(t, p);
+	return ipc_kernel_slow(t, to);
 }
 
 bool ipc_deliver_irq(struct tcb *h, word_t irq_tid)

@@ -12,7 +12,10 @@
 struct tcb;
 struct frame;
 
-void sys_ipc(struct frame *f);
+/* The IPC system call (entry.S): returns its result, which the entry
+ * stores in the frame; a non-zero one goes on to ipc_failed(f). */
+word_t sys_ipc(struct frame *f);
+void ipc_failed(struct frame *f);
 
 /* A kernel call in t's name: send t->kmsg to `to`, receive its reply into
  * t->kmsg. Map items in the reply land in t's space (complete window).

@@ -20,7 +20,7 @@
 
 word_t sched_ticks;                          /* ticks since boot */
 static struct list rq_head[256];             /* ready queues by priority, by .rq */
-static uint64_t rq_bitmap[4];                /* bit p: rq_head[p] non-empty */
+uint64_t sched_rq_bitmap[4];                 /* bit p: rq_head[p] non-empty */
 static struct list timeout_list = LIST_INIT(timeout_list); /* blocked with a timeout, by .tq */
 static uint8_t idle_page[4096] __attribute__((aligned(4096)));  /* the idle thread's */
 
@@ -44,7 +44,7 @@ static void rq_insert(struct tcb *t, bool front)
 		list_push_front(h, &t->rq);
 	else
 		list_push_back(h, &t->rq);
-	rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
+	sched_rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
 }
 
 void sched_ready(struct tcb *t)
@@ -65,15 +65,15 @@ void sched_unready(struct tcb *t)
 		return;
 	list_remove(&t->rq);
 	if (list_empty(&rq_head[t->prio]))
-		rq_bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
+		sched_rq_bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
 }
 
 /* The first thread of the highest non-empty queue, or NULL. */
 static struct tcb *sched_best(void)
 {
 	for (int w = 3; w >= 0; w--)
-		if (rq_bitmap[w])
-			return list_entry(rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])].next,
+		if (sched_rq_bitmap[w])
+			return list_entry(rq_head[w * 64 + 63 - __builtin_clzll(sched_rq_bitmap[w])].next,
 					  struct tcb, rq);
 	return NULL;
 }

@@ -33,13 +33,29 @@ void sched_set_prio(struct tcb *t, unsigned prio);
 _Noreturn void sched_start(void);
 word_t sched_us_to_ticks(word_t us);
 
+/* Is a thread of priority above prio ready? The IPC fast paths run a
+ * woken partner of lower priority than the caller at once only if none
+ * is (then schedule() would pick it too: it is woken first of its
+ * priority). Bit p of sched_rq_bitmap: queue p is not empty (sched.c). */
+extern uint64_t sched_rq_bitmap[4];
+static inline bool sched_ready_above(unsigned prio)
+{
+	uint64_t above = sched_rq_bitmap[prio / 64] & (~1ull << (prio % 64));
+
+	for (unsigned w = prio / 64 + 1; w < 4; w++)
+		above |= sched_rq_bitmap[w];
+	return above != 0;
+}
+
 /* Timeouts of blocked threads. */
 void sched_timeout_add(struct tcb *t, word_t ticks);
 void sched_timeout_unlink(struct tcb *t);
 static inline void sched_timeout_remove(struct tcb *t)
 {
-	if (__builtin_expect(t->timeout_at != 0, 0))
-		sched_timeout_unlink(t);
+	if (__builtin_expect(t->timeout_at != 0, 0)) {
+		list_remove(&t->tq);         /* sched_timeout_unlink, inline: */
+		t->timeout_at = 0;           /* the IPC fast path calls nothing */
+	}
 }
 
 /* A thread deleting itself is freed once the CPU has left its stack. */
@@ -53,16 +69,25 @@ static inline void sched_reap(void)
 
 /* Switch from the running thread prev to another user thread t (it has a
  * space and a UTCB; it is not the idle thread). The IPC fast paths call it
- * directly. */
-static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *prev,
-								     struct tcb *t)
+ * directly; it returns prev's ipc_result when prev runs again. The
+ * caller has checked prev's canary (the syscall fast path: a failed check
+ * goes the general way, whose switch checks it again and panics). */
+static inline __attribute__((always_inline)) word_t sched_switch_user_checked(struct tcb *prev,
+									       struct tcb *t)
 {
-	thread_check(prev);
 	space_activate(t->space);
 	arch_set_kernel_stack((word_t)t + 4096);
 	arch_set_utcb(&t->utcb_user);
 	thread_current = t;
-	arch_switch(prev, t);
+	return arch_switch(prev, t);
+}
+
+/* The same; the caller has not checked prev's canary (thread_check). */
+static inline __attribute__((always_inline)) word_t sched_switch_user(struct tcb *prev,
+								       struct tcb *t)
+{
+	thread_check(prev);
+	return sched_switch_user_checked(prev, t);
 }
 
 /* Switch the CPU to t (not queued: runnable, or the idle thread); the

@@ -169,7 +169,7 @@ void thread_stop(struct tcb *t, const char *why)
 	sched_unready(t);
 }
 
-void thread_check_failed(struct tcb *t)
+_Noreturn void thread_check_failed(struct tcb *t)
 {
 	panic("thread: kernel stack overflow in thread %lx", t->tid);
 }

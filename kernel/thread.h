@@ -35,6 +35,9 @@ enum thread_state {
 
 struct tcb {
 	word_t ksp;                      /* saved kernel sp; offset 0 (entry.S) */
+	/* IPC error delivered on wake-up (ipc.c); offset ARCH_TCB_IPC_RESULT:
+	 * the switch returns it to the thread it resumes (entry.S). */
+	word_t ipc_result;
 	/* x87/SSE/AVX registers while the thread is not running (arch
 	 * fpu.c); offset ARCH_TCB_FPU (entry.S), 64-byte aligned. */
 	uint8_t fpu[ARCH_FPU_AREA_BYTES] __attribute__((aligned(64)));
@@ -58,7 +61,6 @@ struct tcb {
 	struct list tq;                  /* on the timeout list (sched.c) while linked */
 	word_t ipc_from;                 /* receive phase still to come (TID_NIL: none) */
 	word_t ipc_rcv_timeout;          /* its timeout */
-	word_t ipc_result;               /* error delivered on wake-up */
 	word_t kmsg[1 + 21];             /* message of a kernel IPC (fault, exception) */
 
 	word_t pager;
@@ -68,6 +70,8 @@ struct tcb {
 };
 
 _Static_assert(__builtin_offsetof(struct tcb, fpu) == ARCH_TCB_FPU, "tcb: fpu offset (entry.S)");
+_Static_assert(__builtin_offsetof(struct tcb, ipc_result) == ARCH_TCB_IPC_RESULT,
+	       "tcb: ipc_result offset (entry.S)");
 
 /* The running thread: this CPU's (kernel/cpu.h). */
 #define thread_current (cpu_this()->current)
@@ -80,7 +84,7 @@ struct tcb *thread_create(word_t tid, struct space *s, word_t utcb_user, int *er
 void thread_destroy(struct tcb *t);
 void thread_free(struct tcb *t);                   /* release TCB page (sched_reap) */
 void thread_stop(struct tcb *t, const char *why);  /* unhandled fault: dead */
-void thread_check_failed(struct tcb *t);
+_Noreturn void thread_check_failed(struct tcb *t);
 static inline void thread_check(struct tcb *t)     /* canary; panics */
 {
 	if (__builtin_expect(t->canary != THREAD_CANARY, 0))

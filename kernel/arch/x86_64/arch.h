@@ -69,12 +69,14 @@ void arch_irq_msi_message(unsigned irq, word_t *addr, word_t *data);
 void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp);
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void));
 /* Switch kernel stacks and extended register state from `from` to `to`
- * (returns when from runs again). The variant for this CPU is chosen at
- * boot: an indirect call costs no more instructions than a direct one. */
-extern void (*arch_switch_fn)(struct tcb *from, struct tcb *to);
-static inline void arch_switch(struct tcb *from, struct tcb *to)
+ * (returns when from runs again, with from's ipc_result as it is then:
+ * the IPC fast path tail-calls it and returns that as the syscall's
+ * result). The variant for this CPU is chosen at boot: an indirect call
+ * costs no more instructions than a direct one. */
+extern word_t (*arch_switch_fn)(struct tcb *from, struct tcb *to);
+static inline word_t arch_switch(struct tcb *from, struct tcb *to)
 {
-	arch_switch_fn(from, to);
+	return arch_switch_fn(from, to);
 }
 extern const uint16_t cpu_null_selector;      /* 0, for the selector loads below */
 
@@ -82,10 +84,7 @@ extern const uint16_t cpu_null_selector;      /* 0, for the selector loads below
  * CPU's; inline: it runs per IPC). */
 static inline void arch_set_kernel_stack(word_t top)
 {
-	struct arch_cpu *c = &cpu_this()->arch;
-
-	c->kstack_top = top;
-	c->tss.rsp0 = top;
+	cpu_this()->arch.tss.rsp0 = top;     /* syscall_entry reads it too */
 }
 
 /*

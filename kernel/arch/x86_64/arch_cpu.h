@@ -2,8 +2,9 @@
 /*
  * The x86-64 part of the per-CPU structure (struct cpu, kernel/cpu.h):
  * what the entry code, the switch path and the CPU tables of one CPU
- * need. entry.S reaches the first two fields at the CPU_* offsets of
- * layout.h (cpu.c asserts them).
+ * need. entry.S reaches the scratch word and the TSS's rsp0 (the kernel
+ * stack top of the running thread, for syscalls as for traps) at the
+ * CPU_* offsets of layout.h (cpu.c asserts them).
  */
 #ifndef ARCH_ARCH_CPU_H
 #define ARCH_ARCH_CPU_H
@@ -25,7 +26,6 @@ struct tss {
 enum { IST_DF = 1, IST_DB, IST_NMI, IST_MC, IST_COUNT };
 
 struct arch_cpu {
-	word_t kstack_top;             /* kernel stack top of the running thread */
 	word_t user_rsp;               /* scratch: user rsp during syscall entry */
 	word_t *pt_active;             /* the PML4 in CR3 */
 	struct tss tss;                /* in the first page: a TSS must not cross one */

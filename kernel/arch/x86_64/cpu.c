@@ -37,7 +37,7 @@ _Static_assert(__builtin_offsetof(struct frame, rsp) == 160, "frame rsp");
 _Static_assert(sizeof(struct frame) == 176, "frame size");
 _Static_assert(ARCH_SYSCALL_DIRECT == SYS_IPC, "entry.S: the direct syscall is SYS_IPC");
 /* ... and finds this CPU's kernel stack and scratch word at these. */
-_Static_assert(__builtin_offsetof(struct cpu, arch.kstack_top) == CPU_KSTACK_TOP, "cpu kstack");
+_Static_assert(__builtin_offsetof(struct cpu, arch.tss.rsp0) == CPU_KSTACK_TOP, "cpu kstack");
 _Static_assert(__builtin_offsetof(struct cpu, arch.user_rsp) == CPU_USER_RSP, "cpu user_rsp");
 _Static_assert(__builtin_offsetof(struct cpu, arch.tss) + sizeof(struct tss) <= 4096,
 	       "the TSS is in the first page of struct cpu");

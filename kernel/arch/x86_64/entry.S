@@ -28,26 +28,8 @@
 #define F_RSP 160
 #define FRAME_SIZE 176
 
-	.text
-	.globl syscall_entry
-	.align 16
-syscall_entry:
-	/*
-	 * rcx = user rip, r11 = user rflags; IF/DF/TF/AC masked by FMASK.
-	 * A syscall frame holds only what a syscall needs: rip, rflags, rsp
-	 * and the argument and result registers (rax is stored only for the
-	 * dispatch: SYS_IPC never reads it, and always writes its result).
-	 * Its cs, ss, vector, error and callee-saved slots are neither
-	 * written nor read (sysret needs none of them; the callee-saved
-	 * registers stay live in the CPU).
-	 */
-	movq %rsp, cpu_boot+CPU_USER_RSP(%rip)
-	movq cpu_boot+CPU_KSTACK_TOP(%rip), %rsp
-	subq $FRAME_SIZE, %rsp
-	movq %rcx, F_RIP(%rsp)
-	movq %r11, F_RFLAGS(%rsp)
-	movq cpu_boot+CPU_USER_RSP(%rip), %rcx
-	movq %rcx, F_RSP(%rsp)
+/* The argument registers into the frame at rsp; rdi = the frame. */
+.macro syscall_save_args
 	movq %rdi, F_RDI(%rsp)
 	movq %rsi, F_RSI(%rsp)
 	movq %rdx, F_RDX(%rsp)
@@ -55,24 +37,22 @@ syscall_entry:
 	movq %r9, F_R9(%rsp)
 	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
-	cmpq $ARCH_SYSCALL_DIRECT, %rax /* SYS_IPC goes straight to its handler */
-	jne syscall_other
-	call sys_ipc
-	/*
-	 * Every return to user mode (here and trap_return) checks the saved
-	 * rip first: a non-canonical rcx makes sysret fault in ring 0 on
-	 * Intel CPUs, on the user's stack, and iretq fault in ring 0. Nothing
-	 * should put one there (exchange_registers and exception replies
-	 * check theirs, the top user page is never mapped); if something
-	 * did, the thread is stopped, never the kernel.
-	 */
-	.globl syscall_return
-syscall_return:
+.endm
+
+/*
+ * Back to user mode from a system call (rsp = the frame, rax = the
+ * result). Every return to user mode (here and trap_return) checks the
+ * saved rip first: a non-canonical rcx makes sysret fault in ring 0 on
+ * Intel CPUs, on the user's stack, and iretq fault in ring 0. Nothing
+ * should put one there (exchange_registers and exception replies check
+ * theirs, the top user page is never mapped); if something did, the
+ * thread is stopped, never the kernel.
+ */
+.macro syscall_exit
 	movq F_RIP(%rsp), %rcx
 	cmpq entry_user_end(%rip), %rcx
 	jae entry_bad_rip
 	movq F_RFLAGS(%rsp), %r11
-	movq F_RAX(%rsp), %rax
 	movq F_RDI(%rsp), %rdi
 	movq F_RSI(%rsp), %rsi
 	movq F_RDX(%rsp), %rdx
@@ -81,9 +61,58 @@ syscall_return:
 	movq F_R10(%rsp), %r10
 	movq F_RSP(%rsp), %rsp
 	sysretq
+.endm
+
+	.text
+	.globl syscall_entry
+	.align 16
+syscall_entry:
+	/*
+	 * rcx = user rip, r11 = user rflags; IF/DF/TF/AC masked by FMASK.
+	 * A syscall frame holds only what a syscall needs: rip, rflags, rsp
+	 * and the argument and result registers (rax is stored only for the
+	 * dispatch: SYS_IPC never reads it, and returns its result in rax,
+	 * which goes into the frame only for ipc_failed).
+	 * Its cs, ss, vector, error and callee-saved slots are neither
+	 * written nor read (sysret needs none of them; the callee-saved
+	 * registers stay live in the CPU).
+	 */
+	cmpq $ARCH_SYSCALL_DIRECT, %rax /* SYS_IPC goes straight to its handler */
+	jne syscall_other
+	movq %rsp, %rax                 /* rax is free: SYS_IPC writes its result */
+	movq cpu_boot+CPU_KSTACK_TOP(%rip), %rsp
+	subq $FRAME_SIZE, %rsp
+	movq %rcx, F_RIP(%rsp)
+	movq %r11, F_RFLAGS(%rsp)
+	movq %rax, F_RSP(%rsp)
+	syscall_save_args
+	call sys_ipc
+	testq %rax, %rax                /* the result stays in rax */
+	jnz syscall_ipc_failed
+	syscall_exit
+/* Every other system call: rax (the number) goes into the frame for the
+ * dispatch; the user's rsp passes through the scratch word. */
 syscall_other:
+	movq %rsp, cpu_boot+CPU_USER_RSP(%rip)
+	movq cpu_boot+CPU_KSTACK_TOP(%rip), %rsp
+	subq $FRAME_SIZE, %rsp
+	movq %rcx, F_RIP(%rsp)
+	movq %r11, F_RFLAGS(%rsp)
+	movq cpu_boot+CPU_USER_RSP(%rip), %rcx
+	movq %rcx, F_RSP(%rsp)
 	movq %rax, F_RAX(%rsp)
+	syscall_save_args
 	call syscall_dispatch
+	.globl syscall_return
+syscall_return:
+	movq F_RAX(%rsp), %rax
+	syscall_exit
+/* A failed IPC (ipc.c ipc_failed: the tag's error flag, the UTCB's
+ * error word), then back to user mode. */
+syscall_ipc_failed:
+	movq %rax, F_RAX(%rsp)
+	movq %rsp, %rdi
+	call ipc_failed
 	jmp syscall_return
 /* A return to a non-user rip (either path; rsp = the frame): the thread
  * is stopped with a diagnostic, and this never returns. */
@@ -258,6 +287,7 @@ isr_spurious:
  * arch_switch_fn at the right one.
  */
 	.set TCB_FPU, ARCH_TCB_FPU
+	.set TCB_IPC_RESULT, ARCH_TCB_IPC_RESULT
 	.macro switch_stacks save, restore
 	pushq %rbp
 	pushq %rbx
@@ -275,6 +305,7 @@ isr_spurious:
 	popq %r12
 	popq %rbx
 	popq %rbp
+	movq TCB_IPC_RESULT(%rsi), %rax /* rsi: the thread resumed, whoever switched */
 	ret
 	.endm
 

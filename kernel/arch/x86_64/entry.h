@@ -18,8 +18,8 @@ extern const word_t isr_spurious;            /* vector 255 */
 void syscall_entry(void);
 void trap_return(void);                      /* a new user thread's first return */
 void kthread_trampoline(void);               /* a new kernel thread's start */
-void arch_switch_xsave(struct tcb *from, struct tcb *to);
-void arch_switch_fxsave(struct tcb *from, struct tcb *to);
+word_t arch_switch_xsave(struct tcb *from, struct tcb *to);
+word_t arch_switch_fxsave(struct tcb *from, struct tcb *to);
 
 /* Called by entry.S. */
 void trap_dispatch(struct frame *f);                 /* trap.c */

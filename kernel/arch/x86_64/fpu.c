@@ -48,7 +48,7 @@
 
 unsigned arch_fpu_features;               /* KIP_CPU_XSAVE, KIP_CPU_AVX */
 /* The switch for this CPU (chosen once, in arch_fpu_init). */
-void (*arch_switch_fn)(struct tcb *from, struct tcb *to) = arch_switch_fxsave;
+word_t (*arch_switch_fn)(struct tcb *from, struct tcb *to) = arch_switch_fxsave;
 
 static void fpu_xsetbv(uint32_t reg, uint64_t v)
 {

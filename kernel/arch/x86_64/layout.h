@@ -23,12 +23,16 @@
 #define ARCH_SYSCALL_DIRECT 1
 
 /* Offsets in struct cpu (kernel/cpu.h) for entry.S: this CPU's kernel
- * stack top and the syscall entry's scratch word (cpu.c asserts them). */
-#define CPU_KSTACK_TOP 0
-#define CPU_USER_RSP 8
+ * stack top (its TSS's rsp0, which traps from user mode use too: one
+ * store per switch) and the syscall entry's scratch word (cpu.c asserts
+ * them). */
+#define CPU_KSTACK_TOP 20
+#define CPU_USER_RSP 0
 
 /* Offset of a thread's x87/SSE/AVX save area in its TCB (entry.S, thread.h). */
 #define ARCH_TCB_FPU 64
+/* ... and of its IPC result, which the switch returns (entry.S, thread.h). */
+#define ARCH_TCB_IPC_RESULT 8
 
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10
