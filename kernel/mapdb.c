@@ -48,6 +48,8 @@ static bool mdb_charge_fits(struct space *from, struct space *to)
 static void mdb_charge_move(struct space *from, struct space *to)
 {
 	kmem_move(mdb_space_account(from), mdb_space_account(to), MDB_NODE_BYTES);
+	mdb_space_info(from)->nodes--;
+	mdb_space_info(to)->nodes++;
 }
 
 /* ---- Map, grant and root: decode, reserve, commit. ---- */

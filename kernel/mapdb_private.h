@@ -204,6 +204,7 @@ static inline struct mdb_node *mdb_node_alloc(struct space *s)
 		return NULL;
 	n->space = s;
 	mdb.nodes++;
+	mdb_space_info(s)->nodes++;
 	return n;
 }
 
@@ -212,6 +213,7 @@ static inline void mdb_node_free(struct mdb_node *n)
 {
 	assert(mdb.nodes > 0);
 	mdb.nodes--;
+	mdb_space_info(n->space)->nodes--;
 	kmem_free(mdb_space_account(n->space), n, MDB_NODE_BYTES);
 }
 

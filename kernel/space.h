@@ -16,6 +16,7 @@
 
 #include <pagoda/types.h>
 #include <kmem.h>
+#include <mapdb.h>
 #include <arch.h>
 
 struct tcb;
@@ -41,6 +42,7 @@ struct space {
 	struct space *children;      /* spaces it created, through sibling */
 	struct space *sibling;
 	size_t quota_ceiling;        /* most the space may set its own quota to */
+	struct mdb_space mdb;        /* the mapping database's count of its nodes */
 };
 
 extern struct kmem_account kernel_acct;   /* the kernel's own allocations */
