@@ -101,6 +101,53 @@ static word_t kdb_check(struct frame *f)
 	return which ? E_BROKEN : E_OK;
 }
 
+#ifdef KERNEL_DEBUG
+/* KDB_DAMAGE: break one structure of the caller's space s as case `what`
+ * says, so that space_check must name it, run the checkers (reporting as
+ * KDB_CHECK), and mend it. va: where the caller has nothing mapped (case
+ * 7 puts a PTE without a node there: s's own top page table, read-only,
+ * gone again before the caller runs). Debug kernels only: the damage
+ * tests. */
+static word_t kdb_damage(struct frame *f)
+{
+	struct space *s = thread_current->space;
+	struct kmem_account *parent = s->acct.parent;
+	struct space *children = s->children;
+	size_t quota = s->acct.quota;
+	unsigned nthreads = s->nthreads, log2, rights;
+	word_t kip_area = s->kip_area, va = ALIGN_DOWN(f->rdx, 4096), what = f->rsi, pa, err;
+
+	void *slot = NULL;
+
+	if (!(s->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (what == 7 && (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
+			  mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
+			  mdb_pte_prepare(s, va, 12, &slot) != E_OK))
+		return E_BAD_ARGUMENT;
+	switch (what) {
+	case 1: s->threads->space = NULL; break;                /* in another space */
+	case 2: s->nthreads++; break;                          /* miscounted */
+	case 3: s->acct.quota = s->acct.used - 1; break;       /* over quota */
+	case 4: s->children = s; break;                        /* a child it does not own */
+	case 5: s->acct.parent = &s->acct; break;              /* the wrong parent account */
+	case 6: s->kip_area = 0; break;                        /* the KIP page outside */
+	case 7: mdb_pte_set(s, va, s->pml4_phys, 12, FPAGE_R, slot); break; /* no node */
+	default: return E_BAD_ARGUMENT;
+	}
+	err = kdb_check(f);
+	s->threads->space = s;
+	s->nthreads = nthreads;
+	s->acct.quota = quota;
+	s->children = children;
+	s->acct.parent = parent;
+	s->kip_area = kip_area;
+	if (what == 7)
+		mdb_pte_clear(s, va, 12, NULL);
+	return err;
+}
+#endif
+
 static word_t kdb_space_kmem(struct frame *f)
 {
 	int err;
@@ -219,6 +266,11 @@ void sys_kdebug(struct frame *f)
 	case KDB_SPACE_TRIM:
 		f->rax = kdb_space_trim(f);
 		break;
+#ifdef KERNEL_DEBUG
+	case KDB_DAMAGE:
+		f->rax = kdb_damage(f);
+		break;
+#endif
 	default:
 		f->rax = E_BAD_ARGUMENT;
 		break;
