@@ -167,50 +167,27 @@ static void ipc_irq_message(struct tcb *h, word_t irq_tid)
 	}
 }
 
-/* ---- send queues (circular, head in the receiver) ---- */
+/* ---- send queues (the receiver's sendq, in arrival order) ---- */
 
 static void sendq_add(struct tcb *r, struct tcb *s)
 {
-	struct tcb *h = r->sendq;
-
-	s->sq_owner = r;
-	if (!h) {
-		s->sq_next = s->sq_prev = s;
-		r->sendq = s;
-		return;
-	}
-	s->sq_next = h;
-	s->sq_prev = h->sq_prev;
-	h->sq_prev->sq_next = s;
-	h->sq_prev = s;
+	list_push_back(&r->sendq, &s->sq);
 }
 
 static void sendq_remove(struct tcb *s)
 {
-	struct tcb *r = s->sq_owner;
-
-	if (s->sq_next == s) {
-		r->sendq = NULL;
-	} else {
-		s->sq_prev->sq_next = s->sq_next;
-		s->sq_next->sq_prev = s->sq_prev;
-		if (r->sendq == s)
-			r->sendq = s->sq_next;
-	}
-	s->sq_next = s->sq_prev = s->sq_owner = NULL;
+	list_remove(&s->sq);
 }
 
 static struct tcb *sendq_find(struct tcb *r, word_t from)
 {
-	struct tcb *s = r->sendq;
+	struct list *n;
 
-	if (!s || from == TID_ANY)
-		return s;
-	do {
-		if (s->tid == from)
-			return s;
-		s = s->sq_next;
-	} while (s != r->sendq);
+	if (from == TID_ANY)
+		return list_empty(&r->sendq) ? NULL : list_entry(r->sendq.next, struct tcb, sq);
+	list_for_each(n, &r->sendq)
+		if (list_entry(n, struct tcb, sq)->tid == from)
+			return list_entry(n, struct tcb, sq);
 	return NULL;
 }
 
@@ -405,7 +382,7 @@ static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tc
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && !self->sendq && !irq_pending_count;
+	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) && !irq_pending_count;
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -552,9 +529,8 @@ void ipc_abort(struct tcb *t, bool send, bool recv)
 
 void ipc_cancel_all(struct tcb *t, word_t err)
 {
-	struct tcb *s;
-
-	while ((s = t->sendq)) {
+	while (!list_empty(&t->sendq)) {
+		struct tcb *s = list_entry(t->sendq.next, struct tcb, sq);
 		sendq_remove(s);
 		ipc_wake(s, err, false);
 	}

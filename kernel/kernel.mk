@@ -33,15 +33,19 @@ KERNEL_SRCS := \
 	kernel/kdebug.c \
 	kernel/console.c \
 	kernel/syscall.c \
-	libmap/elf.c \
-	libmap/fmt.c \
-	libmap/string.c
+	$(LIB_SRCS)
 
 KERNEL_OBJS := $(patsubst %.S,$(B)/k/%.o,$(patsubst %.c,$(B)/k/%.o,$(KERNEL_SRCS)))
 KERNEL_ELF := $(B)/kernel.elf
 KERNEL_BIN := $(B)/kernel.bin
 
-$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/x86_64/kernel.ld
+# The kernel includes nothing from user level (libmap/ and the rest): every
+# file its objects were compiled from lies in kernel/, lib/ or include/.
+$(B)/kernel.deps-ok: $(KERNEL_OBJS) tools/kernel_deps.py
+	$(Q)python3 tools/kernel_deps.py $(KERNEL_OBJS:.o=.d)
+	@touch $@
+
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/x86_64/kernel.ld $(B)/kernel.deps-ok
 	$(LD) -nostdlib -static -z max-page-size=4096 -T kernel/arch/x86_64/kernel.ld \
 		-Map=$(B)/kernel.map -o $@ $(KERNEL_OBJS)
 	$(OBJDUMP) -d --no-show-raw-insn $@ > $(B)/kernel.lst

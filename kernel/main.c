@@ -14,7 +14,7 @@
 #include <sched.h>
 #include <space.h>
 #include <thread.h>
-#include <elf.h>
+#include <lib/elf.h>
 #include <pagoda/error.h>
 #include <pagoda/fpage.h>
 #include <pagoda/thread.h>

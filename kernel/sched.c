@@ -19,9 +19,9 @@
 #define SCHED_TIMER_HZ 1000
 
 word_t sched_ticks;                          /* ticks since boot */
-static struct tcb *rq_head[256];             /* ready queues by priority */
+static struct list rq_head[256];             /* ready queues by priority, by .rq */
 static uint64_t rq_bitmap[4];                /* bit p: rq_head[p] non-empty */
-static struct tcb *timeout_list;             /* blocked threads with a timeout */
+static struct list timeout_list = LIST_INIT(timeout_list); /* blocked with a timeout, by .tq */
 static struct tcb *idle_thread;
 struct tcb *sched_zombie;                    /* deleted self, free after switch */
 static uint8_t idle_page[4096] __attribute__((aligned(4096)));
@@ -29,7 +29,7 @@ static uint8_t idle_page[4096] __attribute__((aligned(4096)));
 
 static bool rq_queued(struct tcb *t)
 {
-	return t->rq_next != NULL;
+	return list_linked(&t->rq);
 }
 
 static bool sched_runnable(struct tcb *t)
@@ -40,20 +40,13 @@ static bool sched_runnable(struct tcb *t)
 /* Put t into its priority's queue, first or last. */
 static void rq_insert(struct tcb *t, bool front)
 {
-	struct tcb *h = rq_head[t->prio];
+	struct list *h = &rq_head[t->prio];
 
-	if (!h) {
-		t->rq_next = t->rq_prev = t;
-		rq_head[t->prio] = t;
-		rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
-		return;
-	}
-	t->rq_next = h;
-	t->rq_prev = h->rq_prev;
-	h->rq_prev->rq_next = t;
-	h->rq_prev = t;
 	if (front)
-		rq_head[t->prio] = t;
+		list_push_front(h, &t->rq);
+	else
+		list_push_back(h, &t->rq);
+	rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
 }
 
 void sched_ready(struct tcb *t)
@@ -72,16 +65,9 @@ void sched_unready(struct tcb *t)
 {
 	if (!rq_queued(t))
 		return;
-	if (t->rq_next == t) {
-		rq_head[t->prio] = NULL;
+	list_remove(&t->rq);
+	if (list_empty(&rq_head[t->prio]))
 		rq_bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
-	} else {
-		t->rq_prev->rq_next = t->rq_next;
-		t->rq_next->rq_prev = t->rq_prev;
-		if (rq_head[t->prio] == t)
-			rq_head[t->prio] = t->rq_next;
-	}
-	t->rq_next = t->rq_prev = NULL;
 }
 
 /* The first thread of the highest non-empty queue, or NULL. */
@@ -89,7 +75,8 @@ static struct tcb *sched_best(void)
 {
 	for (int w = 3; w >= 0; w--)
 		if (rq_bitmap[w])
-			return rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])];
+			return list_entry(rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])].next,
+					  struct tcb, rq);
 	return NULL;
 }
 
@@ -160,31 +147,21 @@ word_t sched_us_to_ticks(word_t us)
 void sched_timeout_add(struct tcb *t, word_t ticks)
 {
 	t->timeout_at = sched_ticks + (ticks ? ticks : 1);
-	t->tq_prev = NULL;
-	t->tq_next = timeout_list;
-	if (timeout_list)
-		timeout_list->tq_prev = t;
-	timeout_list = t;
+	list_push_front(&timeout_list, &t->tq);
 }
 
 void sched_timeout_unlink(struct tcb *t)
 {
-	if (t->tq_prev)
-		t->tq_prev->tq_next = t->tq_next;
-	else
-		timeout_list = t->tq_next;
-	if (t->tq_next)
-		t->tq_next->tq_prev = t->tq_prev;
-	t->tq_next = t->tq_prev = NULL;
+	list_remove(&t->tq);
 	t->timeout_at = 0;
 }
 
 static void sched_expire_timeouts(void)
 {
-	struct tcb *t = timeout_list, *next;
+	struct list *n, *next;
 
-	for (; t; t = next) {
-		next = t->tq_next;
+	list_for_each_safe(n, next, &timeout_list) {
+		struct tcb *t = list_entry(n, struct tcb, tq);
 		if (t->timeout_at <= sched_ticks) {
 			sched_timeout_remove(t);
 			ipc_timeout(t);
@@ -231,6 +208,8 @@ static void sched_idle_loop(void)
 
 void sched_init(void)
 {
+	for (unsigned p = 0; p < ARRAY_SIZE(rq_head); p++)
+		list_init(&rq_head[p]);
 	idle_thread = (struct tcb *)idle_page;
 	idle_thread->canary = THREAD_CANARY;
 	idle_thread->state = TS_READY;

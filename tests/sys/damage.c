@@ -8,7 +8,7 @@
  */
 #include "tap.h"
 
-#define DAMAGE_CASES 7
+#define DAMAGE_CASES 9
 
 /* Case 7 puts a PTE without a node here: an address this task never maps. */
 #define DAMAGE_VA ((word_t)0x300000000000)

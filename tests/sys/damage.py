@@ -24,6 +24,8 @@ BRANCHES = {
     5: "charges the wrong parent account",
     6: "outside its KIP and UTCB areas",
     7: "without a mapping node that says the same",
+    8: ": list_check: head not initialised",
+    9: "the list of all spaces: list_check: ",
 }
 CHECK = re.compile(r"^\[kernel\] check: (\S+):(\d+): (.*)$")
 CASE = re.compile(r"ok - damage case (\d+): checker 3 line (\d+)")

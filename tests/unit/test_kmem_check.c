@@ -30,9 +30,9 @@ static void setup(void)
 	for (unsigned i = 0; i < SLOTS_32 + 1; i++)
 		ck_assert_ptr_nonnull(obj[i] = kmem_alloc(&acct, 32));
 	kmem_free(&acct, obj[0], 32);
-	first = kmem.partial[0];
-	second = first->next;
-	ck_assert(second && second->prev == first && !second->next);
+	first = list_entry(list_first(&kmem.partial[0]), struct kmem_slab, link);
+	second = list_entry(first->link.next, struct kmem_slab, link);
+	ck_assert(second->link.prev == &first->link && second->link.next == &kmem.partial[0]);
 	ck_assert(kmem_check());
 }
 
@@ -59,7 +59,7 @@ START_TEST(slab_headers)
 {
 	DAMAGE(first->klass, 1, "of class 1 in partial list 0, or full");
 	DAMAGE(second->free, NULL, "of class 0 in partial list 0, or full");
-	DAMAGE(second->prev, NULL, "back link broken");
+	DAMAGE(second->link.prev, &second->link, "partial list 0: list_check: ");
 	DAMAGE(second->in_use, second->in_use + 1, "in use != 127 slots");
 }
 END_TEST

@@ -14,7 +14,7 @@ UNIT_SUITES += $(B)/unit/$(1)
 endef
 
 # One line per suite:
-$(eval $(call unit_suite,elf,tests/unit/test_elf.c libmap/elf.c))
+$(eval $(call unit_suite,elf,tests/unit/test_elf.c lib/elf.c))
 $(eval $(call unit_suite,bootinfo,tests/unit/test_bootinfo.c kernel/bootinfo.c))
 $(eval $(call unit_suite,bits,tests/unit/test_bits.c))
 $(eval $(call unit_suite,kmem,tests/unit/test_kmem.c kernel/kmem.c))
@@ -24,3 +24,4 @@ $(eval $(call unit_suite,cow,tests/unit/test_cow.c libmap/pager.c pagers/cow_cor
 $(eval $(call unit_suite,fpage,tests/unit/test_fpage.c kernel/fpage.c))
 $(eval $(call unit_suite,fat,tests/unit/test_fat.c $(FS_LIB)))
 $(eval $(call unit_suite,colour,tests/unit/test_colour.c rt-alloc/colour_core.c))
+$(eval $(call unit_suite,list,tests/unit/test_list.c))

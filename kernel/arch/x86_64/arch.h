@@ -7,7 +7,7 @@
 #define ARCH_ARCH_H
 
 #include <pagoda/types.h>
-#include <layout.h>
+#include "layout.h"
 
 struct kmem_account;
 struct tcb;
