@@ -90,16 +90,15 @@ unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot);
  * nothing changed. */
 int mdb_pte_split(struct space *s, word_t va);
 
-/* The account that s's mapping nodes are charged to. */
-struct kmem_account *mdb_space_account(struct space *s);
-
-/* What the database keeps in each space (the space embeds it). */
+/* What the database keeps in each space (the space embeds it and sets
+ * acct when it is made). */
 struct mdb_space {
-	size_t nodes;     /* nodes s holds: MDB_NODE_BYTES each on s's account */
-	size_t seen;      /* mdb_check's tally of them in the lists */
+	struct kmem_account *acct;   /* the account s's nodes are charged to */
+	size_t nodes;                /* nodes s holds: MDB_NODE_BYTES each on acct */
+	size_t seen;                 /* mdb_check's tally of them in the lists */
 };
 
-/* s's struct mdb_space. */
+/* s's struct mdb_space (one call on the map path gives account and count). */
 struct mdb_space *mdb_space_info(struct space *s);
 
 /* Every space that exists, for mdb_check: the first for NULL, else the

@@ -140,7 +140,7 @@ static bool mdb_check_spaces(size_t seen)
 {
 	for (struct space *s = mdb_space_next(NULL); s; s = mdb_space_next(s)) {
 		const struct mdb_space *c = mdb_space_info(s);
-		size_t used = mdb_space_account(s)->used;
+		size_t used = c->acct->used;
 
 		if (c->seen != c->nodes)
 			return MDB_FAIL("space %p holds %lu nodes in the lists, pays for %lu", (void *)s,

@@ -59,6 +59,7 @@ struct space *space_create(struct space *owner, int *err)
 		return NULL;
 	}
 	space_account_init(s, owner);
+	s->mdb.acct = &s->acct;
 	s->pml4 = arch_pt_create(&s->acct);
 	if (!s->pml4) {
 		kmem_free(space_payer(owner), s, sizeof(*s));
@@ -322,11 +323,6 @@ unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 int mdb_pte_split(struct space *s, word_t va)
 {
 	return arch_pt_split(s->pml4, va, &s->acct);
-}
-
-struct kmem_account *mdb_space_account(struct space *s)
-{
-	return &s->acct;
 }
 
 struct mdb_space *mdb_space_info(struct space *s)

@@ -257,11 +257,6 @@ int mdb_pte_split(struct space *s, word_t va)
 	return E_OK;
 }
 
-struct kmem_account *mdb_space_account(struct space *s)
-{
-	return &s->acct;
-}
-
 struct mdb_space *mdb_space_info(struct space *s)
 {
 	return &s->mdb;
@@ -284,8 +279,10 @@ static void setup(void)
 	kacct = (struct kmem_account)KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	ck_assert_int_eq(mdb_init(&kacct), E_OK);
 	memset(sp, 0, sizeof(sp));
-	for (int i = 0; i < NSPACES; i++)
+	for (int i = 0; i < NSPACES; i++) {
 		kmem_set_quota(&sp[i].acct, SIZE_MAX);
+		sp[i].mdb.acct = &sp[i].acct;
+	}
 	baseline = kmem_free_bytes();
 }
 
