@@ -27,6 +27,8 @@
 #include <mapdb_private.h>
 
 struct mdb_db mdb;
+/* The account the kernel pays the index from (mdb_init's kacct). */
+struct kmem_account mdb_index_acct = KMEM_ACCOUNT_ROOT((size_t)-1);
 
 /* The entry of pa's frame, making its directory if needed; NULL if the
  * kernel account or the pool is exhausted. pa must be indexed. */

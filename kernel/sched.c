@@ -22,9 +22,7 @@ word_t sched_ticks;                          /* ticks since boot */
 static struct list rq_head[256];             /* ready queues by priority, by .rq */
 static uint64_t rq_bitmap[4];                /* bit p: rq_head[p] non-empty */
 static struct list timeout_list = LIST_INIT(timeout_list); /* blocked with a timeout, by .tq */
-static struct tcb *idle_thread;
-struct tcb *sched_zombie;                    /* deleted self, free after switch */
-static uint8_t idle_page[4096] __attribute__((aligned(4096)));
+static uint8_t idle_page[4096] __attribute__((aligned(4096)));  /* the idle thread's */
 
 
 static bool rq_queued(struct tcb *t)
@@ -34,7 +32,7 @@ static bool rq_queued(struct tcb *t)
 
 static bool sched_runnable(struct tcb *t)
 {
-	return t->state == TS_READY && !t->halted && t != idle_thread;
+	return t->state == TS_READY && !t->halted && t != cpu_this()->idle;
 }
 
 /* Put t into its priority's queue, first or last. */
@@ -96,7 +94,7 @@ void schedule(void)
 		rq_insert(cur, true);
 	if (best)
 		sched_unready(best);
-	sched_switch_to(best ? best : idle_thread);
+	sched_switch_to(best ? best : cpu_this()->idle);
 }
 
 /* Give up the CPU to the threads of the same or higher priority. */
@@ -176,7 +174,7 @@ void sched_tick(void)
 	sched_ticks++;
 	kip->ticks = sched_ticks;
 	sched_expire_timeouts();
-	if (t != idle_thread && t->slice_left && --t->slice_left == 0)
+	if (t != cpu_this()->idle && t->slice_left && --t->slice_left == 0)
 		sched_yield();                       /* slice used up: to the tail */
 	else
 		schedule();
@@ -184,15 +182,19 @@ void sched_tick(void)
 
 void sched_defer_free(struct tcb *t)
 {
-	assert(!sched_zombie);
-	sched_zombie = t;
+	struct cpu *c = cpu_this();
+
+	assert(!c->zombie);
+	c->zombie = t;
 }
 
 void sched_reap_zombie(void)
 {
-	if (sched_zombie != thread_current) {
-		struct tcb *z = sched_zombie;
-		sched_zombie = NULL;
+	struct cpu *c = cpu_this();
+
+	if (c->zombie != c->current) {
+		struct tcb *z = c->zombie;
+		c->zombie = NULL;
 		thread_free(z);
 	}
 }
@@ -208,13 +210,15 @@ static void sched_idle_loop(void)
 
 void sched_init(void)
 {
+	struct tcb *idle = (struct tcb *)idle_page;
+
 	for (unsigned p = 0; p < ARRAY_SIZE(rq_head); p++)
 		list_init(&rq_head[p]);
-	idle_thread = (struct tcb *)idle_page;
-	idle_thread->canary = THREAD_CANARY;
-	idle_thread->state = TS_READY;
-	arch_fpu_init_state(idle_thread->fpu);
-	arch_thread_init_kernel(idle_thread, sched_idle_loop);
+	idle->canary = THREAD_CANARY;
+	idle->state = TS_READY;
+	arch_fpu_init_state(idle->fpu);
+	arch_thread_init_kernel(idle, sched_idle_loop);
+	cpu_this()->idle = idle;
 	kip->timer_hz = SCHED_TIMER_HZ;
 	kip->tick_us = 1000000 / SCHED_TIMER_HZ;
 }

@@ -22,7 +22,6 @@
 #include <pagoda/fpage.h>
 #include <pagoda/thread.h>
 
-struct tcb *thread_current;                 /* the running thread */
 struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB */
 
 /* The TCB (with its 832-byte FPU area) leaves 2.5 KiB of kernel stack; the

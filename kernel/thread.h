@@ -15,6 +15,7 @@
 #include <pagoda/types.h>
 #include <pagoda/utcb.h>
 #include <arch.h>
+#include <cpu.h>
 #include <lib/list.h>
 
 struct space;
@@ -67,9 +68,10 @@ struct tcb {
 
 _Static_assert(__builtin_offsetof(struct tcb, fpu) == ARCH_TCB_FPU, "tcb: fpu offset (entry.S)");
 
-/* Global thread state (thread.c). */
-extern struct tcb *thread_current;                 /* the running thread */
-extern struct tcb *thread_table[THREAD_MAX];
+/* The running thread: this CPU's (kernel/cpu.h). */
+#define thread_current (cpu_this()->current)
+
+extern struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB (thread.c) */
 
 struct tcb *thread_lookup(word_t tid, int *err);   /* checks number and version */
 word_t thread_current_tid(void);
