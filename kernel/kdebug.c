@@ -161,7 +161,8 @@ static word_t kdb_damage(struct frame *f)
 	struct kdb_saved was = { list_entry(list_first(&s->threads), struct tcb, space_link),
 				 s->nthreads, s->acct.quota, s->acct.parent, s->kip_area,
 				 s->threads.prev, s->link.prev };
-	word_t va = ALIGN_DOWN(f->rdx, 4096), what = f->rsi, pa, err;
+	word_t what = arch_syscall_arg(f, KDB_ARG_A), pa, err;
+	word_t va = ALIGN_DOWN(arch_syscall_arg(f, KDB_ARG_B), 4096);
 	unsigned log2, rights;
 	void *slot = NULL;
 
@@ -303,7 +304,7 @@ void sys_kdebug(struct frame *f)
 		break;
 #ifdef KERNEL_DEBUG
 	case KDB_DAMAGE:
-		f->rax = kdb_damage(f);
+		arch_syscall_set_result(f, kdb_damage(f));
 		break;
 #endif
 	default:
