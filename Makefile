@@ -39,18 +39,23 @@ qemu-gdb: deps
 	@$(MAKE) --no-print-directory all
 	$(QEMU_RUN) --config init/default.cfg --gdb $(QEMU_ARGS)
 
-# T=name runs one system test (or unit suite) alone.
+# T=name runs one system test (or unit suite) alone. Without T, `make test`
+# then runs everything again on the DEBUG=1 build in build/debug/ (every
+# kernel checker after every change; runtests.py --debug says what it
+# leaves out); `make DEBUG=1 test` runs that pass alone.
+RUNTESTS := python3 tools/runtests.py $(if $(DEBUG),--debug)
 test: deps
 	@$(MAKE) --no-print-directory all unit-build
-	python3 tools/runtests.py $(if $(T),--only $(T))
+	$(RUNTESTS) $(if $(T),--only $(T))
+	$(if $(T)$(DEBUG),,@$(MAKE) --no-print-directory DEBUG=1 test)
 
 unit: deps
 	@$(MAKE) --no-print-directory unit-build
-	python3 tools/runtests.py --unit-only
+	$(RUNTESTS) --unit-only
 
 systest: deps
 	@$(MAKE) --no-print-directory all
-	python3 tools/runtests.py --sys-only $(if $(T),--only $(T))
+	$(RUNTESTS) --sys-only $(if $(T),--only $(T))
 
 # Benchmarks under -icount (deterministic guest-instruction counts), with
 # Linux measured the same way when its kernel image is available.

@@ -3,7 +3,10 @@
 # and the host toolchain for unit tests. Fragments (*/*.mk) add to explicit
 # object lists; nothing here depends on the date or the host name.
 
-B := build
+# `make DEBUG=1` builds into build/debug/, beside the normal build; the
+# tools find it through PAGODA_BUILD (tools/pagoda_qemu.py).
+B := $(if $(DEBUG),build/debug,build)
+export PAGODA_BUILD := $(B)
 CROSS_CC := clang --target=x86_64-unknown-none-elf
 LD := ld.lld
 OBJCOPY := llvm-objcopy
@@ -33,7 +36,7 @@ USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=s
 
 # Host unit tests build the real sources with sanitizers.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -I. -Ikernel -Ilibmap -Ilibmap/arch/x86_64 -Ipagers -DHOST_TEST
+	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -I. -Ikernel -Ilibmap -Ilibmap/arch/x86_64 -Ipagers -DHOST_TEST $(KERNEL_DEBUG_FLAGS)
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 Q := @

@@ -103,6 +103,84 @@ static word_t kdb_check(struct frame *f)
 	return which ? E_BROKEN : E_OK;
 }
 
+#ifdef KERNEL_DEBUG
+/* A saved copy of what KDB_DAMAGE may break in space s. */
+struct kdb_saved {
+	struct tcb *thread;          /* s's first thread */
+	unsigned nthreads;
+	size_t quota;
+	struct kmem_account *parent;
+	word_t kip_area;
+	struct list *threads_prev, *link_prev;
+};
+
+/* Break structure `what` of s (the caller's space) so that space_check
+ * must name it. Case 7 puts a PTE without a node at va, slot as
+ * mdb_pte_prepare gave it; case 4 lists `stray` as s's child. */
+static void kdb_damage_do(struct space *s, word_t what, word_t va, void *slot,
+			  struct space *stray)
+{
+	switch (what) {
+	case 1: list_entry(list_first(&s->threads), struct tcb, space_link)->space = NULL; break;
+	case 2: s->nthreads++; break;
+	case 3: s->acct.quota = s->acct.used - 1; break;
+	case 4: list_push_front(&s->children, &stray->sibling); break;
+	case 5: s->acct.parent = &s->acct; break;
+	case 6: s->kip_area = 0; break;
+	case 7: mdb_pte_set(s, va, s->pml4_phys, 12, FPAGE_R, slot); break;
+	case 8: s->threads.prev = NULL; break;
+	case 9: s->link.prev = &s->link; break;
+	}
+}
+
+/* Mend what kdb_damage_do broke. */
+static void kdb_damage_undo(struct space *s, word_t what, word_t va, struct space *stray,
+			    const struct kdb_saved *was)
+{
+	was->thread->space = s;
+	s->nthreads = was->nthreads;
+	s->acct.quota = was->quota;
+	if (what == 4)
+		list_remove(&stray->sibling);
+	s->acct.parent = was->parent;
+	s->kip_area = was->kip_area;
+	if (what == 7)
+		mdb_pte_clear(s, va, 12, NULL);
+	s->threads.prev = was->threads_prev;
+	s->link.prev = was->link_prev;
+}
+
+/* KDB_DAMAGE: break one structure of the caller's space as case rsi
+ * says, run the checkers (answering as KDB_CHECK) and mend it before
+ * anything else runs. rdx: where the caller maps nothing (case 7 puts a
+ * PTE of s's own top page table there, read-only, for the check only).
+ * Debug kernels only: the damage tests of space_check. */
+static word_t kdb_damage(struct frame *f)
+{
+	struct space *s = thread_current->space, stray = { .owner = NULL };
+	struct kdb_saved was = { list_entry(list_first(&s->threads), struct tcb, space_link),
+				 s->nthreads, s->acct.quota, s->acct.parent, s->kip_area,
+				 s->threads.prev, s->link.prev };
+	word_t what = arch_syscall_arg(f, KDB_ARG_A), pa, err;
+	word_t va = ALIGN_DOWN(arch_syscall_arg(f, KDB_ARG_B), 4096);
+	unsigned log2, rights;
+	void *slot = NULL;
+
+	if (!(s->flags & SPACE_PRIVILEGED))
+		return E_NO_PRIVILEGE;
+	if (what < 1 || what > 9)
+		return E_BAD_ARGUMENT;
+	if (what == 7 && (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
+			  mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
+			  mdb_pte_prepare(s, va, 12, &slot) != E_OK))
+		return E_BAD_ARGUMENT;
+	kdb_damage_do(s, what, va, slot, &stray);
+	err = kdb_check(f);
+	kdb_damage_undo(s, what, va, &stray, &was);
+	return err;
+}
+#endif
+
 static word_t kdb_space_kmem(struct frame *f)
 {
 	int err;
@@ -224,6 +302,11 @@ void sys_kdebug(struct frame *f)
 	case KDB_SPACE_TRIM:
 		arch_syscall_set_result(f, kdb_space_trim(f));
 		break;
+#ifdef KERNEL_DEBUG
+	case KDB_DAMAGE:
+		arch_syscall_set_result(f, kdb_damage(f));
+		break;
+#endif
 	default:
 		arch_syscall_set_result(f, E_BAD_ARGUMENT);
 		break;

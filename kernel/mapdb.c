@@ -39,7 +39,7 @@
 /* Can `to` take over the charge of a node held by `from`? */
 static bool mdb_charge_fits(struct space *from, struct space *to)
 {
-	struct kmem_account *a = mdb_space_account(from), *b = mdb_space_account(to);
+	struct kmem_account *a = mdb_space_info(from)->acct, *b = mdb_space_info(to)->acct;
 
 	return a == b || kmem_fits(b, MDB_NODE_BYTES);
 }
@@ -47,7 +47,11 @@ static bool mdb_charge_fits(struct space *from, struct space *to)
 /* Move the charge of one node from `from`'s account to `to`'s (a grant). */
 static void mdb_charge_move(struct space *from, struct space *to)
 {
-	kmem_move(mdb_space_account(from), mdb_space_account(to), MDB_NODE_BYTES);
+	struct mdb_space *a = mdb_space_info(from), *b = mdb_space_info(to);
+
+	kmem_move(a->acct, b->acct, MDB_NODE_BYTES);
+	a->nodes--;
+	b->nodes++;
 }
 
 /* ---- Map, grant and root: decode, reserve, commit. ---- */

@@ -16,8 +16,12 @@
  *  - a child's rights are a subset of its parent's;
  *  - a 2 MiB node's parent is a 2 MiB node; a 4 KiB node's parent is a
  *    4 KiB node of the same frame, or the 2 MiB node containing its frame;
- *  - the bytes charged to each space's account for nodes equal the nodes
- *    it holds times the node size.
+ *  - each space's count of the nodes it pays for (struct mdb_space, kept
+ *    where a node's charge is taken, given back or moved) equals the nodes
+ *    in the lists that name it, every node names a space that is there,
+ *    and its account carries at least that many times the node size;
+ *  - the index holds no empty directory and counts its 4K lists right,
+ *    and the lists hold as many nodes as the database counts.
  */
 #ifndef KERNEL_MAPDB_H
 #define KERNEL_MAPDB_H
@@ -86,8 +90,20 @@ unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot);
  * nothing changed. */
 int mdb_pte_split(struct space *s, word_t va);
 
-/* The account that s's mapping nodes are charged to. */
-struct kmem_account *mdb_space_account(struct space *s);
+/* What the database keeps in each space (the space embeds it and sets
+ * acct when it is made). */
+struct mdb_space {
+	struct kmem_account *acct;   /* the account s's nodes are charged to */
+	size_t nodes;                /* nodes s holds: MDB_NODE_BYTES each on acct */
+	size_t seen;                 /* mdb_check's tally of them in the lists */
+};
+
+/* s's struct mdb_space (one call on the map path gives account and count). */
+struct mdb_space *mdb_space_info(struct space *s);
+
+/* Every space that exists, for mdb_check: the first for NULL, else the
+ * one after s; NULL after the last. */
+struct space *mdb_space_next(struct space *s);
 
 /* ---- The database. ---- */
 
@@ -165,7 +181,11 @@ unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned right
 size_t mdb_node_count(void);
 
 /* Walk every tree and check every invariant above; false on the first
- * violation (debug builds print which). */
+ * violation, printed as "mdb_check: what" (CHECK_FAIL). */
 bool mdb_check(void);
+
+/* For space_check: has s's mapping of frame pa (aligned to 2^log2) at va
+ * (aligned likewise) with `rights` a node that says the same? */
+bool mdb_has_node(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights);
 
 #endif

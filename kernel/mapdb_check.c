@@ -2,7 +2,10 @@
 /*
  * The mapping database's checker: mdb_check walks every directory, frame
  * and list of the frame index and checks each node against its list, its
- * parent and its PTE (the invariants listed in mapdb.h).
+ * parent and its PTE, then each space's count of its nodes (the
+ * invariants listed in mapdb.h). Every branch has a damage test in
+ * tests/unit/test_mapdb.c that breaks one structure and expects the
+ * branch's message.
  */
 #include <mapdb_private.h>
 
@@ -78,6 +81,9 @@ static bool mdb_check_list(const struct mdb_frame *fr, const struct mdb_node *li
 	for (const struct mdb_node *n = list; n; prev = n, n = n->next) {
 		if (++*seen > mdb.nodes)
 			return MDB_FAIL("more nodes in lists than counted (%lu)", (unsigned long)mdb.nodes);
+		if (!n->space)
+			return MDB_FAIL("node %p names no space", (void *)n);
+		mdb_space_info(n->space)->seen++;
 		if (!mdb_check_node(n, pa, log2))
 			return false;
 		if (mdb_is_head(n) ? !mdb_check_head(fr, n, list, &roots) : !mdb_check_inner(n, prev))
@@ -128,15 +134,43 @@ static bool mdb_check_dir(word_t d, size_t *seen)
 	return used || MDB_FAIL("empty directory %lu kept", (unsigned long)d);
 }
 
+/* Each space's count of its nodes against the lists' (the tally mdb_check
+ * just made) and its account; and no node of a space that is not there. */
+static bool mdb_check_spaces(size_t seen)
+{
+	for (struct space *s = mdb_space_next(NULL); s; s = mdb_space_next(s)) {
+		const struct mdb_space *c = mdb_space_info(s);
+		size_t used = c->acct->used;
+
+		if (c->seen != c->nodes)
+			return MDB_FAIL("space %p holds %lu nodes in the lists, pays for %lu", (void *)s,
+					(unsigned long)c->seen, (unsigned long)c->nodes);
+		if (c->nodes > used / MDB_NODE_BYTES)
+			return MDB_FAIL("space %p pays for %lu nodes, its account has %lu bytes",
+					(void *)s, (unsigned long)c->nodes, (unsigned long)used);
+		seen -= c->seen;
+	}
+	return seen == 0 || MDB_FAIL("%lu nodes of spaces that are gone", (unsigned long)seen);
+}
+
 bool mdb_check(void)
 {
 	size_t seen = 0;
 
+	for (struct space *s = mdb_space_next(NULL); s; s = mdb_space_next(s))
+		mdb_space_info(s)->seen = 0;
 	for (word_t d = 0; mdb.top && d < MDB_TOP_DIRS; d++)
 		if (mdb.top[d] && !mdb_check_dir(d, &seen))
 			return false;
 	if (seen != mdb.nodes)
 		return MDB_FAIL("%lu nodes in lists, %lu counted", (unsigned long)seen,
 				(unsigned long)mdb.nodes);
-	return true;
+	return mdb_check_spaces(seen);
+}
+
+bool mdb_has_node(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights)
+{
+	struct mdb_ref ref;
+
+	return mdb_find(s, va, pa, log2, &ref) && mdb_rights(ref.node) == rights;
 }

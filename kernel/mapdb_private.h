@@ -198,21 +198,26 @@ extern struct mdb_db mdb;
  * the pool is exhausted. */
 static inline struct mdb_node *mdb_node_alloc(struct space *s)
 {
-	struct mdb_node *n = kmem_alloc(mdb_space_account(s), MDB_NODE_BYTES);
+	struct mdb_space *info = mdb_space_info(s);
+	struct mdb_node *n = kmem_alloc(info->acct, MDB_NODE_BYTES);
 
 	if (!n)
 		return NULL;
 	n->space = s;
 	mdb.nodes++;
+	info->nodes++;
 	return n;
 }
 
 /* Give back a node that is in no list. */
 static inline void mdb_node_free(struct mdb_node *n)
 {
+	struct mdb_space *info = mdb_space_info(n->space);
+
 	assert(mdb.nodes > 0);
 	mdb.nodes--;
-	kmem_free(mdb_space_account(n->space), n, MDB_NODE_BYTES);
+	info->nodes--;
+	kmem_free(info->acct, n, MDB_NODE_BYTES);
 }
 
 /* ---- The frame index (mapdb_index.c has the rest). ---- */

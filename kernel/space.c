@@ -59,6 +59,7 @@ struct space *space_create(struct space *owner, int *err)
 		return NULL;
 	}
 	space_account_init(s, owner);
+	s->mdb.acct = &s->acct;
 	s->pml4 = arch_pt_create(&s->acct);
 	if (!s->pml4) {
 		kmem_free(space_payer(owner), s, sizeof(*s));
@@ -220,6 +221,28 @@ size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
 	return done;
 }
 
+/* Every user PTE of s has a node in the mapping database that says the
+ * same, or is a kernel-owned page inside the KIP or UTCB area. */
+static bool space_check_ptes(struct space *s)
+{
+	word_t va = 0, pa;
+	unsigned log2, attr, rights;
+
+	for (; arch_pt_next(s->pml4, &va, USER_END, &log2, &attr); va += (word_t)1 << log2) {
+		if (attr & ARCH_PT_KERNEL_OWNED) {
+			if (!space_in_kernel_area(s, va, (word_t)1 << log2))
+				return CHECK_FAIL("space_check: space %p: kernel page at %lx outside "
+						  "its KIP and UTCB areas", (void *)s, (unsigned long)va);
+			continue;
+		}
+		if (!mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
+		    !mdb_has_node(s, va, pa, log2, rights))
+			return CHECK_FAIL("space_check: space %p maps %lx without a mapping node "
+					  "that says the same", (void *)s, (unsigned long)va);
+	}
+	return true;
+}
+
 bool space_check(struct space *s)
 {
 	const char *why;
@@ -247,8 +270,9 @@ bool space_check(struct space *s)
 			return CHECK_FAIL("space_check: space %p lists child %p owned by %p", (void *)s,
 					  (void *)c, (void *)c->owner);
 	}
-	return !s->owner || s->acct.parent == (s->owner->owner ? &s->owner->acct : NULL) ||
-	       CHECK_FAIL("space_check: space %p charges the wrong parent account", (void *)s);
+	if (s->owner && s->acct.parent != (s->owner->owner ? &s->owner->acct : NULL))
+		return CHECK_FAIL("space_check: space %p charges the wrong parent account", (void *)s);
+	return space_check_ptes(s);
 }
 
 bool space_check_all(void)
@@ -311,7 +335,14 @@ int mdb_pte_split(struct space *s, word_t va)
 	return arch_pt_split(s->pml4, va, &s->acct);
 }
 
-struct kmem_account *mdb_space_account(struct space *s)
+struct mdb_space *mdb_space_info(struct space *s)
 {
-	return &s->acct;
+	return &s->mdb;
+}
+
+struct space *mdb_space_next(struct space *s)
+{
+	struct list *n = s ? s->link.next : space_list.next;
+
+	return n == &space_list ? NULL : list_entry(n, struct space, link);
 }

@@ -16,6 +16,7 @@
 
 #include <pagoda/types.h>
 #include <kmem.h>
+#include <mapdb.h>
 #include <arch.h>
 #include <lib/list.h>
 
@@ -42,6 +43,7 @@ struct space {
 	struct list children;        /* spaces it created, by .sibling */
 	struct list sibling;         /* on its owner's children */
 	size_t quota_ceiling;        /* most the space may set its own quota to */
+	struct mdb_space mdb;        /* the mapping database's count of its nodes */
 };
 
 extern struct kmem_account kernel_acct;   /* the kernel's own allocations */

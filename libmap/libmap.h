@@ -56,6 +56,8 @@ word_t kdb_space_kmem(word_t tid, word_t *used, word_t *quota);
 word_t kdb_space_trim(word_t tid, bool count_only, word_t *freed);   /* privileged */
 word_t kdb_check(void);                      /* E_OK, or E_BROKEN */
 word_t kdb_check_report(word_t *checker, word_t *line);   /* and which one broke, where */
+/* DEBUG=1 kernels: break structure `what` of my space, check, mend (KDB_DAMAGE). */
+word_t kdb_damage(word_t what, word_t va, word_t *checker, word_t *line);
 word_t kdb_phys(word_t va, word_t *pa, word_t *rights);   /* privileged */
 
 /* ---- IPC on the message registers ---- */

@@ -143,3 +143,8 @@ word_t kdb_check_report(word_t *checker, word_t *line)
 {
 	return kdb(KDB_CHECK, 0, 0, checker, line);
 }
+
+word_t kdb_damage(word_t what, word_t va, word_t *checker, word_t *line)
+{
+	return kdb(KDB_DAMAGE, what, va, checker, line);
+}

@@ -43,7 +43,9 @@ import time
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = "build"  # relative to ROOT; QEMU runs with ROOT as its directory
+# Relative to ROOT (QEMU runs with ROOT as its directory): build/, or the
+# debug build's build/debug/ when make passes PAGODA_BUILD (build.mk).
+BUILD = os.environ.get("PAGODA_BUILD", "build")
 KERNEL_BIN = BUILD + "/kernel.bin"
 KERNEL_ELF = BUILD + "/kernel.elf"
 QBOOT = "/usr/share/qemu/qboot.rom"

@@ -40,6 +40,9 @@ enum kdebug_op {
 			     * rdx <- rights; E_BAD_FPAGE if unmapped */
 	KDB_SPACE_TRIM = 9, /* privileged: rsi = tid, rdx = 1: count only; free its space's
 			     * empty page tables; rsi <- bytes */
+	KDB_DAMAGE = 10,    /* privileged, DEBUG=1 kernels only: rsi = case, rdx = va; break
+			     * one structure of the caller's space, run the checkers, mend
+			     * it; as KDB_CHECK */
 	KDB_OP_COUNT
 };
 

@@ -22,7 +22,9 @@ import pagoda_qemu as pq  # noqa: E402
 
 
 def run(name, config, shift, timeout=60):
-    """Boot CONFIG with -icount shift=SHIFT; the exit status for the runner."""
+    """Boot CONFIG with -icount shift=SHIFT; the exit status for the runner.
+    The timeout grows by PAGODA_SLOWDOWN (runtests.py --debug)."""
+    timeout *= float(os.environ.get("PAGODA_SLOWDOWN", "1"))
     _, out = pq.boot(config, timeout=timeout, capture=True, echo_stderr=False,
                      extra=["-icount", "shift=%d,sleep=off" % shift, "-rtc", "clock=vm"])
     text = out.output.decode("utf-8", "replace")

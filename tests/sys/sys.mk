@@ -3,7 +3,7 @@
 # table in tests/sys/tests.txt.
 
 SYS_TESTS := hello nullderef privinstr survivor isolate preempt \
-	unmap map ipc pager exc sysneg ctrl irq quota segs schedlim forge heapexec rip ipcprio
+	unmap map ipc pager exc sysneg ctrl irq quota segs schedlim forge heapexec rip ipcprio damage
 TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 
 # Processes under the copy-on-write pager.

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <mapdb.h>
+#include <mapdb_private.h>        /* the damage tests break its structures */
 #include <kmem.h>
 #include <klib.h>
 #include <pagoda/error.h>
@@ -66,6 +67,7 @@ struct space {
 	unsigned long splits;            /* mdb_pte_split calls that split */
 	void *slot;                      /* the last slot handed out ... */
 	unsigned long slot_splits;       /* ... and splits then: it is good while equal */
+	struct mdb_space mdb;            /* the database's count of s's nodes */
 };
 
 static struct space sp[NSPACES];
@@ -255,9 +257,15 @@ int mdb_pte_split(struct space *s, word_t va)
 	return E_OK;
 }
 
-struct kmem_account *mdb_space_account(struct space *s)
+struct mdb_space *mdb_space_info(struct space *s)
 {
-	return &s->acct;
+	return &s->mdb;
+}
+
+struct space *mdb_space_next(struct space *s)
+{
+	s = s ? s + 1 : sp;
+	return s < sp + NSPACES ? s : NULL;
 }
 
 /* ---- Fixture and helpers. ---- */
@@ -271,8 +279,10 @@ static void setup(void)
 	kacct = (struct kmem_account)KMEM_ACCOUNT_ROOT(SIZE_MAX);
 	ck_assert_int_eq(mdb_init(&kacct), E_OK);
 	memset(sp, 0, sizeof(sp));
-	for (int i = 0; i < NSPACES; i++)
+	for (int i = 0; i < NSPACES; i++) {
 		kmem_set_quota(&sp[i].acct, SIZE_MAX);
+		sp[i].mdb.acct = &sp[i].acct;
+	}
 	baseline = kmem_free_bytes();
 }
 
@@ -833,6 +843,106 @@ START_TEST(check_catches_damage)
 	ck_assert(!mdb_check());
 	pte_at(C, va4(3, 0))->pa = F4(0);
 	ck_assert(mdb_check());
+	finish();
+}
+END_TEST
+
+/* ---- Damage: every branch of mdb_check, each by one broken structure. ---- */
+
+/* A database with every kind of node: S0's 2 MiB roots at F2(0) and F2(1)
+ * and 4 KiB root at F4(0); D's 2 MiB child of the first, A's 4 KiB piece
+ * of it (a head), B's child of A's (inside A's segment), C's of the 4 KiB
+ * root. */
+static struct { struct mdb_node *big, *other, *d, *a, *b, *root4, *c; } dmg;
+
+static void damage_world(void)
+{
+	root_ok(S0, va2(0), F2(0), 21, RWX);
+	root_ok(S0, va2(2), F2(1), 21, RWX);
+	root_ok(S0, va4(1, 0), F4(0), 12, RWX);
+	map_ok(S0, va2(0), D, va2(0), 21, RX, false);
+	map_ok(S0, va4(0, 0), A, va4(1, 0), 12, RW, false);
+	map_ok(A, va4(1, 0), B, va4(2, 0), 12, R, false);
+	map_ok(S0, va4(1, 0), C, va4(0, 0), 12, RWX, false);
+	dmg.big = *mdb_list(F2(0), 21);
+	dmg.d = dmg.big->next;
+	dmg.other = *mdb_list(F2(1), 21);
+	dmg.a = *mdb_list(F2(0), 12);
+	dmg.b = dmg.a->next;
+	dmg.root4 = *mdb_list(F4(0), 12);
+	dmg.c = dmg.root4->next;
+	ck_assert(dmg.d->space == D && dmg.a->space == A && dmg.b->space == B &&
+		  dmg.c->space == C && dmg.other->space == S0);
+}
+
+#define MDB_CATCHES(what) unit_check_catches(mdb_check(), "mdb_check: ", what)
+
+/* Break one field, expect the branch, mend it: the word saved in `save`. */
+#define DAMAGE(field, value, what)                 \
+	do {                                       \
+		__typeof__(field) save = (field);  \
+		(field) = (value);                 \
+		MDB_CATCHES(what);                 \
+		(field) = save;                    \
+		ck_assert(mdb_check());            \
+	} while (0)
+
+START_TEST(check_damage_nodes)
+{
+	damage_world();
+	DAMAGE(dmg.a->word, dmg.a->word | MDB_SUPER_BIT, "in the wrong list or misaligned");
+	DAMAGE(dmg.b->word, dmg.b->word | X, "parent's not a superset");
+	DAMAGE(dmg.c->word, dmg.c->word & ~MDB_RIGHTS_MASK, "parent's not a superset");
+	DAMAGE(pte_at(B, va4(2, 0))->rights, RW, "disagrees with its PTE");
+	DAMAGE(pte_at(C, va4(0, 0))->pa, F4(1), "disagrees with its PTE");
+	DAMAGE(dmg.root4->word, dmg.root4->word | (1u << MDB_DEPTH_SHIFT), "or a second root");
+	DAMAGE(dmg.d->parent, NULL, "or a second root");
+	dmg.a->parent = NULL;                  /* a 4 KiB root beside a 2 MiB tree */
+	dmg.a->word = mdb_word(va4(1, 0), 0, false, RW);
+	MDB_CATCHES("not alone in its frame");
+	dmg.a->parent = dmg.big;
+	dmg.a->word = mdb_word(va4(1, 0), 1, false, RW);
+	ck_assert(mdb_check());
+	DAMAGE(dmg.a->parent, dmg.other, "outside its 2 MiB frame");
+	DAMAGE(dmg.a->word, mdb_word(va4(1, 0), 2, false, RW), "depth 2 under 0");
+	DAMAGE(dmg.b->word, mdb_word(va4(2, 0), 1, false, R), "escapes its segment");
+	DAMAGE(dmg.b->parent, dmg.c, "out of preorder");
+	DAMAGE(dmg.b->space, NULL, "names no space");
+	finish();
+}
+END_TEST
+
+START_TEST(check_damage_index_and_counts)
+{
+	static struct mdb_dir empty __attribute__((aligned(KMEM_PAGE)));
+	static struct mdb_node *empty_heads[MDB_PIECES];
+
+	damage_world();
+	DAMAGE(mdb.nodes, 2, "more nodes in lists than counted");
+	DAMAGE(mdb.nodes, mdb.nodes + 1, "nodes in lists, 8 counted");
+	DAMAGE(mdb_frame(F2(0))->pieces_used, 2, "1 4K lists used, 2 counted");
+	DAMAGE(mdb_frame(F2(1))->pieces, empty_heads, "0 4K lists used, 0 counted");
+	DAMAGE(mdb.top[MDB_TOP_DIRS - 1], &empty, "empty directory 511 kept");
+	finish();
+}
+END_TEST
+
+START_TEST(check_damage_charges)
+{
+	static struct space ghost;
+
+	damage_world();
+	DAMAGE(C->mdb.nodes, 2, "holds 1 nodes in the lists, pays for 2");
+	DAMAGE(C->mdb.nodes, 0, "holds 1 nodes in the lists, pays for 0");
+	DAMAGE(B->acct.used, MDB_NODE_BYTES - 1, "pays for 1 nodes, its account has 31 bytes");
+	/* A node of a space the kernel no longer lists (its PTE copied along,
+	 * its count moved with it): only the total can tell. */
+	ghost = *B;
+	B->mdb.nodes--;
+	dmg.b->space = &ghost;
+	MDB_CATCHES("1 nodes of spaces that are gone");
+	dmg.b->space = B;
+	B->mdb.nodes++;
 	finish();
 }
 END_TEST
@@ -1635,6 +1745,9 @@ static Suite *mapdb_suite(void)
 		{ "depth_limit", depth_limit },
 		{ "roots", roots },
 		{ "check_catches_damage", check_catches_damage },
+		{ "check_damage_nodes", check_damage_nodes },
+		{ "check_damage_index_and_counts", check_damage_index_and_counts },
+		{ "check_damage_charges", check_damage_charges },
 		{ "pager_stack", pager_stack },
 		{ "random_against_model", random_against_model },
 		{ "random_ranges_against_model", random_ranges_against_model },
