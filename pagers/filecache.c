@@ -29,6 +29,24 @@
 #include "filecache.h"
 #include <fsclient.h>
 
+/* The checker's report: through the unit tests' check_failed on the host
+ * (tests/unit/unit.c keeps the message), on the console here. */
+#ifdef HOST_TEST
+bool check_failed(const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define FC_FAIL(...) check_failed(__FILE__, __LINE__, "filecache_check: " __VA_ARGS__)
+#else
+#define FC_FAIL(...) (printf("filecache_check: " __VA_ARGS__), printf("\n"), false)
+#endif
+
+/* Debug builds (FILECACHE_DEBUG: `make DEBUG=1`) run the checker after
+ * every change and stop the pager with a trap at the first violation. */
+#ifdef FILECACHE_DEBUG
+#define fc_debug_check() do { if (!filecache_check()) __builtin_trap(); } while (0)
+#else
+#define fc_debug_check() do { } while (0)
+#endif
+
 #define FC_NONE 0
 _Static_assert((FC_BUCKETS & (FC_BUCKETS - 1)) == 0, "FC_BUCKETS: a power of two");
 
@@ -204,6 +222,7 @@ word_t fc_page(int f, word_t idx, word_t *err)
 	if (!(frame = fc_fill(f, idx, err)))
 		return 0;
 	fc_link(f, idx, frame);
+	fc_debug_check();
 	return frame;
 }
 
@@ -224,6 +243,7 @@ word_t fc_sync(int f, word_t from, word_t n, bool drop)
 			fc_unlink(e);
 		}
 	}
+	fc_debug_check();
 	return err;
 }
 
@@ -247,6 +267,7 @@ int fc_open(const char *path, word_t *err)
 	strlcpy(fc_file[f].path, path, sizeof(fc_file[f].path));
 	fc_file[f].used = true;
 	fc_file[f].maps = 0;
+	fc_debug_check();
 	return f;
 }
 
@@ -266,4 +287,112 @@ void fc_unuse(int f)
 	fc_sync(f, 0, ~(word_t)0, true);
 	fs_close(fc_srv, fc_file[f].handle);
 	fc_file[f].used = false;
+	fc_debug_check();
+}
+
+/* ----------------------------------------------------------------- checker
+ *
+ * filecache_check verifies what the cache relies on:
+ *  - bounds: the bound is at most FC_PAGES_MAX, the entries ever used
+ *    (fc_used) at most FC_PAGES_MAX, and entry 0 holds frame 0 (fc_lookup
+ *    returns it for "not cached");
+ *  - the age list: fc_oldest and fc_newest are both 0 or both entries;
+ *    from fc_oldest each entry is one ever used, holds a page-aligned
+ *    frame, its prev names the entry before, the walk ends at fc_newest
+ *    and is no longer than fc_used (no cycle); it holds fc_stats.pages
+ *    entries, at most the bound;
+ *  - each listed page: of an open file (in range, used), and fc_find
+ *    finds it: it is in the chain of its own bucket, the first entry there
+ *    for its (file, page index), so no page is cached twice;
+ *  - the hash chains: every entry on a chain is a listed page (frame not
+ *    0) hashing to that bucket, and the chains hold no more entries than
+ *    pages are listed (no cycle; with the above, every listed page is on
+ *    exactly one chain and nothing else is);
+ *  - the free list: each entry one ever used, with frame 0, no longer than
+ *    fc_used; free and listed entries are all fc_used entries;
+ *  - files: a used file's path is NUL-terminated (its last byte 0); a closed file has no
+ *    mappings (its pages are checked above).
+ */
+
+/* The age list: its links, its pages and their chains. */
+static bool fc_check_list(word_t *listed)
+{
+	uint32_t prev = FC_NONE, e;
+
+	if (!fc_oldest != !fc_newest)
+		return FC_FAIL("oldest %u and newest %u: one empty", fc_oldest, fc_newest);
+	*listed = 0;
+	for (e = fc_oldest; e; prev = e, e = fc_pg[e].next) {
+		const struct fc_page *pg = &fc_pg[e];
+
+		if (e > fc_used)
+			return FC_FAIL("age list: entry %u beyond the %u used", e, fc_used);
+		if (++*listed > fc_used)
+			return FC_FAIL("age list longer than the %u entries used", fc_used);
+		if (!pg->frame || (pg->frame & 4095))
+			return FC_FAIL("age list: entry %u has frame %lx", e, pg->frame);
+		if (pg->prev != prev)
+			return FC_FAIL("age list: entry %u's prev %u, not %u", e, pg->prev, prev);
+		if (pg->file < 0 || pg->file >= FC_FILES || !fc_file[pg->file].used)
+			return FC_FAIL("page %u of entry %u: file %d not open", (unsigned)pg->idx, e, pg->file);
+		if (fc_find(pg->file, pg->idx) != e)
+			return FC_FAIL("page %lu of file %d (entry %u): fc_find finds %u",
+				       pg->idx, pg->file, e, fc_find(pg->file, pg->idx));
+	}
+	if (prev != fc_newest)
+		return FC_FAIL("age list ends at %u, newest is %u", prev, fc_newest);
+	if (*listed != fc_stats.pages || fc_stats.pages > fc_stats.bound)
+		return FC_FAIL("%lu pages listed, %lu counted, bound %lu", *listed, fc_stats.pages,
+			       fc_stats.bound);
+	return true;
+}
+
+/* The hash chains hold exactly the listed pages, each in its bucket. */
+static bool fc_check_chains(word_t listed)
+{
+	word_t chained = 0;
+
+	for (uint32_t b = 0; b < FC_BUCKETS; b++)
+		for (uint32_t e = fc_bucket[b]; e; e = fc_pg[e].hnext) {
+			if (e > fc_used || !fc_pg[e].frame)
+				return FC_FAIL("bucket %u: entry %u is no cached page", b, e);
+			if (fc_hash(fc_pg[e].file, fc_pg[e].idx) != b)
+				return FC_FAIL("bucket %u: entry %u hashes to %u", b, e,
+					       fc_hash(fc_pg[e].file, fc_pg[e].idx));
+			if (++chained > listed)
+				return FC_FAIL("hash chains hold more than the %lu pages", listed);
+		}
+	return true;                 /* fewer: a listed page fc_find misses */
+}
+
+/* The free list: unused entries only, and with the pages, all of them. */
+static bool fc_check_free(word_t listed)
+{
+	word_t free = 0;
+
+	for (uint32_t e = fc_free; e; e = fc_pg[e].next) {
+		if (e > fc_used || fc_pg[e].frame)
+			return FC_FAIL("free list: entry %u in use or beyond %u", e, fc_used);
+		if (++free > fc_used)
+			return FC_FAIL("free list longer than the %u entries used", fc_used);
+	}
+	if (free + listed != fc_used)
+		return FC_FAIL("%lu free + %lu pages != %u entries used", free, listed, fc_used);
+	return true;
+}
+
+bool filecache_check(void)
+{
+	word_t listed;
+
+	if (fc_stats.bound > FC_PAGES_MAX || fc_used > FC_PAGES_MAX || fc_pg[0].frame)
+		return FC_FAIL("bound %lu, %u used, entry 0's frame %lx", fc_stats.bound, fc_used,
+			       fc_pg[0].frame);
+	for (int f = 0; f < FC_FILES; f++) {
+		if (fc_file[f].used && fc_file[f].path[FS_PATH_MAX])
+			return FC_FAIL("file %d: path not terminated", f);
+		if (!fc_file[f].used && fc_file[f].maps)
+			return FC_FAIL("file %d closed with %u mappings", f, fc_file[f].maps);
+	}
+	return fc_check_list(&listed) && fc_check_chains(listed) && fc_check_free(listed);
 }

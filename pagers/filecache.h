@@ -81,5 +81,9 @@ word_t fc_page(int f, word_t idx, word_t *err);
 word_t fc_sync(int f, word_t from, word_t n, bool drop);
 /* The file server's thread. */
 word_t fc_server(void);
+/* Every invariant of the cache holds (filecache.c lists them); false at
+ * the first broken one, reported as "filecache_check: <what>". Run after
+ * every change in `make DEBUG=1` builds (FILECACHE_DEBUG). */
+bool filecache_check(void);
 
 #endif

@@ -8,6 +8,8 @@ PAGER_OBJS_cow := $(B)/u/pagers/cow_core.o
 # The file pager: its page cache, and the FAT server's client (fs/).
 PAGER_OBJS_file := $(B)/u/pagers/filecache.o $(B)/u/fs/fsclient.o
 $(B)/u/pagers/file.o $(B)/u/pagers/filecache.o: USER_CFLAGS += -Ifs
+# make DEBUG=1: the page cache's checker after every change.
+$(B)/u/pagers/filecache.o: USER_CFLAGS += $(if $(DEBUG),-DFILECACHE_DEBUG)
 $(foreach pg,$(PAGERS),$(eval $(call user_program,pagers/$(pg),$(B)/u/pagers/$(pg).o $(PAGER_OBJS_$(pg)))))
 
 # The file pager's long random test: 10^5 fsx operations of up to 64 KiB

@@ -25,3 +25,5 @@ $(eval $(call unit_suite,fpage,tests/unit/test_fpage.c kernel/fpage.c))
 $(eval $(call unit_suite,fat,tests/unit/test_fat.c $(FS_LIB)))
 $(eval $(call unit_suite,colour,tests/unit/test_colour.c rt-alloc/colour_core.c))
 $(eval $(call unit_suite,list,tests/unit/test_list.c))
+$(eval $(call unit_suite,filecache,tests/unit/test_filecache.c))
+$(B)/h/tests/unit/test_filecache.o: HOST_CFLAGS += -Ifs
