@@ -42,12 +42,10 @@
  * tasks (docs/security.md, "Audit after the fixes").
  */
 #include <libmap.h>
+#include "ram_table.h"
 
-#define OWNER_FREE 0
-#define OWNER_NOT_MINE 0xffff
 #define DEVICE_MAX 64
 #define DEVICE_CLIENTS 32
-#define RAM_CLIENTS 64
 #define SUPER ((word_t)1 << 21)
 #define INDEX_DIR_BYTES ((word_t)1 << 28)    /* RAM or MMIO one mapdb directory page covers */
 #define POOL_MARGIN (64 * 1024)              /* pool left free after a device request */
@@ -67,7 +65,7 @@ static word_t device_clients[DEVICE_CLIENTS];   /* may ask for DEVICE (and the r
 /* Threads that may have RAM (and the root task, without limit): the id
  * (nil: free slot; one slot per thread number), the frames it may own and
  * the frames its number owns now (= owner[] entries of that number). */
-static struct { word_t tid, limit, used; } ram_client[RAM_CLIENTS];
+static struct sigma0_ram_client ram_client[RAM_CLIENTS];
 static unsigned ram_top;                /* slots at or above it were never used */
 
 static bool sigma0_is_ram(const struct kip_memdesc *d)
@@ -645,6 +643,19 @@ static void sigma0_handle(word_t client)
 	}
 }
 
+/* Debug builds (SIGMA0_DEBUG: `make DEBUG=1`) check the RAM table after
+ * every request and stop sigma0 with a trap at the first broken invariant. */
+static void sigma0_debug_check(void)
+{
+#ifdef SIGMA0_DEBUG
+	struct sigma0_ram_table t = { owner, nframes, free_frames, given_frames, ram_client,
+				      ram_top, tid_number(libmap_kip->root_id) };
+
+	if (!sigma0_ram_check(&t))
+		__builtin_trap();
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	word_t client = TID_NIL, err;
@@ -662,6 +673,7 @@ int main(int argc, char **argv)
 			sigma0_untake();
 		if (err && !(err & IPC_ERR_RECV_PHASE) && device_in_flight >= 0)
 			sigma0_device_give_back((unsigned)device_in_flight);
+		sigma0_debug_check();
 		last_take.n = 0;
 		device_in_flight = -1;
 		if (err) {

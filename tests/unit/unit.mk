@@ -27,3 +27,4 @@ $(eval $(call unit_suite,colour,tests/unit/test_colour.c rt-alloc/colour_core.c)
 $(eval $(call unit_suite,list,tests/unit/test_list.c))
 $(eval $(call unit_suite,filecache,tests/unit/test_filecache.c))
 $(B)/h/tests/unit/test_filecache.o: HOST_CFLAGS += -Ifs
+$(eval $(call unit_suite,sigma0_ram,tests/unit/test_sigma0_ram.c sigma0/ram_check.c))
