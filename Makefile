@@ -4,6 +4,7 @@
 
 .DEFAULT_GOAL := all
 include build.mk
+include lib/lib.mk
 include libmap/libmap.mk
 include kernel/kernel.mk
 include sigma0/sigma0.mk

@@ -11,18 +11,19 @@ OBJDUMP := llvm-objdump
 NM := llvm-nm
 HOST_CC ?= cc
 
-# Common flags: freestanding C11 with warnings as errors, reproducible paths.
+# Common flags: freestanding C11 with warnings as errors, reproducible paths;
+# -I. for the shared headers, which are included by path (<lib/string.h>).
 CLANG_INC := $(shell clang -print-resource-dir 2>/dev/null)/include
 COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-fno-stack-protector -fno-common -fomit-frame-pointer -O2 -g -Wall -Wextra -Werror \
-	-ffile-prefix-map=$(CURDIR)/= -fdebug-compilation-dir=. -Iinclude
+	-ffile-prefix-map=$(CURDIR)/= -fdebug-compilation-dir=. -Iinclude -I.
 
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the
 # current stack), no FPU/SIMD registers (they are not saved on kernel entry).
 # The kernel's one debug switch: `make DEBUG=1` poisons freed kernel memory.
 KERNEL_DEBUG_FLAGS := $(if $(DEBUG),-DKERNEL_DEBUG)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) $(KERNEL_DEBUG_FLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-	-Ikernel -Ikernel/arch/x86_64 -Ilibmap -DKERNEL
+	-Ikernel -Ikernel/arch/x86_64 -DKERNEL
 
 # User programs: static, linked low, ordinary flags: the kernel switches each
 # thread's x87/SSE/AVX state, so the compiler may use SSE (x86-64 baseline).
@@ -30,7 +31,7 @@ USER_CFLAGS := $(filter-out -fno-pic -fno-pie,$(COMMON_CFLAGS)) -fpie -mcmodel=s
 
 # Host unit tests build the real sources with sanitizers.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Ikernel -Ilibmap -Ilibmap/arch/x86_64 -Ipagers -DHOST_TEST
+	-fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -I. -Ikernel -Ilibmap -Ilibmap/arch/x86_64 -Ipagers -DHOST_TEST
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 Q := @

@@ -9,7 +9,7 @@
 #include "bcache.h"
 #include <pagoda/error.h>
 #include <pagoda/fs.h>
-#include <string.h>
+#include <lib/string.h>
 
 static uint32_t bcache_bucket(const struct bcache *bc, uint64_t lba)
 {

@@ -10,7 +10,8 @@
  * block when there is one, so the two never disagree. Partial blocks of
  * data go through bcache_get like metadata.
  *
- * Freestanding: the host's libc or libmap's string.h, nothing else.
+ * Freestanding: lib/string.h (the C library's functions, on the guest and
+ * on the host), nothing else.
  */
 #ifndef FS_BCACHE_H
 #define FS_BCACHE_H

@@ -31,7 +31,7 @@
  */
 #include "fat.h"
 #include <pagoda/error.h>
-#include <string.h>
+#include <lib/string.h>
 
 static uint32_t fat_le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t fat_le32(const uint8_t *p) { return fat_le16(p) | fat_le16(p + 2) << 16; }

@@ -25,7 +25,7 @@
  */
 #include "fat.h"
 #include <pagoda/error.h>
-#include <string.h>
+#include <lib/string.h>
 
 #define FATDIR_ATTR_LFN 0x0f
 #define FATDIR_ATTR_VOLUME 0x08

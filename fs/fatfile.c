@@ -18,7 +18,7 @@
  */
 #include "fat.h"
 #include <pagoda/error.h>
-#include <string.h>
+#include <lib/string.h>
 
 #define FATFILE_ATTR_DIR 0x10
 #define FATFILE_ATTR_ARCHIVE 0x20

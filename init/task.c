@@ -7,7 +7,7 @@
  * (include/pagoda/proto.h) before the task runs.
  */
 #include "init.h"
-#include <elf.h>
+#include <lib/elf.h>
 #include <layout.h>
 #include <sigma0.h>
 

@@ -22,6 +22,13 @@
 #include <pagoda/thread.h>
 #include <pagoda/utcb.h>
 
+/* The arguments of each call by their place (include/pagoda/syscall.h);
+ * outputs come back in argument places. */
+enum { TC_ARG_DEST, TC_ARG_SPACE, TC_ARG_EXC, TC_ARG_PAGER, TC_ARG_UTCB, TC_ARG_FLAGS };
+enum { SC_ARG_THREAD, SC_ARG_CONTROL, SC_ARG_USED, SC_ARG_QUOTA = 4 };
+enum { EXREG_ARG_DEST, EXREG_ARG_CONTROL, EXREG_ARG_SP, EXREG_ARG_IP, EXREG_ARG_FLAGS,
+       EXREG_ARG_PAGER };
+
 static bool control_privileged(void)
 {
 	return thread_current->space->flags & SPACE_PRIVILEGED;
@@ -57,12 +64,14 @@ static word_t control_delete(struct tcb *t)
 
 static word_t control_modify(struct tcb *t, struct frame *f)
 {
-	if (f->r9 & ~(word_t)TC_FLAG_EXC_HANDLER)
+	word_t flags = arch_syscall_arg(f, TC_ARG_FLAGS), pager = arch_syscall_arg(f, TC_ARG_PAGER);
+
+	if (flags & ~(word_t)TC_FLAG_EXC_HANDLER)
 		return E_BAD_ARGUMENT;
-	if (f->r10 != TID_NIL)
-		t->pager = f->r10;
-	if (f->r9 & TC_FLAG_EXC_HANDLER)
-		t->exc_handler = f->rdx;
+	if (pager != TID_NIL)
+		t->pager = pager;
+	if (flags & TC_FLAG_EXC_HANDLER)
+		t->exc_handler = arch_syscall_arg(f, TC_ARG_EXC);
 	t->utcb->pager = t->pager;
 	t->utcb->exc_handler = t->exc_handler;
 	return E_OK;
@@ -83,12 +92,12 @@ static struct space *control_new_space(int *err)
 
 static word_t control_create(word_t dest, struct frame *f)
 {
-	word_t spec = f->rsi;
+	word_t spec = arch_syscall_arg(f, TC_ARG_SPACE), flags = arch_syscall_arg(f, TC_ARG_FLAGS);
 	struct space *s;
 	struct tcb *t, *other;
 	int err;
 
-	if (f->r9 & ~(word_t)TC_FLAG_EXC_HANDLER)
+	if (flags & ~(word_t)TC_FLAG_EXC_HANDLER)
 		return E_BAD_ARGUMENT;
 	if (spec == dest) {
 		if (!(s = control_new_space(&err)))
@@ -98,47 +107,60 @@ static word_t control_create(word_t dest, struct frame *f)
 	} else {
 		return E_BAD_SPACE;
 	}
-	t = thread_create(dest, s, f->r8, &err);
+	t = thread_create(dest, s, arch_syscall_arg(f, TC_ARG_UTCB), &err);
 	if (!t) {
 		if (s->nthreads == 0)
 			space_destroy(s);
 		return (word_t)err;
 	}
-	t->pager = f->r10;
-	t->exc_handler = (f->r9 & TC_FLAG_EXC_HANDLER) ? f->rdx : TID_NIL;
+	t->pager = arch_syscall_arg(f, TC_ARG_PAGER);
+	t->exc_handler = (flags & TC_FLAG_EXC_HANDLER) ? arch_syscall_arg(f, TC_ARG_EXC) : TID_NIL;
 	t->prio = thread_current->prio < SCHED_DEFAULT_PRIO ? thread_current->prio : SCHED_DEFAULT_PRIO;
 	t->utcb->pager = t->pager;
 	t->utcb->exc_handler = t->exc_handler;
 	return E_OK;
 }
 
+/* thread_control on an interrupt thread; attaching an MSI line returns
+ * the message its device must write (in the space and exc places). */
+static void control_irq_call(struct frame *f, word_t dest)
+{
+	word_t pager = arch_syscall_arg(f, TC_ARG_PAGER), addr, data, err;
+
+	err = control_irq(dest, pager);
+	arch_syscall_set_result(f, err);
+	if (err == E_OK && pager != dest && irq_from_tid(dest) >= ARCH_IRQ_MSI_FIRST) {
+		arch_irq_msi_message((unsigned)irq_from_tid(dest), &addr, &data);
+		arch_syscall_set_arg(f, TC_ARG_SPACE, addr);
+		arch_syscall_set_arg(f, TC_ARG_EXC, data);
+	}
+}
+
 void sys_thread_control(struct frame *f)
 {
-	word_t dest = f->rdi, spec = f->rsi;
+	word_t dest = arch_syscall_arg(f, TC_ARG_DEST), spec = arch_syscall_arg(f, TC_ARG_SPACE);
 	struct tcb *t;
 	int err;
 
 	if (!control_privileged()) {
-		f->rax = E_NO_PRIVILEGE;
+		arch_syscall_set_result(f, E_NO_PRIVILEGE);
 		return;
 	}
 	if (irq_from_tid(dest) >= 0) {
-		f->rax = control_irq(dest, f->r10);
-		if (f->rax == E_OK && f->r10 != dest && irq_from_tid(dest) >= ARCH_IRQ_MSI_FIRST)
-			arch_irq_msi_message((unsigned)irq_from_tid(dest), &f->rsi, &f->rdx);
+		control_irq_call(f, dest);
 		return;
 	}
 	t = thread_lookup(dest, &err);
 	if (spec == TID_NIL)
-		f->rax = t ? control_delete(t) : (word_t)err;
+		arch_syscall_set_result(f, t ? control_delete(t) : (word_t)err);
 	else if (spec == TID_ANY)
-		f->rax = t ? control_modify(t, f) : (word_t)err;
+		arch_syscall_set_result(f, t ? control_modify(t, f) : (word_t)err);
 	else if (t)
-		f->rax = E_EXISTS;
+		arch_syscall_set_result(f, E_EXISTS);
 	else if (err == E_STALE_THREAD)
-		f->rax = E_EXISTS;
+		arch_syscall_set_result(f, E_EXISTS);
 	else
-		f->rax = control_create(dest, f);
+		arch_syscall_set_result(f, control_create(dest, f));
 }
 
 /* May the caller give s the quota q? Its owner, or an owner above it,
@@ -167,38 +189,38 @@ static void control_quota_set(struct space *s, word_t q)
 
 void sys_space_control(struct frame *f)
 {
-	word_t control = f->rsi;
+	word_t control = arch_syscall_arg(f, SC_ARG_CONTROL), quota = arch_syscall_arg(f, SC_ARG_QUOTA);
 	struct tcb *t;
 	int err;
 
 	if (!control_privileged()) {
-		f->rax = E_NO_PRIVILEGE;
+		arch_syscall_set_result(f, E_NO_PRIVILEGE);
 		return;
 	}
-	if (!(t = thread_lookup(f->rdi, &err))) {
-		f->rax = (word_t)err;
+	if (!(t = thread_lookup(arch_syscall_arg(f, SC_ARG_THREAD), &err))) {
+		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
 	if (control & ~(word_t)(SC_PRIVILEGED | SC_SET_QUOTA)) {
-		f->rax = E_BAD_ARGUMENT;
+		arch_syscall_set_result(f, E_BAD_ARGUMENT);
 		return;
 	}
-	if ((control & SC_SET_QUOTA) && f->r8 && (err = control_quota_check(t->space, f->r8))) {
-		f->rax = (word_t)err;
+	if ((control & SC_SET_QUOTA) && quota && (err = control_quota_check(t->space, quota))) {
+		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
 	if (control & SC_PRIVILEGED)
 		t->space->flags |= SPACE_PRIVILEGED;
-	if ((control & SC_SET_QUOTA) && f->r8)  /* quota 0: keep */
-		control_quota_set(t->space, f->r8);
-	f->rdx = t->space->acct.used;
-	f->rax = E_OK;
+	if ((control & SC_SET_QUOTA) && quota)  /* quota 0: keep */
+		control_quota_set(t->space, quota);
+	arch_syscall_set_arg(f, SC_ARG_USED, t->space->acct.used);
+	arch_syscall_set_result(f, E_OK);
 }
 
 /* exchange_registers: decode everything, then apply. */
 static word_t exreg_check(struct tcb *t, struct frame *f)
 {
-	word_t control = f->rsi;
+	word_t control = arch_syscall_arg(f, EXREG_ARG_CONTROL);
 	const word_t known = EXREG_HALT | EXREG_RESUME | EXREG_ABORT_SEND | EXREG_ABORT_RECV |
 			     EXREG_SET_SP | EXREG_SET_IP | EXREG_SET_FLAGS | EXREG_SET_PAGER;
 
@@ -206,9 +228,9 @@ static word_t exreg_check(struct tcb *t, struct frame *f)
 		return E_NO_PRIVILEGE;
 	if (control & ~known)
 		return E_BAD_ARGUMENT;
-	if ((control & EXREG_SET_IP) && !arch_user_address_ok(f->r10))
+	if ((control & EXREG_SET_IP) && !arch_user_address_ok(arch_syscall_arg(f, EXREG_ARG_IP)))
 		return E_BAD_ARGUMENT;
-	if ((control & EXREG_SET_SP) && f->rdx > USER_END)
+	if ((control & EXREG_SET_SP) && arch_syscall_arg(f, EXREG_ARG_SP) > USER_END)
 		return E_BAD_ARGUMENT;
 	if ((control & EXREG_RESUME) && t->state == TS_DEAD)
 		return E_BAD_THREAD;
@@ -223,11 +245,11 @@ static void exreg_apply(struct tcb *t, word_t control, word_t sp, word_t ip, wor
 	if (control & (EXREG_ABORT_SEND | EXREG_ABORT_RECV))
 		ipc_abort(t, control & EXREG_ABORT_SEND, control & EXREG_ABORT_RECV);
 	if (control & EXREG_SET_SP)
-		tf->rsp = sp;
+		arch_frame_set_sp(tf, sp);
 	if (control & EXREG_SET_IP)
-		tf->rip = ip;
+		arch_frame_set_ip(tf, ip);
 	if (control & EXREG_SET_FLAGS)
-		tf->rflags = arch_user_flags(fl);
+		arch_frame_set_flags(tf, arch_user_flags(fl));
 	if (control & EXREG_SET_PAGER)
 		t->utcb->pager = t->pager = pager;
 	if (control & EXREG_HALT) {
@@ -246,11 +268,13 @@ void sys_exchange_registers(struct frame *f)
 {
 	struct tcb *t;
 	struct frame *tf;
-	word_t control = f->rsi, sp = f->rdx, ip = f->r10, fl = f->r8, pager = f->r9, state;
+	word_t control = arch_syscall_arg(f, EXREG_ARG_CONTROL), sp = arch_syscall_arg(f, EXREG_ARG_SP);
+	word_t ip = arch_syscall_arg(f, EXREG_ARG_IP), fl = arch_syscall_arg(f, EXREG_ARG_FLAGS);
+	word_t pager = arch_syscall_arg(f, EXREG_ARG_PAGER), state;
 	int err;
 
-	if (!(t = thread_lookup(f->rdi, &err)) || (err = (int)exreg_check(t, f))) {
-		f->rax = (word_t)err;
+	if (!(t = thread_lookup(arch_syscall_arg(f, EXREG_ARG_DEST), &err)) || (err = (int)exreg_check(t, f))) {
+		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
 	tf = arch_frame(t);
@@ -259,12 +283,12 @@ void sys_exchange_registers(struct frame *f)
 		(t->state == TS_RECV ? EXREG_STATE_RECEIVING : 0) |
 		((t->state == TS_SEND || t->state == TS_RECV) && t->in_kernel_ipc ?
 		 EXREG_STATE_FAULTING : 0);
-	f->rdx = tf->rsp;
-	f->r10 = tf->rip;
-	f->r8 = tf->rflags;
-	f->r9 = t->pager;
-	f->rsi = state;
-	f->rax = E_OK;
+	arch_syscall_set_arg(f, EXREG_ARG_SP, arch_frame_sp(tf));
+	arch_syscall_set_arg(f, EXREG_ARG_IP, arch_frame_ip(tf));
+	arch_syscall_set_arg(f, EXREG_ARG_FLAGS, arch_frame_flags(tf));
+	arch_syscall_set_arg(f, EXREG_ARG_PAGER, t->pager);
+	arch_syscall_set_arg(f, EXREG_ARG_CONTROL, state);
+	arch_syscall_set_result(f, E_OK);
 	exreg_apply(t, control, sp, ip, fl, pager);
 	if (t == thread_current && (control & EXREG_HALT))
 		schedule();

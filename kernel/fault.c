@@ -29,9 +29,6 @@
 #include <pagoda/msg.h>
 #include <pagoda/thread.h>
 
-const char *arch_trap_name(unsigned vector);
-void arch_frame_dump(const struct frame *f);
-
 static const char *fault_access_name(unsigned access)
 {
 	return access == FPAGE_W ? "write" : access == FPAGE_X ? "execute" : "read";
@@ -64,17 +61,17 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 		return;
 	t->kmsg[0] = tag_make(LABEL_PAGEFAULT | access, PF_MSG_LENGTH, 0);
 	t->kmsg[PF_MSG_ADDR] = addr;
-	t->kmsg[PF_MSG_IP] = f->rip;
+	t->kmsg[PF_MSG_IP] = arch_frame_ip(f);
 	err = t->pager == TID_NIL ? E_IPC_NO_PARTNER : ipc_kernel_call(t, t->pager);
 	if (err == E_OK && tag_label(t->kmsg[0]) == 0)
 		return;
 	if ((err & ~(word_t)IPC_ERR_RECV_PHASE) == E_IPC_CANCELLED)
 		return;                             /* aborted: retry the access */
 	ksnprintf(why, sizeof(why), "#PF %s at %lx, rip=%lx, pager %lx %s (error %lu)",
-		  fault_access_name(access), addr, f->rip, t->pager,
+		  fault_access_name(access), addr, arch_frame_ip(f), t->pager,
 		  err ? "unreachable" : "refused", err);
-	f->vector = 14;                             /* refused or no pager: */
-	f->error = access | (err ? 0 : tag_label(t->kmsg[0]) << 8);   /* the handler decides */
+	/* refused or no pager: the handler decides (vector 14, error code) */
+	arch_frame_set_trap(f, 14, access | (err ? 0 : tag_label(t->kmsg[0]) << 8));
 	if (fault_exception_ipc(f, addr, why))
 		return;
 	thread_stop(t, why);
@@ -87,26 +84,7 @@ static void fault_exc_message(struct tcb *t, const struct frame *f, word_t addr)
 
 	m[EXC_MSG_ADDR] = addr;
 	m[0] = tag_make(LABEL_EXCEPTION, EXC_MSG_LENGTH, 0);
-	m[EXC_MSG_RIP] = f->rip;
-	m[EXC_MSG_RSP] = f->rsp;
-	m[EXC_MSG_RFLAGS] = f->rflags;
-	m[EXC_MSG_VECTOR] = f->vector;
-	m[EXC_MSG_ERROR] = f->error;
-	m[EXC_MSG_RAX] = f->rax;
-	m[EXC_MSG_RBX] = f->rbx;
-	m[EXC_MSG_RCX] = f->rcx;
-	m[EXC_MSG_RDX] = f->rdx;
-	m[EXC_MSG_RSI] = f->rsi;
-	m[EXC_MSG_RDI] = f->rdi;
-	m[EXC_MSG_RBP] = f->rbp;
-	m[EXC_MSG_R8] = f->r8;
-	m[EXC_MSG_R9] = f->r9;
-	m[EXC_MSG_R10] = f->r10;
-	m[EXC_MSG_R11] = f->r11;
-	m[EXC_MSG_R12] = f->r12;
-	m[EXC_MSG_R13] = f->r13;
-	m[EXC_MSG_R14] = f->r14;
-	m[EXC_MSG_R15] = f->r15;
+	arch_exc_regs_get(f, m);
 }
 
 /* Apply the handler's reply; false if it asks for something impossible. */
@@ -118,24 +96,7 @@ static bool fault_exc_reply(struct tcb *t, struct frame *f)
 		return true;                        /* resume unchanged */
 	if (!arch_user_address_ok(m[EXC_MSG_RIP]))
 		return false;
-	f->rip = m[EXC_MSG_RIP];
-	f->rsp = m[EXC_MSG_RSP];
-	f->rflags = arch_user_flags(m[EXC_MSG_RFLAGS]);
-	f->rax = m[EXC_MSG_RAX];
-	f->rbx = m[EXC_MSG_RBX];
-	f->rcx = m[EXC_MSG_RCX];
-	f->rdx = m[EXC_MSG_RDX];
-	f->rsi = m[EXC_MSG_RSI];
-	f->rdi = m[EXC_MSG_RDI];
-	f->rbp = m[EXC_MSG_RBP];
-	f->r8 = m[EXC_MSG_R8];
-	f->r9 = m[EXC_MSG_R9];
-	f->r10 = m[EXC_MSG_R10];
-	f->r11 = m[EXC_MSG_R11];
-	f->r12 = m[EXC_MSG_R12];
-	f->r13 = m[EXC_MSG_R13];
-	f->r14 = m[EXC_MSG_R14];
-	f->r15 = m[EXC_MSG_R15];
+	arch_exc_regs_set(f, m);
 	return true;
 }
 
@@ -153,7 +114,8 @@ static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what)
 	if (what)
 		return false;
 	ksnprintf(why, sizeof(why), "%s (error %lx) at rip=%lx, rsp=%lx, handler %lx %s",
-		  arch_trap_name((unsigned)f->vector), f->error, f->rip, f->rsp, t->exc_handler,
+		  arch_trap_name((unsigned)arch_frame_vector(f)), arch_frame_error(f), arch_frame_ip(f),
+		  arch_frame_sp(f), t->exc_handler,
 		  err ? "unreachable" : "refused");
 	thread_stop(t, why);
 	schedule();

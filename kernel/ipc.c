@@ -41,24 +41,23 @@
 
 #define KMSG_WORDS (sizeof(((struct tcb *)0)->kmsg) / sizeof(word_t))
 
+/* The IPC system call's arguments (include/pagoda/syscall.h); the actual
+ * sender comes back in the `from` argument. */
+enum { IPC_ARG_TO = 0, IPC_ARG_FROM = 1, IPC_ARG_TIMEOUTS = 2 };
+
 /* ---- message words: registers + UTCB, or the kernel buffer ---- */
 
 static word_t msg_get(struct tcb *t, unsigned i)
 {
-	struct frame *f;
-
 	if (t->in_kernel_ipc)
 		return i < KMSG_WORDS ? t->kmsg[i] : 0;
 	if (i >= MSG_REG_MRS)
 		return t->utcb->mr[i];
-	f = arch_frame(t);
-	return i == 0 ? f->r8 : i == 1 ? f->r9 : f->r10;
+	return arch_msg_reg(arch_frame(t), i);
 }
 
 static void msg_set(struct tcb *t, unsigned i, word_t w)
 {
-	struct frame *f;
-
 	if (t->in_kernel_ipc) {
 		if (i < KMSG_WORDS)
 			t->kmsg[i] = w;
@@ -68,13 +67,7 @@ static void msg_set(struct tcb *t, unsigned i, word_t w)
 		t->utcb->mr[i] = w;
 		return;
 	}
-	f = arch_frame(t);
-	if (i == 0)
-		f->r8 = w;
-	else if (i == 1)
-		f->r9 = w;
-	else
-		f->r10 = w;
+	arch_msg_set_reg(arch_frame(t), i, w);
 }
 
 /* Copy untyped words 1..u; the bulk goes UTCB to UTCB. */
@@ -151,7 +144,7 @@ static word_t ipc_transfer(struct tcb *s, struct tcb *r)
 	msg_set(r, 0, tag & ~TAG_E_FLAG);
 	msg_copy_untyped(s, r, u);
 	if (!r->in_kernel_ipc) {
-		arch_frame(r)->rsi = s->tid;
+		arch_syscall_set_arg(arch_frame(r), IPC_ARG_FROM, s->tid);
 		r->utcb->sender = s->tid;
 	}
 	return t ? msg_items(s, r, u, t) : E_OK;
@@ -162,55 +155,32 @@ static void ipc_irq_message(struct tcb *h, word_t irq_tid)
 {
 	msg_set(h, 0, tag_make(LABEL_IRQ, 0, 0));
 	if (!h->in_kernel_ipc) {
-		arch_frame(h)->rsi = irq_tid;
+		arch_syscall_set_arg(arch_frame(h), IPC_ARG_FROM, irq_tid);
 		h->utcb->sender = irq_tid;
 	}
 }
 
-/* ---- send queues (circular, head in the receiver) ---- */
+/* ---- send queues (the receiver's sendq, in arrival order) ---- */
 
 static void sendq_add(struct tcb *r, struct tcb *s)
 {
-	struct tcb *h = r->sendq;
-
-	s->sq_owner = r;
-	if (!h) {
-		s->sq_next = s->sq_prev = s;
-		r->sendq = s;
-		return;
-	}
-	s->sq_next = h;
-	s->sq_prev = h->sq_prev;
-	h->sq_prev->sq_next = s;
-	h->sq_prev = s;
+	list_push_back(&r->sendq, &s->sq);
 }
 
 static void sendq_remove(struct tcb *s)
 {
-	struct tcb *r = s->sq_owner;
-
-	if (s->sq_next == s) {
-		r->sendq = NULL;
-	} else {
-		s->sq_prev->sq_next = s->sq_next;
-		s->sq_next->sq_prev = s->sq_prev;
-		if (r->sendq == s)
-			r->sendq = s->sq_next;
-	}
-	s->sq_next = s->sq_prev = s->sq_owner = NULL;
+	list_remove(&s->sq);
 }
 
 static struct tcb *sendq_find(struct tcb *r, word_t from)
 {
-	struct tcb *s = r->sendq;
+	struct list *n;
 
-	if (!s || from == TID_ANY)
-		return s;
-	do {
-		if (s->tid == from)
-			return s;
-		s = s->sq_next;
-	} while (s != r->sendq);
+	if (from == TID_ANY)
+		return list_empty(&r->sendq) ? NULL : list_entry(r->sendq.next, struct tcb, sq);
+	list_for_each(n, &r->sendq)
+		if (list_entry(n, struct tcb, sq)->tid == from)
+			return list_entry(n, struct tcb, sq);
 	return NULL;
 }
 
@@ -355,7 +325,8 @@ static word_t ipc_decode_from(word_t from)
 static __attribute__((noinline)) word_t ipc_syscall(struct frame *f)
 {
 	struct tcb *self = thread_current, *r = NULL;
-	word_t to = f->rdi, from = f->rsi, tmo = f->rdx, tag = f->r8, err;
+	word_t to = arch_syscall_arg(f, IPC_ARG_TO), from = arch_syscall_arg(f, IPC_ARG_FROM);
+	word_t tmo = arch_syscall_arg(f, IPC_ARG_TIMEOUTS), tag = arch_msg_reg(f, 0), err;
 	int lerr = E_OK;
 
 	if (to != TID_NIL && irq_from_tid(to) >= 0) {
@@ -396,7 +367,7 @@ static __attribute__((noinline)) word_t ipc_fast_item(struct tcb *s, struct tcb 
 static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tcb *r, word_t err)
 {
 	ipc_wake(r, err | IPC_ERR_RECV_PHASE, false);
-	f->rax = err;
+	arch_syscall_set_result(f, err);
 }
 
 /* May a fast path hand self's message straight to r and run r? r waits
@@ -405,7 +376,7 @@ static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tc
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && !self->sendq && !irq_pending_count;
+	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) && !irq_pending_count;
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -414,10 +385,10 @@ static inline __attribute__((always_inline)) void ipc_fast_put(struct tcb *r, wo
 {
 	struct frame *rf = arch_frame(r);
 
-	rf->r8 = w0;
-	rf->r9 = w1;
-	rf->r10 = w2;
-	rf->rsi = sender;
+	arch_msg_set_reg(rf, 0, w0);
+	arch_msg_set_reg(rf, 1, w1);
+	arch_msg_set_reg(rf, 2, w2);
+	arch_syscall_set_arg(rf, IPC_ARG_FROM, sender);
 	r->utcb->sender = sender;
 }
 
@@ -447,32 +418,35 @@ static inline __attribute__((always_inline)) void ipc_fast_switch(struct tcb *se
 static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 {
 	struct tcb *self = thread_current, *r;
-	word_t to = f->rdi, from = f->rsi, tag = f->r8, n = tid_number(to), shape = tag & 0xfff;
+	word_t to = arch_syscall_arg(f, IPC_ARG_TO), from = arch_syscall_arg(f, IPC_ARG_FROM);
+	word_t tag = arch_msg_reg(f, 0), n = tid_number(to), shape = tag & 0xfff;
 	bool item = shape == (2 << TAG_T_SHIFT);
 	word_t err;
 
-	if ((shape > 2 && !item) || (f->rdx & 0xffffffff) != TIMEOUT_NEVER)
+	if ((shape > 2 && !item) ||
+	    (arch_syscall_arg(f, IPC_ARG_TIMEOUTS) & 0xffffffff) != TIMEOUT_NEVER)
 		return false;
 	if (n < THREAD_USER_BASE || n >= THREAD_MAX || !(r = thread_table[n]) || r->tid != to)
 		return false;
 	if ((from != to && from != TID_ANY) || !ipc_fast_ok(self, r))
 		return false;
-	if (item && (f->r9 & ITEM_TYPE_MASK) != ITEM_MAP && (f->r9 & ITEM_TYPE_MASK) != ITEM_GRANT)
+	if (item && (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
+	    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
 		return false;
-	if (item && (err = ipc_fast_item(self, r, f->r9, f->r10))) {
+	if (item && (err = ipc_fast_item(self, r, arch_msg_reg(f, 1), arch_msg_reg(f, 2)))) {
 		ipc_fast_failed(f, r, err);
 		return true;
 	}
 	if (r->in_kernel_ipc) {
 		r->kmsg[0] = tag & ~TAG_E_FLAG;
-		r->kmsg[1] = f->r9;
-		r->kmsg[2] = f->r10;
+		r->kmsg[1] = arch_msg_reg(f, 1);
+		r->kmsg[2] = arch_msg_reg(f, 2);
 	} else {
-		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, f->r9, f->r10);
+		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1), arch_msg_reg(f, 2));
 	}
 	self->in_kernel_ipc = false;
 	ipc_fast_switch(self, r, from);
-	f->rax = self->ipc_result;            /* we run again: replied to, or woken */
+	arch_syscall_set_result(f, self->ipc_result);   /* we run again: replied to, or woken */
 	return true;
 }
 
@@ -480,15 +454,15 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
  * and leaves the error in the UTCB. */
 static __attribute__((noinline)) void ipc_failed(struct frame *f)
 {
-	f->r8 |= TAG_E_FLAG;
-	thread_current->utcb->error = f->rax;
+	arch_msg_set_reg(f, 0, arch_msg_reg(f, 0) | TAG_E_FLAG);
+	thread_current->utcb->error = arch_syscall_result(f);
 }
 
 void sys_ipc(struct frame *f)
 {
 	if (!ipc_fast(f))
-		f->rax = ipc_syscall(f);
-	if (__builtin_expect(f->rax != 0, 0))
+		arch_syscall_set_result(f, ipc_syscall(f));
+	if (__builtin_expect(arch_syscall_result(f) != 0, 0))
 		ipc_failed(f);
 }
 
@@ -552,9 +526,8 @@ void ipc_abort(struct tcb *t, bool send, bool recv)
 
 void ipc_cancel_all(struct tcb *t, word_t err)
 {
-	struct tcb *s;
-
-	while ((s = t->sendq)) {
+	while (!list_empty(&t->sendq)) {
+		struct tcb *s = list_entry(t->sendq.next, struct tcb, sq);
 		sendq_remove(s);
 		ipc_wake(s, err, false);
 	}

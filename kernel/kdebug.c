@@ -18,9 +18,11 @@
 #include <pagoda/syscall.h>
 #include <pagoda/fpage.h>
 
-#define KDB_PUTS_MAX 4096
+/* The places of SYS_KDEBUG's operation and its two argument (and
+ * output) words (include/pagoda/syscall.h). */
+enum { KDB_ARG_OP, KDB_ARG_A, KDB_ARG_B };
 
-extern struct kmem_account mdb_index_acct;   /* main.c */
+#define KDB_PUTS_MAX 4096
 
 static word_t kdb_puts(word_t va, word_t len)
 {
@@ -90,44 +92,45 @@ void kdebug_check_all(void)
 }
 
 /* Run the checkers and tell the caller what they found: E_BROKEN with the
- * checker's number in rsi and the line of the broken invariant in rdx. A
+ * checker's number in A and the line of the broken invariant in B. A
  * test must see a failure, so this reports instead of panicking. */
 static word_t kdb_check(struct frame *f)
 {
 	unsigned which = kdebug_run_checkers();
 
-	f->rsi = which;
-	f->rdx = which ? kdebug_broken.line : 0;
+	arch_syscall_set_arg(f, KDB_ARG_A, which);
+	arch_syscall_set_arg(f, KDB_ARG_B, which ? kdebug_broken.line : 0);
 	return which ? E_BROKEN : E_OK;
 }
 
 static word_t kdb_space_kmem(struct frame *f)
 {
 	int err;
-	struct tcb *t = thread_lookup(f->rsi, &err);
+	struct tcb *t = thread_lookup(arch_syscall_arg(f, KDB_ARG_A), &err);
 
 	if (!t)
 		return (word_t)err;
-	f->rsi = t->space->acct.used;
-	f->rdx = t->space->acct.quota;
+	arch_syscall_set_arg(f, KDB_ARG_A, t->space->acct.used);
+	arch_syscall_set_arg(f, KDB_ARG_B, t->space->acct.quota);
 	return E_OK;
 }
 
-/* Give back the page tables of rsi's space that map nothing (the root
+/* Give back the page tables of A's space that map nothing (the root
  * task's end-of-run check then counts every byte still in use); with
- * rdx = 1 only count them. */
+ * B = 1 only count them. */
 static word_t kdb_space_trim(struct frame *f)
 {
+	word_t count_only = arch_syscall_arg(f, KDB_ARG_B);
 	int err;
-	struct tcb *t = thread_lookup(f->rsi, &err);
+	struct tcb *t = thread_lookup(arch_syscall_arg(f, KDB_ARG_A), &err);
 
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
 	if (!t)
 		return (word_t)err;
-	if (f->rdx > 1)
+	if (count_only > 1)
 		return E_BAD_ARGUMENT;
-	f->rsi = arch_pt_trim(t->space->pml4, &t->space->acct, f->rdx == 1);
+	arch_syscall_set_arg(f, KDB_ARG_A, arch_pt_trim(t->space->pml4, &t->space->acct, count_only));
 	kdebug_after_change();
 	return E_OK;
 }
@@ -136,20 +139,22 @@ static word_t kdb_exit(struct frame *f)
 {
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
-	kprintf("[kernel] exit requested, status %lu\n", f->rsi);
-	arch_exit_qemu((unsigned)f->rsi);
+	kprintf("[kernel] exit requested, status %lu\n", arch_syscall_arg(f, KDB_ARG_A));
+	arch_exit_qemu((unsigned)arch_syscall_arg(f, KDB_ARG_A));
 	arch_halt_forever();
 }
 
-/* Raise interrupt line rsi in software, as if the device had fired: lets
+/* Raise interrupt line A in software, as if the device had fired: lets
  * tests exercise interrupt delivery without device access. */
 static word_t kdb_raise_irq(struct frame *f)
 {
+	word_t line = arch_syscall_arg(f, KDB_ARG_A);
+
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
-	if (f->rsi >= ARCH_IRQ_COUNT || f->rsi == ARCH_TIMER_IRQ)
+	if (line >= ARCH_IRQ_COUNT || line == ARCH_TIMER_IRQ)
 		return E_BAD_ARGUMENT;
-	irq_raise((unsigned)f->rsi);
+	irq_raise((unsigned)line);
 	return E_OK;
 }
 
@@ -157,16 +162,16 @@ static word_t kdb_raise_irq(struct frame *f)
  * tests can check what frames a pager gave them). */
 static word_t kdb_phys(struct frame *f)
 {
-	word_t pa;
+	word_t va = arch_syscall_arg(f, KDB_ARG_A), pa;
 	unsigned log2, rights;
 
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
-	if (f->rsi >= FPAGE_USER_END ||
-	    !mdb_pte_get(thread_current->space, f->rsi, &pa, &log2, &rights, NULL))
+	if (va >= FPAGE_USER_END ||
+	    !mdb_pte_get(thread_current->space, va, &pa, &log2, &rights, NULL))
 		return E_BAD_FPAGE;
-	f->rsi = pa + (ALIGN_DOWN(f->rsi, 4096) & (((word_t)1 << log2) - 1));
-	f->rdx = rights;
+	arch_syscall_set_arg(f, KDB_ARG_A, pa + (ALIGN_DOWN(va, 4096) & (((word_t)1 << log2) - 1)));
+	arch_syscall_set_arg(f, KDB_ARG_B, rights);
 	return E_OK;
 }
 
@@ -175,7 +180,7 @@ static word_t kdb_stop_self(struct frame *f)
 	struct tcb *t = thread_current;
 	char why[48];
 
-	ksnprintf(why, sizeof(why), "exit, status %ld", (long)f->rsi);
+	ksnprintf(why, sizeof(why), "exit, status %ld", (long)arch_syscall_arg(f, KDB_ARG_A));
 	thread_stop(t, why);
 	schedule();
 	return E_OK;
@@ -183,44 +188,44 @@ static word_t kdb_stop_self(struct frame *f)
 
 void sys_kdebug(struct frame *f)
 {
-	switch (f->rdi) {
+	switch (arch_syscall_arg(f, KDB_ARG_OP)) {
 	case KDB_PUTC: {
-		char c = (char)f->rsi;
+		char c = (char)arch_syscall_arg(f, KDB_ARG_A);
 		console_task_write(thread_current, &c, 1);
-		f->rax = E_OK;
+		arch_syscall_set_result(f, E_OK);
 		break;
 	}
 	case KDB_PUTS:
-		f->rax = kdb_puts(f->rsi, f->rdx);
+		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A), arch_syscall_arg(f, KDB_ARG_B)));
 		break;
 	case KDB_EXIT_QEMU:
-		f->rax = kdb_exit(f);
+		arch_syscall_set_result(f, kdb_exit(f));
 		break;
 	case KDB_STOP_SELF:
-		f->rax = kdb_stop_self(f);
+		arch_syscall_set_result(f, kdb_stop_self(f));
 		break;
 	case KDB_KMEM_FREE:
-		f->rsi = kmem_free_bytes();
-		f->rdx = mdb_index_acct.used;
-		f->rax = E_OK;
+		arch_syscall_set_arg(f, KDB_ARG_A, kmem_free_bytes());
+		arch_syscall_set_arg(f, KDB_ARG_B, mdb_index_acct.used);
+		arch_syscall_set_result(f, E_OK);
 		break;
 	case KDB_SPACE_KMEM:
-		f->rax = kdb_space_kmem(f);
+		arch_syscall_set_result(f, kdb_space_kmem(f));
 		break;
 	case KDB_CHECK:
-		f->rax = kdb_check(f);
+		arch_syscall_set_result(f, kdb_check(f));
 		break;
 	case KDB_RAISE_IRQ:
-		f->rax = kdb_raise_irq(f);
+		arch_syscall_set_result(f, kdb_raise_irq(f));
 		break;
 	case KDB_PHYS:
-		f->rax = kdb_phys(f);
+		arch_syscall_set_result(f, kdb_phys(f));
 		break;
 	case KDB_SPACE_TRIM:
-		f->rax = kdb_space_trim(f);
+		arch_syscall_set_result(f, kdb_space_trim(f));
 		break;
 	default:
-		f->rax = E_BAD_ARGUMENT;
+		arch_syscall_set_result(f, E_BAD_ARGUMENT);
 		break;
 	}
 }

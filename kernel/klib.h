@@ -21,8 +21,8 @@
 #define check_failed(file, line, ...) (printf("%s:%u: ", file, line), printf(__VA_ARGS__), \
 				       printf("\n"), false)
 #else
-#include <string.h>
-#include <fmt.h>
+#include <lib/string.h>
+#include <lib/fmt.h>
 #define ksnprintf fmt_snprintf
 
 /* Formatted output to the kernel console: %d %u %x %lx %lu %ld %p %s %c %%. */
@@ -43,6 +43,6 @@ bool check_failed(const char *file, unsigned line, const char *fmt, ...)
 /* In an invariant checker: `return CHECK_FAIL("what broke", ...);`. */
 #define CHECK_FAIL(...) check_failed(__FILE__, __LINE__, __VA_ARGS__)
 
-#include <util.h>
+#include <lib/util.h>
 
 #endif

@@ -24,6 +24,7 @@
  */
 #include <kmem.h>
 #include <klib.h>
+#include <lib/list.h>
 
 #define KMEM_CLASSES 7            /* 32, 64, ..., 2048 */
 #define KMEM_MIN_LOG2 5
@@ -41,7 +42,7 @@ struct kmem_free_obj {
 
 /* Header in slot 0 of a small-object page; fits in the 32-byte minimum. */
 struct kmem_slab {
-	struct kmem_slab *next, *prev;   /* pages of this class with free slots */
+	struct list link;                /* on kmem.partial[klass] while it has free slots */
 	struct kmem_free_obj *free;      /* free slots of this page */
 	uint32_t in_use;                 /* objects handed out */
 	uint32_t klass;                  /* size class index */
@@ -56,7 +57,7 @@ static struct {
 	size_t allocated_bytes;                /* handed out, by rounded size */
 	size_t free_objects_bytes;             /* bytes in free small slots */
 	size_t reserve_pages;                  /* not for `leave_reserve` accounts */
-	struct kmem_slab *partial[KMEM_CLASSES];
+	struct list partial[KMEM_CLASSES];     /* slabs with free slots, by .link */
 } kmem;
 
 /* The size class of `size` (1..KMEM_PAGE): KMEM_CLASSES for a page. */
@@ -75,6 +76,8 @@ static size_t kmem_class_size(unsigned k)
 void kmem_init(void)
 {
 	memset(&kmem, 0, sizeof(kmem));
+	for (unsigned k = 0; k < KMEM_CLASSES; k++)
+		list_init(&kmem.partial[k]);
 }
 
 void kmem_add_region(uintptr_t virt, size_t bytes)
@@ -229,22 +232,12 @@ static void kmem_page_put(void *p)
 
 static void kmem_slab_unlink(struct kmem_slab *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		kmem.partial[s->klass] = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->next = s->prev = NULL;
+	list_remove(&s->link);
 }
 
 static void kmem_slab_link(struct kmem_slab *s)
 {
-	s->prev = NULL;
-	s->next = kmem.partial[s->klass];
-	if (s->next)
-		s->next->prev = s;
-	kmem.partial[s->klass] = s;
+	list_push_front(&kmem.partial[s->klass], &s->link);
 }
 
 /* Turn a fresh page into a slab of class k with every slot free. Out of
@@ -273,7 +266,7 @@ static __attribute__((noinline)) struct kmem_slab *kmem_slab_new(const struct km
 /* Take a free slot from the first partial slab of class k (there is one). */
 static void *kmem_small_take(unsigned k)
 {
-	struct kmem_slab *s = kmem.partial[k];
+	struct kmem_slab *s = list_entry(kmem.partial[k].next, struct kmem_slab, link);
 	struct kmem_free_obj *o = s->free;
 
 	s->free = o->next;
@@ -346,7 +339,7 @@ static __attribute__((noinline)) void *kmem_alloc_grow(struct kmem_account *acct
 {
 	if (!acct->parent || !kmem_grow(acct, kmem_class_size(k)))
 		return NULL;
-	if (k == KMEM_CLASSES || !kmem.partial[k])
+	if (k == KMEM_CLASSES || list_empty(&kmem.partial[k]))
 		return kmem_alloc_fresh(acct, k);
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
@@ -359,7 +352,7 @@ void *kmem_alloc(struct kmem_account *acct, size_t size)
 	k = kmem_class(size);
 	if (acct->used + kmem_class_size(k) > acct->avail)
 		return kmem_alloc_grow(acct, k);
-	if (k == KMEM_CLASSES || !kmem.partial[k])
+	if (k == KMEM_CLASSES || list_empty(&kmem.partial[k]))
 		return kmem_alloc_fresh(acct, k);
 	return kmem_hand_out(acct, kmem_small_take(k), k);
 }
@@ -444,11 +437,12 @@ bool kmem_check(void)
 		return CHECK_FAIL("kmem_check: %lu free pages listed, %lu counted",
 				  (unsigned long)pages, (unsigned long)kmem.free_pages);
 	for (unsigned k = 0; k < KMEM_CLASSES; k++) {
-		struct kmem_slab *prev = NULL;
-		for (struct kmem_slab *s = kmem.partial[k]; s; prev = s, s = s->next)
-			if (s->prev != prev)
-				return CHECK_FAIL("kmem_check: slab %p: back link broken", (void *)s);
-			else if (!kmem_slab_check(s, k, &free_bytes))
+		const char *why = list_check(&kmem.partial[k], kmem.total_bytes / KMEM_PAGE, NULL);
+		struct list *n;
+		if (why)
+			return CHECK_FAIL("kmem_check: partial list %u: %s", k, why);
+		list_for_each(n, &kmem.partial[k])
+			if (!kmem_slab_check(list_entry(n, struct kmem_slab, link), k, &free_bytes))
 				return false;
 	}
 	if (free_bytes != kmem.free_objects_bytes)

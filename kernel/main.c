@@ -14,7 +14,7 @@
 #include <sched.h>
 #include <space.h>
 #include <thread.h>
-#include <elf.h>
+#include <lib/elf.h>
 #include <pagoda/error.h>
 #include <pagoda/fpage.h>
 #include <pagoda/thread.h>
@@ -25,11 +25,7 @@
 #define POOL_MIN ((word_t)4 << 20)
 #define POOL_MAX ((word_t)64 << 20)
 
-void kmain(uint32_t magic, uint32_t mbi);
-extern char kernel_end[];
-
 static struct boot_info boot_info;            /* the machine, as the loader saw it */
-struct kmem_account mdb_index_acct = KMEM_ACCOUNT_ROOT((size_t)-1);  /* the mapdb's frame index */
 
 static const void *boot_phys(word_t phys, word_t size, void *ctx)
 {
@@ -160,7 +156,7 @@ static struct tcb *boot_task(unsigned idx, word_t tid, word_t pager, unsigned fl
 	t->pager = t->utcb->pager = pager;
 	t->prio = (uint8_t)prio;
 	arch_thread_init_user(t, elf.entry, BOOT_STACK_TOP - 16);  /* args 0, parent nil */
-	arch_frame(t)->rdi = KIP_DEFAULT_ADDR;
+	arch_syscall_set_arg(arch_frame(t), 0, KIP_DEFAULT_ADDR);    /* its first argument */
 	t->halted = false;
 	t->state = TS_READY;
 	sched_ready(t);

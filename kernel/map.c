@@ -180,22 +180,22 @@ static unsigned unmap_fpage(struct space *s, word_t fp, bool flush)
 void sys_unmap(struct frame *f)
 {
 	struct tcb *self = thread_current;
-	word_t control = f->rdi, *mr = self->utcb->mr;
+	word_t control = arch_syscall_arg(f, 0), *mr = self->utcb->mr;
 	unsigned n = (unsigned)(control & UNMAP_COUNT_MASK) + 1;
 
 	if (control & ~(word_t)(UNMAP_COUNT_MASK | UNMAP_FLUSH)) {
-		f->rax = E_BAD_ARGUMENT;
+		arch_syscall_set_result(f, E_BAD_ARGUMENT);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (!fpage_is_nil(mr[i]) && !fpage_is_complete(mr[i]) && !fpage_valid(mr[i])) {
-			f->rax = E_BAD_FPAGE;
+			arch_syscall_set_result(f, E_BAD_FPAGE);
 			return;
 		}
 	for (unsigned i = 0; i < n; i++) {
 		unsigned st = unmap_fpage(self->space, mr[i], control & UNMAP_FLUSH);
 		mr[i] = (mr[i] & ~FPAGE_RIGHTS_MASK) | st;
 	}
-	f->rax = E_OK;
+	arch_syscall_set_result(f, E_OK);
 	kdebug_after_change();
 }

@@ -97,6 +97,7 @@ struct kmem_account *mdb_space_account(struct space *s);
 /* Prepare an empty database. Kernel memory for its own indexes is charged
  * to `kacct`. Returns E_OK or E_NO_MEMORY. */
 int mdb_init(struct kmem_account *kacct);
+extern struct kmem_account mdb_index_acct;   /* the kernel's for it (main.c, kdebug.c) */
 
 /* Create a root mapping: s maps frame pa (aligned to 2^log2) at va with
  * `rights`, derived from nothing. The frame must not be in any tree yet.

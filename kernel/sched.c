@@ -19,41 +19,32 @@
 #define SCHED_TIMER_HZ 1000
 
 word_t sched_ticks;                          /* ticks since boot */
-static struct tcb *rq_head[256];             /* ready queues by priority */
+static struct list rq_head[256];             /* ready queues by priority, by .rq */
 static uint64_t rq_bitmap[4];                /* bit p: rq_head[p] non-empty */
-static struct tcb *timeout_list;             /* blocked threads with a timeout */
-static struct tcb *idle_thread;
-struct tcb *sched_zombie;                    /* deleted self, free after switch */
-static uint8_t idle_page[4096] __attribute__((aligned(4096)));
+static struct list timeout_list = LIST_INIT(timeout_list); /* blocked with a timeout, by .tq */
+static uint8_t idle_page[4096] __attribute__((aligned(4096)));  /* the idle thread's */
 
 
 static bool rq_queued(struct tcb *t)
 {
-	return t->rq_next != NULL;
+	return list_linked(&t->rq);
 }
 
 static bool sched_runnable(struct tcb *t)
 {
-	return t->state == TS_READY && !t->halted && t != idle_thread;
+	return t->state == TS_READY && !t->halted && t != cpu_this()->idle;
 }
 
 /* Put t into its priority's queue, first or last. */
 static void rq_insert(struct tcb *t, bool front)
 {
-	struct tcb *h = rq_head[t->prio];
+	struct list *h = &rq_head[t->prio];
 
-	if (!h) {
-		t->rq_next = t->rq_prev = t;
-		rq_head[t->prio] = t;
-		rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
-		return;
-	}
-	t->rq_next = h;
-	t->rq_prev = h->rq_prev;
-	h->rq_prev->rq_next = t;
-	h->rq_prev = t;
 	if (front)
-		rq_head[t->prio] = t;
+		list_push_front(h, &t->rq);
+	else
+		list_push_back(h, &t->rq);
+	rq_bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
 }
 
 void sched_ready(struct tcb *t)
@@ -72,16 +63,9 @@ void sched_unready(struct tcb *t)
 {
 	if (!rq_queued(t))
 		return;
-	if (t->rq_next == t) {
-		rq_head[t->prio] = NULL;
+	list_remove(&t->rq);
+	if (list_empty(&rq_head[t->prio]))
 		rq_bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
-	} else {
-		t->rq_prev->rq_next = t->rq_next;
-		t->rq_next->rq_prev = t->rq_prev;
-		if (rq_head[t->prio] == t)
-			rq_head[t->prio] = t->rq_next;
-	}
-	t->rq_next = t->rq_prev = NULL;
 }
 
 /* The first thread of the highest non-empty queue, or NULL. */
@@ -89,7 +73,8 @@ static struct tcb *sched_best(void)
 {
 	for (int w = 3; w >= 0; w--)
 		if (rq_bitmap[w])
-			return rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])];
+			return list_entry(rq_head[w * 64 + 63 - __builtin_clzll(rq_bitmap[w])].next,
+					  struct tcb, rq);
 	return NULL;
 }
 
@@ -109,7 +94,7 @@ void schedule(void)
 		rq_insert(cur, true);
 	if (best)
 		sched_unready(best);
-	sched_switch_to(best ? best : idle_thread);
+	sched_switch_to(best ? best : cpu_this()->idle);
 }
 
 /* Give up the CPU to the threads of the same or higher priority. */
@@ -160,31 +145,21 @@ word_t sched_us_to_ticks(word_t us)
 void sched_timeout_add(struct tcb *t, word_t ticks)
 {
 	t->timeout_at = sched_ticks + (ticks ? ticks : 1);
-	t->tq_prev = NULL;
-	t->tq_next = timeout_list;
-	if (timeout_list)
-		timeout_list->tq_prev = t;
-	timeout_list = t;
+	list_push_front(&timeout_list, &t->tq);
 }
 
 void sched_timeout_unlink(struct tcb *t)
 {
-	if (t->tq_prev)
-		t->tq_prev->tq_next = t->tq_next;
-	else
-		timeout_list = t->tq_next;
-	if (t->tq_next)
-		t->tq_next->tq_prev = t->tq_prev;
-	t->tq_next = t->tq_prev = NULL;
+	list_remove(&t->tq);
 	t->timeout_at = 0;
 }
 
 static void sched_expire_timeouts(void)
 {
-	struct tcb *t = timeout_list, *next;
+	struct list *n, *next;
 
-	for (; t; t = next) {
-		next = t->tq_next;
+	list_for_each_safe(n, next, &timeout_list) {
+		struct tcb *t = list_entry(n, struct tcb, tq);
 		if (t->timeout_at <= sched_ticks) {
 			sched_timeout_remove(t);
 			ipc_timeout(t);
@@ -199,7 +174,7 @@ void sched_tick(void)
 	sched_ticks++;
 	kip->ticks = sched_ticks;
 	sched_expire_timeouts();
-	if (t != idle_thread && t->slice_left && --t->slice_left == 0)
+	if (t != cpu_this()->idle && t->slice_left && --t->slice_left == 0)
 		sched_yield();                       /* slice used up: to the tail */
 	else
 		schedule();
@@ -207,15 +182,19 @@ void sched_tick(void)
 
 void sched_defer_free(struct tcb *t)
 {
-	assert(!sched_zombie);
-	sched_zombie = t;
+	struct cpu *c = cpu_this();
+
+	assert(!c->zombie);
+	c->zombie = t;
 }
 
 void sched_reap_zombie(void)
 {
-	if (sched_zombie != thread_current) {
-		struct tcb *z = sched_zombie;
-		sched_zombie = NULL;
+	struct cpu *c = cpu_this();
+
+	if (c->zombie != c->current) {
+		struct tcb *z = c->zombie;
+		c->zombie = NULL;
 		thread_free(z);
 	}
 }
@@ -231,11 +210,15 @@ static void sched_idle_loop(void)
 
 void sched_init(void)
 {
-	idle_thread = (struct tcb *)idle_page;
-	idle_thread->canary = THREAD_CANARY;
-	idle_thread->state = TS_READY;
-	arch_fpu_init_state(idle_thread->fpu);
-	arch_thread_init_kernel(idle_thread, sched_idle_loop);
+	struct tcb *idle = (struct tcb *)idle_page;
+
+	for (unsigned p = 0; p < ARRAY_SIZE(rq_head); p++)
+		list_init(&rq_head[p]);
+	idle->canary = THREAD_CANARY;
+	idle->state = TS_READY;
+	arch_fpu_init_state(idle->fpu);
+	arch_thread_init_kernel(idle, sched_idle_loop);
+	cpu_this()->idle = idle;
 	kip->timer_hz = SCHED_TIMER_HZ;
 	kip->tick_us = 1000000 / SCHED_TIMER_HZ;
 }

@@ -12,6 +12,7 @@
 #include <thread.h>
 #include <space.h>
 #include <arch.h>
+#include <cpu.h>
 
 struct tcb;
 
@@ -43,11 +44,10 @@ static inline void sched_timeout_remove(struct tcb *t)
 
 /* A thread deleting itself is freed once the CPU has left its stack. */
 void sched_defer_free(struct tcb *t);
-extern struct tcb *sched_zombie;     /* a thread that deleted itself */
 void sched_reap_zombie(void);
 static inline void sched_reap(void)
 {
-	if (__builtin_expect(sched_zombie != NULL, 0))
+	if (__builtin_expect(cpu_this()->zombie != NULL, 0))
 		sched_reap_zombie();
 }
 

@@ -17,7 +17,7 @@
 #include <pagoda/fpage.h>
 
 struct kmem_account kernel_acct = KMEM_ACCOUNT_ROOT((size_t)-1);
-static struct space *space_list;      /* all spaces, for space_check_all */
+static struct list space_list = LIST_INIT(space_list); /* all spaces, by .link */
 
 /* The account that pays for s's struct space: its owner's. */
 static struct kmem_account *space_payer(struct space *owner)
@@ -66,15 +66,12 @@ struct space *space_create(struct space *owner, int *err)
 		return NULL;
 	}
 	s->pml4_phys = virt_to_phys(s->pml4);
-	s->next = space_list;
-	if (space_list)
-		space_list->prev = s;
-	space_list = s;
+	list_init(&s->threads);
+	list_init(&s->children);
+	list_push_front(&space_list, &s->link);
 	s->owner = owner;
-	if (owner) {
-		s->sibling = owner->children;
-		owner->children = s;
-	}
+	if (owner)
+		list_push_front(&owner->children, &s->sibling);
 	*err = E_OK;
 	return s;
 }
@@ -91,22 +88,14 @@ void space_end_children(struct space *s)
 {
 	struct space *c;
 
-	while ((c = s->children)) {
-		while (c->children)
-			c = c->children;           /* a leaf: it owns nothing */
+	while (!list_empty(&s->children)) {
+		c = list_entry(s->children.next, struct space, sibling);
+		while (!list_empty(&c->children))  /* down to a leaf: it owns nothing */
+			c = list_entry(c->children.next, struct space, sibling);
 		assert(c->nthreads > 0);
-		for (unsigned n = c->nthreads; n > 0; n--)
-			thread_destroy(c->threads); /* the last one frees c */
+		for (unsigned n = c->nthreads; n > 0; n--)   /* the last one frees c */
+			thread_destroy(list_entry(c->threads.next, struct tcb, space_link));
 	}
-}
-
-static void space_unlink_child(struct space *s)
-{
-	struct space **pp = &s->owner->children;
-
-	while (*pp != s)
-		pp = &(*pp)->sibling;
-	*pp = s->sibling;
 }
 
 /* Remove every user mapping of s: kernel-owned pages directly, the others
@@ -127,20 +116,15 @@ static void space_unmap_all(struct space *s)
 
 void space_destroy(struct space *s)
 {
-	assert(s->nthreads == 0 && !s->threads && !s->children);
+	assert(s->nthreads == 0 && list_empty(&s->threads) && list_empty(&s->children));
 	space_unmap_all(s);
 	arch_pt_destroy(s->pml4, &s->acct);
 	if (s->acct.used != 0)
 		panic("space: %zu bytes still charged after teardown", s->acct.used);
 	kmem_account_fini(&s->acct);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		space_list = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	list_remove(&s->link);
 	if (s->owner)
-		space_unlink_child(s);
+		list_remove(&s->sibling);
 	kmem_free(space_payer(s->owner), s, sizeof(*s));
 }
 
@@ -228,32 +212,44 @@ size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
 
 bool space_check(struct space *s)
 {
-	unsigned n = 0;
+	const char *why;
+	struct list *n;
+	size_t count;
 
-	for (struct tcb *t = s->threads; t; t = t->space_next) {
+	if ((why = list_check(&s->threads, THREAD_MAX, &count)) ||
+	    (why = list_check(&s->children, (size_t)-1, NULL)))
+		return CHECK_FAIL("space_check: space %p: %s", (void *)s, why);
+	list_for_each(n, &s->threads) {
+		struct tcb *t = list_entry(n, struct tcb, space_link);
 		if (t->space != s)
 			return CHECK_FAIL("space_check: thread %p listed in space %p is in %p",
 					  (void *)t, (void *)s, (void *)t->space);
-		n++;
 	}
-	if (n != s->nthreads)
-		return CHECK_FAIL("space_check: space %p lists %u threads, counts %u", (void *)s, n,
-				  (unsigned)s->nthreads);
+	if (count != s->nthreads)
+		return CHECK_FAIL("space_check: space %p lists %u threads, counts %u", (void *)s,
+				  (unsigned)count, (unsigned)s->nthreads);
 	if (s->acct.used > s->acct.quota)
 		return CHECK_FAIL("space_check: space %p uses %lu bytes over its quota %lu", (void *)s,
 				  (unsigned long)s->acct.used, (unsigned long)s->acct.quota);
-	for (struct space *c = s->children; c; c = c->sibling)
+	list_for_each(n, &s->children) {
+		struct space *c = list_entry(n, struct space, sibling);
 		if (c->owner != s)
 			return CHECK_FAIL("space_check: space %p lists child %p owned by %p", (void *)s,
 					  (void *)c, (void *)c->owner);
+	}
 	return !s->owner || s->acct.parent == (s->owner->owner ? &s->owner->acct : NULL) ||
 	       CHECK_FAIL("space_check: space %p charges the wrong parent account", (void *)s);
 }
 
 bool space_check_all(void)
 {
-	for (struct space *s = space_list; s; s = s->next)
-		if (!space_check(s))
+	const char *why = list_check(&space_list, (size_t)-1, NULL);
+	struct list *n;
+
+	if (why)
+		return CHECK_FAIL("space_check: the list of all spaces: %s", why);
+	list_for_each(n, &space_list)
+		if (!space_check(list_entry(n, struct space, link)))
 			return false;
 	return true;
 }

@@ -17,6 +17,7 @@
 #include <pagoda/types.h>
 #include <kmem.h>
 #include <arch.h>
+#include <lib/list.h>
 
 struct tcb;
 
@@ -31,15 +32,15 @@ struct space {
 	word_t *pml4;                /* page table root (kernel virtual) */
 	word_t pml4_phys;            /* ... and its physical address, for CR3 */
 	struct kmem_account acct;    /* kernel memory charged to this space */
-	struct tcb *threads;         /* list through tcb->space_next */
+	struct list threads;         /* its threads, by tcb.space_link */
 	unsigned nthreads;
 	unsigned flags;              /* SPACE_* */
 	word_t kip_area;             /* fpage */
 	word_t utcb_area;            /* fpage */
-	struct space *next, *prev;   /* all spaces (checker, teardown) */
+	struct list link;            /* on space_list: all spaces (checker) */
 	struct space *owner;         /* who created it and ends it; NULL: boot space */
-	struct space *children;      /* spaces it created, through sibling */
-	struct space *sibling;
+	struct list children;        /* spaces it created, by .sibling */
+	struct list sibling;         /* on its owner's children */
 	size_t quota_ceiling;        /* most the space may set its own quota to */
 };
 

@@ -2,7 +2,7 @@
 /*
  * System call dispatch: one table from number to handler. Every handler
  * decodes and validates all of its arguments before it changes anything,
- * and reports a caller's mistake as an error code in rax.
+ * and reports a caller's mistake as an error code in the result.
  */
 #include <arch.h>
 #include <ipc.h>
@@ -17,24 +17,23 @@
 #include <pagoda/syscall.h>
 #include <pagoda/thread.h>
 
-void syscall_dispatch(struct frame *f);
-
 static void sys_null(struct frame *f)
 {
-	f->rax = E_OK;
+	arch_syscall_set_result(f, E_OK);
 }
 
 /* thread_switch(dest): give the rest of our slice to dest, or yield. */
 static void sys_thread_switch(struct frame *f)
 {
+	word_t dest = arch_syscall_arg(f, 0);
 	struct tcb *t = NULL;
 	int err = E_OK;
 
-	if (f->rdi != TID_NIL && !(t = thread_lookup(f->rdi, &err))) {
-		f->rax = (word_t)err;
+	if (dest != TID_NIL && !(t = thread_lookup(dest, &err))) {
+		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
-	f->rax = E_OK;
+	arch_syscall_set_result(f, E_OK);
 	if (t && t != thread_current && t->state == TS_READY && !t->halted) {
 		sched_donate(t);
 		return;
@@ -68,14 +67,15 @@ static word_t sched_check(struct tcb *self, struct tcb *t, word_t prio, word_t s
 static void sys_schedule(struct frame *f)
 {
 	struct tcb *self = thread_current, *t;
-	word_t prio = f->rsi, slice = f->rdx, ticks;
+	word_t dest = arch_syscall_arg(f, 0), prio = arch_syscall_arg(f, 1);
+	word_t slice = arch_syscall_arg(f, 2), ticks;
 	int err;
 
-	if (!(t = thread_lookup(f->rdi, &err)) || (err = (int)sched_check(self, t, prio, slice))) {
-		f->rax = (word_t)err;
+	if (!(t = thread_lookup(dest, &err)) || (err = (int)sched_check(self, t, prio, slice))) {
+		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
-	f->rsi = t->prio;
+	arch_syscall_set_arg(f, 1, t->prio);             /* the old priority */
 	if (slice) {
 		ticks = sched_us_to_ticks(slice);
 		t->timeslice = ticks;
@@ -83,15 +83,14 @@ static void sys_schedule(struct frame *f)
 	}
 	if (prio != SCHED_KEEP)
 		sched_set_prio(t, (unsigned)prio);
-	f->rax = E_OK;
+	arch_syscall_set_result(f, E_OK);
 	schedule();
 }
 
 typedef void (*syscall_fn)(struct frame *f);
 
 static const syscall_fn syscall_table[SYS_COUNT] = {
-	[SYS_KDEBUG] = sys_kdebug,
-	[SYS_IPC] = sys_ipc,
+	[SYS_KDEBUG] = sys_kdebug,             /* SYS_IPC never comes here: see below */
 	[SYS_UNMAP] = sys_unmap,
 	[SYS_THREAD_CONTROL] = sys_thread_control,
 	[SYS_SPACE_CONTROL] = sys_space_control,
@@ -101,13 +100,14 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_NULL] = sys_null,
 };
 
-/* Every system call but SYS_IPC, which entry.S calls directly. */
+/* Every system call but SYS_IPC, which entry.S calls directly
+ * (ARCH_SYSCALL_DIRECT; cpu.c asserts it is SYS_IPC). */
 void syscall_dispatch(struct frame *f)
 {
-	word_t n = f->rax;
+	word_t n = arch_syscall_nr(f);
 
 	if (n >= SYS_COUNT) {
-		f->rax = E_BAD_SYSCALL;
+		arch_syscall_set_result(f, E_BAD_SYSCALL);
 		return;
 	}
 	syscall_table[n](f);

@@ -22,7 +22,6 @@
 #include <pagoda/fpage.h>
 #include <pagoda/thread.h>
 
-struct tcb *thread_current;                 /* the running thread */
 struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB */
 
 /* The TCB (with its 832-byte FPU area) leaves 2.5 KiB of kernel stack; the
@@ -66,8 +65,10 @@ static int thread_utcb_check(struct space *s, word_t utcb_user)
 		return E_BAD_UTCB;
 	if (utcb_user < fpage_base(area) || utcb_user - fpage_base(area) >= fpage_size(area))
 		return E_BAD_UTCB;
-	for (struct tcb *t = s->threads; t; t = t->space_next)
-		if (t->utcb_user == utcb_user)
+	struct list *n;
+
+	list_for_each(n, &s->threads)
+		if (list_entry(n, struct tcb, space_link)->utcb_user == utcb_user)
 			return E_BAD_UTCB;
 	return E_OK;
 }
@@ -86,20 +87,14 @@ static int thread_id_check(word_t tid)
 static void thread_link(struct tcb *t, struct space *s)
 {
 	t->space = s;
-	t->space_next = s->threads;
-	s->threads = t;
+	list_push_front(&s->threads, &t->space_link);
 	s->nthreads++;
 }
 
 static void thread_unlink(struct tcb *t)
 {
-	struct space *s = t->space;
-	struct tcb **pp = &s->threads;
-
-	while (*pp != t)
-		pp = &(*pp)->space_next;
-	*pp = t->space_next;
-	s->nthreads--;
+	list_remove(&t->space_link);
+	t->space->nthreads--;
 }
 
 struct tcb *thread_create(word_t tid, struct space *s, word_t utcb_user, int *err)
@@ -126,6 +121,7 @@ struct tcb *thread_create(word_t tid, struct space *s, word_t utcb_user, int *er
 	t->prio = SCHED_DEFAULT_PRIO;
 	t->timeslice = t->slice_left = sched_us_to_ticks(SCHED_DEFAULT_SLICE_US);
 	t->canary = THREAD_CANARY;
+	list_init(&t->sendq);
 	u->self = utcb_user;
 	u->my_id = tid;
 	arch_fpu_init_state(t->fpu);

@@ -15,6 +15,8 @@
 #include <pagoda/types.h>
 #include <pagoda/utcb.h>
 #include <arch.h>
+#include <cpu.h>
+#include <lib/list.h>
 
 struct space;
 
@@ -45,15 +47,14 @@ struct tcb {
 	uint8_t prio;
 	word_t timeslice;                /* ticks per slice */
 	word_t slice_left;
-	struct tcb *rq_next, *rq_prev;   /* run queue links (sched.c) */
+	struct list rq;                  /* in a run queue (sched.c) while linked */
 
 	/* IPC (ipc.c) */
 	word_t ipc_partner;              /* whom we send to / receive from */
-	struct tcb *sendq;               /* threads blocked sending to us (head) */
-	struct tcb *sq_next, *sq_prev;   /* our links in a receiver's sendq */
-	struct tcb *sq_owner;            /* the receiver whose sendq holds us */
+	struct list sendq;               /* threads blocked sending to us, by .sq */
+	struct list sq;                  /* in ipc_partner's sendq while linked */
 	word_t timeout_at;               /* tick at which the block times out; 0 = never */
-	struct tcb *tq_next, *tq_prev;   /* timeout list links */
+	struct list tq;                  /* on the timeout list (sched.c) while linked */
 	word_t ipc_from;                 /* receive phase still to come (TID_NIL: none) */
 	word_t ipc_rcv_timeout;          /* its timeout */
 	word_t ipc_result;               /* error delivered on wake-up */
@@ -61,15 +62,16 @@ struct tcb {
 
 	word_t pager;
 	word_t exc_handler;
-	struct tcb *space_next;          /* threads of the same space */
+	struct list space_link;          /* on space->threads */
 	uint32_t canary;                 /* THREAD_CANARY: kernel stack overflow check */
 };
 
 _Static_assert(__builtin_offsetof(struct tcb, fpu) == ARCH_TCB_FPU, "tcb: fpu offset (entry.S)");
 
-/* Global thread state (thread.c). */
-extern struct tcb *thread_current;                 /* the running thread */
-extern struct tcb *thread_table[THREAD_MAX];
+/* The running thread: this CPU's (kernel/cpu.h). */
+#define thread_current (cpu_this()->current)
+
+extern struct tcb *thread_table[THREAD_MAX];       /* thread number -> TCB (thread.c) */
 
 struct tcb *thread_lookup(word_t tid, int *err);   /* checks number and version */
 word_t thread_current_tid(void);

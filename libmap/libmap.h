@@ -14,10 +14,10 @@
 
 #include <pagoda/abi.h>
 #include <syscall_arch.h>
-#include <string.h>
-#include <fmt.h>
+#include <lib/string.h>
+#include <lib/fmt.h>
 
-#include <util.h>
+#include <lib/util.h>
 
 /* ---- runtime ---- */
 extern struct kip *libmap_kip;        /* the kernel interface page */

@@ -91,7 +91,7 @@
  */
 #include "rtalloc.h"
 #include <stdint.h>
-#include <string.h>
+#include <lib/string.h>
 
 #ifdef HOST_TEST
 #include <stdio.h>

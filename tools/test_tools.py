@@ -8,7 +8,9 @@ run by tools/runtests.py as the suite unit/tools (python3 -m unittest):
     run on "not ok" or PANIC wherever it appears;
   - the benchmark parser reads what marked task lines say;
   - qemu.py reports a configuration that is not valid UTF-8 as an error
-    (exit status 2), not with a traceback.
+    (exit status 2), not with a traceback;
+  - kernel_deps.py fails the kernel build on a file from outside kernel/,
+    lib/ and include/ (issue 12).
 """
 
 import os
@@ -19,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
+import kernel_deps  # noqa: E402
 import pagoda_qemu as pq  # noqa: E402
 import runtests  # noqa: E402
 
@@ -88,6 +91,30 @@ class QemuConfig(unittest.TestCase):
         self.assertEqual(proc.returncode, 2)
         self.assertNotIn("Traceback", proc.stderr)
         self.assertIn("not valid UTF-8", proc.stderr)
+
+
+class KernelDeps(unittest.TestCase):
+    """tools/kernel_deps.py: the kernel built from kernel/, lib/, include/."""
+
+    def test_clean(self):
+        d = "build/k/kernel/x.o: kernel/x.c \\\n  lib/string.h include/pagoda/types.h\nlib/string.h:\n"
+        self.assertEqual([kernel_deps.foreign(p, pq.ROOT) for p in kernel_deps.deps(d)],
+                         [None, None, None])
+
+    def test_libmap_header_by_any_path(self):
+        for path in ("libmap/layout.h", "./libmap/util.h", "kernel/../libmap/libmap.h",
+                     os.path.join(pq.ROOT, "sigma0", "x.h"), "../elsewhere.h"):
+            self.assertIsNotNone(kernel_deps.foreign(path, pq.ROOT), path)
+
+    def test_fails_the_build(self):
+        fd, path = tempfile.mkstemp(suffix=".d", dir=os.path.join(pq.ROOT, "build"))
+        with os.fdopen(fd, "w") as f:
+            f.write("build/k/kernel/x.o: kernel/x.c libmap/layout.h\n")
+        self.addCleanup(os.unlink, path)
+        proc = subprocess.run([sys.executable, os.path.join(pq.ROOT, "tools", "kernel_deps.py"), path],
+                              capture_output=True, text=True, cwd=pq.ROOT)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("libmap/layout.h", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for libmap/elf.c. Images are built in memory from a table of
+ * Unit tests for lib/elf.c. Images are built in memory from a table of
  * program headers; each malformed one must be rejected with its own error.
  * If PAGODA_TEST_ELF names a file, it is parsed too and must be accepted.
  * Each test is its own TCase: CK_RUN_CASE=name runs one alone.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <elf.h>
+#include <lib/elf.h>
 #include <pagoda/fpage.h>
 
 #define PT_LOAD 1

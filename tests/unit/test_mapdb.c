@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for kernel/mapdb.c. The test plays the kernel's part: each
+ * Unit tests for kernel/mapdb*.c. The test plays the kernel's part: each
  * fake `struct space` has a page table (an array over a small window of
  * virtual addresses) behind the mdb_pte_* hooks, and an account; the pool
  * is the real kmem fed from a host buffer. After every test everything is

@@ -7,34 +7,20 @@
 #define ARCH_ARCH_H
 
 #include <pagoda/types.h>
-#include <layout.h>
+#include "layout.h"
+#include "frame.h"
+#include "msr.h"
+#include <cpu.h>
 
 struct kmem_account;
 struct tcb;
 
-/*
- * The user register frame at the top of each thread's kernel stack. The
- * interrupt and exception stubs fill all of it; the syscall entry fills
- * rip (from rcx), rflags (from r11), rsp and the argument registers: the
- * callee-saved ones stay live in the CPU and are preserved by C code, and
- * cs, ss, vector and error keep what the thread's last trap (or its
- * creation) left there, which sysret does not need.
- */
-struct frame {
-	word_t r15, r14, r13, r12, rbp, rbx;         /* callee-saved */
-	word_t r11, r10, r9, r8, rdx, rcx, rsi, rdi, rax;
-	word_t vector, error;
-	word_t rip, cs, rflags, rsp, ss;             /* iretq frame */
-};
-
-/* Generic access to the syscall argument and result registers. */
-#define FRAME_ARG0(f) ((f)->rdi)
-#define FRAME_ARG1(f) ((f)->rsi)
-#define FRAME_ARG2(f) ((f)->rdx)
-#define FRAME_ARG3(f) ((f)->r10)
-#define FRAME_ARG4(f) ((f)->r8)
-#define FRAME_ARG5(f) ((f)->r9)
-#define FRAME_RESULT(f) ((f)->rax)
+/* Generic code the arch layer calls: boot.S enters kmain (main.c); entry.S
+ * calls sys_ipc (ipc.h) and syscall_dispatch (syscall.c) for system
+ * calls, trap.c fault_page and fault_exception (fault.h). */
+void kmain(uint32_t magic, uint32_t mbi);
+void syscall_dispatch(struct frame *f);
+extern char kernel_end[];                    /* the end of the kernel image (kernel.ld) */
 
 /* The frame of a thread: at the top of its one-page TCB/kernel stack. */
 static inline struct frame *arch_frame(struct tcb *t)
@@ -90,24 +76,16 @@ static inline void arch_switch(struct tcb *from, struct tcb *to)
 {
 	arch_switch_fn(from, to);
 }
-/* Per-CPU state the switch path sets (cpu.c): inline, it runs per IPC. */
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp0, rsp1, rsp2;
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-extern struct tss cpu_tss;
-extern word_t cpu_kstack_top;
-extern const uint16_t cpu_null_selector;
+extern const uint16_t cpu_null_selector;      /* 0, for the selector loads below */
 
-/* Kernel stack top for syscall entries and traps from user mode. */
+/* Kernel stack top for syscall entries and traps from user mode (this
+ * CPU's; inline: it runs per IPC). */
 static inline void arch_set_kernel_stack(word_t top)
 {
-	cpu_kstack_top = top;
-	cpu_tss.rsp0 = top;
+	struct arch_cpu *c = &cpu_this()->arch;
+
+	c->kstack_top = top;
+	c->tss.rsp0 = top;
 }
 
 /*
@@ -129,7 +107,7 @@ static inline void arch_set_utcb(const word_t *addr)
 {
 	const uint32_t __attribute__((may_alias)) *half = (const uint32_t *)addr;
 
-	__asm__ volatile("wrmsr" : : "c"(0xc0000100u), "a"(half[0]), "d"(half[1]));
+	__asm__ volatile("wrmsr" : : "c"(MSR_FS_BASE), "a"(half[0]), "d"(half[1]));
 }
 
 /* Null selectors in %ds, %es, %fs and %gs (before the FS base is set). */
@@ -147,22 +125,25 @@ extern unsigned arch_fpu_features;           /* KIP_CPU_XSAVE, KIP_CPU_AVX */
 void arch_fpu_init(void);                    /* boot: CR0/CR4/XCR0, pick the switch */
 void arch_fpu_init_state(void *area);        /* the clean state, in a zeroed area */
 word_t arch_fpu_exception_status(unsigned vector);
-/* Sanitise a frame before it returns to user mode (flags, selectors). */
-word_t arch_user_flags(word_t rflags);
+/* May a thread resume at va (a user-half, canonical address)? */
 bool arch_user_address_ok(word_t va);
+/* Diagnostics: a trap vector's name, and every register of a frame. */
+const char *arch_trap_name(unsigned vector);
+void arch_frame_dump(const struct frame *f);
 
 /* Page tables. Rights are FPAGE_R/W/X; attr ARCH_PT_UNCACHED for MMIO. */
 #define ARCH_PT_UNCACHED 1u
 #define ARCH_PT_KERNEL_OWNED 2u               /* UTCB/KIP: not in the mapdb */
 word_t *arch_pt_create(struct kmem_account *a);
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a);
-extern word_t *pt_active;                     /* the PML4 in CR3 (paging.c) */
-/* Load pml4 (whose physical address is phys) into CR3 unless it is there;
- * a new space also gets null data selectors. */
+/* Load pml4 (whose physical address is phys) into CR3 unless it is there
+ * (this CPU's pt_active); a new space also gets null data selectors. */
 static inline void arch_pt_activate(word_t *pml4, word_t phys)
 {
-	if (pml4 != pt_active) {
-		pt_active = pml4;
+	struct arch_cpu *c = &cpu_this()->arch;
+
+	if (pml4 != c->pt_active) {
+		c->pt_active = pml4;
 		__asm__ volatile("mov %0, %%cr3" : : "r"(phys) : "memory");
 		arch_reset_user_segments();   /* no selector crosses spaces */
 	}

@@ -11,6 +11,7 @@
  * a flat binary made from the ELF64 kernel.
  */
 #include "layout.h"
+#include "msr.h"
 
 #define MB_MAGIC 0x1badb002
 #define MB_FLAGS ((1 << 0) | (1 << 1) | (1 << 16))
@@ -76,9 +77,9 @@ boot_start32:
 	orl $(1 << 5), %eax             /* PAE */
 	movl %eax, %cr4
 	movl %edx, %cr3
-	movl $0xc0000080, %ecx          /* EFER */
+	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $(1 << 8), %eax             /* LME */
+	orl $EFER_LME, %eax
 	wrmsr
 	movl %cr0, %eax
 	orl $0x80010001, %eax           /* PG, WP, PE */

@@ -2,41 +2,46 @@
 /*
  * CPU set-up: descriptor tables (GDT with a TSS, IDT), the syscall MSRs,
  * and the protection features (NX, SMEP, SMAP) where the CPU has them.
- * One CPU: its per-CPU state is the `cpu_*` globals below, kept together
- * so that an SMP kernel can turn them into one per-CPU structure.
+ * One CPU: its per-CPU state is cpu_boot (struct cpu, kernel/cpu.h), with
+ * its TSS, GDT and IST stacks; the IDT is the same for every CPU.
  */
 #include <arch.h>
 #include <klib.h>
 #include <sched.h>
 #include <thread.h>
 #include <pagoda/kip.h>
+#include <pagoda/syscall.h>
 #include "x86.h"
+#include "entry.h"
 
-/* Per-CPU state (one CPU). Written only with interrupts off. */
-word_t cpu_kstack_top;           /* kernel stack top of the running thread */
-word_t cpu_user_rsp;             /* scratch: user rsp during syscall entry */
+/* The per-CPU structure of the one CPU; page aligned, so its TSS (near
+ * the start) crosses no page boundary. */
+struct cpu cpu_boot __attribute__((aligned(4096)));
 const uint16_t cpu_null_selector; /* 0: loaded into user data selectors */
-static unsigned cpu_features;    /* KIP_CPU_* */
+static unsigned cpu_features;    /* KIP_CPU_*: the same on every CPU */
+static uint64_t cpu_idt[256 * 2];  /* shared by every CPU */
 
-struct tss cpu_tss;              /* the TSS: rsp0 is the kernel stack for traps */
-static uint64_t cpu_gdt[8];
-static uint64_t cpu_idt[256 * 2];
-/* Stacks of their own (IST) for the traps that may come at any moment,
- * even before an entry has left the user's stack (entry.S). */
-enum { IST_DF = 1, IST_DB, IST_NMI, IST_MC, IST_COUNT };
-static uint8_t cpu_ist_stack[IST_COUNT - 1][4096] __attribute__((aligned(16)));
-
-/* entry.S addresses the frame with these offsets. */
-_Static_assert(__builtin_offsetof(struct frame, r11) == 48, "frame r11");
+/* entry.S addresses the frame with these offsets (its F_*), and sends
+ * one system call around the table in syscall.c: the IPC. */
+_Static_assert(__builtin_offsetof(struct frame, r10) == 56, "frame r10");
+_Static_assert(__builtin_offsetof(struct frame, r9) == 64, "frame r9");
+_Static_assert(__builtin_offsetof(struct frame, r8) == 72, "frame r8");
+_Static_assert(__builtin_offsetof(struct frame, rdx) == 80, "frame rdx");
+_Static_assert(__builtin_offsetof(struct frame, rsi) == 96, "frame rsi");
+_Static_assert(__builtin_offsetof(struct frame, rdi) == 104, "frame rdi");
 _Static_assert(__builtin_offsetof(struct frame, rax) == 112, "frame rax");
 _Static_assert(__builtin_offsetof(struct frame, rip) == 136, "frame rip");
+_Static_assert(__builtin_offsetof(struct frame, cs) == 144, "frame cs");
 _Static_assert(__builtin_offsetof(struct frame, rflags) == 152, "frame rflags");
 _Static_assert(__builtin_offsetof(struct frame, rsp) == 160, "frame rsp");
 _Static_assert(sizeof(struct frame) == 176, "frame size");
+_Static_assert(ARCH_SYSCALL_DIRECT == SYS_IPC, "entry.S: the direct syscall is SYS_IPC");
+/* ... and finds this CPU's kernel stack and scratch word at these. */
+_Static_assert(__builtin_offsetof(struct cpu, arch.kstack_top) == CPU_KSTACK_TOP, "cpu kstack");
+_Static_assert(__builtin_offsetof(struct cpu, arch.user_rsp) == CPU_USER_RSP, "cpu user_rsp");
+_Static_assert(__builtin_offsetof(struct cpu, arch.tss) + sizeof(struct tss) <= 4096,
+	       "the TSS is in the first page of struct cpu");
 
-extern const word_t isr_table[32 + ARCH_IRQ_COUNT];
-extern const word_t isr_spurious;
-extern void syscall_entry(void);
 
 /* A code or data segment descriptor: flags are the access byte and the
  * high nibble (L, D/B, G). Base and limit are ignored in long mode. */
@@ -46,22 +51,26 @@ static uint64_t gdt_seg(unsigned access, unsigned flags)
 	       ((uint64_t)0xf << 48);
 }
 
+/* This CPU's GDT and TSS, with stacks of their own (IST) for the traps
+ * that may come at any moment, even before an entry has left the user's
+ * stack (entry.S). */
 static void gdt_init(void)
 {
-	uint64_t base = (uint64_t)&cpu_tss, limit = sizeof(cpu_tss) - 1;
+	struct arch_cpu *c = &cpu_this()->arch;
+	uint64_t *gdt = c->gdt, base = (uint64_t)&c->tss, limit = sizeof(c->tss) - 1;
 
-	cpu_gdt[SEL_KCODE / 8] = gdt_seg(0x9a, 0xa);     /* present, ring 0, code, L */
-	cpu_gdt[SEL_KDATA / 8] = gdt_seg(0x92, 0xc);
-	cpu_gdt[SEL_UCODE32 / 8] = gdt_seg(0xfa, 0xc);   /* unused; sysret layout */
-	cpu_gdt[SEL_UDATA / 8] = gdt_seg(0xf2, 0xc);
-	cpu_gdt[SEL_UCODE / 8] = gdt_seg(0xfa, 0xa);
-	cpu_gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			       ((uint64_t)0x89 << 40) | (((base >> 24) & 0xff) << 56);
-	cpu_gdt[SEL_TSS / 8 + 1] = base >> 32;
+	gdt[SEL_KCODE / 8] = gdt_seg(0x9a, 0xa);     /* present, ring 0, code, L */
+	gdt[SEL_KDATA / 8] = gdt_seg(0x92, 0xc);
+	gdt[SEL_UCODE32 / 8] = gdt_seg(0xfa, 0xc);   /* unused; sysret layout */
+	gdt[SEL_UDATA / 8] = gdt_seg(0xf2, 0xc);
+	gdt[SEL_UCODE / 8] = gdt_seg(0xfa, 0xa);
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			   ((uint64_t)0x89 << 40) | (((base >> 24) & 0xff) << 56);
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
 	for (unsigned i = IST_DF; i < IST_COUNT; i++)
-		cpu_tss.ist[i - 1] = (uint64_t)cpu_ist_stack[i - 1] + sizeof(cpu_ist_stack[0]);
-	cpu_tss.iomap_base = sizeof(cpu_tss);              /* no I/O bitmap */
-	x86_lgdt(cpu_gdt, sizeof(cpu_gdt));
+		c->tss.ist[i - 1] = (uint64_t)c->ist_stack[i - 1] + sizeof(c->ist_stack[0]);
+	c->tss.iomap_base = sizeof(c->tss);              /* no I/O bitmap */
+	x86_lgdt(gdt, sizeof(c->gdt));
 	x86_reload_segments(SEL_KCODE, SEL_KDATA);
 	x86_ltr(SEL_TSS);
 }
@@ -194,7 +203,6 @@ void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp)
 {
 	struct frame *f = arch_frame(t);
 	word_t *sw = (word_t *)f - 7;
-	extern void trap_return(void);
 
 	memset(f, 0, sizeof(*f));
 	f->rip = ip;
@@ -210,7 +218,6 @@ void arch_thread_init_user(struct tcb *t, word_t ip, word_t sp)
 void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
 {
 	word_t *sw = (word_t *)((uintptr_t)t + 4096) - 9;  /* fn entry ABI-aligned */
-	extern void kthread_trampoline(void);
 
 	memset(sw, 0, 9 * sizeof(word_t));
 	sw[4] = (word_t)fn;              /* popped into rbx */
@@ -221,7 +228,6 @@ void arch_thread_init_kernel(struct tcb *t, void (*fn)(void))
 /* A return to user mode found a rip outside the user half (entry.S): the
  * thread is stopped for good (a defined outcome; nothing should get
  * there, see docs/security.md class 11). */
-_Noreturn void entry_bad_return(struct frame *f);
 _Noreturn void entry_bad_return(struct frame *f)
 {
 	char why[64];

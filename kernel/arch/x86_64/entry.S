@@ -8,18 +8,17 @@
  * clobber; the callee-saved registers stay in the CPU (C preserves them)
  * and their frame slots are left unwritten. Interrupts and exceptions
  * save everything, so an exception handler can see and set all registers.
+ * The per-CPU words the entries need (the kernel stack top, a scratch
+ * slot) are in cpu_boot, this CPU's struct cpu, at the CPU_* offsets of
+ * layout.h; with more CPUs they are reached through %gs instead.
  */
 #include "layout.h"
 
-#define FRAME_VECTOR_SYSCALL 0x100
-
 /* Offsets in struct frame (arch.h; cpu.c asserts them). */
-#define F_R11 48
 #define F_R10 56
 #define F_R9 64
 #define F_R8 72
 #define F_RDX 80
-#define F_RCX 88
 #define F_RSI 96
 #define F_RDI 104
 #define F_RAX 112
@@ -42,12 +41,12 @@ syscall_entry:
 	 * written nor read (sysret needs none of them; the callee-saved
 	 * registers stay live in the CPU).
 	 */
-	movq %rsp, cpu_user_rsp(%rip)
-	movq cpu_kstack_top(%rip), %rsp
+	movq %rsp, cpu_boot+CPU_USER_RSP(%rip)
+	movq cpu_boot+CPU_KSTACK_TOP(%rip), %rsp
 	subq $FRAME_SIZE, %rsp
 	movq %rcx, F_RIP(%rsp)
 	movq %r11, F_RFLAGS(%rsp)
-	movq cpu_user_rsp(%rip), %rcx
+	movq cpu_boot+CPU_USER_RSP(%rip), %rcx
 	movq %rcx, F_RSP(%rsp)
 	movq %rdi, F_RDI(%rsp)
 	movq %rsi, F_RSI(%rsp)
@@ -56,7 +55,7 @@ syscall_entry:
 	movq %r9, F_R9(%rsp)
 	movq %r10, F_R10(%rsp)
 	movq %rsp, %rdi
-	cmpq $1, %rax                   /* SYS_IPC goes straight to its handler */
+	cmpq $ARCH_SYSCALL_DIRECT, %rax /* SYS_IPC goes straight to its handler */
 	jne syscall_other
 	call sys_ipc
 	/*
@@ -179,7 +178,7 @@ ISR_NOERR \n
 trap_ist_user:
 	pushq %rax
 	pushq %rcx
-	movq cpu_kstack_top(%rip), %rax
+	movq cpu_boot+CPU_KSTACK_TOP(%rip), %rax
 	subq $56, %rax
 	.irp i, 0, 1, 2, 3, 4, 5, 6
 	movq 16+8*\i(%rsp), %rcx

@@ -35,6 +35,7 @@
 #include <pagoda/kip.h>
 #include <klib.h>
 #include "x86.h"
+#include "entry.h"
 
 
 #define XCR0_X87 (1u << 0)
@@ -46,8 +47,6 @@
 #define FPU_MXCSR_FLAGS 0x3fu             /* the six sticky exception flags */
 
 unsigned arch_fpu_features;               /* KIP_CPU_XSAVE, KIP_CPU_AVX */
-void arch_switch_xsave(struct tcb *from, struct tcb *to);
-void arch_switch_fxsave(struct tcb *from, struct tcb *to);
 /* The switch for this CPU (chosen once, in arch_fpu_init). */
 void (*arch_switch_fn)(struct tcb *from, struct tcb *to) = arch_switch_fxsave;
 

@@ -18,6 +18,15 @@
 #define PHYSMAP_SIZE 0x100000000          /* 4 GiB mapped by the boot tables */
 #define USER_END 0x0000800000000000
 
+/* The one system call entry.S sends straight to its handler, around the
+ * syscall table (cpu.c asserts that it is SYS_IPC). */
+#define ARCH_SYSCALL_DIRECT 1
+
+/* Offsets in struct cpu (kernel/cpu.h) for entry.S: this CPU's kernel
+ * stack top and the syscall entry's scratch word (cpu.c asserts them). */
+#define CPU_KSTACK_TOP 0
+#define CPU_USER_RSP 8
+
 /* Offset of a thread's x87/SSE/AVX save area in its TCB (entry.S, thread.h). */
 #define ARCH_TCB_FPU 64
 

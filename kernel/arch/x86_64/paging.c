@@ -27,6 +27,7 @@
 #include <pagoda/fpage.h>
 #include <pagoda/kip.h>
 #include "x86.h"
+#include "entry.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -44,8 +45,6 @@
 #define PTE_TABLE (PTE_P | PTE_W | PTE_U)
 #define PML4_SPARE_SLOT 300
 
-extern word_t boot_pml4[512];
-word_t *pt_active;                    /* the PML4 in CR3 */
 /* The leaf-entry bits that encode each rights value: present, user, the
  * rights themselves (bits 9..11), W, and NX unless x. arch_pt_kernel_init
  * drops NX where the CPU lacks it. A table: a leaf is built on every map. */
@@ -68,7 +67,7 @@ static word_t *pt_table(word_t entry)
 
 static void pt_flush(word_t *pml4, word_t va)
 {
-	if (pml4 == pt_active)
+	if (pml4 == cpu_this()->arch.pt_active)
 		x86_invlpg(va);
 }
 
@@ -122,7 +121,7 @@ void arch_pt_kernel_init(void)
 		for (unsigned r = 0; r < 8; r++)
 			pt_rights_bits[r] &= ~PTE_NX;
 	boot_pml4[0] = 0;                 /* drop the boot identity map */
-	pt_active = boot_pml4;
+	cpu_this()->arch.pt_active = boot_pml4;
 	x86_write_cr3(virt_to_phys(boot_pml4));
 }
 
@@ -155,7 +154,7 @@ static void pt_free_level(word_t *table, unsigned level, struct kmem_account *a)
 
 void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 {
-	if (pml4 == pt_active)
+	if (pml4 == cpu_this()->arch.pt_active)
 		arch_pt_activate(boot_pml4, virt_to_phys(boot_pml4));
 	pt_free_level(pml4, 4, a);
 	if (pml4[PML4_SPARE_SLOT])
@@ -200,7 +199,7 @@ size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only)
 		}
 		freed += KMEM_PAGE;
 	}
-	if (freed && !count_only && pml4 == pt_active)
+	if (freed && !count_only && pml4 == cpu_this()->arch.pt_active)
 		x86_write_cr3(virt_to_phys(pml4));
 	return freed;
 }
@@ -387,7 +386,7 @@ static __attribute__((noinline)) void pt_store_super(word_t *pml4, word_t *slot,
 	if ((*slot & PTE_P) && !(*slot & PTE_PS)) {
 		pt_retire_table(pml4, *slot);
 		*slot = e;
-		if (pml4 == pt_active)
+		if (pml4 == cpu_this()->arch.pt_active)
 			__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
 		return;
 	}
@@ -488,7 +487,7 @@ int arch_pt_split(word_t *pml4, word_t va, struct kmem_account *a)
 	for (unsigned i = 0; i < 512; i++)
 		pt[i] = big + ((word_t)i << 12);
 	*e = virt_to_phys(pt) | PTE_TABLE;
-	if (pml4 == pt_active)
+	if (pml4 == cpu_this()->arch.pt_active)
 		x86_write_cr3(virt_to_phys(pml4));
 	return E_OK;
 }

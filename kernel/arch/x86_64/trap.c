@@ -12,9 +12,7 @@
 #include <thread.h>
 #include <pagoda/fpage.h>
 #include "x86.h"
-
-void arch_irq_eoi(unsigned irq);
-void trap_dispatch(struct frame *f);
+#include "entry.h"
 
 static const char *const trap_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",

@@ -4,16 +4,7 @@
 #define ARCH_X86_H
 
 #include <pagoda/types.h>
-
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define EFER_SCE (1u << 0)
-#define EFER_NXE (1u << 11)
+#include "msr.h"
 
 #define CR0_MP (1u << 1)
 #define CR0_EM (1u << 2)
@@ -149,7 +140,9 @@ static inline void x86_reload_segments(uint16_t code, uint16_t data)
 			 : : "r"((uint64_t)code), "r"(data) : "rax", "memory");
 }
 
-/* Message-signalled interrupts through the local APIC (msi.c). */
+/* End of interrupt: an 8259 line (platform.c), an MSI through the local
+ * APIC (msi.c). */
+void arch_irq_eoi(unsigned irq);
 void msi_eoi(void);
 
 #endif

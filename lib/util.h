@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Small arithmetic helpers shared by the kernel and user programs. */
-#ifndef LIBMAP_UTIL_H
-#define LIBMAP_UTIL_H
+#ifndef LIB_UTIL_H
+#define LIB_UTIL_H
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))

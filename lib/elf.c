@@ -5,7 +5,7 @@
  * no libc. Every size computation that could wrap is written as a
  * comparison against what is left (x <= size - off), never as off + x.
  */
-#include "elf.h"
+#include <lib/elf.h>
 #include <pagoda/fpage.h>
 
 /* Offsets into the ELF64 header (Elf64_Ehdr). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory and string helpers, shared by the kernel and user programs. */
-#ifndef LIBMAP_STRING_H
-#define LIBMAP_STRING_H
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
 #include <pagoda/types.h>
 

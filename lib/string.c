@@ -4,7 +4,7 @@
  * string instructions, so a 4 KiB page costs 512 iterations (QEMU's icount
  * counts each iteration of a rep prefix as one instruction).
  */
-#include <string.h>
+#include <lib/string.h>
 
 void *memset(void *d, int c, size_t n)
 {

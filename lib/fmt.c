@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* printf-style formatting into a buffer, shared by the kernel and libmap:
+/* printf-style formatting into a buffer, shared by the kernel and user programs:
  * %d %i %u %x %p %s %c %%, with l/ll/z modifiers, a width and 0-padding. */
-#include <fmt.h>
+#include <lib/fmt.h>
 
 /* Output state of kvsnprintf: a bounded buffer and how much was wanted. */
 struct fmt_out {

@@ -13,8 +13,8 @@
  * program headers are ignored, except PT_INTERP, which a static executable
  * never has. PT_LOAD segments with memsz = 0 are checked and then dropped.
  */
-#ifndef LIBMAP_ELF_H
-#define LIBMAP_ELF_H
+#ifndef LIB_ELF_H
+#define LIB_ELF_H
 
 #include <pagoda/types.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Formatted output into a buffer (kernel and user programs). */
-#ifndef LIBMAP_FMT_H
-#define LIBMAP_FMT_H
+#ifndef LIB_FMT_H
+#define LIB_FMT_H
 
 #include <pagoda/types.h>
 #include <stdarg.h>
