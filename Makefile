@@ -24,7 +24,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss fuzz-sweep stress clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss fuzz-sweep stress clean lint format
 all: $(IMAGES)
 
 deps:
@@ -38,10 +38,13 @@ qemu-gdb: deps
 	@$(MAKE) --no-print-directory all
 	$(QEMU_RUN) --config init/default.cfg --gdb $(QEMU_ARGS)
 
-# T=name runs one system test (or unit suite) alone.
+# T=name runs one system test (or unit suite) alone. The whole suite also
+# runs `make lint` first and fails if it finds anything.
 test: deps
 	@$(MAKE) --no-print-directory all unit-build
-	python3 tools/runtests.py $(if $(T),--only $(T))
+	@st=0; $(if $(T),,$(MAKE) --no-print-directory lint || st=1;) \
+	python3 tools/runtests.py $(if $(T),--only $(T)) || st=1; \
+	[ $$st = 0 ] || [ -n "$(T)" ] || echo "make test: failed (a test, or make lint above)"; exit $$st
 
 unit: deps
 	@$(MAKE) --no-print-directory unit-build
@@ -84,3 +87,13 @@ clean:
 stress: deps
 	@$(MAKE) --no-print-directory all unit-build
 	python3 tools/stress.py $(STRESS_ARGS)
+
+# clang-format and clang-tidy over the project's C files (docs/style.md):
+# file:line for each finding, exit 1 if any. FILES="a.c b.h" checks those.
+lint: deps
+	@python3 tools/lint.py check $(FILES)
+
+# Rewrite to .clang-format what `make lint` checks (lines changed since the
+# format baseline), or the named FILES whole.
+format: deps
+	@python3 tools/lint.py format $(FILES)

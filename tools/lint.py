@@ -218,7 +218,8 @@ def format_files(scope):
 
 def make_commands():
     """The compile commands make would run for MAKE_TARGETS, as argv lists."""
-    r = run(["make", "--no-print-directory", "-n", "-B", "Q="] + list(MAKE_TARGETS), text=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = run(["make", "--no-print-directory", "-n", "-B", "Q="] + list(MAKE_TARGETS), text=True, env=env)
     if r.returncode:
         sys.exit("lint: make -n failed:\n" + r.stderr)
     cmds = []
