@@ -123,8 +123,8 @@ static void init_start_all(void)
 			config_skipped++;
 			continue;
 		}
-		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
-		if (strcmp(confs[i].pager, "init") && !pager) {
+		pager = strcmp(confs[i].pager, "init") != 0 ? task_by_image(confs[i].pager) : NULL;
+		if (strcmp(confs[i].pager, "init") != 0 && !pager) {
 			printf("init: boot.cfg:%u: pager '%s' is not running (start it on an earlier line)\n",
 			       confs[i].line, confs[i].pager);
 			config_skipped++;
