@@ -155,9 +155,7 @@ void sys_thread_control(struct frame *f)
 		arch_syscall_set_result(f, t ? control_delete(t) : (word_t)err);
 	else if (spec == TID_ANY)
 		arch_syscall_set_result(f, t ? control_modify(t, f) : (word_t)err);
-	else if (t)
-		arch_syscall_set_result(f, E_EXISTS);
-	else if (err == E_STALE_THREAD)
+	else if (t || err == E_STALE_THREAD)
 		arch_syscall_set_result(f, E_EXISTS);
 	else
 		arch_syscall_set_result(f, control_create(dest, f));
