@@ -186,17 +186,31 @@ static word_t kdb_stop_self(struct frame *f)
 	return E_OK;
 }
 
+static word_t kdb_putc(struct frame *f)
+{
+	char c = (char)arch_syscall_arg(f, KDB_ARG_A);
+
+	console_task_write(thread_current, &c, 1);
+	return E_OK;
+}
+
+/* Free kernel memory and the mapping database's index pages, in A and B. */
+static word_t kdb_kmem_free(struct frame *f)
+{
+	arch_syscall_set_arg(f, KDB_ARG_A, kmem_free_bytes());
+	arch_syscall_set_arg(f, KDB_ARG_B, mdb_index_acct.used);
+	return E_OK;
+}
+
 void sys_kdebug(struct frame *f)
 {
 	switch (arch_syscall_arg(f, KDB_ARG_OP)) {
-	case KDB_PUTC: {
-		char c = (char)arch_syscall_arg(f, KDB_ARG_A);
-		console_task_write(thread_current, &c, 1);
-		arch_syscall_set_result(f, E_OK);
+	case KDB_PUTC:
+		arch_syscall_set_result(f, kdb_putc(f));
 		break;
-	}
 	case KDB_PUTS:
-		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A), arch_syscall_arg(f, KDB_ARG_B)));
+		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A),
+						    arch_syscall_arg(f, KDB_ARG_B)));
 		break;
 	case KDB_EXIT_QEMU:
 		arch_syscall_set_result(f, kdb_exit(f));
@@ -205,9 +219,7 @@ void sys_kdebug(struct frame *f)
 		arch_syscall_set_result(f, kdb_stop_self(f));
 		break;
 	case KDB_KMEM_FREE:
-		arch_syscall_set_arg(f, KDB_ARG_A, kmem_free_bytes());
-		arch_syscall_set_arg(f, KDB_ARG_B, mdb_index_acct.used);
-		arch_syscall_set_result(f, E_OK);
+		arch_syscall_set_result(f, kdb_kmem_free(f));
 		break;
 	case KDB_SPACE_KMEM:
 		arch_syscall_set_result(f, kdb_space_kmem(f));
