@@ -114,8 +114,8 @@ static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what)
 	if (what)
 		return false;
 	ksnprintf(why, sizeof(why), "%s (error %lx) at rip=%lx, rsp=%lx, handler %lx %s",
-		  arch_trap_name((unsigned)arch_frame_vector(f)), arch_frame_error(f), arch_frame_ip(f),
-		  arch_frame_sp(f), t->exc_handler,
+		  arch_trap_name((unsigned)arch_frame_vector(f)), arch_frame_error(f),
+		  arch_frame_ip(f), arch_frame_sp(f), t->exc_handler,
 		  err ? "unreachable" : "refused");
 	thread_stop(t, why);
 	schedule();

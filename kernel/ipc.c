@@ -376,7 +376,8 @@ static __attribute__((noinline)) void ipc_fast_failed(struct frame *f, struct tc
 static inline __attribute__((always_inline)) bool ipc_fast_ok(struct tcb *self, struct tcb *r)
 {
 	return r->state == TS_RECV && (r->ipc_partner == TID_ANY || r->ipc_partner == self->tid) &&
-	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) && !irq_pending_count;
+	       !r->halted && r->prio >= self->prio && list_empty(&self->sendq) &&
+	       !irq_pending_count;
 }
 
 /* Three message words into receiver r's saved registers, from `sender`. */
@@ -442,7 +443,8 @@ static inline __attribute__((always_inline)) bool ipc_fast(struct frame *f)
 		r->kmsg[1] = arch_msg_reg(f, 1);
 		r->kmsg[2] = arch_msg_reg(f, 2);
 	} else {
-		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1), arch_msg_reg(f, 2));
+		ipc_fast_put(r, self->tid, tag & ~TAG_E_FLAG, arch_msg_reg(f, 1),
+			     arch_msg_reg(f, 2));
 	}
 	self->in_kernel_ipc = false;
 	ipc_fast_switch(self, r, from);

@@ -130,7 +130,8 @@ static word_t kdb_space_trim(struct frame *f)
 		return (word_t)err;
 	if (count_only > 1)
 		return E_BAD_ARGUMENT;
-	arch_syscall_set_arg(f, KDB_ARG_A, arch_pt_trim(t->space->pml4, &t->space->acct, count_only));
+	arch_syscall_set_arg(f, KDB_ARG_A,
+			     arch_pt_trim(t->space->pml4, &t->space->acct, count_only));
 	kdebug_after_change();
 	return E_OK;
 }
@@ -205,39 +206,19 @@ static word_t kdb_kmem_free(struct frame *f)
 void sys_kdebug(struct frame *f)
 {
 	switch (arch_syscall_arg(f, KDB_ARG_OP)) {
-	case KDB_PUTC:
-		arch_syscall_set_result(f, kdb_putc(f));
-		break;
+	case KDB_PUTC: arch_syscall_set_result(f, kdb_putc(f)); break;
 	case KDB_PUTS:
 		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A),
 						    arch_syscall_arg(f, KDB_ARG_B)));
 		break;
-	case KDB_EXIT_QEMU:
-		arch_syscall_set_result(f, kdb_exit(f));
-		break;
-	case KDB_STOP_SELF:
-		arch_syscall_set_result(f, kdb_stop_self(f));
-		break;
-	case KDB_KMEM_FREE:
-		arch_syscall_set_result(f, kdb_kmem_free(f));
-		break;
-	case KDB_SPACE_KMEM:
-		arch_syscall_set_result(f, kdb_space_kmem(f));
-		break;
-	case KDB_CHECK:
-		arch_syscall_set_result(f, kdb_check(f));
-		break;
-	case KDB_RAISE_IRQ:
-		arch_syscall_set_result(f, kdb_raise_irq(f));
-		break;
-	case KDB_PHYS:
-		arch_syscall_set_result(f, kdb_phys(f));
-		break;
-	case KDB_SPACE_TRIM:
-		arch_syscall_set_result(f, kdb_space_trim(f));
-		break;
-	default:
-		arch_syscall_set_result(f, E_BAD_ARGUMENT);
-		break;
+	case KDB_EXIT_QEMU: arch_syscall_set_result(f, kdb_exit(f)); break;
+	case KDB_STOP_SELF: arch_syscall_set_result(f, kdb_stop_self(f)); break;
+	case KDB_KMEM_FREE: arch_syscall_set_result(f, kdb_kmem_free(f)); break;
+	case KDB_SPACE_KMEM: arch_syscall_set_result(f, kdb_space_kmem(f)); break;
+	case KDB_CHECK: arch_syscall_set_result(f, kdb_check(f)); break;
+	case KDB_RAISE_IRQ: arch_syscall_set_result(f, kdb_raise_irq(f)); break;
+	case KDB_PHYS: arch_syscall_set_result(f, kdb_phys(f)); break;
+	case KDB_SPACE_TRIM: arch_syscall_set_result(f, kdb_space_trim(f)); break;
+	default: arch_syscall_set_result(f, E_BAD_ARGUMENT); break;
 	}
 }
