@@ -121,6 +121,8 @@ PAGODA_RUNS = [
                "file_writeback_16m_requests"),
               disk=("python3", "tests/bench/file_disk.py"),
               windows=(("file_seq_read_16m_instr", 4096), ("file_writeback_16m_instr", 4096))),
+    PagodaRun("fork64", "tests/bench/fork64.cfg", "bench/fork", "pagoda-fork64.log",
+              ("fork_64m",)),
 ]
 
 # The Linux file run's insncount windows (tests/bench/linux/file.c), in order.
@@ -129,7 +131,8 @@ LINUX_FILE_WINDOWS = (("lx_file_seq_read_16m_instr", 4096), ("lx_file_writeback_
 # Figures that differ from run to run, left out of the determinism check:
 # instructions across disk operations (how many timer interrupts and idle
 # loops fall into the device's time depends on the host).
-VARYING = {name for name, _ in LINUX_FILE_WINDOWS + PAGODA_RUNS[-1].windows}
+VARYING = {name for name, _ in LINUX_FILE_WINDOWS +
+           next(r for r in PAGODA_RUNS if r.name == "file").windows}
 
 # tools/insncount.c: counts the instructions executed between two markers.
 INSNCOUNT = os.path.join("build", "tools", "insncount.so")
@@ -337,6 +340,9 @@ PAIRS = [
          "pf_colour_wide", None,
          "the same with 512 colours and a client of colour 0 only: every "
          "frame search wraps through the whole colour bitmap", "-"),
+    Pair("fork_64m", "fork, 64 MiB written", "fork_64m", "fork_64m",
+         "fork (copy-on-write pager), 64 MiB of heap written (a boot of its own)",
+         "fork, 64 MiB of heap written (a process of its own)"),
     Pair("file_fault_cached", "file page fault, cached / tmpfs",
          "file_fault_cached", "pf_file_cached",
          "first write to a page of a fresh shared file mapping, page in the "
@@ -358,6 +364,19 @@ PAIRS = [
          "requests the virtio-blk driver issued in the whole file run (mount, the "
          "16 MiB read, the 16 MiB write-back, syncs)",
          "read and write requests of /dev/vda from boot to umount (/sys/block/vda/stat)"),
+    # The largest points of the growth series (GROWTH below).
+    Pair("ipc_inter_63", "IPC 2 spaces 63w / pipe procs 504B", "ipc_inter_63", "pipe_proc_504",
+         "IPC call + reply, two spaces, 63 words (the most a message holds)",
+         "pipe ping-pong, two processes, 504 bytes"),
+    Pair("map_4096_shared", "map 4096 / mmap+populate 4096 memfd", "map_4096",
+         "mmap_shared_4096", "map 4,096 pages (IPC call with a 16 MiB map item)",
+         "mmap + MAP_POPULATE 4,096 pages of a populated memfd"),
+    Pair("unmap_4096_shared", "unmap 4096 / munmap 4096 memfd", "unmap_4096",
+         "munmap_shared_4096", "unmap 4,096 pages (sys_unmap)",
+         "munmap 4,096 pages of a memfd"),
+    Pair("unmap_chain_8", "unmap 512, 8-deep chain / punch, 8 maps", "unmap_chain_8",
+         "punch_512_maps_8", "unmap 512 pages mapped through an 8-deep pager chain",
+         "fallocate(PUNCH_HOLE) of 512 memfd pages mapped in 8 processes"),
 ]
 
 # Worst cases, printed beside the medians: (label, Pagoda operation). The
@@ -408,12 +427,112 @@ DERIVED = [
 ]
 
 
-# How costs grow: series of one operation over a size, both sides on one
-# plot (plots/growth-<key>.png): (key, title, x label, [(x, Pair key)]).
+@dataclass
+class Growth:
+    """A growth series: one operation over a size, both sides on one plot
+    (plots/growth-<key>.png), with a straight line fitted to each side.
+
+    points are (x, Pagoda operation, Linux operation or None); the fit's
+    slope is per `per`, x * scale of them (fork: x in MiB, slope per page);
+    the line is fitted to the points with x >= fit_from (IPC: the words
+    beyond the two that travel in registers), the report lists the others.
+    """
+    key: str
+    title: str
+    xlabel: str
+    per: str
+    scale: float
+    logx: bool
+    logy: bool
+    points: list
+    desc: str
+    fit_from: float = 0
+
+
+# How costs grow (docs/benchmarks.md, "How costs grow"). The points not
+# measured elsewhere come from tests/bench/pagoda/growth.c,
+# tests/bench/linux/growth.c and the fork64 boot.
 GROWTH = [
-    ("fork", "fork against heap written", "MiB written",
-     [(0, "fork_0"), (1, "fork_1m"), (4, "fork_4m"), (16, "fork_16m")]),
+    Growth("fork", "fork against heap written", "MiB written", "page", 256, False, False,
+           [(0, "fork_0", "fork_0"), (1, "fork_1m", "fork_1m"), (4, "fork_4m", "fork_4m"),
+            (16, "fork_16m", "fork_16m"), (64, "fork_64m", "fork_64m")],
+           "fork() with N MiB of heap written / the same on Linux"),
+    Growth("map", "map against pages", "pages", "page", 1, True, True,
+           [(n, "map_%d" % n, "mmap_shared_%d" % n) for n in (1, 8, 64, 512, 4096)],
+           "map N pages (an IPC call with one map item) / mmap + MAP_POPULATE of N "
+           "pages of a populated memfd"),
+    Growth("unmap", "unmap against pages", "pages", "page", 1, True, True,
+           [(n, "unmap_%d" % n, "munmap_shared_%d" % n) for n in (1, 8, 64, 512, 4096)],
+           "sys_unmap of N pages mapped to one space / munmap of N memfd pages"),
+    Growth("chain", "unmap of 512 pages against chain depth", "spaces (Pagoda) / "
+           "processes (Linux) holding the pages", "level", 1, False, False,
+           [(d, "unmap_chain_%d" % d, "punch_512_maps_%d" % d) for d in range(1, 9)],
+           "unmap at the top of a chain of N spaces / fallocate(PUNCH_HOLE) of a "
+           "memfd's 512 pages mapped in N processes (fitted from 2: Linux's punch "
+           "with one mapping costs more than with two)", 2),
+    Growth("ipc", "IPC round trip against message words", "untyped words each way",
+           "word", 1, False, True,
+           [(u, "ipc_inter_%d" % u, "pipe_proc_%d" % max(1, 8 * u))
+            for u in (0, 1, 2, 3, 4, 8, 16, 32, 63)],
+           "IPC call + reply across spaces with N words / pipe ping-pong between "
+           "two processes, 8N bytes (1 byte for N = 0)", 3),
 ]
+
+
+def growth_points(g, pagoda, linux):
+    """[(x, Pagoda median or None, Linux median or None)] of a series."""
+    out = []
+    for x, pop, lop in g.points:
+        p, l = pagoda.get(pop), linux.get(lop) if lop else None
+        out.append((x, p.median if p and p.median is not None else None,
+                    l.median if l and l.median is not None else None))
+    return out
+
+
+def fit_line(pts):
+    """Least squares y = a + b x over [(x, y)]: (a, b, largest deviation
+    of a point from the line as a fraction of the point), or None with
+    fewer than two points."""
+    if len(pts) < 2 or len({x for x, _ in pts}) < 2:
+        return None
+    n = float(len(pts))
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    b = (sum((x - mx) * (y - my) for x, y in pts) /
+         sum((x - mx) ** 2 for x, _ in pts))
+    a = my - b * mx
+    dev = max(abs(y - (a + b * x)) / y for x, y in pts if y)
+    return a, b, dev
+
+
+def growth_fits(pagoda, linux):
+    """[(Growth, side, (a, b, dev), points used)] for every series and
+    side with at least two points; x in units of g.per."""
+    out = []
+    for g in GROWTH:
+        pts = growth_points(g, pagoda, linux)
+        for side, col in (("Pagoda", 1), ("Linux", 2)):
+            use = [(row[0] * g.scale, row[col]) for row in pts
+                   if row[col] is not None and row[0] >= g.fit_from]
+            f = fit_line(use)
+            if f:
+                out.append((g, side, f, len(use)))
+    return out
+
+
+def growth_lines(pagoda, linux):
+    """The fits as Markdown table rows (report.md and stdout)."""
+    out = ["| series | side | points fitted | intercept | slope | largest deviation "
+           "| not fitted |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for g, side, (a, b, dev), n in growth_fits(pagoda, linux):
+        col = 1 if side == "Pagoda" else 2
+        rest = ", ".join("%s: %s" % (row[0], _fmt(row[col]))
+                         for row in growth_points(g, pagoda, linux)
+                         if row[0] < g.fit_from and row[col] is not None)
+        out.append("| %s | %s | %d | %s | %s per %s | %.1f %% | %s |" % (
+            g.key, side, n, "{:,.0f}".format(a), "{:,.1f}".format(b), g.per, 100 * dev,
+            rest or "-"))
+    return out
 
 
 @dataclass
@@ -814,8 +933,8 @@ def rows(pagoda, linux):
 
 def unpaired(pagoda, linux):
     """Results that no row of PAIRS names: (side, Result)."""
-    pn = {p.pagoda for p in PAIRS}
-    ln = {p.linux for p in PAIRS}
+    pn = {p.pagoda for p in PAIRS} | {pt[1] for g in GROWTH for pt in g.points}
+    ln = {p.linux for p in PAIRS} | {pt[2] for g in GROWTH for pt in g.points}
     return ([("pagoda", r) for n, r in pagoda.items() if n not in pn] +
             [("linux", r) for n, r in linux.items() if n not in ln])
 
@@ -851,6 +970,20 @@ def print_table(pagoda, linux):
         print(fmt % line)
     print("(medians, guest instructions per operation; protN per page)")
     print_worst(pagoda)
+    print_growth(pagoda, linux)
+
+
+def print_growth(pagoda, linux):
+    """The lines fitted to the growth series."""
+    fits = growth_fits(pagoda, linux)
+    if not fits:
+        return
+    print()
+    for g, side, (a, b, dev), n in fits:
+        print("growth %-6s %-6s %12s + %10s per %-5s (%d points%s, largest deviation %.1f %%)"
+              % (g.key, side, "{:,.0f}".format(a), "{:,.1f}".format(b), g.per, n,
+                 " from %s" % g.fit_from if g.fit_from else "", 100 * dev))
+    print("(least-squares lines over the medians of GROWTH: intercept + slope x size)")
 
 
 def print_worst(pagoda):
@@ -901,6 +1034,9 @@ def write_json(path, pagoda, linux, config):
                    "pagoda_desc": pr.pagoda_desc, "linux_desc": pr.linux_desc,
                    "ratio": _ratio(p, l)}
                   for pr, p, l in rows(pagoda, linux)],
+        "growth": [{"key": g.key, "side": side.lower(), "intercept": a, "slope": b,
+                    "per": g.per, "max_deviation": dev, "points": n}
+                   for g, side, (a, b, dev), n in growth_fits(pagoda, linux)],
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
@@ -1062,7 +1198,11 @@ def plot(out_dir, pagoda, linux):
 
 
 def _plot_ratios(pdir, term, both, made):
-    """gnuplot lines for plots/ratios.png: Pagoda/Linux of every pair."""
+    """gnuplot lines for plots/ratios.png: Pagoda/Linux of every pair, one
+    bar each on a log scale, green below 0.98 (Pagoda needs fewer
+    instructions), red above 1.02, grey between, the value over the bar.
+    README shows a copy
+    (docs/img/bench-ratios.png)."""
     if not both:
         return []
     dat = os.path.join(pdir, "ratios.dat")
@@ -1070,48 +1210,64 @@ def _plot_ratios(pdir, term, both, made):
         for pr, p, l in both:
             f.write('"%s" %.4f\n' % (pr.key, p.median / l.median))
     made.append("plots/ratios.png")
+    width = max(1100, 26 * len(both) + 200)
     return [
-        "set terminal %s noenhanced" % term.replace("900,520", "1100,560"),
+        "set terminal %s noenhanced" % term.replace("900,520", "%d,600" % width),
         "set output '%s'" % os.path.join(pdir, "ratios.png"),
-        "set title 'Pagoda / Linux, median instructions (log scale; below 1: Pagoda needs fewer)'",
-        "set style data histograms", "set style histogram clustered gap 1",
-        "set style fill solid 0.8 border -1", "set logscale y", "set yrange [0.01:10]",
-        "set ylabel 'Pagoda / Linux'", "unset xlabel", "set xtics rotate by -40 scale 0",
-        "set grid ytics", "set key off", "set rmargin 8",
-        "plot '%s' using 2:xtic(1), 1 with lines lc rgb 'black' notitle" % dat,
-        "unset logscale y", "set yrange [*:*]", "unset style", "set style data lines",
-        "set key on",
+        "set title 'Pagoda / Linux, median guest instructions per benchmark (log scale; "
+        "below 1, green: Pagoda executes fewer)'",
+        "set logscale y", "set yrange [0.01:50]", "set xrange [-0.7:%f]" % (len(both) - 0.3),
+        "set ylabel 'Pagoda / Linux'", "unset xlabel", "set xtics rotate by -50 scale 0",
+        "set grid ytics", "set key off", "set rmargin 10", "set bmargin 9",
+        "plot '%s' using 0:2:($0-0.38):($0+0.38):(0.01):2:"
+        "($2 < 0.98 ? 0x2ca02c : $2 > 1.02 ? 0xd62728 : 0x999999)"
+        ":xtic(1) with boxxyerror fs solid 0.8 border -1 lc rgb variable, "
+        "'' using 0:2:(sprintf('%%.2g', $2)) with labels offset 0,0.7 font ',7', "
+        "1 with lines lc rgb 'black' notitle" % dat,
+        "unset logscale y", "set yrange [*:*]", "set xrange [*:*]", "set bmargin",
+        "set rmargin", "set key on",
     ]
 
 
 def _plot_growth(pdir, term, pagoda, linux, made):
-    """gnuplot lines for the GROWTH series (plots/growth-<key>.png)."""
-    pairs = {pr.key: pr for pr in PAIRS}
+    """gnuplot lines for the GROWTH series (plots/growth-<key>.png): the
+    medians of both sides and, dashed, the line fitted to each."""
+    fits = {(g.key, side): f for g, side, f, _ in growth_fits(pagoda, linux)}
     script = []
-    for key, title, xlabel, points in GROWTH:
-        rows_ = []
-        for x, pkey in points:
-            pr = pairs[pkey]
-            p, l = pagoda.get(pr.pagoda), linux.get(pr.linux) if pr.linux else None
-            rows_.append((x, p.median if p and p.median else None,
-                          l.median if l and l.median else None))
+    for g in GROWTH:
+        rows_ = growth_points(g, pagoda, linux)
         if not any(p for _, p, _ in rows_):
             continue
-        dat = os.path.join(pdir, "growth-%s.dat" % key)
+        dat = os.path.join(pdir, "growth-%s.dat" % g.key)
         with open(dat, "w") as f:
             for x, p, l in rows_:
                 f.write("%s %s %s\n" % (x, p if p is not None else "NaN",
                                         l if l is not None else "NaN"))
-        png = os.path.join(pdir, "growth-%s.png" % key)
+        png = os.path.join(pdir, "growth-%s.png" % g.key)
+        plots = ["'%s' using 1:2 with linespoints lw 2 pt 7 lc 1 title 'Pagoda'" % dat,
+                 "'' using 1:3 with linespoints lw 2 pt 5 lc 2 title 'Linux'"]
+        for side, lc in (("Pagoda", 1), ("Linux", 2)):
+            f = fits.get((g.key, side))
+            if f:
+                plots.append("(x >= %r ? %r + %r * %r * x : 1/0) with lines dt 2 lc %d "
+                             "title '%s fit: %s + %s per %s'" % (g.fit_from, f[0], f[1],
+                                                               g.scale, lc, side,
+                                                  "{:,.0f}".format(f[0]),
+                                                  "{:,.1f}".format(f[1]), g.per))
+        xs = [x for x, _, _ in rows_]
         script += [
             "set terminal %s noenhanced" % term, "set output '%s'" % png,
-            "set title '%s'" % title, "set xlabel '%s'" % xlabel, "unset logscale",
-            "set ylabel 'instructions'", "set xtics norotate", "set grid",
-            "set key top left",
-            "plot '%s' using 1:2 with linespoints lw 2 title 'Pagoda', "
-            "'' using 1:3 with linespoints lw 2 title 'Linux'" % dat,
+            "set title '%s (median guest instructions)'" % g.title,
+            "set xlabel '%s%s'" % (g.xlabel, " (log scale)" if g.logx else ""),
+            "unset logscale", "set ylabel 'instructions%s'" % (" (log scale)" if g.logy else ""),
+            "set xtics norotate", "set grid", "set key top left", "set samples 400",
+            "set logscale x 2" if g.logx else "set xrange [%s:%s]" % (min(xs), max(xs)),
+            "set logscale y" if g.logy else "set yrange [0:*]",
+            "set format y '%.1s%c'" if not g.logy else "set format y '%g'",
+            "plot " + ", ".join(plots),
+            "unset logscale", "set xrange [*:*]", "set yrange [*:*]", "set format y",
         ]
-        made.append("plots/growth-%s.png" % key)
+        made.append("plots/growth-%s.png" % g.key)
     return script
 
 
@@ -1141,6 +1297,15 @@ def write_report(path, pagoda, linux, config, determinism, notes, pngs):
                 "| figure | side | formula | value |", "| --- | --- | --- | ---: |"]
         out += ["| %s | %s | `%s` | %s %s |" % (lab, side, fml, "{:,}".format(v), unit)
                 for lab, side, fml, v, unit in d]
+    fits = growth_lines(pagoda, linux)
+    if len(fits) > 2:
+        out += ["", "## How costs grow", "",
+                "A line fitted (least squares) to each series' medians: intercept "
+                "+ slope x size, and the largest deviation of a point from the "
+                "line, as a fraction of the point (`GROWTH` in tools/bench.py).", ""]
+        out += ["- `%s`: %s; points: %s" % (
+            g.key, g.desc, ", ".join("%s" % x for x, _, _ in g.points)) for g in GROWTH]
+        out += [""] + fits
     out += ["", "## Min / median / max", "",
             "| side | operation | unit | iterations | min | median | max |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: |"]

@@ -17,6 +17,7 @@ BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o, \
 	tests/bench/pagoda/fault.c \
 	tests/bench/pagoda/appel.c \
 	tests/bench/pagoda/map.c \
+	tests/bench/pagoda/growth.c \
 	tests/bench/stats.c)
 $(eval $(call user_program,bench/pagoda,$(BENCH_PAGODA_OBJS)))
 
@@ -42,6 +43,7 @@ BENCH_LINUX_SRCS := \
 	tests/bench/linux/map.c \
 	tests/bench/linux/fork.c \
 	tests/bench/linux/file.c \
+	tests/bench/linux/growth.c \
 	tests/bench/stats.c
 BENCH_LINUX_CFLAGS := -std=gnu11 -O2 -static -pthread -Wall -Wextra -Werror \
 	-ffile-prefix-map=$(CURDIR)/=

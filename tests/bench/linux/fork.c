@@ -14,6 +14,9 @@
  * page again (not measured), so each fork finds them written and
  * writable, as on Pagoda.
  *
+ * fork_64m (lbench_fork_64m): the same with 16,384 pages, in a process
+ * that holds only that region.
+ *
  * fork_16m_read: as fork_16m, but the child reads one word of every page
  * and exits; from the fork until wait4 returns in the parent.
  *
@@ -37,6 +40,7 @@
 #define COW_ITERS 1024
 #define FORK_REGION_SIZE (16ul << 20)
 #define COW_REGION_SIZE (16ul << 20)
+#define FORK_64M_PAGES 16384
 
 static uint8_t *fork_region, *cow_region;
 
@@ -194,4 +198,18 @@ void lbench_fork(void)
 	fork_series("fork_16m", 4096, 20);
 	fork_read_series("fork_16m_read", 4096, 10);
 	fork_cow_break();
+}
+
+/* fork_64m, the last point of the growth series, in a process of its own
+ * (main.c) that holds only this region, as the Pagoda task of
+ * tests/bench/fork64.cfg holds only its 64 MiB. */
+void lbench_fork_64m(void)
+{
+	uint8_t *r = mmap(NULL, (size_t)FORK_64M_PAGES * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		lbench_fail("mmap 64 MiB");
+	fork_region = r;
+	fork_series("fork_64m", FORK_64M_PAGES, 5);
 }

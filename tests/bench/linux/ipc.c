@@ -18,6 +18,7 @@
 
 #define IPC_ITERS 2000
 #define IPC_WARMUP 100
+#define IPC_MAX_BYTES 512      /* growth.c's 63 words: 504 */
 
 struct pingpong {
 	int to_partner[2], to_me[2];
@@ -27,7 +28,7 @@ struct pingpong {
 /* The partner: echo until the measuring side closes its end. */
 static void ipc_echo(struct pingpong *pp)
 {
-	char buf[64];
+	char buf[IPC_MAX_BYTES];
 
 	while (lbench_syscall3(SYS_read, pp->to_partner[0], (long)buf, pp->n) == pp->n)
 		lbench_syscall3(SYS_write, pp->to_me[1], (long)buf, pp->n);
@@ -39,13 +40,13 @@ static void *ipc_echo_thread(void *arg)
 	return NULL;
 }
 
-static void ipc_measure(struct pingpong *pp, const char *name)
+static void ipc_measure(struct pingpong *pp, const char *name, unsigned iters)
 {
 	struct stats *s = &lbench_stats;
-	char buf[64] = { 0 };
+	char buf[IPC_MAX_BYTES] = { 0 };
 
 	stats_begin(s, name, "instructions");
-	for (unsigned i = 0; i < IPC_WARMUP + IPC_ITERS; i++) {
+	for (unsigned i = 0; i < IPC_WARMUP + iters; i++) {
 		uint64_t t0 = stats_rdtsc(), t1;
 		lbench_syscall3(SYS_write, pp->to_partner[1], (long)buf, pp->n);
 		lbench_syscall3(SYS_read, pp->to_me[0], (long)buf, pp->n);
@@ -56,7 +57,7 @@ static void ipc_measure(struct pingpong *pp, const char *name)
 	stats_report(s);
 }
 
-static void ipc_pingpong(const char *name, long n, int use_thread)
+void ipc_pingpong(const char *name, long n, int use_thread, unsigned iters)
 {
 	struct pingpong pp = { .n = n };
 	pthread_t th;
@@ -74,7 +75,7 @@ static void ipc_pingpong(const char *name, long n, int use_thread)
 	} else if (pid < 0) {
 		lbench_fail("fork");
 	}
-	ipc_measure(&pp, name);
+	ipc_measure(&pp, name, iters);
 	close(pp.to_partner[1]);
 	if (use_thread)
 		pthread_join(th, NULL);
@@ -87,8 +88,8 @@ static void ipc_pingpong(const char *name, long n, int use_thread)
 
 void lbench_ipc(void)
 {
-	ipc_pingpong("pipe_thread_1", 1, 1);
-	ipc_pingpong("pipe_thread_64", 64, 1);
-	ipc_pingpong("pipe_proc_1", 1, 0);
-	ipc_pingpong("pipe_proc_64", 64, 0);
+	ipc_pingpong("pipe_thread_1", 1, 1, IPC_ITERS);
+	ipc_pingpong("pipe_thread_64", 64, 1, IPC_ITERS);
+	ipc_pingpong("pipe_proc_1", 1, 0, IPC_ITERS);
+	ipc_pingpong("pipe_proc_64", 64, 0, IPC_ITERS);
 }

@@ -10,6 +10,7 @@
 #ifndef BENCH_LINUX_H
 #define BENCH_LINUX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "../stats.h"
 
@@ -54,6 +55,16 @@ void lbench_map(void);       /* map.c: mmap + populate, munmap */
 void lbench_fork(void);      /* fork.c: fork, copy-on-write break (own process) */
 void lbench_rtalloc(void);   /* rtalloc.c: glibc malloc/free, rt-alloc's workloads (own processes) */
 void lbench_file(void);      /* file.c: a mapped file on a virtio disk (own boot) */
+void lbench_growth(void);    /* growth.c: the growth series' other points (own process) */
+void lbench_fork_64m(void);  /* fork.c: fork with 64 MiB written (own process) */
+
+/* Shared with growth.c: a pipe ping-pong of n bytes (ipc.c, n <= 512), the
+ * mmap + munmap series of `pages` pages (map.c; fd < 0: anonymous), a
+ * memfd of `pages` pages in the page cache (map.c). */
+void ipc_pingpong(const char *name, long n, int use_thread, unsigned iters);
+void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd,
+		unsigned warmup, unsigned iters);
+int map_memfd(size_t pages);
 
 /* Stop with a message if a set-up step failed (never on a measured path). */
 void lbench_fail(const char *what);

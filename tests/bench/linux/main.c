@@ -132,6 +132,21 @@ static int main_run(void (*fn)(void))
 	       WEXITSTATUS(status) == 0;
 }
 
+/* The growth series (growth.c) and fork with 64 MiB written (fork.c),
+ * each in a process of its own, after everything else so that they move
+ * no other figure. */
+static void main_growth_child(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lbench_growth();
+}
+
+static void main_fork_64m_child(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lbench_fork_64m();
+}
+
 /* glibc's malloc and free, each workload on a fresh heap (rtalloc.c). */
 static void main_rtalloc_child(void)
 {
@@ -163,8 +178,14 @@ int main(void)
 		printf("BENCH-END ok\n");
 		main_poweroff(0);
 	}
-	if (!getenv("rtalloc_only") && !getenv("file_only") && main_run(main_child) && main_run(main_fork_child) &&
-	    main_run(main_rtalloc_child)) {
+	/* growth_only=1: the growth series' own points alone (growth.c, fork_64m). */
+	if (getenv("growth_only") && main_run(main_growth_child) && main_run(main_fork_64m_child)) {
+		printf("BENCH-END ok\n");
+		main_poweroff(0);
+	}
+	if (!getenv("rtalloc_only") && !getenv("file_only") && !getenv("growth_only") &&
+	    main_run(main_child) && main_run(main_fork_child) && main_run(main_rtalloc_child) &&
+	    main_run(main_growth_child) && main_run(main_fork_64m_child)) {
 		printf("BENCH-END ok\n");
 		main_poweroff(0);
 	}

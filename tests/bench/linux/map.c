@@ -29,7 +29,7 @@
 
 static struct stats munmap_stats;
 
-static void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd,
+void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd,
 		       unsigned warmup, unsigned iters)
 {
 	struct stats *m = &lbench_stats, *u = &munmap_stats;
@@ -57,7 +57,7 @@ static void map_series(const char *map_name, const char *unmap_name, size_t page
 }
 
 /* A memfd of `pages` pages, all present in the page cache. */
-static int map_memfd(size_t pages)
+int map_memfd(size_t pages)
 {
 	int fd = memfd_create("bench", 0);
 	uint8_t *p;

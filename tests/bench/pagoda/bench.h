@@ -37,6 +37,7 @@
 #define AL_PAGES 128
 #define MAP_PAGES 512
 #define MAP_LOG2 21
+#define MAP_MAGIC 0x5a5a0001ull               /* in POOL_MAP's last page: map.c checks */
 #define CHILD_PF ((word_t)0x40000000000ull)  /* fault region in S1 */
 #define CHILD_AL ((word_t)0x40000200000ull)  /* Appel-Li region in S1 */
 #define CHILD_MAP ((word_t)0x40000400000ull) /* map target in S1..S3 */
@@ -91,5 +92,6 @@ void bench_ipc(void);                        /* ipc.c */
 void bench_fault(void);                      /* fault.c, runs in bt_client */
 void bench_appel(void);                      /* appel.c, runs in bt_client */
 void bench_map(void);                        /* map.c */
+bool bench_growth(void);                     /* growth.c, last: the growth series */
 
 #endif

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 			ok = false;
 		} else {
 			spawn_wait(&bt_client);
+			ok = bench_growth();
 		}
 	}
 	main_teardown();

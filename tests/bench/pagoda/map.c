@@ -16,7 +16,6 @@
 #define MAP_WARMUP_1 50
 #define MAP_ITERS_N 30
 #define MAP_WARMUP_N 3
-#define MAP_MAGIC 0x5a5a0001ull
 
 /* Map POOL_MAP's first 2^log2 bytes to S1's server at CHILD_MAP;
  * returns the instructions the call took. */

@@ -15,6 +15,10 @@
  * the report (the series run in growing order: a fork shares every page
  * the parent still has, written this time or not).
  *
+ * fork_64m (16,384 pages) ends the growth series; it runs only when named
+ * (tests/bench/fork64.cfg boots it alone), since its 64 MiB cover the
+ * regions of the other benchmarks.
+ *
  * fork_16m_read: fork with 16 MiB written, the child reads one word of
  * every page and exits; measured until wait() returns in the parent.
  *
@@ -154,5 +158,6 @@ bool bench_fork(void)
 {
 	return fork_series("fork_0", 0, 200) && fork_cycle(100) &&
 	       fork_series("fork_1m", 256, 100) && fork_series("fork_4m", 1024, 50) &&
-	       fork_series("fork_16m", 4096, 20) && fork_read_series("fork_16m_read", 4096, 10);
+	       fork_series("fork_16m", 4096, 20) && fork_read_series("fork_16m_read", 4096, 10) &&
+	       (!bench_named("fork_64m") || fork_series("fork_64m", FORK_64M_PAGES, 5));
 }

@@ -6,6 +6,9 @@
  *   fork_0, fork_1m, fork_16m   fork() with 0, 1 MiB or 16 MiB of heap
  *                               written (fork.c)
  *   fork_cycle                  fork, the child's exit, wait (fork.c)
+ *   fork_64m                    fork() with 64 MiB written; only when named
+ *                               (only=fork_64m: tests/bench/fork64.cfg),
+ *                               since its pages cover the regions below
  *   cow_break                   the parent's first write to a page it
  *                               shares with its child (cow.c)
  *   pf_cow, pf_cow_pool         the first write to a fresh heap page,
@@ -36,6 +39,7 @@
 #include "../stats.h"
 
 #define FORK_REGION (USER_HEAP_BASE)                  /* up to 16 MiB: fork.c */
+#define FORK_64M_PAGES 16384    /* fork_64m: FORK_REGION and the three below, a boot of its own */
 #define COW_REGION (USER_HEAP_BASE + 0x1000000ull)    /* up to 16 MiB: cow.c */
 #define FAULT_REGION (USER_HEAP_BASE + 0x2000000ull)  /* up to 16 MiB: fault.c */
 #define POOL_REGION (USER_HEAP_BASE + 0x3000000ull)   /* PAGER_POOL_KEEP pages: fault.c */
@@ -43,6 +47,7 @@
 /* main.c: the command line ("only=<names> n=<iterations> suffix=<s>"). */
 extern struct stats bench_stats;             /* one operation at a time */
 bool bench_want(const char *name);
+bool bench_named(const char *name);          /* named by only=, not by default */
 unsigned bench_iters(unsigned iters);
 void bench_begin(const char *name);          /* stats_begin, name + suffix */
 void bench_touch(word_t base, unsigned pages);

@@ -17,15 +17,21 @@ struct stats bench_stats;
 static const char *main_only, *main_suffix = "";
 static unsigned main_n;
 
-/* Is name in the comma-separated list main_only (or is there none)? */
-bool bench_want(const char *name)
+/* Is name in the comma-separated list main_only? */
+bool bench_named(const char *name)
 {
 	size_t n = strlen(name);
 
 	for (const char *p = main_only; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
 		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
 			return true;
-	return !main_only;
+	return false;
+}
+
+/* Is name in main_only, or is there none? */
+bool bench_want(const char *name)
+{
+	return !main_only || bench_named(name);
 }
 
 unsigned bench_iters(unsigned iters)
