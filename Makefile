@@ -10,6 +10,7 @@ include kernel/kernel.mk
 include sigma0/sigma0.mk
 include init/init.mk
 include pagers/pagers.mk
+include demos/demos.mk
 include drivers/drivers.mk
 include fs/fs.mk
 include rt-alloc/colour.mk

@@ -178,9 +178,11 @@ static struct tcb *sendq_find(struct tcb *r, word_t from)
 
 	if (from == TID_ANY)
 		return list_empty(&r->sendq) ? NULL : list_entry(r->sendq.next, struct tcb, sq);
-	list_for_each(n, &r->sendq)
-		if (list_entry(n, struct tcb, sq)->tid == from)
-			return list_entry(n, struct tcb, sq);
+	list_for_each(n, &r->sendq) {
+		struct tcb *s = list_entry(n, struct tcb, sq);
+		if (s->tid == from)
+			return s;
+	}
 	return NULL;
 }
 

@@ -2,8 +2,10 @@
 /*
  * Interrupts as IPC. Interrupt line n is the thread id tid_irq(n). A
  * handler thread is attached with thread_control; each interrupt then
- * arrives as a message (label LABEL_IRQ) from that id, and the line stays
- * masked until the handler acknowledges it by sending to that id.
+ * arrives as a message (label LABEL_IRQ) from that id, and a PIC line
+ * stays masked until the handler acknowledges it by sending to that id (an
+ * MSI line is never masked: what arrives before the acknowledgement stays
+ * pending, docs/abi.md §13).
  */
 #ifndef KERNEL_IRQ_H
 #define KERNEL_IRQ_H

@@ -51,9 +51,6 @@ static inline void sched_reap(void)
 		sched_reap_zombie();
 }
 
-/* Switch the CPU to t (not queued: runnable, or the idle thread); the
- * caller has queued or blocked the current thread. Inline: every IPC that
- * blocks runs it. */
 /* Switch from the running thread prev to another user thread t (it has a
  * space and a UTCB; it is not the idle thread). The IPC fast paths call it
  * directly. */
@@ -68,6 +65,9 @@ static inline __attribute__((always_inline)) void sched_switch_user(struct tcb *
 	arch_switch(prev, t);
 }
 
+/* Switch the CPU to t (not queued: runnable, or the idle thread); the
+ * caller has queued or blocked the current thread. Inline: every IPC that
+ * blocks runs it. */
 static inline __attribute__((always_inline)) void sched_switch_to(struct tcb *t)
 {
 	struct tcb *prev = thread_current;

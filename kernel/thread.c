@@ -60,13 +60,12 @@ word_t thread_current_tid(void)
 static int thread_utcb_check(struct space *s, word_t utcb_user)
 {
 	word_t area = s->utcb_area;
+	struct list *n;
 
 	if (!(s->flags & SPACE_AREAS_SET) || utcb_user & (UTCB_SIZE - 1))
 		return E_BAD_UTCB;
 	if (utcb_user < fpage_base(area) || utcb_user - fpage_base(area) >= fpage_size(area))
 		return E_BAD_UTCB;
-	struct list *n;
-
 	list_for_each(n, &s->threads)
 		if (list_entry(n, struct tcb, space_link)->utcb_user == utcb_user)
 			return E_BAD_UTCB;

@@ -21,7 +21,8 @@
 struct space;
 
 enum thread_state {
-	TS_HALTED,       /* created, or stopped by exchange_registers */
+	TS_HALTED,       /* created, not yet resumed; or on its way to deletion or TS_DEAD
+	                  * (ipc_cancel_all). EXREG_HALT sets `halted` instead */
 	TS_READY,        /* runnable (in a run queue unless current) */
 	TS_SEND,         /* blocked sending to ipc_partner */
 	TS_RECV,         /* blocked receiving from ipc_partner (or TID_ANY) */

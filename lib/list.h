@@ -79,11 +79,14 @@ static inline void list_push_back(struct list *head, struct list *n)
 	list_insert_between(n, head->prev, head);
 }
 
-/* Take n off its list; its links become NULL. */
+/* Take n off its list; its links become NULL. (Both links are read
+ * first: the compiler cannot know that the first store leaves n alone.) */
 static inline void list_remove(struct list *n)
 {
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
+	struct list *next = n->next, *prev = n->prev;
+
+	prev->next = next;
+	next->prev = prev;
 	n->next = n->prev = NULL;
 }
 

@@ -27,7 +27,8 @@ extern word_t libmap_exit_to;         /* the parent exit() reports to */
 int main(int argc, char **argv);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void exit(int status);
-/* Command line of the boot module named `name` ("" if none); its bytes. */
+/* Command line of boot module idx in the KIP's module table (0 is sigma0,
+ * 1 the root task); "" if there is no module idx. */
 const char *libmap_module_cmdline(unsigned idx);
 
 /* ---- system calls ---- */

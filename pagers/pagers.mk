@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Stacked pagers, each a user program built on libmap's pager framework.
 
-PAGERS := zero trace cow forkdemo pattern swap file filedemo
+PAGERS := zero trace cow pattern swap file
 # Objects a pager has besides its own: cow's sharing logic is a unit of its
 # own, which tests/unit/test_cow.c builds for the host.
 PAGER_OBJS_cow := $(B)/u/pagers/cow_core.o

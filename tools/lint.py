@@ -43,7 +43,7 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT_DIRS = ("kernel", "libmap", "lib", "include", "sigma0", "init", "pagers",
-                "rt-alloc", "drivers", "fs", "tests")
+                "rt-alloc", "drivers", "fs", "demos", "tests")
 COMPDB_DIR = os.path.join("build", "lint")
 # What make builds, and so what `make -n -B` lists the compile commands of.
 MAKE_TARGETS = ("all", "unit-build", "bench-linux-init")

@@ -20,8 +20,8 @@ enum kip_mem_type {
 	KIP_MEM_FREE = 1,      /* RAM that sigma0 owns and hands out */
 	KIP_MEM_KERNEL = 2,    /* RAM the kernel uses (image, pool); never handed out */
 	KIP_MEM_MODULE = 3,    /* RAM holding a boot module (sigma0 owns it too) */
-	KIP_MEM_RESERVED = 4,  /* firmware, ACPI, holes: not RAM */
-	KIP_MEM_DEVICE = 5,    /* device memory sigma0 may hand out uncached */
+	KIP_MEM_RESERVED = 4,  /* devices the kernel keeps (local APIC, I/O APIC, HPET) */
+	KIP_MEM_DEVICE = 5,    /* never written (what no descriptor covers is device memory) */
 };
 
 struct kip_memdesc {

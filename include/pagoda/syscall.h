@@ -74,11 +74,11 @@ enum kdebug_op {
  * control, r8 = kernel-memory quota in bytes (with SC_SET_QUOTA). Returns
  * rdx = bytes of kernel memory the space uses. The KIP and UTCB areas are
  * fixed (KIP_DEFAULT_ADDR, UTCB_AREA_BASE); SC_SET_AREAS is refused with
- * E_BAD_ARGUMENT. A quota below the current use only makes further
- * allocations fail.
+ * E_BAD_ARGUMENT. A quota below the current use is refused (E_NO_MEMORY);
+ * quota 0 keeps the quota (docs/abi.md §5.4).
  */
 #define SC_PRIVILEGED 1u      /* the space may call privileged syscalls */
-#define SC_SET_AREAS 2u       /* place KIP and UTCB areas (first call only) */
+#define SC_SET_AREAS 2u       /* refused (E_BAD_ARGUMENT): the areas are fixed */
 #define SC_SET_QUOTA 4u
 
 /*
@@ -103,8 +103,8 @@ enum kdebug_op {
 /* SYS_THREAD_SWITCH: rdi = dest (TID_NIL = yield to any). */
 /* SYS_SCHEDULE: rdi = dest, rsi = priority (0..255, ~0 = keep),
  * rdx = time slice in microseconds (0 = keep). An unprivileged caller may
- * only change threads of its own space, and not above its own priority.
- * Returns rsi = the old priority. */
+ * only change threads of its own space, and not above its own priority
+ * and time slice. Returns rsi = the old priority. */
 #define SCHED_PRIO_MAX 255
 #define SCHED_KEEP (~(word_t)0)
 

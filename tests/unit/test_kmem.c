@@ -421,6 +421,25 @@ START_TEST(check_catches_corruption)
 }
 END_TEST
 
+/* The checker notices a broken link of a class's list of partial slabs
+ * (lib/list.h; the slab header in slot 0 starts with its links). */
+START_TEST(check_catches_broken_partial_list)
+{
+	struct kmem_account a = KMEM_ACCOUNT_ROOT(SIZE_MAX);
+	void *p = kmem_alloc(&a, 64);
+	void **links = (void **)((uintptr_t)p & ~(uintptr_t)(KMEM_PAGE - 1));
+	void *prev = links[1];
+
+	ck_assert(kmem_check());
+	links[1] = links;                 /* the back link points at itself */
+	ck_assert(!kmem_check());
+	links[1] = prev;
+	ck_assert(kmem_check());
+	kmem_free(&a, p, 64);
+	ck_assert_uint_eq(kmem_free_bytes(), baseline);
+}
+END_TEST
+
 /* Kernel-internal misuse is an assertion, not an error code. */
 START_TEST(oversize_asserts)
 {
@@ -508,6 +527,7 @@ int main(void)
 		{ "free_null", free_null, 0 },
 		{ "page_poisoned", page_poisoned, 0 },
 		{ "check_catches_corruption", check_catches_corruption, 0 },
+		{ "check_catches_broken_partial_list", check_catches_broken_partial_list, 0 },
 		{ "oversize_asserts", oversize_asserts, SIGABRT },
 		{ "zero_size_asserts", zero_size_asserts, SIGABRT },
 		{ "stress", stress, 0 },

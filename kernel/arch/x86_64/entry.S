@@ -254,7 +254,7 @@ isr_spurious:
  * x87/SSE/AVX registers in from->fpu (offset ARCH_TCB_FPU) and load to's,
  * and resume `to` where it last called arch_switch (or at its start
  * trampoline). Two variants: XSAVEOPT/XRSTOR (edx:eax = all components
- * XCR0 enables), or FXSAVE/FXRSTOR on a CPU without XSAVE; fpu.c points
+ * XCR0 enables), or FXSAVE/FXRSTOR on a CPU without XSAVEOPT; fpu.c points
  * arch_switch_fn at the right one.
  */
 	.set TCB_FPU, ARCH_TCB_FPU

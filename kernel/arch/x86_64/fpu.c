@@ -6,7 +6,7 @@
  * XSAVE layout of x87 + SSE + AVX, 832 bytes) that holds its registers
  * whenever it is not running.
  * The switch is eager: switching from one user thread to another saves the
- * outgoing thread's registers (XSAVEOPT, or FXSAVE on a CPU without XSAVE)
+ * outgoing thread's registers (XSAVEOPT, or FXSAVE on a CPU without XSAVEOPT)
  * and loads the incoming thread's (XRSTOR / FXRSTOR). The registers
  * therefore hold the running thread's own state and nobody else's at every
  * moment a user thread runs: no thread can read a neighbour's registers,
