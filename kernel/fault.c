@@ -51,6 +51,19 @@ static bool fault_sigma0_device(struct tcb *t, word_t addr)
 
 static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what);
 
+/* Does t's space map addr with `access` now? A reply that maps more pages
+ * than the faulting one (fault-around) fails as a whole when a later item
+ * lacks kernel memory, though the page the thread needs went in: then
+ * the thread just retries the access. */
+static bool fault_resolved(struct tcb *t, word_t addr, unsigned access)
+{
+	word_t pa;
+	unsigned log2, rights;
+
+	return mdb_pte_get(t->space, ALIGN_DOWN(addr, (word_t)1 << MDB_PAGE_LOG2), &pa, &log2,
+			   &rights, NULL) && (rights & access) == access;
+}
+
 void fault_page(struct frame *f, word_t addr, unsigned access)
 {
 	struct tcb *t = thread_current;
@@ -67,6 +80,8 @@ void fault_page(struct frame *f, word_t addr, unsigned access)
 		return;
 	if ((err & ~(word_t)IPC_ERR_RECV_PHASE) == E_IPC_CANCELLED)
 		return;                             /* aborted: retry the access */
+	if ((err & ~(word_t)IPC_ERR_RECV_PHASE) == E_NO_MEMORY && fault_resolved(t, addr, access))
+		return;                             /* a later map item of the reply failed */
 	ksnprintf(why, sizeof(why), "#PF %s at %lx, rip=%lx, pager %lx %s (error %lu)",
 		  fault_access_name(access), addr, arch_frame_ip(f), t->pager,
 		  err ? "unreachable" : "refused", err);

@@ -98,20 +98,30 @@ void space_end_children(struct space *s)
 	}
 }
 
-/* Remove every user mapping of s: kernel-owned pages directly, the others
- * through the mapping database, which also revokes everything derived. */
-static void space_unmap_all(struct space *s)
+/* Clear the kernel-owned pages (KIP, UTCBs) of s inside area fp. */
+static void space_clear_kernel_pages(struct space *s, word_t fp)
 {
-	word_t va = 0;
+	word_t va = fpage_base(fp), end = va + fpage_size(fp);
 	unsigned log2, attr;
 
-	while (arch_pt_next(s->pml4, &va, USER_END, &log2, &attr)) {
-		if (attr & ARCH_PT_KERNEL_OWNED)
-			arch_pt_clear(s->pml4, va, log2, NULL);
-		else
-			mdb_unmap(s, va, log2, FPAGE_RWX, true);
+	if (fpage_is_nil(fp))
+		return;
+	while (arch_pt_next(s->pml4, &va, end, &log2, &attr)) {
+		assert(attr & ARCH_PT_KERNEL_OWNED);
+		arch_pt_clear(s->pml4, va, log2, NULL);
 		va += (word_t)1 << log2;
 	}
+}
+
+/* Remove every user mapping of s: the mapping database's in one pass over
+ * the whole user half (mdb_unmap_range: it also revokes everything
+ * derived), then the kernel-owned pages it skips, which lie only in the
+ * KIP and UTCB areas. */
+static void space_unmap_all(struct space *s)
+{
+	mdb_unmap_range(s, 0, USER_END, FPAGE_RWX, true);
+	space_clear_kernel_pages(s, s->kip_area);
+	space_clear_kernel_pages(s, s->utcb_area);
 }
 
 void space_destroy(struct space *s)

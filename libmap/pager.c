@@ -5,10 +5,16 @@
  * Frames. The pager's frames live at PAGER_POOL_BASE + 4 KiB * i. Frame i
  * is obtained from the pager below (memsrv_alloc into exactly that slot);
  * users[i] counts the references the pager's clients (and copy-on-write
- * sharing) hold. A frame nobody uses goes to a free stack of at most
- * PAGER_POOL_KEEP frames for the next fault; beyond that it is given back
- * below at once and its slot waits, empty, for reuse. Shutdown gives back
- * the rest.
+ * sharing) hold. New frames come PAGER_POOL_BATCH at a time, one request
+ * for an aligned block of slots at the top of the pool, the rest going to
+ * the free stack: a fault pays for asking below once per batch, as a
+ * kernel refills its free lists (a memory server that refuses a block --
+ * a pager below gives single frames only -- or has no block left is asked
+ * for one frame at a time from then on). A frame nobody uses goes to a
+ * free stack of at most PAGER_POOL_KEEP frames for the next fault; beyond
+ * that it is given back below at once (alone: the memory servers free
+ * 4 KiB pieces of a block) and its slot waits, empty, for reuse. Shutdown
+ * gives back the rest.
  *
  * Page tables. One hash table of entries keyed by (client, page address),
  * chained per bucket; each client also links its own entries, so fork and
@@ -26,6 +32,7 @@ static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back be
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
+static bool pool_single;                         /* below gives no batches: one at a time */
 static struct pager *page_owner;                 /* the one pager of this task */
 
 static word_t frame_va(uint32_t i)
@@ -38,25 +45,60 @@ static uint32_t frame_index(word_t frame)
 	return (uint32_t)((frame - PAGER_POOL_BASE) / 4096);
 }
 
-word_t pager_frame_alloc(struct pager *p, bool zero)
+/* Take PAGER_POOL_BATCH new frames from below into the slots at the top
+ * of the pool: the first in *slot, the others onto the free stack (in
+ * reverse, so that they are handed out in address order). false if the
+ * top is not a whole aligned block or below refuses (then never again). */
+static bool pool_take_batch(struct pager *p, uint32_t *slot)
+{
+	uint32_t i = pool_top;
+	word_t handle;
+
+	if (pool_single || !IS_ALIGNED(i, PAGER_POOL_BATCH) ||
+	    PAGER_POOL_FRAMES - i < PAGER_POOL_BATCH)
+		return false;
+	if (memsrv_alloc(p->below, PAGER_POOL_BATCH_LOG2, FPAGE_RWX,
+			 fpage_make(frame_va(i), PAGER_POOL_BATCH_LOG2, 0), &handle)) {
+		pool_single = true;
+		return false;
+	}
+	for (uint32_t k = 0; k < PAGER_POOL_BATCH; k++)
+		pool_handle[i + k] = handle + (word_t)k * 4096;
+	for (uint32_t k = PAGER_POOL_BATCH - 1; k > 0; k--)
+		pool_free[pool_nfree++] = i + k;
+	pool_top += PAGER_POOL_BATCH;
+	*slot = i;
+	return true;
+}
+
+/* One new frame from below into an empty slot (or the top). */
+static bool pool_take_one(struct pager *p, uint32_t *slot)
 {
 	uint32_t i;
 	word_t handle;
 
-	if (pool_nfree) {
+	if (!pool_nempty && pool_top == PAGER_POOL_FRAMES)
+		return false;
+	i = pool_nempty ? pool_empty[pool_nempty - 1] : pool_top;
+	if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
+		return false;
+	pool_handle[i] = handle;
+	if (pool_nempty)
+		pool_nempty--;
+	else
+		pool_top++;
+	*slot = i;
+	return true;
+}
+
+word_t pager_frame_alloc(struct pager *p, bool zero)
+{
+	uint32_t i;
+
+	if (pool_nfree)
 		i = pool_free[--pool_nfree];
-	} else {
-		if (!pool_nempty && pool_top == PAGER_POOL_FRAMES)
-			return 0;
-		i = pool_nempty ? pool_empty[pool_nempty - 1] : pool_top;
-		if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
-			return 0;
-		pool_handle[i] = handle;
-		if (pool_nempty)
-			pool_nempty--;
-		else
-			pool_top++;
-	}
+	else if (!pool_take_batch(p, &i) && !pool_take_one(p, &i))
+		return 0;
 	pool_users[i] = 1;
 	pool_in_use++;
 	if (zero)
@@ -186,17 +228,16 @@ static uint32_t page_new(void)
 	return page_used + 1 < PAGER_PAGES_MAX ? ++page_used : 0;
 }
 
-bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
-		       unsigned rights)
+/* Enter (key, frame | rights) as a new entry of c's; false if the table is full. */
+static inline __attribute__((always_inline)) bool page_link(struct pager_client *c, word_t key,
+							      word_t frame_rights)
 {
-	word_t key = page_key(c, va);
 	uint32_t e = page_new(), b = page_hash(key);
 
-	(void)p;
 	if (!e)
 		return false;
 	page_ent[e].va = key;
-	page_ent[e].frame = frame | rights;
+	page_ent[e].frame = frame_rights;
 	page_ent[e].next_bucket = page_bucket[b];
 	page_bucket[b] = e;
 	page_ent[e].next_client = c->pages;
@@ -206,6 +247,49 @@ bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_
 	c->pages = e;
 	c->npages++;
 	return true;
+}
+
+bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
+		       unsigned rights)
+{
+	(void)p;
+	return page_link(c, page_key(c, va), frame | rights);
+}
+
+/* One pass over from's list with the entry, the user count and the run
+ * bookkeeping inline: fork copies every page of a process, and this loop
+ * is its per-page cost in the pager. */
+bool pager_page_share(struct pager_client *from, struct pager_client *to,
+		      void (*now_shared)(word_t lo, word_t hi))
+{
+	word_t idx = (word_t)(to - page_owner->client), lo = 0, hi = 0;
+	bool ok = true;
+
+	for (uint32_t e = from->pages; e; e = page_ent[e].next_client) {
+		word_t fr = page_ent[e].frame, f = ALIGN_DOWN(fr, 4096);
+
+		if (fr & PAGER_PAGE_LENT)
+			continue;
+		if (!page_link(to, ALIGN_DOWN(page_ent[e].va, 4096) | idx, fr)) {
+			ok = false;
+			break;
+		}
+		if (++pool_users[frame_index(f)] != 2 || !(fr & FPAGE_W))
+			continue;
+		if (f == hi && lo < hi) {
+			hi += 4096;                 /* the run grows up */
+		} else if (f + 4096 == lo) {
+			lo = f;                     /* or down */
+		} else {
+			if (lo < hi)
+				now_shared(lo, hi);
+			lo = f;
+			hi = f + 4096;
+		}
+	}
+	if (lo < hi)
+		now_shared(lo, hi);
+	return ok;
 }
 
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights)
@@ -365,7 +449,7 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 {
 	struct utcb *u = utcb();
 	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP], frame = 0;
-	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0;
+	unsigned access = (unsigned)tag_label(u->mr[0]) & FPAGE_RWX, rights = 0, n;
 
 	p->refusal = 0;
 	if (c)
@@ -384,8 +468,10 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 		return true;
 	}
 	p->faults++;
-	msg_tag(0, 0, 2);
 	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
+	n = access == FPAGE_R && p->ops && p->ops->around ?
+		    p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
+	msg_tag(0, 0, 2 + 2 * n);
 	return true;
 }
 
@@ -630,6 +716,7 @@ void pager_init(struct pager *p, const char *name, const struct pager_ops *ops)
 	p->ops = ops;
 	p->below = utcb()->pager == libmap_exit_to ? libmap_kip->sigma0_id : utcb()->pager;
 	pool_below = p->below;
+	pool_single = false;
 	page_owner = p;
 }
 

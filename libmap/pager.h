@@ -41,6 +41,8 @@ extern word_t host_pool_base;                  /* host unit tests: the test's bu
 #endif
 #define PAGER_POOL_FRAMES 32768                /* 128 MiB */
 #define PAGER_POOL_KEEP 64                     /* free frames kept, not given back */
+#define PAGER_POOL_BATCH_LOG2 18               /* new frames come 2^(18-12) = 64 at once */
+#define PAGER_POOL_BATCH (1u << (PAGER_POOL_BATCH_LOG2 - 12))
 #define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
 
 struct pager_region {
@@ -91,7 +93,15 @@ struct pager_ops {
 	 * page goes (client exit, PAGER_RELEASE). NULL: the pool serves all. */
 	word_t (*frame_alloc)(struct pager *p, struct pager_client *c);
 	void (*frame_free)(struct pager *p, word_t frame);
+	/* Fault-around, for data reads (access FPAGE_R) only: `fault` has
+	 * resolved c's read fault at page va (its item is MR1..MR2); put up
+	 * to PAGER_AROUND_PAGES - 1 more map items at MR3.. (msg_map_item),
+	 * of pages c would get by faulting on them itself, and return how
+	 * many. NULL: none. */
+	unsigned (*around)(struct pager *p, struct pager_client *c, word_t va, unsigned access);
 };
+
+#define PAGER_AROUND_PAGES 16                  /* the aligned block fault-around covers */
 
 struct pager {
 	const char *name;
@@ -129,6 +139,15 @@ word_t pager_frames_in_use(void);               /* pool frames with a user, lent
 bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);
+/* Fork's copy: enter every page of `from` but those lent (PAGER_PAGE_LENT)
+ * in to's table, same address, frame and rights, each frame one user
+ * more. The frames that were writable and now have exactly two users
+ * (the ones whose mappings must lose W) are reported as runs of adjacent
+ * frames [lo, hi), in the order they end. false if the table ran out:
+ * `to` then has the pages entered so far, and the runs so far have been
+ * reported. */
+bool pager_page_share(struct pager_client *from, struct pager_client *to,
+		      void (*now_shared)(word_t lo, word_t hi));
 /* Change the frame and rights c's entry at va records (nothing if none).
  * Mappings already made are untouched: revoke them first if they differ. */
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);

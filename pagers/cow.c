@@ -197,6 +197,7 @@ static void cow_client_exit(struct pager *p, struct pager_client *c)
 
 static const struct pager_ops cow_ops = {
 	.fault = cow_fault,
+	.around = cow_around,
 	.request = cow_request,
 	.client_exit = cow_client_exit,
 };

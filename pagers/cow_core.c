@@ -32,6 +32,7 @@
 #include "cow_core.h"
 
 word_t cow_breaks;
+static bool cow_shared_read;     /* the last fault was a data read of a shared page */
 
 word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
 		 unsigned *rights)
@@ -39,6 +40,7 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 	word_t va = ALIGN_DOWN(addr, 4096), frame, copy;
 	unsigned r;
 
+	cow_shared_read = false;
 	if (!pager_page_lookup(c, va, &frame, &r))
 		return pager_fault_default(p, c, addr, access, rights);
 	*rights = r & FPAGE_RWX;
@@ -46,6 +48,7 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 		return frame;                       /* private, or the last sharer */
 	if (!(access & FPAGE_W)) {
 		*rights &= ~FPAGE_W;                /* shared: read-only */
+		cow_shared_read = access == FPAGE_R;
 		return frame;
 	}
 	if (!(*rights & FPAGE_W) || !(copy = pager_frame_alloc(p, false)))
@@ -57,25 +60,49 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 	return copy;
 }
 
+/* The map items of cow_around, at MR3.. */
+static __attribute__((noinline)) unsigned cow_around_block(struct pager_client *c, word_t va)
+{
+	word_t base = ALIGN_DOWN(va, PAGER_AROUND_PAGES * 4096), frame;
+	unsigned n = 0, r;
+
+	for (word_t a = base; a < base + PAGER_AROUND_PAGES * 4096; a += 4096) {
+		if (a == va || !pager_page_lookup(c, a, &frame, &r) || (r & PAGER_PAGE_LENT))
+			continue;
+		r &= FPAGE_RWX;
+		if (pager_frame_users(frame) > 1)
+			r &= ~FPAGE_W;
+		if (r)
+			msg_map_item(3 + 2 * n++, a, fpage_make(frame, 12, r), false);
+	}
+	return n;
+}
+
+unsigned cow_around(struct pager *p, struct pager_client *c, word_t va, unsigned access)
+{
+	(void)p, (void)access;
+	if (!cow_shared_read)
+		return 0;                /* only where a fork left a client's data unmapped */
+	return cow_around_block(c, va);
+}
+
 /* ---- fork ---- */
 
-/* The fork in progress (pager_page_each passes no context of its own). */
-static struct {
-	struct pager_client *child;
-	bool full;                               /* the page table ran out */
-	unsigned nwp;                            /* fpages to write-protect in MR0.. */
-	word_t lo, hi;                           /* frames [lo, hi) still to protect */
-} cow_forking;
+/* The unmap being assembled: fpages to write-protect in MR0.. */
+static unsigned cow_nwp;
 
 static void cow_wp_flush(void)
 {
-	if (cow_forking.nwp)
-		sys_unmap(cow_forking.nwp - 1);
-	cow_forking.nwp = 0;
+	if (cow_nwp)
+		sys_unmap(cow_nwp - 1);
+	cow_nwp = 0;
 }
 
 /* Revoke W from every mapping of the frames [lo, hi) (in the next batch):
- * as few fpages as cover them, each the largest aligned one that fits. */
+ * as few fpages as cover them, each the largest aligned one that fits.
+ * Frames come in runs (the pool hands them out in order, and a client's
+ * page list holds them in the order it faulted them in, or the reverse),
+ * so a fork sends a few large fpages, one pass of the kernel over each. */
 static void cow_wp_range(word_t lo, word_t hi)
 {
 	while (lo < hi) {
@@ -84,70 +111,25 @@ static void cow_wp_range(word_t lo, word_t hi)
 		for (word_t twice = 8192; log2 < 47 && IS_ALIGNED(lo, twice) && lo + twice <= hi;
 		     twice <<= 1)
 			log2++;
-		utcb()->mr[cow_forking.nwp++] = fpage_make(lo, log2, FPAGE_W);
-		if (cow_forking.nwp == MSG_MR_COUNT)
+		utcb()->mr[cow_nwp++] = fpage_make(lo, log2, FPAGE_W);
+		if (cow_nwp == MSG_MR_COUNT)
 			cow_wp_flush();
 		lo += (word_t)1 << log2;
 	}
 }
 
-/* Revoke W from every mapping of `frame`. Frames come in runs (the pool
- * hands them out in order, and a client's page list holds them in the
- * order it faulted them in, or the reverse): a run is kept open while the
- * frames extend it, and goes out as large fpages, one pass of the kernel
- * over each. */
-static void cow_wp(word_t frame)
-{
-	if (cow_forking.lo < cow_forking.hi && frame == cow_forking.hi) {
-		cow_forking.hi += 4096;
-		return;
-	}
-	if (cow_forking.lo < cow_forking.hi && frame + 4096 == cow_forking.lo) {
-		cow_forking.lo = frame;
-		return;
-	}
-	cow_wp_range(cow_forking.lo, cow_forking.hi);
-	cow_forking.lo = frame;
-	cow_forking.hi = frame + 4096;
-}
-
-/* Send what is left to protect. */
-static void cow_wp_finish(void)
-{
-	cow_wp_range(cow_forking.lo, cow_forking.hi);
-	cow_forking.lo = cow_forking.hi = 0;
-	cow_wp_flush();
-}
-
-/* pager_page_each callback: give the child the parent's page at va. */
-static void cow_share_page(struct pager *p, struct pager_client *parent, word_t va, word_t frame,
-			   unsigned rights)
-{
-	(void)parent;
-	if ((rights & PAGER_PAGE_LENT) || cow_forking.full)
-		return;
-	if (!pager_page_insert(p, cow_forking.child, va, frame, rights)) {
-		cow_forking.full = true;
-		return;
-	}
-	pager_frame_get(frame);
-	if ((rights & FPAGE_W) && pager_frame_users(frame) == 2)
-		cow_wp(frame);
-}
-
 struct pager_client *cow_fork_client(struct pager *p, struct pager_client *parent, word_t tid)
 {
 	struct pager_client *child = pager_client_add(p, tid, parent->tid);
+	bool full;
 
 	if (!child)
 		return NULL;
 	child->nregions = parent->nregions;
 	memcpy(child->region, parent->region, sizeof(parent->region));
-	cow_forking.child = child;
-	cow_forking.full = false;
-	pager_page_each(p, parent, cow_share_page);
-	cow_wp_finish();
-	if (cow_forking.full) {
+	full = !pager_page_share(parent, child, cow_wp_range);
+	cow_wp_flush();
+	if (full) {
 		pager_client_remove(p, child);   /* puts back what it shared */
 		return NULL;
 	}

@@ -18,6 +18,13 @@ extern word_t cow_breaks;                /* write faults that copied a frame */
 word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
 		 unsigned *rights);
 
+/* The cow pager's fault-around (struct pager_ops.around): a read fault
+ * (not an instruction fetch) on a shared page also maps the other pages of c's table in the same
+ * aligned block of PAGER_AROUND_PAGES, each as a fault on it would (a
+ * shared frame read-only, a private one with its rights): a child reading
+ * what it inherited faults once per block, not once per page. */
+unsigned cow_around(struct pager *p, struct pager_client *c, word_t va, unsigned access);
+
 /* Add client `tid`, a copy of `parent`: its regions, and every page of
  * its table naming the same frame (frames lent to it excepted); take
  * write access to those frames away from every mapping. NULL if no client

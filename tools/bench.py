@@ -321,11 +321,13 @@ PAIRS = [
          "anonymous page fault (kernel zero-fills)"),
     Pair("pf_cow", "fault: cow pager, 2 tiers / anon", "pf_cow", "anon_fault",
          "first write to a heap page, copy-on-write pager on sigma0 "
-         "(2 tiers), new frame from sigma0",
+         "(2 tiers), pool emptied first: one fault in 64 asks sigma0 for "
+         "a block of 64 frames",
          "anonymous page fault (kernel zero-fills)"),
     Pair("pf_cow_3tier", "fault: 3 tiers / anon", "pf_cow_3tier", "anon_fault",
          "the same through sigma0 -> trace -> cow (3 tiers), new frame "
-         "through both pagers",
+         "through both pagers (trace gives single frames; it takes blocks "
+         "of 64 from sigma0)",
          "anonymous page fault (kernel zero-fills)"),
     Pair("pf_cow_pool_3tier", "fault: 3 tiers, pool frame / anon",
          "pf_cow_pool_3tier", "anon_fault",
@@ -418,7 +420,7 @@ DERIVED = [
      "cow_break - page_copy", "instructions"),
     ("copy-on-write break without the copy", "linux",
      "cow_break - page_copy", "instructions"),
-    ("first-touch fault: a new frame from sigma0 instead of the pool", "pagoda",
+    ("first-touch fault: pool emptied first (1 in 64 asks sigma0) instead of the pool", "pagoda",
      "pf_cow - pf_cow_pool", "instructions"),
     ("first-touch fault: what the third tier adds (new frame)", "pagoda",
      "pf_cow_3tier - pf_cow", "instructions"),

@@ -9,7 +9,7 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 # Processes under the copy-on-write pager.
 SYS_TESTS += forktest forkhello crashpager toucher patternclient proto recvwin devmem
 SYS_TESTS += forkmatrix pagerkill exhaust
-SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog s0mem
+SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog s0mem ptlast
 
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest

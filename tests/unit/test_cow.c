@@ -62,7 +62,7 @@ word_t libmap_myself, libmap_exit_to;
 
 static struct utcb the_utcb;
 static struct pager pg;
-static const struct pager_ops cow_test_ops = { .fault = cow_fault };
+static const struct pager_ops cow_test_ops = { .fault = cow_fault, .around = cow_around };
 
 /* The pager's console: kept, not shown. */
 static struct {
@@ -97,6 +97,8 @@ static struct {
 	unsigned taken;                      /* slots handed out (in slot order) */
 	unsigned limit;                      /* refuse more than this */
 	unsigned freed;
+	unsigned calls;                      /* requests, refused ones too */
+	bool batches;                        /* hands out PAGER_POOL_BATCH frames at once */
 	bool is_free[PAGER_POOL_FRAMES];
 } below;
 
@@ -119,12 +121,18 @@ static word_t below_handle(unsigned i)
 
 word_t memsrv_alloc(word_t server, unsigned log2, unsigned rights, word_t window, word_t *handle)
 {
-	must(server == BELOW && log2 == 12 && rights == RWX);
-	must(fpage_log2(window) == 12 && fpage_base(window) == slot_frame(below.taken));
-	if (below.taken == below.limit)
+	unsigned n = 1u << (log2 - 12);
+
+	must(server == BELOW && (log2 == 12 || log2 == PAGER_POOL_BATCH_LOG2) && rights == RWX);
+	must(fpage_log2(window) == log2 && fpage_base(window) == slot_frame(below.taken));
+	below.calls++;
+	if (n > 1 && !below.batches)
+		return E_BAD_ARGUMENT;           /* a pager below: one frame at a time */
+	if (below.limit - below.taken < n)
 		return E_NO_MEMORY;
-	memset((void *)slot_frame(below.taken), JUNK, PAGE);
-	*handle = below_handle(below.taken++);
+	memset((void *)slot_frame(below.taken), JUNK, n * PAGE);
+	*handle = below_handle(below.taken);
+	below.taken += n;
 	return E_OK;
 }
 
@@ -268,6 +276,7 @@ static const word_t *call(word_t from, word_t mr0, word_t mr1, word_t mr2)
 
 static unsigned tid_next = 1000;
 static unsigned last_rights;            /* of the last mapping a fault produced */
+static unsigned last_around;            /* pages the last fault's reply mapped around it */
 
 static struct pager_client *spawn(void)
 {
@@ -322,10 +331,19 @@ static word_t touch(struct pager_client *c, unsigned page, unsigned access)
 	r = call(c->tid, tag_make(LABEL_PAGEFAULT | access, 2, 0), VA(page) + 0x128, 0x401000);
 	if (tag_label(r[0]))
 		return 0;
-	must(tag_u(r[0]) == 0 && tag_t(r[0]) == 2);
+	must(tag_u(r[0]) == 0 && tag_t(r[0]) >= 2 && !(tag_t(r[0]) & 1));
+	must(tag_t(r[0]) <= 2 * PAGER_AROUND_PAGES);
 	must((r[1] & ITEM_TYPE_MASK) == ITEM_MAP && item_hotspot(r[1]) == VA(page));
 	must(fpage_log2(r[2]) == 12 && (fpage_rights(r[2]) & access) == access);
 	last_rights = fpage_rights(r[2]);
+	last_around = tag_t(r[0]) / 2 - 1;
+	for (unsigned i = 3; i < 1 + tag_t(r[0]); i += 2) {     /* fault-around */
+		word_t hot = item_hotspot(host_utcb->mr[i]), fp = host_utcb->mr[i + 1];
+		must((host_utcb->mr[i] & ITEM_TYPE_MASK) == ITEM_MAP && fpage_log2(fp) == 12);
+		must(hot != VA(page) && ALIGN_DOWN(hot, PAGER_AROUND_PAGES * PAGE) ==
+					 ALIGN_DOWN(VA(page), PAGER_AROUND_PAGES * PAGE));
+		mmu_map(c, (unsigned)((hot - VA_BASE) / PAGE), fpage_base(fp), fpage_rights(fp));
+	}
 	mmu_map(c, page, fpage_base(r[2]), last_rights);
 	return fpage_base(r[2]);
 }
@@ -442,6 +460,8 @@ static void setup(void)
 	pager_init(&pg, "cow-test", &cow_test_ops);
 	ck_assert_uint_eq(pg.below, BELOW);
 	below.limit = PAGER_POOL_FRAMES;
+	below.batches = false;
+	below.calls = 0;
 	memset(mmu, 0, sizeof(mmu));
 	memset(&ipc_state, 0, sizeof(ipc_state));
 	unmaps_reset();
@@ -868,7 +888,8 @@ static word_t note_release(struct pager *p, struct pager_client *c, word_t va, w
 
 START_TEST(release_hook_before_the_drop)
 {
-	static const struct pager_ops ops = { .fault = cow_fault, .release = note_release };
+	static const struct pager_ops ops = { .fault = cow_fault, .release = note_release,
+					      .around = cow_around };
 	struct pager_client *p = spawn();
 	const word_t *r;
 
@@ -1054,6 +1075,110 @@ START_TEST(pool_back_to_zero)
 }
 END_TEST
 
+/* A memory server that hands out blocks is asked once per
+ * PAGER_POOL_BATCH new frames; the frames of a block are handed out in
+ * address order; what goes back below goes one frame at a time. */
+START_TEST(pool_takes_frames_in_batches)
+{
+	struct pager_client *p;
+
+	below.batches = true;
+	p = spawn();
+	ck_assert(wr(p, 0, 1));
+	ck_assert_uint_eq(below.calls, 1);
+	ck_assert_uint_eq(below.taken, PAGER_POOL_BATCH);
+	for (unsigned i = 1; i < PAGER_POOL_BATCH; i++) {
+		ck_assert(wr(p, i, 1 + i));
+		ck_assert_uint_eq(table(p, i, NULL), slot_frame(i));
+	}
+	ck_assert_uint_eq(below.calls, 1);
+	ck_assert(wr(p, PAGER_POOL_BATCH, 7));
+	ck_assert_uint_eq(below.calls, 2);
+	ck_assert_uint_eq(below.taken, 2 * PAGER_POOL_BATCH);
+	ck_assert_uint_eq(pager_frames_in_use(), PAGER_POOL_BATCH + 1);
+	check_all();
+	leave(p);          /* 65 frames and the 63 unused of the block: the pool keeps 64 */
+	ck_assert_uint_eq(below.freed, 2 * PAGER_POOL_BATCH - PAGER_POOL_KEEP);
+	check_all();
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	ck_assert_uint_eq(below.taken, 0);     /* every frame freed, each once */
+	memset(mmu, 0, sizeof(mmu));
+	finish();
+}
+END_TEST
+
+/* A memory server that refuses a block (a pager below, or one with fewer
+ * frames left than a block) is asked for single frames, and only once
+ * for a block. */
+START_TEST(pool_single_frames_when_refused)
+{
+	struct pager_client *p = spawn(), *q;
+
+	ck_assert(wr(p, 0, 1));
+	ck_assert_uint_eq(below.calls, 2);     /* the block refused, one frame */
+	ck_assert_uint_eq(below.taken, 1);
+	for (unsigned i = 1; i <= PAGER_POOL_BATCH; i++)      /* past an aligned top again */
+		ck_assert(wr(p, i, 2));
+	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH + 2);
+	ck_assert_uint_eq(below.taken, PAGER_POOL_BATCH + 1);
+	leave(p);
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	memset(mmu, 0, sizeof(mmu));
+	pager_init(&pg, "cow-test", &cow_test_ops);
+	below.batches = true;
+	below.limit = PAGER_POOL_BATCH / 2;
+	below.calls = 0;
+	q = spawn();
+	for (unsigned i = 0; i < PAGER_POOL_BATCH / 2; i++)
+		ck_assert(wr(q, i, 1 + i));
+	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH / 2 + 1);
+	ck_assert(!wr(q, PAGER_POOL_BATCH / 2, 1));     /* nothing left below */
+	check_all();
+	finish();
+}
+END_TEST
+
+/* A read fault on a shared page also maps the other pages of its aligned
+ * block that the client has, each as a fault on it would (a shared frame
+ * read-only, a private one with its rights); then those pages read
+ * without a fault. A write fault, or a read of a private page, maps its
+ * own page only. */
+START_TEST(read_fault_maps_around)
+{
+	const unsigned n = PAGER_AROUND_PAGES;
+	struct pager_client *p = spawn(), *c, *q;
+	word_t faults;
+
+	for (unsigned i = 0; i < 2 * n; i++)
+		ck_assert(wr(p, i, 0x100 + i));
+	c = fork_of(p);
+	ck_assert(wr(c, 3, 0x33));                      /* a copy: nothing around */
+	ck_assert_uint_eq(last_around, 0);
+	ck_assert_uint_eq(rd_half(c, 5, 0), 0x105);
+	ck_assert_uint_eq(last_around, n - 1);
+	for (unsigned i = 0; i < 2 * n; i++) {
+		const struct space *s = &mmu[slot_of(c)];
+		ck_assert_uint_eq(s->frame[i], i < n ? table(c, i, NULL) : 0);
+		ck_assert_uint_eq(s->rights[i], i >= n ? 0 : i == 3 ? RW : R);
+	}
+	check_all();
+	faults = pg.faults;
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_uint_eq(rd(c, i), i == 3 ? 0x33 : 0x100 + i);
+	ck_assert_uint_eq(pg.faults, faults);           /* all mapped already */
+	ck_assert_uint_eq(rd(c, n + 1), 0x100 + n + 1);
+	ck_assert_uint_eq(pg.faults, faults + 1);
+	ck_assert_uint_eq(last_around, n - 1);
+	q = spawn();
+	ck_assert(wr(q, 0, 1));
+	ck_assert_uint_eq(rd(q, 1), 0);                 /* a private page: alone */
+	ck_assert_uint_eq(last_around, 0);
+	ck_assert(!mmu[slot_of(q)].frame[2]);
+	check_all();
+	finish();
+}
+END_TEST
+
 /* ---- Random operations against a model ---- */
 
 /* A few thousand random forks, reads, writes and exits over several
@@ -1073,6 +1198,7 @@ START_TEST(random_against_model)
 
 	if (env)
 		seed = (unsigned)strtoul(env, NULL, 0);
+	below.batches = true;                  /* the pool as it runs on sigma0 */
 	seed0 = seed;
 	for (unsigned step = 0; step < STEPS; step++) {
 		unsigned op, i, k, h, page;
@@ -1148,6 +1274,9 @@ int main(int argc, char **argv)
 		{ "fork_fails_without_client_slot", fork_fails_without_client_slot, 0 },
 		{ "pool_back_to_zero", pool_back_to_zero, 0 },
 		{ "random_against_model", random_against_model, 0 },
+		{ "pool_takes_frames_in_batches", pool_takes_frames_in_batches, 0 },
+		{ "pool_single_frames_when_refused", pool_single_frames_when_refused, 0 },
+		{ "read_fault_maps_around", read_fault_maps_around, 0 },
 	};
 
 	(void)argc, (void)argv;

@@ -1360,6 +1360,16 @@ static void r_unmap_range(void)
 }
 
 
+/* What space_destroy does: one range unmap with flush of the whole user
+ * half (the model has nothing outside the window). */
+static void r_unmap_all(void)
+{
+	int space = (int)rnd(R_SPACES);
+
+	must_eq(mdb_unmap_range(&sp[space], 0, (word_t)1 << 47, RWX, true),
+		mm_unmap_range(space, VA_BASE, VA_PAGES * K4, RWX, true));
+}
+
 static void r_unmap(bool reset)
 {
 	int space;
@@ -1369,6 +1379,10 @@ static void r_unmap(bool reset)
 
 	if (!reset && r_ranges && rnd(2)) {
 		r_unmap_range();
+		return;
+	}
+	if (reset && r_ranges && !rnd(8)) {
+		r_unmap_all();
 		return;
 	}
 	r_source(&space, &va, &log2);

@@ -78,7 +78,7 @@ static void pt_flush(word_t *pml4, word_t va)
  * kernel-half PML4 slots (bit 0 clear: not present, the MMU ignores them):
  * the region as (va >> 21) + 1 shifted left by one, and the table's
  * physical address. Whatever takes a page table out of a tree (a 2 MiB
- * mapping replacing it, a split's new table) forgets it first. */
+ * mapping replacing it, a split's new table, a trim) forgets it first. */
 #define PML4_LAST_REGION 301
 #define PML4_LAST_PT 302
 
@@ -191,6 +191,8 @@ size_t arch_pt_trim(word_t *pml4, struct kmem_account *a, bool count_only)
 {
 	size_t freed = 0;
 
+	if (!count_only)                  /* the remembered table may be freed */
+		pt_last_forget(pml4);
 	pt_trim_level(pml4, 4, a, count_only, &freed);
 	if (pml4[PML4_SPARE_SLOT]) {
 		if (!count_only) {
@@ -444,16 +446,38 @@ static inline __attribute__((always_inline)) word_t *pt_mapped(word_t *pml4, wor
 	return e;
 }
 
-unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
+/* Protect the present leaf entry e of the log2 mapping at va. */
+static inline __attribute__((always_inline)) unsigned pt_protect_at(word_t *pml4, word_t *e,
+								     word_t va, unsigned log2,
+								     unsigned rights)
 {
-	word_t *e = pt_mapped(pml4, va, log2, slot), old = *e;
-	word_t now = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
+	word_t old = *e, now = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
 
 	if (now == old)                   /* same rights, no status to reset */
 		return 0;
 	*e = now;
 	pt_flush(pml4, va);
 	return pt_status(old);
+}
+
+/* arch_pt_protect where neither a slot nor the remembered table has the
+ * entry: out of line, so that the common case saves no registers. */
+static __attribute__((noinline)) unsigned pt_protect_walk(word_t *pml4, word_t va, unsigned log2,
+							   unsigned rights)
+{
+	return pt_protect_at(pml4, pt_mapped(pml4, va, log2, NULL), va, log2, rights);
+}
+
+unsigned arch_pt_protect(word_t *pml4, word_t va, unsigned log2, unsigned rights, void *slot)
+{
+	word_t *e = slot, *pt;
+
+	if (!e && log2 == 12 && (pt = pt_last_get(pml4, va)))
+		e = &pt[pt_index(va, 1)];     /* the common case of bulk work */
+	if (!e)
+		return pt_protect_walk(pml4, va, log2, rights);
+	assert((*e & PTE_P));
+	return pt_protect_at(pml4, e, va, log2, rights);
 }
 
 unsigned arch_pt_clear(word_t *pml4, word_t va, unsigned log2, void *slot)
@@ -523,14 +547,21 @@ static word_t *pt_walk(word_t *pml4, word_t va, unsigned *log2, word_t **table, 
 
 /* Past the hole at va in `table` (at `level`) and the holes after it in
  * the same table: the address of the next present entry, or of the end
- * of the table. Each empty entry costs one step, not a walk. */
+ * of the table, or one at or past end. Empty entries cost a step per
+ * four, not a walk. */
 static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word_t end)
 {
 	word_t span = (word_t)1 << (12 + 9 * (level - 1));
 	unsigned i = pt_index(va, level), last = level == 4 ? 256 : 512;
 
 	va = ALIGN_DOWN(va, span) + span;
-	for (i++; i < last && !(table[i] & PTE_P) && va < end; i++)
+	/* four entries a step while all are empty: space teardown and range
+	 * walks cross mostly empty tables (the result may pass end: callers
+	 * stop at end) */
+	for (i++; i + 4 <= last && va < end &&
+		  !((table[i] | table[i + 1] | table[i + 2] | table[i + 3]) & PTE_P); i += 4)
+		va += 4 * span;
+	for (; i < last && !(table[i] & PTE_P) && va < end; i++)
 		va += span;
 	return va;
 }
@@ -558,22 +589,14 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 	return false;
 }
 
-bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
-		     unsigned *rights, unsigned *status, void **slot)
+/* arch_pt_next_db past the remembered table: walks, holes, superpages. Out
+ * of line, so that the common case saves no registers. */
+static __attribute__((noinline)) bool pt_next_db_walk(word_t *pml4, word_t *va, word_t end,
+						       word_t *pa, unsigned *log2, unsigned *rights,
+						       unsigned *status, void **slot)
 {
-	word_t v = *va, *e, *table, *pt = pt_last_get(pml4, v);
+	word_t v = *va, *e, *table;
 	unsigned level;
-
-	/* the common case of a range walk: the next page of the same table */
-	if (pt && v < end && v < USER_END &&
-	    (*(e = &pt[pt_index(v, 1)]) & (PTE_P | PTE_U | PTE_KOWNED)) == (PTE_P | PTE_U)) {
-		*slot = e;
-		*log2 = 12;
-		*pa = *e & PTE_ADDR;
-		*rights = (unsigned)(*e >> PTE_RIGHTS_SHIFT) & 7;
-		*status = pt_status(*e);
-		return true;
-	}
 
 	while (v < end && v < USER_END) {
 		if (!(e = pt_walk(pml4, v, log2, &table, &level))) {
@@ -590,4 +613,22 @@ bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned 
 		v = ALIGN_DOWN(v, (word_t)1 << *log2) + ((word_t)1 << *log2);
 	}
 	return false;
+}
+
+bool arch_pt_next_db(word_t *pml4, word_t *va, word_t end, word_t *pa, unsigned *log2,
+		     unsigned *rights, unsigned *status, void **slot)
+{
+	word_t v = *va, *e, x, *pt = pt_last_get(pml4, v);
+
+	/* the common case of a range walk: the next page of the same table */
+	if (pt && v < end && v < USER_END &&
+	    ((x = *(e = &pt[pt_index(v, 1)])) & (PTE_P | PTE_U | PTE_KOWNED)) == (PTE_P | PTE_U)) {
+		*slot = e;
+		*log2 = 12;
+		*pa = x & PTE_ADDR;
+		*rights = (unsigned)(x >> PTE_RIGHTS_SHIFT) & 7;
+		*status = pt_status(x);
+		return true;
+	}
+	return pt_next_db_walk(pml4, va, end, pa, log2, rights, status, slot);
 }

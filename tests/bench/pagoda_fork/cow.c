@@ -10,9 +10,10 @@
  * each page in turn while the child waits in a closed receive (a child
  * that exited would leave the frames with one user: no copy). The first
  * PAGER_POOL_KEEP pages are the warm-up: they use up the frames the
- * pager's pool may hold (earlier children's), so every measured copy
- * goes into a new frame from the pager below (sigma0), and the figure
- * includes that request.
+ * pager's pool may hold (earlier children's), so the measured copies go
+ * into new frames from the pager below (sigma0), which the pager takes
+ * PAGER_POOL_BATCH at a time: one break in 64 includes that request (the
+ * maxima), the median does not.
  */
 #include "forkbench.h"
 

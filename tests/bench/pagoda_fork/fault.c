@@ -7,9 +7,14 @@
  * with a map item. Measured around the faulting store. Where the frame
  * comes from makes two series:
  *
- *   pf_cow       from the pager below: an ANY request to sigma0 (through
- *                every tier of a deeper stack). The first PAGER_POOL_KEEP
- *                faults are the warm-up: they empty the pager's pool.
+ *   pf_cow       from a pool emptied first: the first PAGER_POOL_KEEP
+ *                faults are the warm-up that empties it. The pager then
+ *                asks the pager below (an ANY request to sigma0, through
+ *                every tier of a deeper stack) for PAGER_POOL_BATCH frames
+ *                at a time (libmap/pager.c), so one fault in 64 pays for
+ *                the request (the maxima) and the median is a fault served
+ *                from the block just taken. A tier that gives single frames
+ *                (the tracing pager) is asked once per fault.
  *   pf_cow_pool  from the pager's pool of free frames, like the page a
  *                kernel takes from its free lists: batches of
  *                PAGER_POOL_KEEP faults, and between two batches the task
