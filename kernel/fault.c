@@ -61,7 +61,8 @@ static bool fault_resolved(struct tcb *t, word_t addr, unsigned access)
 	unsigned log2, rights;
 
 	return mdb_pte_get(t->space, ALIGN_DOWN(addr, (word_t)1 << MDB_PAGE_LOG2), &pa, &log2,
-			   &rights, NULL) && (rights & access) == access;
+			   &rights, NULL) &&
+	       (rights & access) == access;
 }
 
 void fault_page(struct frame *f, word_t addr, unsigned access)

@@ -1359,7 +1359,6 @@ static void r_unmap_range(void)
 		mm_unmap_range(space, va, (word_t)1 << log2, rights, flush));
 }
 
-
 /* What space_destroy does: one range unmap with flush of the whole user
  * half (the model has nothing outside the window). */
 static void r_unmap_all(void)
