@@ -148,14 +148,34 @@ static bool init_all_done(bool clients_only)
 	return true;
 }
 
+/* With @expect-leak (a test of the check below): lose kernel memory on
+ * purpose, a halted thread in init's space and one in sigma0's. Only the
+ * root task can: no other task may make threads in a space it did not
+ * create (docs/abi.md §5.3; tests/leaker checks that it is refused). */
+#define INIT_LEAK_SLOT 900               /* a thread number and UTCB slot nobody uses */
+static void init_leak_on_purpose(void)
+{
+	word_t utcb = UTCB_AREA_BASE + INIT_LEAK_SLOT * UTCB_SIZE;
+
+	sys_thread_control(tid_make(INIT_LEAK_SLOT, 1), libmap_myself, TID_NIL, TID_NIL, utcb, 0);
+	sys_thread_control(tid_make(INIT_LEAK_SLOT + 1, 1), libmap_kip->sigma0_id, TID_NIL, TID_NIL,
+			   utcb, 0);
+}
+
 /* Every line started, every task ended as expected, memory is back to its
  * baseline and every kernel invariant holds. Each failure has its own line;
  * the baseline line speaks of memory alone. */
 static _Noreturn void init_verdict(void)
 {
 	unsigned bad = 0;
-	word_t kmem = init_kmem_now(true), frames = init_frames_given(), err, checker = 0, line = 0;
-	bool memory_ok = kmem == baseline.kmem && frames == baseline.frames;
+	word_t kmem, frames, err, checker = 0, line = 0;
+	bool memory_ok;
+
+	if (config_expect_leak)
+		init_leak_on_purpose();
+	kmem = init_kmem_now(true);
+	frames = init_frames_given();
+	memory_ok = kmem == baseline.kmem && frames == baseline.frames;
 
 	for (unsigned i = 0; i < TASK_MAX; i++) {
 		struct task *t = &tasks[i];
@@ -219,21 +239,50 @@ void init_reap_pending(void)
 	}
 }
 
-/* A fault of a task init pages: map, or refuse (it comes back as an
- * exception, and init ends the task then). */
+/* Did the kernel send this fault message in from's name? Then from waits
+ * for the answer in a fault IPC. Anyone can send a message with the fault
+ * label; init serves only the kernel's. */
+static bool init_fault_is_real(word_t from)
+{
+	word_t state = 0;
+
+	return !sys_exchange_registers(from, 0, NULL, NULL, NULL, NULL, &state) &&
+	       (state & EXREG_STATE_FAULTING) && (state & EXREG_STATE_RECEIVING);
+}
+
+/* Why init refused a fault it pages, for its report. */
+static const char *init_fault_refusal(word_t reason)
+{
+	return reason == PAGER_REFUSE_NO_MEMORY ?
+		"refused: init has no frame left for it (sigma0 refused, or it holds the most "
+		"pages init keeps for one task)" : "outside its memory";
+}
+
+/* A fault of a task init pages: map, or refuse with the reason as label
+ * (it comes back as an exception, and init ends the task then). */
 static void init_serve_fault(struct task *t, word_t from, word_t label)
 {
 	struct utcb *u = utcb();
 	word_t addr = u->mr[PF_MSG_ADDR], ip = u->mr[PF_MSG_IP];   /* sigma0 calls reuse the MRs */
+	word_t why = PAGER_REFUSE_NOT_MINE;
 
-	if (!t->pager && pager_fault(t, addr, ip, (unsigned)label & 7)) {
+	if (!t->pager && !(why = pager_fault(t, addr, ip, (unsigned)label & 7))) {
 		ipc_send(from, TIMEOUT_ZERO);
 		return;
 	}
-	printf("init: %s: page fault at %lx (rip %lx) outside its memory\n", t->conf.image, addr,
-	       ip);
-	msg_tag(1, 0, 0);
+	printf("init: %s: page fault at %lx (rip %lx) %s\n", t->conf.image, addr, ip,
+	       init_fault_refusal(why));
+	msg_tag(why, 0, 0);
 	ipc_send(from, TIMEOUT_ZERO);
+}
+
+/* An answer (label 0, init's own refusal 1, or the servers' refusal
+ * SIGMA0_REPLY_ERROR): init never answers one. A stray answer -- a late
+ * one from a pager init stopped waiting for -- answered with a refusal
+ * would be answered again, for ever. */
+static bool init_is_answer(word_t label)
+{
+	return label == SIGMA0_REPLY_OK || label == 1 || label == SIGMA0_REPLY_ERROR;
 }
 
 /* Why a pager refused a fault (EXC_MSG_ERROR of vector 14). */
@@ -268,11 +317,13 @@ void init_serve(word_t from)
 	word_t label = tag_label(u->mr[0]);
 	struct task *t = task_by_thread(from);
 
-	if (!t) {
+	if (init_is_answer(label)) {
+		return;                            /* dropped, never answered */
+	} else if (!t) {
 		msg_tag(1, 1, 0);
 		u->mr[1] = E_BAD_THREAD;
 		ipc_send(from, TIMEOUT_ZERO);
-	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
+	} else if ((label & ~(word_t)7) == LABEL_PAGEFAULT && init_fault_is_real(from)) {
 		init_serve_fault(t, from, label);
 	} else if (label == LABEL_EXCEPTION) {
 		init_print_exception(t);
@@ -282,7 +333,7 @@ void init_serve(word_t from)
 		init_ended(t, EXPECT_FAULT);
 	} else if (label == LABEL_EXIT) {
 		init_ended(t, (int)u->mr[1]);      /* never answered: it is deleted */
-	} else {
+	} else {                                   /* forged faults too */
 		msg_tag(1, 1, 0);
 		u->mr[1] = E_BAD_ARGUMENT;
 		ipc_send(from, TIMEOUT_ZERO);

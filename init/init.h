@@ -107,7 +107,11 @@ void task_reap(struct task *t, int status);
 struct task *task_by_thread(word_t tid);
 
 /* pager.c */
-bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
+/* Serve t's page fault: 0 with the reply (a map item) in the MRs, or why
+ * not: PAGER_REFUSE_NOT_MINE (no page of t there, or not with that
+ * access) or PAGER_REFUSE_NO_MEMORY (no frame from sigma0, or t already
+ * holds TASK_PAGES_MAX pages). */
+word_t pager_fault(struct task *t, word_t addr, word_t ip, unsigned access);
 word_t pager_new_frame(void);
 bool pager_add_region(struct task *t, word_t va, word_t size, unsigned rights);
 /* Record that init holds frame pa as t's page at va; NULL when full. */

@@ -72,7 +72,7 @@ static struct page_rec *pager_anon(struct task *t, word_t va, unsigned rights)
 	return pager_add_page(t, va, pa, rights);
 }
 
-bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
+word_t pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
 {
 	word_t va = ALIGN_DOWN(addr, 4096);
 	struct page_rec *r = pager_find(t, va);
@@ -80,11 +80,11 @@ bool pager_fault(struct task *t, word_t addr, word_t ip, unsigned access)
 	unsigned anon = r ? 0 : pager_anon_rights(t, va);
 
 	(void)ip;
-	if (anon)
-		r = pager_anon(t, va, anon);
+	if (anon && !(r = pager_anon(t, va, anon)))
+		return PAGER_REFUSE_NO_MEMORY;
 	if (!r || (r->rights & access) != access)
-		return false;
+		return PAGER_REFUSE_NOT_MINE;
 	msg_tag(0, 0, 2);
 	msg_map_item(1, va, fpage_make(FRAME_BASE + r->pa, 12, r->rights), false);
-	return true;
+	return 0;
 }

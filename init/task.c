@@ -102,8 +102,9 @@ static word_t task_pager_call(struct task *t)
 	return task_call(t->pager);
 }
 
-/* Give t the page at va holding what init prepared in frame pa. */
-static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights)
+/* Give t the page at va holding what init prepared in frame pa; an error
+ * code if its pager refused or init has no record left for it. */
+static word_t task_give_page(struct task *t, word_t va, word_t pa, unsigned rights)
 {
 	struct utcb *u = utcb();
 
@@ -119,83 +120,87 @@ static bool task_give_page(struct task *t, word_t va, word_t pa, unsigned rights
 			err = task_pager_call(t);
 		}
 		sigma0_free(pa, 12);
-		return err == E_OK;
+		return err;
 	}
-	return pager_add_page(t, va, pa, rights) != NULL;
+	return pager_add_page(t, va, pa, rights) ? E_OK : E_NO_MEMORY;
 }
 
 /* Anonymous zero-filled memory for t: init's table, or its pager's. */
-static bool task_give_region(struct task *t, word_t va, word_t size, unsigned rights)
+static word_t task_give_region(struct task *t, word_t va, word_t size, unsigned rights)
 {
 	struct utcb *u = utcb();
 
 	if (!size)
-		return true;
+		return E_OK;
 	if (!t->pager)
-		return pager_add_region(t, va, size, rights);
+		return pager_add_region(t, va, size, rights) ? E_OK : E_NO_MEMORY;
 	msg_tag(PAGER_REGION, 4, 0);
 	u->mr[1] = t->tid;
 	u->mr[2] = va;
 	u->mr[3] = size;
 	u->mr[4] = rights;
-	return task_pager_call(t) == E_OK;
+	return task_pager_call(t);
 }
 
 /* Copy one page of a segment into a fresh frame and give it to t. */
-static bool task_image_page(struct task *t, const uint8_t *img, const struct elf_segment *s,
-			    word_t va)
+static word_t task_image_page(struct task *t, const uint8_t *img, const struct elf_segment *s,
+			      word_t va)
 {
-	word_t pa = pager_new_frame(), lo = MAX(va, s->vaddr), hi;
+	word_t pa = pager_new_frame(), lo = MAX(va, s->vaddr), hi, err;
 
 	if (!pa)
-		return false;
+		return E_NO_MEMORY;
 	hi = MIN(va + 4096, s->vaddr + s->filesz);
 	if (hi > lo)
 		memcpy((uint8_t *)frame_va(pa) + (lo - va), img + s->offset + (lo - s->vaddr), hi - lo);
-	if (!task_give_page(t, va, pa, s->rights | FPAGE_R)) {
-		if (!t->pager)
-			sigma0_free(pa, 12);
-		return false;
-	}
-	return true;
+	if ((err = task_give_page(t, va, pa, s->rights | FPAGE_R)) && !t->pager)
+		sigma0_free(pa, 12);
+	return err;
 }
 
-/* Pages with file contents are copied; the zero tail is anonymous. */
-static bool task_load_image(struct task *t, const uint8_t *img, const struct elf_image *e)
+/* Pages with file contents are copied; the zero tail is anonymous. An
+ * error code (never 0) if t cannot have them all. */
+static word_t task_load_image(struct task *t, const uint8_t *img, const struct elf_image *e)
 {
+	word_t err;
+
 	for (unsigned i = 0; i < e->nsegments; i++) {
 		const struct elf_segment *s = &e->seg[i];
 		word_t data_end = ALIGN_UP(s->vaddr + s->filesz, 4096);
 		word_t end = ALIGN_UP(s->vaddr + s->memsz, 4096);
 
 		for (word_t va = ALIGN_DOWN(s->vaddr, 4096); va < data_end; va += 4096)
-			if (!task_image_page(t, img, s, va))
-				return false;
-		if (!task_give_region(t, data_end, end - data_end, s->rights | FPAGE_R))
-			return false;
+			if ((err = task_image_page(t, img, s, va)))
+				return err;
+		if ((err = task_give_region(t, data_end, end - data_end, s->rights | FPAGE_R)))
+			return err;
 	}
-	return true;
+	return E_OK;
 }
 
 /* The stack (its top page carries the argument string and the two
- * start-up words) and the heap. */
-static bool task_memory(struct task *t, word_t *sp)
+ * start-up words) and the heap; an error code if t cannot have them. */
+static word_t task_memory(struct task *t, word_t *sp)
 {
-	word_t pa = pager_new_frame(), len = strlen(t->conf.args) + 1;
+	word_t pa = pager_new_frame(), len = strlen(t->conf.args) + 1, err;
 	word_t off = 4096 - 16 - ALIGN_UP(len, 16);
 	uint8_t *page = frame_va(pa);
 
 	if (!pa)
-		return false;
+		return E_NO_MEMORY;
 	memcpy(page + off + 16, t->conf.args, len);
 	((word_t *)(page + off))[0] = USER_STACK_TOP - 4096 + off + 16;
 	((word_t *)(page + off))[1] = libmap_myself;
 	*sp = USER_STACK_TOP - 4096 + off;
-	if (!task_give_page(t, USER_STACK_TOP - 4096, pa, FPAGE_RW))
-		return false;
-	return task_give_region(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE - 4096,
-				FPAGE_RW) &&
-	       task_give_region(t, USER_HEAP_BASE, USER_HEAP_SIZE, FPAGE_RW);
+	if ((err = task_give_page(t, USER_STACK_TOP - 4096, pa, FPAGE_RW))) {
+		if (!t->pager)
+			sigma0_free(pa, 12);
+		return err;
+	}
+	if ((err = task_give_region(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE - 4096,
+				    FPAGE_RW)))
+		return err;
+	return task_give_region(t, USER_HEAP_BASE, USER_HEAP_SIZE, FPAGE_RW);
 }
 
 static struct task *task_slot(void)
@@ -338,8 +343,8 @@ struct task *task_start(const struct task_conf *c, struct task *pager, int *err)
 	}
 	t->conf = *c;
 	t->pager = pager;
-	if ((*err = (int)task_create(t)) || !task_load_image(t, img, &e) || !task_memory(t, &sp) ||
-	    (*err = (int)task_run(t, e.entry, sp))) {
+	if ((*err = (int)task_create(t)) || (*err = (int)task_load_image(t, img, &e)) ||
+	    (*err = (int)task_memory(t, &sp)) || (*err = (int)task_run(t, e.entry, sp))) {
 		printf("init: boot.cfg:%u: cannot start %s (error %d)\n", c->line, c->image, *err);
 		task_abort(t);
 		return NULL;

@@ -4,8 +4,15 @@
  *
  * thread_control and space_control are privileged: only threads of a
  * space with SPACE_PRIVILEGED (sigma0, the root task, and the spaces it
- * marks) may call them. exchange_registers works on threads of the
- * caller's own space, and on any thread for a privileged caller.
+ * marks) may call them. thread_control then acts only where the caller has
+ * authority, as a capability would give it: on threads of its own space
+ * and of the spaces it created, directly or not; the boot spaces (sigma0,
+ * the root task) act on any. Otherwise a privileged task could make
+ * threads in a space it did not create -- sigma0's, the root task's --
+ * whose kernel memory that space pays and never gets back (a thread of
+ * sigma0's space that touches device memory makes the kernel map it there
+ * as a root sigma0 knows nothing of). exchange_registers works on threads
+ * of the caller's own space, and on any thread for a privileged caller.
  */
 #include <control.h>
 #include <thread.h>
@@ -38,6 +45,14 @@ enum {
 static bool control_privileged(void)
 {
 	return thread_current->space->flags & SPACE_PRIVILEGED;
+}
+
+/* May the caller create, change or delete threads of space s? */
+static bool control_authority(const struct space *s)
+{
+	const struct space *mine = thread_current->space;
+
+	return !mine->owner || space_within(s, mine);
 }
 
 /* Attach (pager = handler) or detach (pager = the irq id) a line. */
@@ -113,6 +128,8 @@ static word_t control_create(word_t dest, struct frame *f)
 	} else {
 		return E_BAD_SPACE;
 	}
+	if (!control_authority(s))
+		return E_NO_PRIVILEGE;
 	t = thread_create(dest, s, arch_syscall_arg(f, TC_ARG_UTCB), &err);
 	if (!t) {
 		if (s->nthreads == 0)
@@ -157,7 +174,9 @@ void sys_thread_control(struct frame *f)
 		return;
 	}
 	t = thread_lookup(dest, &err);
-	if (spec == TID_NIL)
+	if (t && (spec == TID_NIL || spec == TID_ANY) && !control_authority(t->space))
+		arch_syscall_set_result(f, E_NO_PRIVILEGE);
+	else if (spec == TID_NIL)
 		arch_syscall_set_result(f, t ? control_delete(t) : (word_t)err);
 	else if (spec == TID_ANY)
 		arch_syscall_set_result(f, t ? control_modify(t, f) : (word_t)err);

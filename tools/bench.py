@@ -159,9 +159,11 @@ def build_insncount():
     return "cannot build tools/insncount.c: %s" % r.stderr.strip() if r.returncode else None
 
 
-def insncount_args(log):
-    """QEMU arguments loading the plugin, its output into LOG."""
-    return ["-plugin", INSNCOUNT, "-d", "plugin", "-D", log]
+def insncount_args(log, skip_idle=False):
+    """QEMU arguments loading the plugin, its output into LOG; SKIP_IDLE:
+    leave out idle ticks (Pagoda only, see tools/insncount.c)."""
+    return ["-plugin", INSNCOUNT + (",idle=skip" if skip_idle else ""),
+            "-d", "plugin", "-D", log]
 
 
 def insncount_results(log, windows):
@@ -602,7 +604,7 @@ def run_pagoda_one(run, out_dir, timeout):
             notes.append("%s: instructions of disk operations not counted" % why)
         else:
             plugin_log = os.path.join(out_dir, run.name + "-insncount.log")
-            extra = insncount_args(os.path.relpath(plugin_log, ROOT))
+            extra = insncount_args(os.path.relpath(plugin_log, ROOT), skip_idle=True)
     try:
         cmd, out = pq.boot(run.config, timeout=timeout, capture=True,
                            sinks=[], echo_stderr=True, bench=True,
@@ -819,7 +821,8 @@ def linux_command(kernel, initramfs, append="", disk=None, extra=()):
             "-display", "none", "-serial", "stdio", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initramfs,
-            "-append", LINUX_CMDLINE + append, "-accel", "tcg"] + ICOUNT + (
+            "-append", LINUX_CMDLINE + append, "-accel", "tcg",
+            "-icount", pq.icount_opts(disk)] + RTC + (
                 pq.disk_args(disk) if disk else []) + list(extra)
 
 
@@ -1011,7 +1014,7 @@ def configuration(pagoda_cmds, linux_cmd, version):
                 "rdtsc advances one per instruction)",
         "qemu": qemu[0] if qemu else "?",
         "cpu": CPU,
-        "icount": " ".join(ICOUNT),
+        "icount": " ".join(ICOUNT) + " (sleep=on in the runs with a disk)",
         "statistics": "median (lower median), min and max over the measured "
                       "iterations, after a warm-up; nothing subtracted "
                       "(see the rdtsc row for the measurement overhead)",
