@@ -253,9 +253,10 @@ static bool init_fault_is_real(word_t from)
 /* Why init refused a fault it pages, for its report. */
 static const char *init_fault_refusal(word_t reason)
 {
-	return reason == PAGER_REFUSE_NO_MEMORY ?
-		"refused: init has no frame left for it (sigma0 refused, or it holds the most "
-		"pages init keeps for one task)" : "outside its memory";
+	return reason == PAGER_REFUSE_NO_MEMORY
+		       ? "refused: init has no frame left for it (sigma0 refused, or it holds the most "
+			 "pages init keeps for one task)"
+		       : "outside its memory";
 }
 
 /* A fault of a task init pages: map, or refuse with the reason as label
