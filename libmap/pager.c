@@ -230,7 +230,7 @@ static uint32_t page_new(void)
 
 /* Enter (key, frame | rights) as a new entry of c's; false if the table is full. */
 static inline __attribute__((always_inline)) bool page_link(struct pager_client *c, word_t key,
-							      word_t frame_rights)
+							    word_t frame_rights)
 {
 	uint32_t e = page_new(), b = page_hash(key);
 
@@ -469,8 +469,9 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 	}
 	p->faults++;
 	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
-	n = access == FPAGE_R && p->ops && p->ops->around ?
-		    p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
+	n = access == FPAGE_R && p->ops && p->ops->around
+		    ? p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access)
+		    : 0;
 	msg_tag(0, 0, 2 + 2 * n);
 	return true;
 }

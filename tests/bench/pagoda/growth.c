@@ -135,8 +135,8 @@ static bool grow_check(unsigned depth, word_t addr, word_t magic)
 	msg_tag(LBL_PEEK, 1, 0);
 	u->mr[1] = addr;
 	if (ipc_call(grow_chain_tid(depth - 1)) || u->mr[1] != magic) {
-		printf("not ok - bench: growth: S%u does not see 0x%lx at 0x%lx\n", depth,
-		       magic, addr);
+		printf("not ok - bench: growth: S%u does not see 0x%lx at 0x%lx\n", depth, magic,
+		       addr);
 		return false;
 	}
 	return true;
@@ -203,8 +203,8 @@ static bool grow_setup_spaces(void)
 		return true;
 	for (unsigned k = 0; k < GROW_DEPTH - 3; k++)
 		if ((err = spawn(&grow_srv[k], TID_NIL, bt_pager.tid, server_loop))) {
-			printf("not ok - bench: growth: cannot create space S%u (error %lu)\n", k + 4,
-			       err);
+			printf("not ok - bench: growth: cannot create space S%u (error %lu)\n",
+			       k + 4, err);
 			return false;
 		}
 	return true;
@@ -215,8 +215,8 @@ bool bench_growth(void)
 	static const char *const chains[] = { "unmap_chain_4", "unmap_chain_5", "unmap_chain_6",
 					      "unmap_chain_7", "unmap_chain_8" };
 	static const unsigned words[] = { 1, 2, 3, 4, 16, 32, 63 };
-	static const char *const ipc_names[] = { "ipc_inter_1",	 "ipc_inter_2",	 "ipc_inter_3",
-						 "ipc_inter_4",	 "ipc_inter_16", "ipc_inter_32",
+	static const char *const ipc_names[] = { "ipc_inter_1", "ipc_inter_2",  "ipc_inter_3",
+						 "ipc_inter_4", "ipc_inter_16", "ipc_inter_32",
 						 "ipc_inter_63" };
 	bool ok = grow_setup_pool() && grow_setup_spaces();
 
