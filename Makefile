@@ -25,7 +25,7 @@ unit-build: $(UNIT_SUITES)
 QEMU_RUN := python3 tools/qemu.py
 IMAGES := $(KERNEL_BIN) $(USER_PROGRAMS)
 
-.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss fuzz-sweep stress clean
+.PHONY: all unit-build deps qemu qemu-gdb test unit systest bench rt-isolation rt-cachemiss fuzz-sweep stress clean lint format
 all: $(IMAGES)
 
 deps:
@@ -39,15 +39,18 @@ qemu-gdb: deps
 	@$(MAKE) --no-print-directory all
 	$(QEMU_RUN) --config init/default.cfg --gdb $(QEMU_ARGS)
 
-# T=name runs one system test (or unit suite) alone. Without T, `make test`
-# then runs everything again on the DEBUG=1 build in build/debug/ (every
-# kernel checker after every change; runtests.py --debug says what it
-# leaves out); `make DEBUG=1 test` runs that pass alone.
+# T=name runs one system test (or unit suite) alone. The whole suite runs
+# `make lint` first, then every test, then everything again on the DEBUG=1
+# build in build/debug/ (every kernel checker after every change;
+# runtests.py --debug says what it leaves out), and fails if any of the
+# three fails; `make DEBUG=1 test` runs the DEBUG pass alone.
 RUNTESTS := python3 tools/runtests.py $(if $(DEBUG),--debug)
 test: deps
 	@$(MAKE) --no-print-directory all unit-build
-	$(RUNTESTS) $(if $(T),--only $(T))
-	$(if $(T)$(DEBUG),,@$(MAKE) --no-print-directory DEBUG=1 test)
+	@st=0; $(if $(T)$(DEBUG),,$(MAKE) --no-print-directory lint || st=1;) \
+	$(RUNTESTS) $(if $(T),--only $(T)) || st=1; \
+	$(if $(T)$(DEBUG),,$(MAKE) --no-print-directory DEBUG=1 test || st=1;) \
+	[ $$st = 0 ] || [ -n "$(T)" ] || echo "make test: failed (a test, the DEBUG=1 pass, or make lint above)"; exit $$st
 
 unit: deps
 	@$(MAKE) --no-print-directory unit-build
@@ -90,3 +93,13 @@ clean:
 stress: deps
 	@$(MAKE) --no-print-directory all unit-build
 	python3 tools/stress.py $(STRESS_ARGS)
+
+# clang-format and clang-tidy over the project's C files (docs/style.md):
+# file:line for each finding, exit 1 if any. FILES="a.c b.h" checks those.
+lint: deps
+	@python3 tools/lint.py check $(FILES)
+
+# Rewrite to .clang-format what `make lint` checks (lines changed since the
+# format baseline), or the named FILES whole.
+format: deps
+	@python3 tools/lint.py format $(FILES)

@@ -76,7 +76,8 @@ int main(int argc, char **argv)
 	utcb()->mr[1] = MAP_VA;
 	utcb()->mr[2] = MAP_SIZE;
 	utcb()->mr[3] = 0;
-	if ((err = call(FILE_LABEL_SYNC, 3)) || (utcb()->mr[1] = MAP_VA, err = call(FILE_LABEL_UNMAP, 1))) {
+	if ((err = call(FILE_LABEL_SYNC, 3)) ||
+	    (utcb()->mr[1] = MAP_VA, err = call(FILE_LABEL_UNMAP, 1))) {
 		printf("filedemo: sync or unmap failed: error %lx\n", err);
 		return 1;
 	}

@@ -123,8 +123,8 @@ static void init_start_all(void)
 			config_skipped++;
 			continue;
 		}
-		pager = strcmp(confs[i].pager, "init") ? task_by_image(confs[i].pager) : NULL;
-		if (strcmp(confs[i].pager, "init") && !pager) {
+		pager = strcmp(confs[i].pager, "init") != 0 ? task_by_image(confs[i].pager) : NULL;
+		if (strcmp(confs[i].pager, "init") != 0 && !pager) {
 			printf("init: boot.cfg:%u: pager '%s' is not running (start it on an earlier line)\n",
 			       confs[i].line, confs[i].pager);
 			config_skipped++;
@@ -242,9 +242,10 @@ void init_reap_pending(void)
 /* Why init refused a fault it pages, for its report. */
 static const char *init_fault_refusal(word_t reason)
 {
-	return reason == PAGER_REFUSE_NO_MEMORY ?
-		"refused: init has no frame left for it (sigma0 refused, or it holds the most "
-		"pages init keeps for one task)" : "outside its memory";
+	return reason == PAGER_REFUSE_NO_MEMORY
+		       ? "refused: init has no frame left for it (sigma0 refused, or it holds the most "
+			 "pages init keeps for one task)"
+		       : "outside its memory";
 }
 
 /* A fault of a task init pages: map, or refuse with the reason as label

@@ -33,8 +33,14 @@
  * outputs come back in argument places. */
 enum { TC_ARG_DEST, TC_ARG_SPACE, TC_ARG_EXC, TC_ARG_PAGER, TC_ARG_UTCB, TC_ARG_FLAGS };
 enum { SC_ARG_THREAD, SC_ARG_CONTROL, SC_ARG_USED, SC_ARG_QUOTA = 4 };
-enum { EXREG_ARG_DEST, EXREG_ARG_CONTROL, EXREG_ARG_SP, EXREG_ARG_IP, EXREG_ARG_FLAGS,
-       EXREG_ARG_PAGER };
+enum {
+	EXREG_ARG_DEST,
+	EXREG_ARG_CONTROL,
+	EXREG_ARG_SP,
+	EXREG_ARG_IP,
+	EXREG_ARG_FLAGS,
+	EXREG_ARG_PAGER
+};
 
 static bool control_privileged(void)
 {
@@ -174,9 +180,7 @@ void sys_thread_control(struct frame *f)
 		arch_syscall_set_result(f, t ? control_delete(t) : (word_t)err);
 	else if (spec == TID_ANY)
 		arch_syscall_set_result(f, t ? control_modify(t, f) : (word_t)err);
-	else if (t)
-		arch_syscall_set_result(f, E_EXISTS);
-	else if (err == E_STALE_THREAD)
+	else if (t || err == E_STALE_THREAD)
 		arch_syscall_set_result(f, E_EXISTS);
 	else
 		arch_syscall_set_result(f, control_create(dest, f));
@@ -208,7 +212,8 @@ static void control_quota_set(struct space *s, word_t q)
 
 void sys_space_control(struct frame *f)
 {
-	word_t control = arch_syscall_arg(f, SC_ARG_CONTROL), quota = arch_syscall_arg(f, SC_ARG_QUOTA);
+	word_t control = arch_syscall_arg(f, SC_ARG_CONTROL),
+	       quota = arch_syscall_arg(f, SC_ARG_QUOTA);
 	struct tcb *t;
 	int err;
 
@@ -287,12 +292,14 @@ void sys_exchange_registers(struct frame *f)
 {
 	struct tcb *t;
 	struct frame *tf;
-	word_t control = arch_syscall_arg(f, EXREG_ARG_CONTROL), sp = arch_syscall_arg(f, EXREG_ARG_SP);
+	word_t control = arch_syscall_arg(f, EXREG_ARG_CONTROL),
+	       sp = arch_syscall_arg(f, EXREG_ARG_SP);
 	word_t ip = arch_syscall_arg(f, EXREG_ARG_IP), fl = arch_syscall_arg(f, EXREG_ARG_FLAGS);
 	word_t pager = arch_syscall_arg(f, EXREG_ARG_PAGER), state;
 	int err;
 
-	if (!(t = thread_lookup(arch_syscall_arg(f, EXREG_ARG_DEST), &err)) || (err = (int)exreg_check(t, f))) {
+	if (!(t = thread_lookup(arch_syscall_arg(f, EXREG_ARG_DEST), &err)) ||
+	    (err = (int)exreg_check(t, f))) {
 		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}

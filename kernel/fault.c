@@ -61,7 +61,8 @@ static bool fault_resolved(struct tcb *t, word_t addr, unsigned access)
 	unsigned log2, rights;
 
 	return mdb_pte_get(t->space, ALIGN_DOWN(addr, (word_t)1 << MDB_PAGE_LOG2), &pa, &log2,
-			   &rights, NULL) && (rights & access) == access;
+			   &rights, NULL) &&
+	       (rights & access) == access;
 }
 
 void fault_page(struct frame *f, word_t addr, unsigned access)
@@ -129,8 +130,8 @@ static bool fault_exception_ipc(struct frame *f, word_t addr, const char *what)
 	if (what)
 		return false;
 	ksnprintf(why, sizeof(why), "%s (error %lx) at rip=%lx, rsp=%lx, handler %lx %s",
-		  arch_trap_name((unsigned)arch_frame_vector(f)), arch_frame_error(f), arch_frame_ip(f),
-		  arch_frame_sp(f), t->exc_handler,
+		  arch_trap_name((unsigned)arch_frame_vector(f)), arch_frame_error(f),
+		  arch_frame_ip(f), arch_frame_sp(f), t->exc_handler,
 		  err ? "unreachable" : "refused");
 	thread_stop(t, why);
 	schedule();

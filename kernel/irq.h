@@ -19,7 +19,7 @@ extern unsigned irq_pending_count;             /* interrupts raised, not yet rec
 int irq_from_tid(word_t tid);                  /* line number, or -1 */
 void irq_raise(unsigned irq);                  /* from the trap handler */
 int irq_attach(unsigned irq, struct tcb *h);   /* E_OK, E_BUSY */
-int irq_detach(unsigned irq, struct tcb *caller_space_thread);
+int irq_detach(unsigned irq, struct tcb *t);   /* E_OK, E_BUSY: another space's line */
 void irq_detach_all(struct tcb *t);            /* t goes away */
 word_t irq_ack(struct tcb *self, int irq);     /* E_OK or E_BAD_THREAD */
 bool irq_take_pending(struct tcb *self, word_t from, word_t *irq_tid);

@@ -208,7 +208,8 @@ static word_t kdb_space_trim(struct frame *f)
 		return (word_t)err;
 	if (count_only > 1)
 		return E_BAD_ARGUMENT;
-	arch_syscall_set_arg(f, KDB_ARG_A, arch_pt_trim(t->space->pml4, &t->space->acct, count_only));
+	arch_syscall_set_arg(f, KDB_ARG_A,
+			     arch_pt_trim(t->space->pml4, &t->space->acct, count_only));
 	kdebug_after_change();
 	return E_OK;
 }
@@ -264,51 +265,41 @@ static word_t kdb_stop_self(struct frame *f)
 	return E_OK;
 }
 
+static word_t kdb_putc(struct frame *f)
+{
+	char c = (char)arch_syscall_arg(f, KDB_ARG_A);
+
+	console_task_write(thread_current, &c, 1);
+	return E_OK;
+}
+
+/* Free kernel memory and the mapping database's index pages, in A and B. */
+static word_t kdb_kmem_free(struct frame *f)
+{
+	arch_syscall_set_arg(f, KDB_ARG_A, kmem_free_bytes());
+	arch_syscall_set_arg(f, KDB_ARG_B, mdb_index_acct.used);
+	return E_OK;
+}
+
 void sys_kdebug(struct frame *f)
 {
 	switch (arch_syscall_arg(f, KDB_ARG_OP)) {
-	case KDB_PUTC: {
-		char c = (char)arch_syscall_arg(f, KDB_ARG_A);
-		console_task_write(thread_current, &c, 1);
-		arch_syscall_set_result(f, E_OK);
-		break;
-	}
+	case KDB_PUTC: arch_syscall_set_result(f, kdb_putc(f)); break;
 	case KDB_PUTS:
-		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A), arch_syscall_arg(f, KDB_ARG_B)));
+		arch_syscall_set_result(f, kdb_puts(arch_syscall_arg(f, KDB_ARG_A),
+						    arch_syscall_arg(f, KDB_ARG_B)));
 		break;
-	case KDB_EXIT_QEMU:
-		arch_syscall_set_result(f, kdb_exit(f));
-		break;
-	case KDB_STOP_SELF:
-		arch_syscall_set_result(f, kdb_stop_self(f));
-		break;
-	case KDB_KMEM_FREE:
-		arch_syscall_set_arg(f, KDB_ARG_A, kmem_free_bytes());
-		arch_syscall_set_arg(f, KDB_ARG_B, mdb_index_acct.used);
-		arch_syscall_set_result(f, E_OK);
-		break;
-	case KDB_SPACE_KMEM:
-		arch_syscall_set_result(f, kdb_space_kmem(f));
-		break;
-	case KDB_CHECK:
-		arch_syscall_set_result(f, kdb_check(f));
-		break;
-	case KDB_RAISE_IRQ:
-		arch_syscall_set_result(f, kdb_raise_irq(f));
-		break;
-	case KDB_PHYS:
-		arch_syscall_set_result(f, kdb_phys(f));
-		break;
-	case KDB_SPACE_TRIM:
-		arch_syscall_set_result(f, kdb_space_trim(f));
-		break;
+	case KDB_EXIT_QEMU: arch_syscall_set_result(f, kdb_exit(f)); break;
+	case KDB_STOP_SELF: arch_syscall_set_result(f, kdb_stop_self(f)); break;
+	case KDB_KMEM_FREE: arch_syscall_set_result(f, kdb_kmem_free(f)); break;
+	case KDB_SPACE_KMEM: arch_syscall_set_result(f, kdb_space_kmem(f)); break;
+	case KDB_CHECK: arch_syscall_set_result(f, kdb_check(f)); break;
+	case KDB_RAISE_IRQ: arch_syscall_set_result(f, kdb_raise_irq(f)); break;
+	case KDB_PHYS: arch_syscall_set_result(f, kdb_phys(f)); break;
+	case KDB_SPACE_TRIM: arch_syscall_set_result(f, kdb_space_trim(f)); break;
 #ifdef KERNEL_DEBUG
-	case KDB_DAMAGE:
-		arch_syscall_set_result(f, kdb_damage(f));
-		break;
+	case KDB_DAMAGE: arch_syscall_set_result(f, kdb_damage(f)); break;
 #endif
-	default:
-		arch_syscall_set_result(f, E_BAD_ARGUMENT);
-		break;
+	default: arch_syscall_set_result(f, E_BAD_ARGUMENT); break;
 	}
 }

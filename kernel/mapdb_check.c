@@ -29,7 +29,8 @@ static bool mdb_check_node(const struct mdb_node *n, word_t pa, unsigned log2)
 	if (mdb_log2(n) != log2 || !IS_ALIGNED(mdb_va(n), (word_t)1 << log2))
 		return MDB_FAIL("node %p in the wrong list or misaligned", (void *)n);
 	if (!mdb_rights(n) || (n->parent && (mdb_rights(n) & ~mdb_rights(n->parent))))
-		return MDB_FAIL("node %p: rights %x, parent's not a superset", (void *)n, mdb_rights(n));
+		return MDB_FAIL("node %p: rights %x, parent's not a superset", (void *)n,
+				mdb_rights(n));
 	if (!mdb_pte_get(n->space, mdb_va(n), &ppa, &plog2, &prights, NULL) || ppa != pa ||
 	    plog2 != log2 || prights != mdb_rights(n))
 		return MDB_FAIL("node %p (va %lx, frame %lx) disagrees with its PTE", (void *)n,
@@ -49,9 +50,11 @@ static bool mdb_check_head(const struct mdb_frame *fr, const struct mdb_node *n,
 	if (!p && (mdb_super(n) ? n != first : fr->head != NULL))
 		return MDB_FAIL("root %p not alone in its frame", (void *)n);
 	if (p && (mdb_super(n) || !mdb_in_list(fr->head, p)))
-		return MDB_FAIL("node %p derives from %p outside its 2 MiB frame", (void *)n, (void *)p);
+		return MDB_FAIL("node %p derives from %p outside its 2 MiB frame", (void *)n,
+				(void *)p);
 	if (p && mdb_depth(n) != mdb_depth(p) + 1)
-		return MDB_FAIL("node %p: depth %u under %u", (void *)n, mdb_depth(n), mdb_depth(p));
+		return MDB_FAIL("node %p: depth %u under %u", (void *)n, mdb_depth(n),
+				mdb_depth(p));
 	return true;
 }
 
@@ -67,7 +70,8 @@ static bool mdb_check_inner(const struct mdb_node *n, const struct mdb_node *pre
 		a = a->parent;
 	}
 	if (!a || a != n->parent || mdb_depth(n) != mdb_depth(a) + 1)
-		return MDB_FAIL("node %p out of preorder (parent %p)", (void *)n, (void *)n->parent);
+		return MDB_FAIL("node %p out of preorder (parent %p)", (void *)n,
+				(void *)n->parent);
 	return true;
 }
 
@@ -86,7 +90,8 @@ static bool mdb_check_list(const struct mdb_frame *fr, const struct mdb_node *li
 		mdb_space_info(n->space)->seen++;
 		if (!mdb_check_node(n, pa, log2))
 			return false;
-		if (mdb_is_head(n) ? !mdb_check_head(fr, n, list, &roots) : !mdb_check_inner(n, prev))
+		if (mdb_is_head(n) ? !mdb_check_head(fr, n, list, &roots)
+				   : !mdb_check_inner(n, prev))
 			return false;
 	}
 	return true;

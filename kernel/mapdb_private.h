@@ -81,12 +81,14 @@ _Static_assert(MDB_RIGHTS_MASK == FPAGE_RIGHTS_MASK, "rights are fpage rights");
 _Static_assert(MDB_DEPTH_MASK >= MDB_MAX_DEPTH, "the depth field holds MDB_MAX_DEPTH");
 _Static_assert(((MDB_DEPTH_MASK << MDB_DEPTH_SHIFT) & MDB_VA_MASK) == 0, "depth under the va");
 _Static_assert(((MDB_DEPTH_MASK << MDB_DEPTH_SHIFT) & (MDB_SUPER_BIT | MDB_RIGHTS_MASK)) == 0 &&
-	       (MDB_SUPER_BIT & MDB_RIGHTS_MASK) == 0, "fields do not overlap");
+		       (MDB_SUPER_BIT & MDB_RIGHTS_MASK) == 0,
+	       "fields do not overlap");
 
 /* Pack a node's word; the accessors below take it apart. */
 static inline word_t mdb_word(word_t va, unsigned depth, bool super, unsigned rights)
 {
-	assert((va & ~MDB_VA_MASK) == 0 && depth <= MDB_MAX_DEPTH && (rights & ~MDB_RIGHTS_MASK) == 0);
+	assert((va & ~MDB_VA_MASK) == 0 && depth <= MDB_MAX_DEPTH &&
+	       (rights & ~MDB_RIGHTS_MASK) == 0);
 	return va | ((word_t)depth << MDB_DEPTH_SHIFT) | (super ? MDB_SUPER_BIT : 0) | rights;
 }
 
@@ -345,7 +347,8 @@ static inline struct mdb_node **mdb_link_to(struct mdb_node **head, struct mdb_n
 }
 
 /* Find s's node at va in the list of frame (pa, log2); false if none. */
-static inline bool mdb_find(struct space *s, word_t va, word_t pa, unsigned log2, struct mdb_ref *ref)
+static inline bool mdb_find(struct space *s, word_t va, word_t pa, unsigned log2,
+			    struct mdb_ref *ref)
 {
 	struct mdb_frame *fr = mdb_frame(pa);
 	struct mdb_node **link = mdb_frame_list(fr, pa, log2);

@@ -55,7 +55,8 @@ static void mdb_revoke_pieces(struct mdb_frame *fr, const struct mdb_node *p, st
 		if (!*link)
 			continue;
 		while (*link)
-			link = mdb_bridges_from(*link, p) ? mdb_revoke_run(link, rv) : &(*link)->next;
+			link = mdb_bridges_from(*link, p) ? mdb_revoke_run(link, rv)
+							  : &(*link)->next;
 		mdb_piece_drained(fr, &fr->pieces[i]);
 	}
 }
@@ -74,8 +75,11 @@ void mdb_revoke(const struct mdb_ref *ref, struct mdb_revoke *rv)
 void mdb_remove(struct mdb_node *n, word_t pa, unsigned log2)
 {
 	struct mdb_frame *fr = mdb_frame(pa);
-	struct mdb_ref ref = { .node = n, .link = mdb_link_to(mdb_frame_list(fr, pa, log2), n),
-			       .pa = pa, .log2 = log2, .fr = fr };
+	struct mdb_ref ref = { .node = n,
+			       .link = mdb_link_to(mdb_frame_list(fr, pa, log2), n),
+			       .pa = pa,
+			       .log2 = log2,
+			       .fr = fr };
 	struct mdb_revoke rv = { .own = n, .mask = FPAGE_RWX, .flush = true };
 
 	mdb_revoke(&ref, &rv);
@@ -169,7 +173,9 @@ static bool mdb_maps_super(struct space *s, word_t va)
 /* A 2 MiB unmap where s has no 2 MiB mapping unmaps each 4 KiB page. */
 unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, bool flush)
 {
-	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush, .collect = true };
+	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK,
+				 .flush = flush,
+				 .collect = true };
 
 	mdb_assert_pages(va, va, log2);
 	if (log2 == MDB_PAGE_LOG2 || mdb_maps_super(s, va))
@@ -185,7 +191,8 @@ unsigned mdb_unmap(struct space *s, word_t va, unsigned log2, unsigned rights, b
  * over the part inside otherwise, as mdb_unmap would for that part. */
 unsigned mdb_unmap_range(struct space *s, word_t va, word_t size, unsigned rights, bool flush)
 {
-	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK, .flush = flush,
+	struct mdb_revoke rv = { .mask = rights & FPAGE_RIGHTS_MASK,
+				 .flush = flush,
 				 .collect = true };
 	word_t end = va + size, pa;
 	unsigned log2, had, status;

@@ -24,7 +24,6 @@ uint64_t sched_rq_bitmap[4];                 /* bit p: rq_head[p] non-empty */
 static struct list timeout_list = LIST_INIT(timeout_list); /* blocked with a timeout, by .tq */
 static uint8_t idle_page[4096] __attribute__((aligned(4096)));  /* the idle thread's */
 
-
 static bool rq_queued(struct tcb *t)
 {
 	return list_linked(&t->rq);

@@ -99,7 +99,8 @@ static int elf_check_ident(const uint8_t *p, word_t size)
 		return ELF_E_CLASS;
 	if (p[EHDR_DATA] != ELF_DATA_LSB)
 		return ELF_E_DATA;
-	if (p[EHDR_IDENT_VERSION] != ELF_EV_CURRENT || elf_load(p + EHDR_VERSION, 4) != ELF_EV_CURRENT)
+	if (p[EHDR_IDENT_VERSION] != ELF_EV_CURRENT ||
+	    elf_load(p + EHDR_VERSION, 4) != ELF_EV_CURRENT)
 		return ELF_E_VERSION;
 	if (elf_load(p + EHDR_MACHINE, 2) != ELF_EM_X86_64)
 		return ELF_E_MACHINE;
@@ -167,8 +168,7 @@ static int elf_insert(struct elf_image *img, const struct elf_segment *seg)
 }
 
 /* Walk the program headers, collecting the non-empty PT_LOAD segments. */
-static int elf_read_segments(const uint8_t *p, word_t size, word_t user_end,
-			     struct elf_image *img)
+static int elf_read_segments(const uint8_t *p, word_t size, word_t user_end, struct elf_image *img)
 {
 	const uint8_t *ph = p + elf_load(p + EHDR_PHOFF, 8);
 	word_t phnum = elf_load(p + EHDR_PHNUM, 2);
@@ -219,7 +219,8 @@ int elf_parse(const void *image, word_t size, word_t user_end, struct elf_image 
 
 	out->nsegments = 0;
 	out->entry = 0;
-	if ((err = elf_check_ident(p, size)) != ELF_OK || (err = elf_check_phdrs(p, size)) != ELF_OK)
+	if ((err = elf_check_ident(p, size)) != ELF_OK ||
+	    (err = elf_check_phdrs(p, size)) != ELF_OK)
 		return err;
 	out->entry = elf_load(p + EHDR_ENTRY, 8);
 	if ((err = elf_read_segments(p, size, user_end, out)) != ELF_OK ||

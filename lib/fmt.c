@@ -102,18 +102,10 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap0)
 			fmt_putc(&o, 'x');
 			fmt_num(&o, (uint64_t)va_arg(ap, void *), 16, false, 16, '0');
 			break;
-		case 's':
-			fmt_str(&o, va_arg(ap, const char *), width);
-			break;
-		case 'c':
-			fmt_putc(&o, (char)va_arg(ap, int));
-			break;
-		case '\0':
-			fmt--;
-			break;
-		default:
-			fmt_putc(&o, *fmt);
-			break;
+		case 's': fmt_str(&o, va_arg(ap, const char *), width); break;
+		case 'c': fmt_putc(&o, (char)va_arg(ap, int)); break;
+		case '\0': fmt--; break;
+		default: fmt_putc(&o, *fmt); break;
 		}
 	}
 	va_end(ap);
@@ -132,4 +124,3 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
-

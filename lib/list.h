@@ -23,7 +23,10 @@ struct list {
 	struct list *next, *prev;
 };
 
+/* clang-format 14 would spread this braced macro over four lines. */
+/* clang-format off */
 #define LIST_INIT(head) { &(head), &(head) }
+/* clang-format on */
 
 /* The object that contains node n as its member `member`. */
 #define list_entry(n, type, member) ((type *)((char *)(n) - __builtin_offsetof(type, member)))

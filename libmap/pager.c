@@ -230,7 +230,7 @@ static uint32_t page_new(void)
 
 /* Enter (key, frame | rights) as a new entry of c's; false if the table is full. */
 static inline __attribute__((always_inline)) bool page_link(struct pager_client *c, word_t key,
-							      word_t frame_rights)
+							    word_t frame_rights)
 {
 	uint32_t e = page_new(), b = page_hash(key);
 
@@ -469,8 +469,9 @@ static bool pager_on_fault(struct pager *p, word_t from, struct pager_client *c)
 	}
 	p->faults++;
 	msg_map_item(1, addr, fpage_make(frame, 12, rights), false);
-	n = access == FPAGE_R && p->ops && p->ops->around ?
-		    p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access) : 0;
+	n = access == FPAGE_R && p->ops && p->ops->around
+		    ? p->ops->around(p, c, ALIGN_DOWN(addr, 4096), access)
+		    : 0;
 	msg_tag(0, 0, 2 + 2 * n);
 	return true;
 }
@@ -687,11 +688,13 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 		pager_reply(E_BAD_ARGUMENT);
 		return true;
 	}
-	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT && tag_from_kernel(utcb()->mr[0]))
-		return pager_on_fault(p, from, c);
 	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT) {
+		if (tag_from_kernel(utcb()->mr[0]))
+			return pager_on_fault(p, from, c);
 		pager_reply(E_BAD_ARGUMENT);           /* a thread's forgery, not a fault */
-	} else if (root_only) {
+		return true;
+	}
+	if (root_only) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {
 		pager_reply(pager_on_release(p, c, utcb()->mr[1], utcb()->mr[2]));

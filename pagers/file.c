@@ -384,7 +384,7 @@ static unsigned file_cache_arg(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		unsigned n = 0;
 
-		if (strncmp(argv[i], "cache=", 6))
+		if (strncmp(argv[i], "cache=", 6) != 0)
 			continue;
 		for (const char *d = argv[i] + 6; *d >= '0' && *d <= '9' && n < 1000000; d++)
 			n = n * 10 + (unsigned)(*d - '0');

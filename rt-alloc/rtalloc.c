@@ -563,9 +563,9 @@ size_t rt_heap_add(void *base, size_t size)
 	return bytes;
 }
 
-void *rt_malloc(size_t n)
+void *rt_malloc(size_t size)
 {
-	void *p = rtalloc_malloc(n);
+	void *p = rtalloc_malloc(size);
 
 	rtalloc_debug_check();
 	return p;
@@ -579,17 +579,17 @@ int rt_free(void *p)
 	return err;
 }
 
-void *rt_memalign(size_t align, size_t n)
+void *rt_memalign(size_t align, size_t size)
 {
-	void *p = rtalloc_memalign(align, n);
+	void *p = rtalloc_memalign(align, size);
 
 	rtalloc_debug_check();
 	return p;
 }
 
-void *rt_realloc(void *p, size_t n)
+void *rt_realloc(void *ptr, size_t size)
 {
-	void *q = rtalloc_realloc(p, n);
+	void *q = rtalloc_realloc(ptr, size);
 
 	rtalloc_debug_check();
 	return q;
@@ -687,6 +687,7 @@ static void rtalloc_check_region(const struct rtalloc_heap *h, struct rtalloc_re
 
 /* One list: every block free, of the list's class, with links that agree,
  * and the bitmaps' bit set exactly when it is non-empty. */
+/* NOLINTNEXTLINE(readability-function-size): RTALLOC_CHECK's do/if adds two levels */
 static void rtalloc_check_list(const struct rtalloc_heap *h, unsigned fl, unsigned sl,
 			       struct rtalloc_tally *t)
 {

@@ -31,7 +31,8 @@ for pair in \
 	clang:clang ld.lld:lld \
 	llvm-objcopy:llvm llvm-objdump:llvm llvm-nm:llvm \
 	make:make cc:gcc python3:python3 pkg-config:pkg-config \
-	mcopy:mtools mformat:mtools
+	mcopy:mtools mformat:mtools \
+	clang-format:clang-format clang-tidy:clang-tidy
 do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || need missing "${pair#*:}"
 done

@@ -152,7 +152,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 					   int argc, char **argv)
 {
 	(void)info;
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "idle=skip"))) {
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "idle=skip") != 0)) {
 		fprintf(stderr, "insncount: takes only idle=skip\n");
 		return -1;
 	}

@@ -22,6 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 import kernel_deps  # noqa: E402
+import lint  # noqa: E402
 import pagoda_qemu as pq  # noqa: E402
 import runtests  # noqa: E402
 
@@ -126,6 +127,42 @@ class KernelDeps(unittest.TestCase):
                               capture_output=True, text=True, cwd=pq.ROOT)
         self.assertEqual(proc.returncode, 1)
         self.assertIn("libmap/layout.h", proc.stderr)
+
+
+class Lint(unittest.TestCase):
+    """tools/lint.py: the trailing-comment relaxation, the compile commands
+    it takes from make's, and a format finding with its line."""
+
+    def test_trailing_comment_moves_are_dropped(self):
+        src = b"int a;    /* x */\n\tint b; // y\n"
+        self.assertTrue(lint.moves_trailing_comment(src, 6, 4, b" "))
+        self.assertTrue(lint.moves_trailing_comment(src, 25, 1, b"  "))
+
+    def test_other_whitespace_is_kept(self):
+        src = b"int a;/* x */\n  int  b;\n\t/* c */\n"
+        self.assertFalse(lint.moves_trailing_comment(src, 6, 0, b" "))   # none before: add one
+        self.assertFalse(lint.moves_trailing_comment(src, 19, 2, b" "))  # not before a comment
+        self.assertFalse(lint.moves_trailing_comment(src, 24, 1, b"\t\t"))  # indentation
+        self.assertFalse(lint.moves_trailing_comment(src, 6, 0, b"\n"))
+
+    def test_entries_of_a_multi_file_command(self):
+        argv = ["cc", "-O2", "-Iinclude", "-o", "build/x", "a.c", "b.c", "t.S", "-lcheck", "-MMD"]
+        es = lint.entries_of(argv)
+        self.assertEqual([e["file"] for e in es], ["a.c", "b.c"])
+        self.assertEqual(es[1]["arguments"], ["cc", "-O2", "-Iinclude", "-c", "b.c"])
+
+    def test_format_finding(self):
+        if not lint.shutil.which(lint.CLANG_FORMAT):
+            self.skipTest("no clang-format")
+        fd, path = tempfile.mkstemp(suffix=".c", dir=os.path.join(pq.ROOT, "build"))
+        with os.fdopen(fd, "w") as f:
+            f.write("int x;       /* hand-aligned */\nint  f( int a ){return a;}\n")
+        self.addCleanup(os.unlink, path)
+        rel = os.path.relpath(path, pq.ROOT)
+        found = lint.format_check({rel: None})
+        self.assertEqual(len(found), 1, found)
+        self.assertTrue(found[0].startswith(rel + ":2: clang-format:"), found[0])
+        self.assertEqual(lint.format_check({rel: [(1, 1)]}), [])
 
 
 if __name__ == "__main__":

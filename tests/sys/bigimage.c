@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("bigimage: not ok - started with %u bytes of data\n", (unsigned)sizeof(bigimage_data));
+	printf("bigimage: not ok - started with %u bytes of data\n",
+	       (unsigned)sizeof(bigimage_data));
 	return bigimage_data[0];
 }

@@ -71,7 +71,7 @@ static bool same(const uint8_t *a, const uint8_t *b)
 	unsigned width = fpu_have_avx ? 32 : 16;
 
 	for (unsigned r = 0; r < 16; r++)
-		if (memcmp(a + r * 32, b + r * 32, width))
+		if (memcmp(a + r * 32, b + r * 32, width) != 0)
 			return false;
 	return true;
 }

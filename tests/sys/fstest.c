@@ -141,7 +141,7 @@ static bool step(unsigned s)
 	if (op < 50) {
 		word_t want = off < m->size ? MIN(len, m->size - off) : 0;
 		if (!(err = fs_read(srv, m->h, off, len, 0, &done)) &&
-		    (done != want || memcmp(buf, m->data + off, want)))
+		    (done != want || memcmp(buf, m->data + off, want) != 0))
 			return ok(false, "step %u: read %lu@%lu: %lu bytes, want %lu", s, len, off, done, want);
 	} else if (op < 85) {
 		for (word_t k = 0; k < len; k++)

@@ -32,7 +32,7 @@ static int initmsg_forge(void)
 	err = ipc(init, init, timeouts(1000000, 1000000), NULL);
 	msg_accept(FPAGE_NIL);
 	ok(!err && tag_label(u->mr[0]) != 0 && tag_t(u->mr[0]) == 0 && tag_u(u->mr[0]) == 1 &&
-	   u->mr[1] == E_BAD_ARGUMENT,
+		   u->mr[1] == E_BAD_ARGUMENT,
 	   "a forged page fault is refused, not served (error %lx, label %lx, u %u, t %u, mr1 %lx)",
 	   err, tag_label(u->mr[0]), tag_u(u->mr[0]), tag_t(u->mr[0]), u->mr[1]);
 	*(volatile word_t *)va = 42;

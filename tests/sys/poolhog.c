@@ -87,8 +87,10 @@ static int check(unsigned hogs)
 	printf("poolhog: %u tasks took all they could: %lu KiB of the pool left\n", hogs,
 	       free >> 10);
 	ok(free <= (2u << 20), "the pool is down to its reserve (%lu KiB free)", free >> 10);
-	ok(free >= POOLHOG_RESERVE, "and no further: the reserve is left for init and sigma0 "
-	   "(at least %u KiB)", POOLHOG_RESERVE >> 10);
+	ok(free >= POOLHOG_RESERVE,
+	   "and no further: the reserve is left for init and sigma0 "
+	   "(at least %u KiB)",
+	   POOLHOG_RESERVE >> 10);
 	ok_err(sys_thread_control(t, libmap_exit_to, TID_NIL, TID_NIL, utcb, 0), E_NO_PRIVILEGE,
 	       "(a thread of mine in init's space is refused, whatever the pool)");
 	for (unsigned i = 1; i <= hogs; i++) {

@@ -36,8 +36,10 @@ int main(int argc, char **argv)
 	ok_err(e_phys, E_BAD_FPAGE, "A is unmapped");
 	ok_err(e_trim, E_OK, "trim my space");
 	ok(freed >= 4096, "trim freed A's empty page table (%lu bytes)", freed);
-	ok(e_after == E_BAD_FPAGE, "A is still unmapped after the trim: error %lx (want %x), "
-	   "frame %lx", e_after, E_BAD_FPAGE, e_after == E_OK ? pa : 0);
+	ok(e_after == E_BAD_FPAGE,
+	   "A is still unmapped after the trim: error %lx (want %x), "
+	   "frame %lx",
+	   e_after, E_BAD_FPAGE, e_after == E_OK ? pa : 0);
 	ok(kdb_phys(VA_B, &pa_b, &rights) == E_OK, "B is mapped (frame %lx)", pa_b);
 	*a = 0xa;
 	ok(*b == 0xb && *a == 0xa, "A and B are two pages (B holds %lx)", *b);

@@ -28,7 +28,6 @@
 #define RESERVED 2
 
 #define PAGE 0x1000ull
-#define MiB (1ull << 20)
 
 /* Fake physical memory and the allocation cursors of the builder. */
 static struct {

@@ -342,7 +342,7 @@ static word_t touch(struct pager_client *c, unsigned page, unsigned access)
 		word_t hot = item_hotspot(host_utcb->mr[i]), fp = host_utcb->mr[i + 1];
 		must((host_utcb->mr[i] & ITEM_TYPE_MASK) == ITEM_MAP && fpage_log2(fp) == 12);
 		must(hot != VA(page) && ALIGN_DOWN(hot, PAGER_AROUND_PAGES * PAGE) ==
-					 ALIGN_DOWN(VA(page), PAGER_AROUND_PAGES * PAGE));
+						ALIGN_DOWN(VA(page), PAGER_AROUND_PAGES * PAGE));
 		mmu_map(c, (unsigned)((hot - VA_BASE) / PAGE), fpage_base(fp), fpage_rights(fp));
 	}
 	mmu_map(c, page, fpage_base(r[2]), last_rights);
@@ -894,7 +894,8 @@ static word_t note_release(struct pager *p, struct pager_client *c, word_t va, w
 
 START_TEST(release_hook_before_the_drop)
 {
-	static const struct pager_ops ops = { .fault = cow_fault, .release = note_release,
+	static const struct pager_ops ops = { .fault = cow_fault,
+					      .release = note_release,
 					      .around = cow_around };
 	struct pager_client *p = spawn();
 	const word_t *r;

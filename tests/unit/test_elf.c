@@ -71,7 +71,7 @@ static void img_build(void)
 	size_t size = img.phoff + img.nph * 56;
 
 	memset(b, 0, sizeof(img.buf));
-	memcpy(b, "\177ELF", 4);
+	memcpy(b, "\177ELF", 4); // NOLINT(bugprone-not-null-terminated-result): the ELF magic
 	b[4] = 2, b[5] = 1, b[6] = 1;
 	put(b + 16, img.type, 2);
 	put(b + 18, img.machine, 2);

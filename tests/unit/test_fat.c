@@ -208,7 +208,7 @@ static void host_has(const char *path, const void *data, size_t len)
 	buf = malloc(len + 1);
 	must(read(fd, buf, len + 1) == (ssize_t)len);
 	close(fd);
-	if (memcmp(buf, data, len))
+	if (memcmp(buf, data, len) != 0)
 		ck_abort_msg("%s: host reads other bytes than the model", path);
 	free(buf);
 }
@@ -890,7 +890,7 @@ static void fsx_op(unsigned long step)
 		size_t want = off < f->size ? (f->size - off < len ? f->size - off : len) : 0, done;
 		uint8_t *buf = malloc(len);
 		must_ok(fat_read(&fs, n, off, buf, len, &done));
-		if (done != want || memcmp(buf, f->data + off, want))
+		if (done != want || memcmp(buf, f->data + off, want) != 0)
 			ck_abort_msg("fsx step %lu: read %zu@%zu of file %u: %zu bytes or contents wrong",
 				     step, len, off, i, done);
 		free(buf);

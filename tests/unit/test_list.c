@@ -192,5 +192,6 @@ int main(void)
 		{ "check_catches_damage", check_catches_damage, 0 },
 	};
 
-	return unit_run(unit_suite("list", tests, sizeof(tests) / sizeof(tests[0]), setup, NULL, 0));
+	return unit_run(
+		unit_suite("list", tests, sizeof(tests) / sizeof(tests[0]), setup, NULL, 0));
 }

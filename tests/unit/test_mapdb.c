@@ -73,8 +73,10 @@ struct space {
 static struct space sp[NSPACES];
 static unsigned long fake_changes;   /* PTEs set, cleared or protected */
 static unsigned long fake_splits;    /* 2 MiB PTEs split */
+/* NOLINTBEGIN(readability-identifier-naming): the spaces of the tests' figures */
 static struct space *const S0 = &sp[0], *const A = &sp[1], *const B = &sp[2],
 		    *const C = &sp[3], *const D = &sp[4], *const E = &sp[5];
+/* NOLINTEND(readability-identifier-naming) */
 static struct kmem_account kacct;
 static uint8_t *pool;
 static size_t baseline;
@@ -1466,7 +1468,6 @@ static void r_unmap_range(void)
 	must_eq(mdb_unmap_range(&sp[space], va, (word_t)1 << log2, rights, flush),
 		mm_unmap_range(space, va, (word_t)1 << log2, rights, flush));
 }
-
 
 /* What space_destroy does: one range unmap with flush of the whole user
  * half (the model has nothing outside the window). */

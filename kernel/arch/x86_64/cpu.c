@@ -42,7 +42,6 @@ _Static_assert(__builtin_offsetof(struct cpu, arch.user_rsp) == CPU_USER_RSP, "c
 _Static_assert(__builtin_offsetof(struct cpu, arch.tss) + sizeof(struct tss) <= 4096,
 	       "the TSS is in the first page of struct cpu");
 
-
 /* A code or data segment descriptor: flags are the access byte and the
  * high nibble (L, D/B, G). Base and limit are ignored in long mode. */
 static uint64_t gdt_seg(unsigned access, unsigned flags)
@@ -64,8 +63,8 @@ static void gdt_init(void)
 	gdt[SEL_UCODE32 / 8] = gdt_seg(0xfa, 0xc);   /* unused; sysret layout */
 	gdt[SEL_UDATA / 8] = gdt_seg(0xf2, 0xc);
 	gdt[SEL_UCODE / 8] = gdt_seg(0xfa, 0xa);
-	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			   ((uint64_t)0x89 << 40) | (((base >> 24) & 0xff) << 56);
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | ((uint64_t)0x89 << 40) |
+			   (((base >> 24) & 0xff) << 56);
 	gdt[SEL_TSS / 8 + 1] = base >> 32;
 	for (unsigned i = IST_DF; i < IST_COUNT; i++)
 		c->tss.ist[i - 1] = (uint64_t)c->ist_stack[i - 1] + sizeof(c->ist_stack[0]);

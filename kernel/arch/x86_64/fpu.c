@@ -37,7 +37,6 @@
 #include "x86.h"
 #include "entry.h"
 
-
 #define XCR0_X87 (1u << 0)
 #define XCR0_SSE (1u << 1)
 #define XCR0_AVX (1u << 2)

@@ -447,9 +447,8 @@ static inline __attribute__((always_inline)) word_t *pt_mapped(word_t *pml4, wor
 }
 
 /* Protect the present leaf entry e of the log2 mapping at va. */
-static inline __attribute__((always_inline)) unsigned pt_protect_at(word_t *pml4, word_t *e,
-								     word_t va, unsigned log2,
-								     unsigned rights)
+static inline __attribute__((always_inline)) unsigned
+pt_protect_at(word_t *pml4, word_t *e, word_t va, unsigned log2, unsigned rights)
 {
 	word_t old = *e, now = pt_leaf_bits(old & PTE_ADDR, log2, rights, pt_attr(old));
 
@@ -463,7 +462,7 @@ static inline __attribute__((always_inline)) unsigned pt_protect_at(word_t *pml4
 /* arch_pt_protect where neither a slot nor the remembered table has the
  * entry: out of line, so that the common case saves no registers. */
 static __attribute__((noinline)) unsigned pt_protect_walk(word_t *pml4, word_t va, unsigned log2,
-							   unsigned rights)
+							  unsigned rights)
 {
 	return pt_protect_at(pml4, pt_mapped(pml4, va, log2, NULL), va, log2, rights);
 }
@@ -559,7 +558,8 @@ static word_t pt_skip_holes(const word_t *table, unsigned level, word_t va, word
 	 * walks cross mostly empty tables (the result may pass end: callers
 	 * stop at end) */
 	for (i++; i + 4 <= last && va < end &&
-		  !((table[i] | table[i + 1] | table[i + 2] | table[i + 3]) & PTE_P); i += 4)
+		  !((table[i] | table[i + 1] | table[i + 2] | table[i + 3]) & PTE_P);
+	     i += 4)
 		va += 4 * span;
 	for (; i < last && !(table[i] & PTE_P) && va < end; i++)
 		va += span;
@@ -592,8 +592,8 @@ bool arch_pt_next(word_t *pml4, word_t *va, word_t end, unsigned *log2, unsigned
 /* arch_pt_next_db past the remembered table: walks, holes, superpages. Out
  * of line, so that the common case saves no registers. */
 static __attribute__((noinline)) bool pt_next_db_walk(word_t *pml4, word_t *va, word_t end,
-						       word_t *pa, unsigned *log2, unsigned *rights,
-						       unsigned *status, void **slot)
+						      word_t *pa, unsigned *log2, unsigned *rights,
+						      unsigned *status, void **slot)
 {
 	word_t v = *va, *e, *table;
 	unsigned level;

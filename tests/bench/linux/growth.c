@@ -105,7 +105,8 @@ static void growth_mappers_stop(struct growth_mappers *m)
 
 	for (int k = 0; k < m->d; k++) {
 		/* 'q', not EOF: the mappers forked later hold this pipe too */
-		if (write(m->cmd[k][1], &c, 1) != 1 || waitpid(m->pid[k], &status, 0) != m->pid[k] || !WIFEXITED(status) ||
+		if (write(m->cmd[k][1], &c, 1) != 1 ||
+		    waitpid(m->pid[k], &status, 0) != m->pid[k] || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
 			lbench_fail("mapper");
 		close(m->cmd[k][1]);
@@ -129,8 +130,8 @@ static void growth_punch(const char *name, int d)
 
 		growth_mappers_populate(&m);
 		t0 = stats_rdtsc();
-		r = lbench_syscall6(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-				    GROWTH_PUNCH_BYTES, 0, 0);
+		r = lbench_syscall6(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				    0, GROWTH_PUNCH_BYTES, 0, 0);
 		t1 = stats_rdtsc();
 		if (r)
 			lbench_fail("fallocate punch");
@@ -145,9 +146,8 @@ static void growth_punch(const char *name, int d)
 void lbench_growth(void)
 {
 	static const long bytes[] = { 8, 16, 24, 32, 128, 256, 504 };
-	static const char *const pipe_names[] = { "pipe_proc_8",   "pipe_proc_16",
-						  "pipe_proc_24",  "pipe_proc_32",
-						  "pipe_proc_128", "pipe_proc_256",
+	static const char *const pipe_names[] = { "pipe_proc_8",  "pipe_proc_16",  "pipe_proc_24",
+						  "pipe_proc_32", "pipe_proc_128", "pipe_proc_256",
 						  "pipe_proc_504" };
 	static const char *const punch_names[] = { "punch_512_maps_1", "punch_512_maps_2",
 						   "punch_512_maps_3", "punch_512_maps_4",

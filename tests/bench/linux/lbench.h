@@ -62,8 +62,8 @@ void lbench_fork_64m(void);  /* fork.c: fork with 64 MiB written (own process) *
  * mmap + munmap series of `pages` pages (map.c; fd < 0: anonymous), a
  * memfd of `pages` pages in the page cache (map.c). */
 void ipc_pingpong(const char *name, long n, int use_thread, unsigned iters);
-void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd,
-		unsigned warmup, unsigned iters);
+void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd, unsigned warmup,
+		unsigned iters);
 int map_memfd(size_t pages);
 
 /* Stop with a message if a set-up step failed (never on a measured path). */

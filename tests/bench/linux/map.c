@@ -29,8 +29,8 @@
 
 static struct stats munmap_stats;
 
-void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd,
-		       unsigned warmup, unsigned iters)
+void map_series(const char *map_name, const char *unmap_name, size_t pages, int fd, unsigned warmup,
+		unsigned iters)
 {
 	struct stats *m = &lbench_stats, *u = &munmap_stats;
 	long len = (long)pages * 4096;

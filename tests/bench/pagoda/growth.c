@@ -49,27 +49,6 @@ static word_t grow_chain_tid(unsigned k)
 	return k < 3 ? bt_srv[k].tid : grow_srv[k - 3].tid;
 }
 
-static void grow_ipc(const char *name, unsigned u)
-{
-	struct stats *s = &bench_stats;
-	struct utcb *ut = utcb();
-
-	if (!bench_want(name))
-		return;
-	for (unsigned i = 1; i <= u; i++)
-		ut->mr[i] = i;
-	stats_begin(s, name, "instructions");
-	for (unsigned i = 0; i < GROW_IPC_WARMUP + bench_iters(GROW_IPC_ITERS); i++) {
-		uint64_t t0 = stats_rdtsc(), t1;
-		ut->mr[0] = tag_make(LBL_ECHO, u, 0);
-		ipc_call(bt_srv[0].tid);
-		t1 = stats_rdtsc();
-		if (i >= GROW_IPC_WARMUP)
-			stats_add(s, t1 - t0);
-	}
-	stats_report(s);
-}
-
 /* Map 2^log2 bytes from src (here) to dst in server k's space; the
  * instructions the call took. */
 static uint64_t grow_map(unsigned k, word_t src, word_t dst, unsigned log2)
@@ -135,8 +114,8 @@ static bool grow_check(unsigned depth, word_t addr, word_t magic)
 	msg_tag(LBL_PEEK, 1, 0);
 	u->mr[1] = addr;
 	if (ipc_call(grow_chain_tid(depth - 1)) || u->mr[1] != magic) {
-		printf("not ok - bench: growth: S%u does not see 0x%lx at 0x%lx\n", depth,
-		       magic, addr);
+		printf("not ok - bench: growth: S%u does not see 0x%lx at 0x%lx\n", depth, magic,
+		       addr);
 		return false;
 	}
 	return true;
@@ -203,8 +182,8 @@ static bool grow_setup_spaces(void)
 		return true;
 	for (unsigned k = 0; k < GROW_DEPTH - 3; k++)
 		if ((err = spawn(&grow_srv[k], TID_NIL, bt_pager.tid, server_loop))) {
-			printf("not ok - bench: growth: cannot create space S%u (error %lu)\n", k + 4,
-			       err);
+			printf("not ok - bench: growth: cannot create space S%u (error %lu)\n",
+			       k + 4, err);
 			return false;
 		}
 	return true;
@@ -215,13 +194,14 @@ bool bench_growth(void)
 	static const char *const chains[] = { "unmap_chain_4", "unmap_chain_5", "unmap_chain_6",
 					      "unmap_chain_7", "unmap_chain_8" };
 	static const unsigned words[] = { 1, 2, 3, 4, 16, 32, 63 };
-	static const char *const ipc_names[] = { "ipc_inter_1",	 "ipc_inter_2",	 "ipc_inter_3",
-						 "ipc_inter_4",	 "ipc_inter_16", "ipc_inter_32",
+	static const char *const ipc_names[] = { "ipc_inter_1", "ipc_inter_2",  "ipc_inter_3",
+						 "ipc_inter_4", "ipc_inter_16", "ipc_inter_32",
 						 "ipc_inter_63" };
 	bool ok = grow_setup_pool() && grow_setup_spaces();
 
 	for (unsigned i = 0; ok && i < 7; i++)
-		grow_ipc(ipc_names[i], words[i]);
+		bench_ipc_round_trip(ipc_names[i], bt_srv[0].tid, words[i], GROW_IPC_ITERS,
+				     GROW_IPC_WARMUP);
 	if (ok) {
 		grow_map_series("map_8", "unmap_8", POOL_MAP, CHILD_MAP, 15, GROW_MAP_WARMUP,
 				GROW_MAP_ITERS);
