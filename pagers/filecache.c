@@ -41,11 +41,13 @@ bool check_failed(const char *file, unsigned line, const char *fmt, ...)
 
 /* Debug builds (FILECACHE_DEBUG: `make DEBUG=1`) run the checker after
  * every change and stop the pager with a trap at the first violation. */
+static void fc_debug_check(void)
+{
 #ifdef FILECACHE_DEBUG
-#define fc_debug_check() do { if (!filecache_check()) __builtin_trap(); } while (0)
-#else
-#define fc_debug_check() do { } while (0)
+	if (!filecache_check())
+		__builtin_trap();
 #endif
+}
 
 #define FC_NONE 0
 _Static_assert((FC_BUCKETS & (FC_BUCKETS - 1)) == 0, "FC_BUCKETS: a power of two");
@@ -334,10 +336,11 @@ static bool fc_check_list(word_t *listed)
 		if (pg->prev != prev)
 			return FC_FAIL("age list: entry %u's prev %u, not %u", e, pg->prev, prev);
 		if (pg->file < 0 || pg->file >= FC_FILES || !fc_file[pg->file].used)
-			return FC_FAIL("page %u of entry %u: file %d not open", (unsigned)pg->idx, e, pg->file);
+			return FC_FAIL("page %lu of entry %u: file %d not open", pg->idx, e,
+				       pg->file);
 		if (fc_find(pg->file, pg->idx) != e)
-			return FC_FAIL("page %lu of file %d (entry %u): fc_find finds %u",
-				       pg->idx, pg->file, e, fc_find(pg->file, pg->idx));
+			return FC_FAIL("page %lu of file %d (entry %u): fc_find finds %u", pg->idx,
+				       pg->file, e, fc_find(pg->file, pg->idx));
 	}
 	if (prev != fc_newest)
 		return FC_FAIL("age list ends at %u, newest is %u", prev, fc_newest);

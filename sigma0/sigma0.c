@@ -648,8 +648,15 @@ static void sigma0_handle(word_t client)
 static void sigma0_debug_check(void)
 {
 #ifdef SIGMA0_DEBUG
-	struct sigma0_ram_table t = { owner, nframes, free_frames, given_frames, ram_client,
-				      ram_top, tid_number(libmap_kip->root_id) };
+	struct sigma0_ram_table t = {
+		.owner = owner,
+		.nframes = nframes,
+		.free_frames = free_frames,
+		.given_frames = given_frames,
+		.client = ram_client,
+		.top = ram_top,
+		.root_number = tid_number(libmap_kip->root_id),
+	};
 
 	if (!sigma0_ram_check(&t))
 		__builtin_trap();

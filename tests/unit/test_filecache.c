@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <filecache.c>
+#include <filecache.c> // NOLINT(bugprone-suspicious-include): white-box, the cache's state
 
 #define BOUND 8
 #define FILE_SIZE ((word_t)64 * 4096)
@@ -74,7 +74,8 @@ word_t fs_share(word_t srv, word_t va)
 	return va == (word_t)buf ? E_OK : E_BAD_ARGUMENT;
 }
 
-word_t fs_open(word_t srv, const char *path, word_t flags, word_t *handle, word_t *size, word_t *kind)
+word_t fs_open(word_t srv, const char *path, word_t flags, word_t *handle, word_t *size,
+	       word_t *kind)
 {
 	(void)srv, (void)path, (void)flags;
 	*handle = ++next_handle;
@@ -160,13 +161,13 @@ static void teardown(void)
 #define FC_CATCHES(what) unit_check_catches(filecache_check(), "filecache_check: ", what)
 
 /* Break one field, expect the branch, mend it. */
-#define DAMAGE(field, value, what)                 \
-	do {                                       \
-		__typeof__(field) save = (field);  \
-		(field) = (value);                 \
-		FC_CATCHES(what);                  \
-		(field) = save;                    \
-		ck_assert(filecache_check());      \
+#define DAMAGE(field, value, what)                \
+	do {                                      \
+		__typeof__(field) save = (field); \
+		(field) = (value);                \
+		FC_CATCHES(what);                 \
+		(field) = save;                   \
+		ck_assert(filecache_check());     \
 	} while (0)
 
 /* The cache's use keeps it whole: drop, refill, unmap. */
@@ -228,7 +229,8 @@ END_TEST
 
 START_TEST(chains)
 {
-	uint32_t e = fc_newest, b = fc_hash(fc_pg[e].file, fc_pg[e].idx), empty = (b + 100) % FC_BUCKETS;
+	uint32_t e = fc_newest, b = fc_hash(fc_pg[e].file, fc_pg[e].idx),
+		 empty = (b + 100) % FC_BUCKETS;
 
 	ck_assert_uint_eq(fc_bucket[empty], 0);
 	ck_assert_uint_eq(fc_bucket[b], e);

@@ -27,8 +27,12 @@ static struct sigma0_ram_table t;
 static void setup(void)
 {
 	for (unsigned f = 0; f < FRAMES; f++)
-		owner[f] = f < 8 ? OWNER_NOT_MINE : f < 16 ? ROOT : f < 28 ? 10 : f < 32 ? 11
-			   : f == 32 ? 12 : OWNER_FREE;
+		owner[f] = f < 8     ? OWNER_NOT_MINE
+			   : f < 16  ? ROOT
+			   : f < 28  ? 10
+			   : f < 32  ? 11
+			   : f == 32 ? 12
+				     : OWNER_FREE;
 	memset(slot, 0, sizeof(slot));
 	slot[0] = (struct sigma0_ram_client){ T_A, 100, 12 };
 	slot[1] = (struct sigma0_ram_client){ TID_NIL, 0, 7 };
@@ -40,13 +44,13 @@ static void setup(void)
 #define RAM_CATCHES(what) unit_check_catches(sigma0_ram_check(&t), "sigma0_ram_check: ", what)
 
 /* Break one field, expect the branch, mend it. */
-#define DAMAGE(field, value, what)                 \
-	do {                                       \
-		__typeof__(field) save = (field);  \
-		(field) = (value);                 \
-		RAM_CATCHES(what);                 \
-		(field) = save;                    \
-		ck_assert(sigma0_ram_check(&t));   \
+#define DAMAGE(field, value, what)                \
+	do {                                      \
+		__typeof__(field) save = (field); \
+		(field) = (value);                \
+		RAM_CATCHES(what);                \
+		(field) = save;                   \
+		ck_assert(sigma0_ram_check(&t));  \
 	} while (0)
 
 START_TEST(counts)
