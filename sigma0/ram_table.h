@@ -31,7 +31,8 @@ struct sigma0_ram_table {
 
 /* Every invariant of the table holds (ram_check.c lists them); false at
  * the first broken one, reported as "sigma0_ram_check: <what>". sigma0
- * runs it after every request in `make DEBUG=1` builds (SIGMA0_DEBUG). */
+ * runs it after every 64th request in `make DEBUG=1` builds
+ * (SIGMA0_DEBUG). */
 bool sigma0_ram_check(const struct sigma0_ram_table *t);
 
 #endif
