@@ -688,11 +688,13 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 		pager_reply(E_BAD_ARGUMENT);
 		return true;
 	}
-	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT && tag_from_kernel(utcb()->mr[0]))
-		return pager_on_fault(p, from, c);
 	if ((label & ~(word_t)FPAGE_RWX) == LABEL_PAGEFAULT) {
+		if (tag_from_kernel(utcb()->mr[0]))
+			return pager_on_fault(p, from, c);
 		pager_reply(E_BAD_ARGUMENT);           /* a thread's forgery, not a fault */
-	} else if (root_only) {
+		return true;
+	}
+	if (root_only) {
 		pager_reply(pager_on_setup(p, from, label));
 	} else if (label == PAGER_RELEASE && c) {
 		pager_reply(pager_on_release(p, c, utcb()->mr[1], utcb()->mr[2]));

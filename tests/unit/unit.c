@@ -17,10 +17,10 @@ bool unit_check_says(const char *checker, const char *what)
 {
 	size_t n = strlen(checker), m = strlen(what);
 
-	if (strncmp(unit_check_what, checker, n))
+	if (strncmp(unit_check_what, checker, n) != 0)
 		return false;
 	for (const char *p = unit_check_what; *p; p++)
-		if (!strncmp(p, what, m))
+		if (strncmp(p, what, m) == 0)
 			return true;
 	return false;
 }
