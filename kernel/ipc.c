@@ -446,13 +446,13 @@ static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
 	return ipc_syscall(f);
 }
 
-/* The fast path to a partner r of lower priority than ours (out of line:
- * the common case stays short): only if nothing ready is above r. */
-static __attribute__((noinline)) word_t
-ipc_fast_lower(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from, bool item)
+/* The fast path's last step: with its one map or grant item (any other
+ * item takes the general path), or a message in registers only. */
+static inline __attribute__((always_inline)) word_t ipc_fast_go(struct frame *f,
+								 struct tcb *self,
+								 struct tcb *r, word_t tag,
+								 word_t from, bool item)
 {
-	if (!ipc_fast_prio_ok(self, r))
-		return ipc_slow(f);
 	if (item) {
 		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
 		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
@@ -460,6 +460,16 @@ ipc_fast_lower(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, wor
 		return ipc_fast_item(f, self, r, tag, from);
 	}
 	return ipc_fast_run(f, self, r, tag, from);
+}
+
+/* The fast path to a partner r of lower priority than ours (out of line:
+ * the common case stays short): only if nothing ready is above r. */
+static __attribute__((noinline)) word_t
+ipc_fast_lower(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from, bool item)
+{
+	if (!ipc_fast_prio_ok(self, r))
+		return ipc_slow(f);
+	return ipc_fast_go(f, self, r, tag, from, item);
 }
 
 /*
@@ -496,13 +506,7 @@ word_t sys_ipc(struct frame *f)
 		return ipc_slow(f);
 	if (r->prio < self->prio)
 		return ipc_fast_lower(f, self, r, tag, from, item);
-	if (item) {
-		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
-		    (arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_GRANT)
-			return ipc_slow(f);
-		return ipc_fast_item(f, self, r, tag, from);
-	}
-	return ipc_fast_run(f, self, r, tag, from);
+	return ipc_fast_go(f, self, r, tag, from, item);
 }
 
 /* A failed IPC returns its tag (MR0) with the error flag set (msg.h),

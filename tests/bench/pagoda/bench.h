@@ -89,6 +89,8 @@ extern struct stats bench_stats;             /* one operation at a time */
 extern struct bthread bt_pager, bt_echo0, bt_srv[3], bt_client;
 void bench_basic(void);                      /* basic.c: rdtsc, null, zero, copy */
 void bench_ipc(void);                        /* ipc.c */
+void bench_ipc_round_trip(const char *name, word_t server, unsigned u, unsigned iters,
+			  unsigned warmup);           /* ipc.c */
 void bench_fault(void);                      /* fault.c, runs in bt_client */
 void bench_appel(void);                      /* appel.c, runs in bt_client */
 void bench_map(void);                        /* map.c */

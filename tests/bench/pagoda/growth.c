@@ -49,27 +49,6 @@ static word_t grow_chain_tid(unsigned k)
 	return k < 3 ? bt_srv[k].tid : grow_srv[k - 3].tid;
 }
 
-static void grow_ipc(const char *name, unsigned u)
-{
-	struct stats *s = &bench_stats;
-	struct utcb *ut = utcb();
-
-	if (!bench_want(name))
-		return;
-	for (unsigned i = 1; i <= u; i++)
-		ut->mr[i] = i;
-	stats_begin(s, name, "instructions");
-	for (unsigned i = 0; i < GROW_IPC_WARMUP + bench_iters(GROW_IPC_ITERS); i++) {
-		uint64_t t0 = stats_rdtsc(), t1;
-		ut->mr[0] = tag_make(LBL_ECHO, u, 0);
-		ipc_call(bt_srv[0].tid);
-		t1 = stats_rdtsc();
-		if (i >= GROW_IPC_WARMUP)
-			stats_add(s, t1 - t0);
-	}
-	stats_report(s);
-}
-
 /* Map 2^log2 bytes from src (here) to dst in server k's space; the
  * instructions the call took. */
 static uint64_t grow_map(unsigned k, word_t src, word_t dst, unsigned log2)
@@ -221,7 +200,8 @@ bool bench_growth(void)
 	bool ok = grow_setup_pool() && grow_setup_spaces();
 
 	for (unsigned i = 0; ok && i < 7; i++)
-		grow_ipc(ipc_names[i], words[i]);
+		bench_ipc_round_trip(ipc_names[i], bt_srv[0].tid, words[i], GROW_IPC_ITERS,
+				     GROW_IPC_WARMUP);
 	if (ok) {
 		grow_map_series("map_8", "unmap_8", POOL_MAP, CHILD_MAP, 15, GROW_MAP_WARMUP,
 				GROW_MAP_ITERS);

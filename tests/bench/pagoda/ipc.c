@@ -12,7 +12,9 @@
 #define IPC_ITERS 2000
 #define IPC_WARMUP 100
 
-static void ipc_round_trip(const char *name, word_t server, unsigned u)
+/* u-word calls to server and back: `iters` measured after `warmup`. */
+void bench_ipc_round_trip(const char *name, word_t server, unsigned u, unsigned iters,
+			  unsigned warmup)
 {
 	struct stats *s = &bench_stats;
 	struct utcb *ut = utcb();
@@ -22,12 +24,12 @@ static void ipc_round_trip(const char *name, word_t server, unsigned u)
 	for (unsigned i = 1; i <= u; i++)
 		ut->mr[i] = i;
 	stats_begin(s, name, "instructions");
-	for (unsigned i = 0; i < IPC_WARMUP + bench_iters(IPC_ITERS); i++) {
+	for (unsigned i = 0; i < warmup + bench_iters(iters); i++) {
 		uint64_t t0 = stats_rdtsc(), t1;
 		ut->mr[0] = tag_make(LBL_ECHO, u, 0);
 		ipc_call(server);
 		t1 = stats_rdtsc();
-		if (i >= IPC_WARMUP)
+		if (i >= warmup)
 			stats_add(s, t1 - t0);
 	}
 	stats_report(s);
@@ -35,8 +37,8 @@ static void ipc_round_trip(const char *name, word_t server, unsigned u)
 
 void bench_ipc(void)
 {
-	ipc_round_trip("ipc_intra_0", bt_echo0.tid, 0);
-	ipc_round_trip("ipc_intra_8", bt_echo0.tid, 8);
-	ipc_round_trip("ipc_inter_0", bt_srv[0].tid, 0);
-	ipc_round_trip("ipc_inter_8", bt_srv[0].tid, 8);
+	bench_ipc_round_trip("ipc_intra_0", bt_echo0.tid, 0, IPC_ITERS, IPC_WARMUP);
+	bench_ipc_round_trip("ipc_intra_8", bt_echo0.tid, 8, IPC_ITERS, IPC_WARMUP);
+	bench_ipc_round_trip("ipc_inter_0", bt_srv[0].tid, 0, IPC_ITERS, IPC_WARMUP);
+	bench_ipc_round_trip("ipc_inter_8", bt_srv[0].tid, 8, IPC_ITERS, IPC_WARMUP);
 }
