@@ -448,10 +448,8 @@ static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
 
 /* The fast path's last step: with its one map or grant item (any other
  * item takes the general path), or a message in registers only. */
-static inline __attribute__((always_inline)) word_t ipc_fast_go(struct frame *f,
-								 struct tcb *self,
-								 struct tcb *r, word_t tag,
-								 word_t from, bool item)
+static inline __attribute__((always_inline)) word_t
+ipc_fast_go(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from, bool item)
 {
 	if (item) {
 		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
