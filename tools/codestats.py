@@ -77,6 +77,7 @@ FAULT_WALK = [
     ("user:syscall_ipc", "libmap/arch/x86_64/syscall_arch.h"),
     ("syscall_entry", "kernel/arch/x86_64/entry.S"),
     ("sys_ipc", "kernel/ipc.c"),
+    ("ipc_fast_go", "kernel/ipc.c"),
     ("arch_syscall_arg", "kernel/arch/x86_64/frame.h"),
     ("arch_msg_reg", "kernel/arch/x86_64/frame.h"),
     ("ipc_fast_item", "kernel/ipc.c"),
@@ -208,9 +209,10 @@ def if_lines(files):
 
 def definition_file(name, candidates):
     """The file among candidates that defines function name, or None: in C
-    a line starting in column 0 that names it before "(" and reaches "{"
-    before ";"; in assembly its label (isr_N: the ISR macros' isr_\\n)."""
-    c_def = re.compile(r"^[A-Za-z_][^=;(]*?\b%s\s*\(|^[A-Za-z_].*\)\)\s+\w+\s+\**%s\s*\("
+    a line starting in column 0 that names it before "(" (or starts with
+    its name: clang-format puts a long return type on a line of its own)
+    and reaches "{" before ";"; in assembly its label (isr_N: the ISR macros' isr_\\n)."""
+    c_def = re.compile(r"^(?:[A-Za-z_][^=;(]*?\b)?%s\s*\(|^[A-Za-z_].*\)\)\s+\w+\s+\**%s\s*\("
                        % (re.escape(name), re.escape(name)))
     asm_name = r"isr_\\n" if re.match(r"isr_\d+$", name) else re.escape(name)
     asm_def = re.compile(r"^%s:" % asm_name)
