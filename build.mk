@@ -24,8 +24,11 @@ COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the
 # current stack), no FPU/SIMD registers (they are not saved on kernel entry).
 # The kernel's one debug switch: `make DEBUG=1` runs every kernel checker after
-# each change of mappings or threads (kdebug.h) and poisons freed kernel memory
-# (kmem.c); it also turns on rt-alloc's checks (rt-alloc/rtalloc.mk).
+# each change of mappings or threads (kdebug.h), poisons freed kernel memory
+# (kmem.c) and answers KDB_DAMAGE (kdebug.c); the unit tests get the same
+# (HOST_CFLAGS) and rt-alloc its checks (rt-alloc/rtalloc.mk). `make test`
+# runs everything a second time on this build, in build/debug/, less the
+# tests tools/runtests.py --debug leaves out (DEBUG_SKIP).
 KERNEL_DEBUG_FLAGS := $(if $(DEBUG),-DKERNEL_DEBUG)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) $(KERNEL_DEBUG_FLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-Ikernel -Ikernel/arch/x86_64 -DKERNEL

@@ -395,8 +395,8 @@ static inline __attribute__((always_inline)) void ipc_fast_put(struct tcb *r, wo
 /* Wake r with success, block self receiving from `from`, and run r;
  * self's result when it runs again (replied to, or woken). self's canary
  * has been checked (ipc_fast_ok). */
-static inline __attribute__((always_inline)) word_t ipc_fast_switch(struct tcb *self,
-								     struct tcb *r, word_t from)
+static inline __attribute__((always_inline)) word_t ipc_fast_switch(struct tcb *self, struct tcb *r,
+								    word_t from)
 {
 	r->ipc_result = E_OK;
 	sched_timeout_remove(r);
@@ -408,10 +408,8 @@ static inline __attribute__((always_inline)) word_t ipc_fast_switch(struct tcb *
 
 /* The fast path's delivery of tag, MR1, MR2 from frame f to r, and the
  * switch to r; the caller's result when it runs again. */
-static inline __attribute__((always_inline)) word_t ipc_fast_run(struct frame *f,
-								  struct tcb *self,
-								  struct tcb *r, word_t tag,
-								  word_t from)
+static inline __attribute__((always_inline)) word_t
+ipc_fast_run(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from)
 {
 	if (r->in_kernel_ipc) {
 		r->kmsg[0] = tag & ~(TAG_E_FLAG | TAG_K_FLAG);
@@ -429,7 +427,7 @@ static inline __attribute__((always_inline)) word_t ipc_fast_run(struct frame *f
 /* The fast path with its one typed item (a pager's reply, a sigma0
  * frame): execute it as the general path would, then deliver and switch. */
 static __attribute__((noinline)) word_t ipc_fast_item(struct frame *f, struct tcb *self,
-						       struct tcb *r, word_t tag, word_t from)
+						      struct tcb *r, word_t tag, word_t from)
 {
 	word_t w0 = arch_msg_reg(f, 1), err;
 
@@ -450,10 +448,8 @@ static __attribute__((noinline)) word_t ipc_slow(struct frame *f)
 
 /* The fast path's last step: with its one map or grant item (any other
  * item takes the general path), or a message in registers only. */
-static inline __attribute__((always_inline)) word_t ipc_fast_go(struct frame *f,
-								 struct tcb *self,
-								 struct tcb *r, word_t tag,
-								 word_t from, bool item)
+static inline __attribute__((always_inline)) word_t
+ipc_fast_go(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from, bool item)
 {
 	if (item) {
 		if ((arch_msg_reg(f, 1) & ITEM_TYPE_MASK) != ITEM_MAP &&
@@ -466,9 +462,8 @@ static inline __attribute__((always_inline)) word_t ipc_fast_go(struct frame *f,
 
 /* The fast path to a partner r of lower priority than ours (out of line:
  * the common case stays short): only if nothing ready is above r. */
-static __attribute__((noinline)) word_t ipc_fast_lower(struct frame *f, struct tcb *self,
-							struct tcb *r, word_t tag, word_t from,
-							bool item)
+static __attribute__((noinline)) word_t
+ipc_fast_lower(struct frame *f, struct tcb *self, struct tcb *r, word_t tag, word_t from, bool item)
 {
 	if (!ipc_fast_prio_ok(self, r))
 		return ipc_slow(f);

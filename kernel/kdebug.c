@@ -117,8 +117,7 @@ struct kdb_saved {
 /* Break structure `what` of s (the caller's space) so that space_check
  * must name it. Case 7 puts a PTE without a node at va, slot as
  * mdb_pte_prepare gave it; case 4 lists `stray` as s's child. */
-static void kdb_damage_do(struct space *s, word_t what, word_t va, void *slot,
-			  struct space *stray)
+static void kdb_damage_do(struct space *s, word_t what, word_t va, void *slot, struct space *stray)
 {
 	switch (what) {
 	case 1: list_entry(list_first(&s->threads), struct tcb, space_link)->space = NULL; break;
@@ -159,8 +158,12 @@ static word_t kdb_damage(struct frame *f)
 {
 	struct space *s = thread_current->space, stray = { .owner = NULL };
 	struct kdb_saved was = { list_entry(list_first(&s->threads), struct tcb, space_link),
-				 s->nthreads, s->acct.quota, s->acct.parent, s->kip_area,
-				 s->threads.prev, s->link.prev };
+				 s->nthreads,
+				 s->acct.quota,
+				 s->acct.parent,
+				 s->kip_area,
+				 s->threads.prev,
+				 s->link.prev };
 	word_t what = arch_syscall_arg(f, KDB_ARG_A), pa, err;
 	word_t va = ALIGN_DOWN(arch_syscall_arg(f, KDB_ARG_B), 4096);
 	unsigned log2, rights;

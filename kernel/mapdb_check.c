@@ -84,7 +84,8 @@ static bool mdb_check_list(const struct mdb_frame *fr, const struct mdb_node *li
 
 	for (const struct mdb_node *n = list; n; prev = n, n = n->next) {
 		if (++*seen > mdb.nodes)
-			return MDB_FAIL("more nodes in lists than counted (%lu)", (unsigned long)mdb.nodes);
+			return MDB_FAIL("more nodes in lists than counted (%lu)",
+					(unsigned long)mdb.nodes);
 		if (!n->space)
 			return MDB_FAIL("node %p names no space", (void *)n);
 		mdb_space_info(n->space)->seen++;
@@ -148,8 +149,8 @@ static bool mdb_check_spaces(size_t seen)
 		size_t used = c->acct->used;
 
 		if (c->seen != c->nodes)
-			return MDB_FAIL("space %p holds %lu nodes in the lists, pays for %lu", (void *)s,
-					(unsigned long)c->seen, (unsigned long)c->nodes);
+			return MDB_FAIL("space %p holds %lu nodes in the lists, pays for %lu",
+					(void *)s, (unsigned long)c->seen, (unsigned long)c->nodes);
 		if (c->nodes > used / MDB_NODE_BYTES)
 			return MDB_FAIL("space %p pays for %lu nodes, its account has %lu bytes",
 					(void *)s, (unsigned long)c->nodes, (unsigned long)used);

@@ -72,8 +72,9 @@ static struct tcb *sched_best(void)
 {
 	for (int w = 3; w >= 0; w--)
 		if (sched_rq_bitmap[w])
-			return list_entry(rq_head[w * 64 + 63 - __builtin_clzll(sched_rq_bitmap[w])].next,
-					  struct tcb, rq);
+			return list_entry(
+				rq_head[w * 64 + 63 - __builtin_clzll(sched_rq_bitmap[w])].next,
+				struct tcb, rq);
 	return NULL;
 }
 

@@ -73,7 +73,7 @@ static inline void sched_reap(void)
  * caller has checked prev's canary (the syscall fast path: a failed check
  * goes the general way, whose switch checks it again and panics). */
 static inline __attribute__((always_inline)) word_t sched_switch_user_checked(struct tcb *prev,
-									       struct tcb *t)
+									      struct tcb *t)
 {
 	space_activate(t->space);
 	arch_set_kernel_stack((word_t)t + 4096);
@@ -84,7 +84,7 @@ static inline __attribute__((always_inline)) word_t sched_switch_user_checked(st
 
 /* The same; the caller has not checked prev's canary (thread_check). */
 static inline __attribute__((always_inline)) word_t sched_switch_user(struct tcb *prev,
-								       struct tcb *t)
+								      struct tcb *t)
 {
 	thread_check(prev);
 	return sched_switch_user_checked(prev, t);

@@ -231,14 +231,17 @@ static bool space_check_ptes(struct space *s)
 	for (; arch_pt_next(s->pml4, &va, USER_END, &log2, &attr); va += (word_t)1 << log2) {
 		if (attr & ARCH_PT_KERNEL_OWNED) {
 			if (!space_in_kernel_area(s, va, (word_t)1 << log2))
-				return CHECK_FAIL("space_check: space %p: kernel page at %lx outside "
-						  "its KIP and UTCB areas", (void *)s, (unsigned long)va);
+				return CHECK_FAIL(
+					"space_check: space %p: kernel page at %lx outside "
+					"its KIP and UTCB areas",
+					(void *)s, (unsigned long)va);
 			continue;
 		}
 		if (!mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
 		    !mdb_has_node(s, va, pa, log2, rights))
 			return CHECK_FAIL("space_check: space %p maps %lx without a mapping node "
-					  "that says the same", (void *)s, (unsigned long)va);
+					  "that says the same",
+					  (void *)s, (unsigned long)va);
 	}
 	return true;
 }
@@ -271,7 +274,8 @@ bool space_check(struct space *s)
 					  (void *)c, (void *)c->owner);
 	}
 	if (s->owner && s->acct.parent != (s->owner->owner ? &s->owner->acct : NULL))
-		return CHECK_FAIL("space_check: space %p charges the wrong parent account", (void *)s);
+		return CHECK_FAIL("space_check: space %p charges the wrong parent account",
+				  (void *)s);
 	return space_check_ptes(s);
 }
 

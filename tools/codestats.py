@@ -53,16 +53,15 @@ FAULT_WALK = [
     ("fault_sigma0_device", "kernel/fault.c"),
     ("arch_frame_ip", "kernel/arch/x86_64/frame.h"),
     ("ipc_kernel_call", "kernel/ipc.c"),
-    ("thread_lookup", "kernel/thread.c"),
     ("ipc_kernel_fast", "kernel/ipc.c"),
     ("ipc_fast_ok", "kernel/ipc.c"),
+    ("ipc_fast_prio_ok", "kernel/ipc.c"),
     ("list_empty", "lib/list.h"),
     ("ipc_fast_put", "kernel/ipc.c"),
     ("arch_msg_set_reg", "kernel/arch/x86_64/frame.h"),
     ("arch_syscall_set_arg", "kernel/arch/x86_64/frame.h"),
     ("ipc_fast_switch", "kernel/ipc.c"),
-    ("sched_switch_user", "kernel/sched.h"),
-    ("thread_check", "kernel/thread.h"),
+    ("sched_switch_user_checked", "kernel/sched.h"),
     ("cpu_this", "kernel/cpu.h"),
     ("space_activate", "kernel/space.h"),
     ("arch_pt_activate", "kernel/arch/x86_64/arch.h"),
@@ -70,7 +69,6 @@ FAULT_WALK = [
     ("arch_set_utcb", "kernel/arch/x86_64/arch.h"),
     ("arch_switch", "kernel/arch/x86_64/arch.h"),
     ("arch_switch_xsave", "kernel/arch/x86_64/entry.S"),
-    ("syscall_return", "kernel/arch/x86_64/entry.S"),
     ("user:pager_loop", "tests/bench/pagoda/pager.c"),
     ("user:pager_fault", "tests/bench/pagoda/pager.c"),
     ("user:stats_page_zero", "tests/bench/stats.h"),
@@ -79,12 +77,12 @@ FAULT_WALK = [
     ("user:syscall_ipc", "libmap/arch/x86_64/syscall_arch.h"),
     ("syscall_entry", "kernel/arch/x86_64/entry.S"),
     ("sys_ipc", "kernel/ipc.c"),
-    ("ipc_fast", "kernel/ipc.c"),
+    ("ipc_fast_go", "kernel/ipc.c"),
     ("arch_syscall_arg", "kernel/arch/x86_64/frame.h"),
     ("arch_msg_reg", "kernel/arch/x86_64/frame.h"),
-    ("arch_syscall_set_result", "kernel/arch/x86_64/frame.h"),
     ("ipc_fast_item", "kernel/ipc.c"),
     ("msg_window", "kernel/ipc.c"),
+    ("ipc_fast_run", "kernel/ipc.c"),
     ("map_item", "kernel/map.c"),
     ("map_item_do", "kernel/map.c"),
     ("map_page", "kernel/map.c"),
@@ -102,7 +100,7 @@ FAULT_WALK = [
     ("mdb_op_target", "kernel/mapdb.c"),
     ("mdb_op_reserve", "kernel/mapdb.c"),
     ("mdb_node_alloc", "kernel/mapdb_private.h"),
-    ("mdb_space_account", "kernel/space.c"),
+    ("mdb_space_info", "kernel/space.c"),
     ("kmem_alloc", "kernel/kmem.c"),
     ("mdb_op_commit", "kernel/mapdb.c"),
     ("mdb_link_fresh", "kernel/mapdb.c"),
@@ -211,9 +209,10 @@ def if_lines(files):
 
 def definition_file(name, candidates):
     """The file among candidates that defines function name, or None: in C
-    a line starting in column 0 that names it before "(" and reaches "{"
-    before ";"; in assembly its label (isr_N: the ISR macros' isr_\\n)."""
-    c_def = re.compile(r"^[A-Za-z_][^=;(]*?\b%s\s*\(|^[A-Za-z_].*\)\)\s+\w+\s+\**%s\s*\("
+    a line starting in column 0 that names it before "(" (or starts with
+    its name: clang-format puts a long return type on a line of its own)
+    and reaches "{" before ";"; in assembly its label (isr_N: the ISR macros' isr_\\n)."""
+    c_def = re.compile(r"^(?:[A-Za-z_][^=;(]*?\b)?%s\s*\(|^[A-Za-z_].*\)\)\s+\w+\s+\**%s\s*\("
                        % (re.escape(name), re.escape(name)))
     asm_name = r"isr_\\n" if re.match(r"isr_\d+$", name) else re.escape(name)
     asm_def = re.compile(r"^%s:" % asm_name)

@@ -25,8 +25,8 @@ int main(int argc, char **argv)
 	}
 	for (word_t i = 1; i <= DAMAGE_CASES; i++) {
 		word_t err = kdb_damage(i, DAMAGE_VA, &checker, &line);
-		ok(err == E_BROKEN && checker == 3, "damage case %lu: checker %lu line %lu (error %lu)",
-		   i, checker, line, err);
+		ok(err == E_BROKEN && checker == 3,
+		   "damage case %lu: checker %lu line %lu (error %lu)", i, checker, line, err);
 	}
 	ok(kdb_damage(DAMAGE_CASES + 1, DAMAGE_VA, &checker, &line) == E_BAD_ARGUMENT,
 	   "damage: an unknown case is refused");

@@ -33,7 +33,8 @@ static void forged_fault(void)
 	err = ipc(pager, pager, timeouts(TIMEOUT_NEVER, 2000000), NULL);
 	msg_accept(FPAGE_NIL);
 	if (!err && !tag_label(u->mr[0]) && tag_t(u->mr[0]) == 2) {
-		ok(false, "a forged fault to pager %lx is served: the page of %lx now at %lx (reads %lx)",
+		ok(false,
+		   "a forged fault to pager %lx is served: the page of %lx now at %lx (reads %lx)",
 		   pager, HEAP_VA, TEST_VA_A, *(volatile word_t *)TEST_VA_A);
 		return;
 	}

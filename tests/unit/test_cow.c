@@ -740,7 +740,8 @@ START_TEST(write_to_read_only_refused)
 	ck_assert_uint_eq(rd(c, RO(2)), 0);
 	console.last[0] = 0;
 	ck_assert_uint_eq(tag_label(call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0) | TAG_K_FLAG,
-					 VA(NPAGES), 0)[0]), 1);      /* outside its regions */
+					 VA(NPAGES), 0)[0]),
+			  1);      /* outside its regions */
 	ck_assert(said("refused"));
 	r = call(c->tid, tag_make(LABEL_PAGEFAULT | R, 2, 0), VA(RO(2)), 0);   /* forged: no K */
 	ck_assert_uint_eq(r[0], tag_make(SIGMA0_REPLY_ERROR, 1, 0));

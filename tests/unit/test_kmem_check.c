@@ -46,13 +46,13 @@ static void teardown(void)
 #define KMEM_CATCHES(what) unit_check_catches(kmem_check(), "kmem_check: ", what)
 
 /* Break one field, expect the branch, mend it. */
-#define DAMAGE(field, value, what)                 \
-	do {                                       \
-		__typeof__(field) save = (field);  \
-		(field) = (value);                 \
-		KMEM_CATCHES(what);                \
-		(field) = save;                    \
-		ck_assert(kmem_check());           \
+#define DAMAGE(field, value, what)                \
+	do {                                      \
+		__typeof__(field) save = (field); \
+		(field) = (value);                \
+		KMEM_CATCHES(what);               \
+		(field) = save;                   \
+		ck_assert(kmem_check());          \
 	} while (0)
 
 START_TEST(slab_headers)

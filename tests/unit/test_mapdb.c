@@ -855,7 +855,9 @@ END_TEST
  * and 4 KiB root at F4(0); D's 2 MiB child of the first, A's 4 KiB piece
  * of it (a head), B's child of A's (inside A's segment), C's of the 4 KiB
  * root. */
-static struct { struct mdb_node *big, *other, *d, *a, *b, *root4, *c; } dmg;
+static struct {
+	struct mdb_node *big, *other, *d, *a, *b, *root4, *c;
+} dmg;
 
 static void damage_world(void)
 {
@@ -880,13 +882,13 @@ static void damage_world(void)
 #define MDB_CATCHES(what) unit_check_catches(mdb_check(), "mdb_check: ", what)
 
 /* Break one field, expect the branch, mend it: the word saved in `save`. */
-#define DAMAGE(field, value, what)                 \
-	do {                                       \
-		__typeof__(field) save = (field);  \
-		(field) = (value);                 \
-		MDB_CATCHES(what);                 \
-		(field) = save;                    \
-		ck_assert(mdb_check());            \
+#define DAMAGE(field, value, what)                \
+	do {                                      \
+		__typeof__(field) save = (field); \
+		(field) = (value);                \
+		MDB_CATCHES(what);                \
+		(field) = save;                   \
+		ck_assert(mdb_check());           \
 	} while (0)
 
 START_TEST(check_damage_nodes)

@@ -36,12 +36,12 @@ bool unit_check_says(const char *checker, const char *what);
 /* Damage tests: the checker call `ok` must be false, and the first broken
  * invariant reported must start with `checker` ("mdb_check: ") and
  * contain `what` (a constant part of the branch's message). */
-#define unit_check_catches(ok, checker, what)                                           \
-	do {                                                                            \
-		unit_check_reset();                                                     \
-		ck_assert_msg(!(ok), "%s missed: %s", checker, what);                   \
+#define unit_check_catches(ok, checker, what)                                                \
+	do {                                                                                 \
+		unit_check_reset();                                                          \
+		ck_assert_msg(!(ok), "%s missed: %s", checker, what);                        \
 		ck_assert_msg(unit_check_says(checker, what), "want %s...%s..., got \"%s\"", \
-			      checker, what, unit_check_what);                          \
+			      checker, what, unit_check_what);                               \
 	} while (0)
 
 #endif
