@@ -141,22 +141,8 @@ BLK_LINE = re.compile(r"^(?:[0-9a-f]+\| )?blk: (\d+) calls, (\d+) requests", re.
 
 
 def build_insncount():
-    """Build tools/insncount.c for the installed QEMU (its header through
-    tools/plugin_header.sh); returns an error or None."""
-    r = subprocess.run(["sh", os.path.join(ROOT, "tools", "plugin_header.sh")],
-                       capture_output=True, text=True)
-    hdr = r.stdout.strip()
-    if r.returncode or not os.path.isfile(hdr):
-        return ("cannot get qemu-plugin.h for the installed QEMU "
-                "(tools/plugin_header.sh: %s)" % (r.stderr.strip().splitlines() or ["?"])[-1])
-    src, so = os.path.join(ROOT, "tools", "insncount.c"), os.path.join(ROOT, INSNCOUNT)
-    if os.path.exists(so) and os.path.getmtime(so) > max(os.path.getmtime(src),
-                                                         os.path.getmtime(hdr)):
-        return None
-    os.makedirs(os.path.dirname(so), exist_ok=True)
-    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-                        "-I", os.path.dirname(hdr), "-o", so, src], capture_output=True, text=True)
-    return "cannot build tools/insncount.c: %s" % r.stderr.strip() if r.returncode else None
+    """Build tools/insncount.c for the installed QEMU; an error or None."""
+    return pq.build_plugin("insncount", INSNCOUNT)
 
 
 def insncount_args(log, skip_idle=False):

@@ -429,6 +429,27 @@ def boot(config, timeout=None, sinks=None, stdin=None, capture=False,
         os.unlink(debug_log)
 
 
+
+def build_plugin(name, so):
+    """Build the TCG plugin tools/NAME.c into SO (a path under ROOT or
+    absolute) against the installed QEMU's qemu-plugin.h, fetched by
+    tools/plugin_header.sh; unless SO is newer than both. Returns an
+    error or None."""
+    r = subprocess.run(["sh", os.path.join(ROOT, "tools", "plugin_header.sh")],
+                       capture_output=True, text=True)
+    hdr = r.stdout.strip()
+    if r.returncode or not os.path.isfile(hdr):
+        return ("cannot get qemu-plugin.h for the installed QEMU "
+                "(tools/plugin_header.sh: %s)" % (r.stderr.strip().splitlines() or ["?"])[-1])
+    src, so = os.path.join(ROOT, "tools", name + ".c"), os.path.join(ROOT, so)
+    if os.path.exists(so) and os.path.getmtime(so) > max(os.path.getmtime(src),
+                                                         os.path.getmtime(hdr)):
+        return None
+    os.makedirs(os.path.dirname(so), exist_ok=True)
+    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+                        "-I", os.path.dirname(hdr), "-o", so, src], capture_output=True, text=True)
+    return "cannot build tools/%s.c: %s" % (name, r.stderr.strip()) if r.returncode else None
+
 def shell_quote(cmd):
     """CMD as one line a shell would accept."""
     safe = re.compile(r"^[A-Za-z0-9_./=:,+-]+$")

@@ -46,21 +46,7 @@ WINDOW = re.compile(r"cachesim: window (\d+): accesses (\d+) misses (\d+) range0
 
 def build_plugin():
     """Fetch the header if needed and build the plugin; return an error or None."""
-    r = subprocess.run(["sh", os.path.join(ROOT, "tools", "plugin_header.sh")],
-                       capture_output=True, text=True)
-    hdr = r.stdout.strip()
-    if r.returncode or not os.path.isfile(hdr):
-        return ("cannot get qemu-plugin.h for the installed QEMU "
-                "(tools/plugin_header.sh: %s)" % (r.stderr.strip().splitlines() or ["?"])[-1])
-    src = os.path.join(ROOT, "tools", "cachesim.c")
-    if os.path.exists(PLUGIN) and os.path.getmtime(PLUGIN) > max(
-            os.path.getmtime(src), os.path.getmtime(hdr)):
-        return None
-    os.makedirs(os.path.dirname(PLUGIN), exist_ok=True)
-    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-                        "-I", os.path.dirname(hdr), "-o", PLUGIN, src],
-                       capture_output=True, text=True)
-    return "cannot build the plugin: %s" % r.stderr.strip() if r.returncode else None
+    return pq.build_plugin("cachesim", PLUGIN)
 
 
 def run_one(config):
