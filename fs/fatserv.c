@@ -558,6 +558,7 @@ int main(int argc, char **argv)
 		printf("fatserv: PANIC: %s\n", why);
 	printf("fatserv: %lu requests (%lu refused), %lu block calls, cache %lu hits %lu misses\n",
 	       srv.requests, srv.errors, srv.io_calls, (word_t)srv.fs.bc.hits, (word_t)srv.fs.bc.misses);
-	printf("fatserv: %u files still open at the end\n", FATSERV_OPEN - fatserv_open_count(TID_NIL));
+	printf("fatserv: %u files still open at the end\n",
+	       FATSERV_OPEN - fatserv_open_count(TID_NIL));
 	return status;
 }
