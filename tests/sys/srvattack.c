@@ -26,7 +26,8 @@
  * no clients of the server, as the file pager's clients are): eight
  * fsfill tasks take a buffer each and open the root directory until
  * refused, which together fills the server's table of open files (one
- * caller may hold FS_OPEN_PER_CALLER), then end without closing anything. fswait sees
+ * caller may hold FS_OPEN_PER_CALLER), then end without closing anything
+ * once fswait has seen the table full (it makes /SEEN). fswait sees
  * the table full, then must be able to open a file once fsfill is gone:
  * the server frees what dead callers held when it runs out.
  *
@@ -186,7 +187,7 @@ static void test_ram(void)
 
 static void test_fsfill(void)
 {
-	word_t srv = tap_task_tid(1), h, err = E_OK;
+	word_t srv = tap_task_tid(1), h, err = E_OK, t0;
 	unsigned n = 0;
 
 	ok_err(fs_share(srv, TEST_VA_A), E_OK, "fsfill: SHARE");
@@ -194,8 +195,11 @@ static void test_fsfill(void)
 		n++;
 	ok(err == FS_E_LIMIT || err == FS_E_TOO_MANY,
 	   "fsfill: opens until its share or the table is full (%lu)", err);
-	printf("# fsfill: %u opens; ending with all of them open\n", n);
-	tap_sleep(2000000);                     /* until the other fsfill tasks are full too */
+	printf("# fsfill: %u opens; ending with all of them open once fswait saw the table full\n",
+	       n);
+	t0 = libmap_kip->ticks;
+	while (fs_remove(srv, "/SEEN") != FS_E_IS_DIR && libmap_kip->ticks - t0 < 20000)
+		tap_sleep(10000);                /* fswait makes the directory /SEEN */
 }
 
 static void test_fswait(void)
@@ -204,10 +208,10 @@ static void test_fswait(void)
 	bool seen_full = false, opened = false;
 	word_t t0 = libmap_kip->ticks;
 
-	while (libmap_kip->ticks - t0 < 8000 && !opened) {
+	while (libmap_kip->ticks - t0 < 20000 && !opened) {
 		err = fs_open(srv, "/", FS_OPEN_DIR, &h, NULL, NULL);
-		if (err == FS_E_TOO_MANY)
-			seen_full = true;
+		if (err == FS_E_TOO_MANY && !seen_full)
+			seen_full = fs_mkdir(srv, "/SEEN") == E_OK;   /* fsfill may end now */
 		else if (err == E_OK && seen_full)
 			opened = true;
 		if (err == E_OK)
