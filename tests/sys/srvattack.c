@@ -27,7 +27,7 @@
  * fsfill tasks take a buffer each and open the root directory until
  * refused, which together fills the server's table of open files (one
  * caller may hold FS_OPEN_PER_CALLER), then end without closing anything
- * once fswait has seen the table full (it makes /SEEN). fswait sees
+ * once fswait has seen the table full (it sends each a word). fswait sees
  * the table full, then must be able to open a file once fsfill is gone:
  * the server frees what dead callers held when it runs out.
  *
@@ -187,7 +187,7 @@ static void test_ram(void)
 
 static void test_fsfill(void)
 {
-	word_t srv = tap_task_tid(1), h, err = E_OK, t0;
+	word_t srv = tap_task_tid(1), h, err = E_OK;
 	unsigned n = 0;
 
 	ok_err(fs_share(srv, TEST_VA_A), E_OK, "fsfill: SHARE");
@@ -197,9 +197,19 @@ static void test_fsfill(void)
 	   "fsfill: opens until its share or the table is full (%lu)", err);
 	printf("# fsfill: %u opens; ending with all of them open once fswait saw the table full\n",
 	       n);
-	t0 = libmap_kip->ticks;
-	while (fs_remove(srv, "/SEEN") != FS_E_IS_DIR && libmap_kip->ticks - t0 < 20000)
-		tap_sleep(10000);                /* fswait makes the directory /SEEN */
+	msg_tag(0, 0, 0);
+	ipc_receive(TID_ANY, 20000000, NULL);   /* fswait's word, or 20 s */
+}
+
+/* Tell the fsfill tasks (the slots between the server's and ours) that
+ * they may end. */
+static bool fswait_release(void)
+{
+	for (unsigned s = 2; s < tap_slot(); s++) {
+		msg_tag(0, 0, 0);
+		ipc_send(tap_task_tid(s), 1000000);
+	}
+	return true;
 }
 
 static void test_fswait(void)
@@ -211,7 +221,7 @@ static void test_fswait(void)
 	while (libmap_kip->ticks - t0 < 20000 && !opened) {
 		err = fs_open(srv, "/", FS_OPEN_DIR, &h, NULL, NULL);
 		if (err == FS_E_TOO_MANY && !seen_full)
-			seen_full = fs_mkdir(srv, "/SEEN") == E_OK;   /* fsfill may end now */
+			seen_full = fswait_release();
 		else if (err == E_OK && seen_full)
 			opened = true;
 		if (err == E_OK)
