@@ -87,8 +87,9 @@ static const char *kdebug_checker_name(unsigned which)
 {
 	static const char *const local[] = { "mapdb (after a change)", "space (after a change)" };
 
-	return which <= ARRAY_SIZE(kdebug_checkers) ? kdebug_checkers[which - 1].name
-						    : local[which - ARRAY_SIZE(kdebug_checkers) - 1];
+	return which <= ARRAY_SIZE(kdebug_checkers)
+		       ? kdebug_checkers[which - 1].name
+		       : local[which - ARRAY_SIZE(kdebug_checkers) - 1];
 }
 
 /* Panic if checker `which` (0: none) found its structure broken. */
@@ -216,9 +217,10 @@ static word_t kdb_damage(struct frame *f)
 		return E_NO_PRIVILEGE;
 	if (what < 1 || what > 10)
 		return E_BAD_ARGUMENT;
-	if ((what == 7 || what == 10) && (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
-			  mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
-			  mdb_pte_prepare(s, va, 12, &slot) != E_OK))
+	if ((what == 7 || what == 10) &&
+	    (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
+	     mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
+	     mdb_pte_prepare(s, va, 12, &slot) != E_OK))
 		return E_BAD_ARGUMENT;
 	if (what == 10)
 		kdebug_check_change();       /* a change ends here: the log starts empty */

@@ -127,9 +127,8 @@ static bool mdb_check_frame(const struct mdb_frame *fr, word_t pa, unsigned log2
 	if (!mdb_check_list(fr, fr->head, base, MDB_SUPER_LOG2, seen))
 		return false;
 	if (log2 == MDB_PAGE_LOG2)
-		return !fr->pieces ||
-		       mdb_check_list(fr, fr->pieces[mdb_piece(pa)], ALIGN_DOWN(pa, 4096),
-				      MDB_PAGE_LOG2, seen);
+		return !fr->pieces || mdb_check_list(fr, fr->pieces[mdb_piece(pa)],
+						     ALIGN_DOWN(pa, 4096), MDB_PAGE_LOG2, seen);
 	for (unsigned i = 0; fr->pieces && i < MDB_PIECES; i++)
 		if (!mdb_check_list(fr, fr->pieces[i], base + ((word_t)i << MDB_PAGE_LOG2),
 				    MDB_PAGE_LOG2, seen))
