@@ -117,13 +117,20 @@ static bool pool_take_one(struct pager *p, uint32_t *slot)
 	return true;
 }
 
+/* New frames from below, out of line: the common path (a free frame)
+ * then saves no registers for the requests. */
+static __attribute__((noinline)) bool pool_take(struct pager *p, uint32_t *slot)
+{
+	return pool_take_batch(p, slot) || pool_take_one(p, slot);
+}
+
 word_t pager_frame_alloc(struct pager *p, bool zero)
 {
 	uint32_t i;
 
 	if (pool_nfree)
 		i = pool_free[--pool_nfree];
-	else if (!pool_take_batch(p, &i) && !pool_take_one(p, &i))
+	else if (!pool_take(p, &i))
 		return 0;
 	pool_users[i] = 1;
 	pool_in_use++;
