@@ -58,7 +58,8 @@ void room_begin(unsigned nodes)
 	*(volatile uint8_t *)room_pin = 1;
 	for (unsigned c = 0; c < chunks; c++) {
 		word_t src = POOL_MAP + (word_t)(c % (MAP_PAGES / ROOM_CHUNK)) * ROOM_CHUNK * 4096;
-		room_map(src, CHILD_ROOM + (word_t)c * ROOM_CHUNK * 4096, ROOM_CHUNK_LOG2, FPAGE_RW);
+		room_map(src, CHILD_ROOM + (word_t)c * ROOM_CHUNK * 4096, ROOM_CHUNK_LOG2,
+			 FPAGE_RW);
 		room_map((word_t)room_pin, CHILD_PIN + (word_t)c * 4096, 12, FPAGE_R);
 	}
 	room_unmap(POOL_MAP, MAP_LOG2);
