@@ -84,8 +84,10 @@ static bool pool_take_batch(struct pager *p, uint32_t *slot)
 		return false;
 	}
 	pool_block_backoff = 1;
-	while (pool_top < i)
-		pool_empty[pool_nempty++] = pool_top++;
+	for (; pool_top < i; pool_top++) {
+		pool_handle[pool_top] = 0;          /* none: shutdown skips it */
+		pool_empty[pool_nempty++] = pool_top;
+	}
 	for (uint32_t k = 0; k < PAGER_POOL_BATCH; k++)
 		pool_handle[i + k] = handle + (word_t)k * 4096;
 	for (uint32_t k = PAGER_POOL_BATCH - 1; k > 0; k--)
