@@ -8,9 +8,14 @@
  * sharing) hold. New frames come PAGER_POOL_BATCH at a time, one request
  * for an aligned block of slots at the top of the pool, the rest going to
  * the free stack: a fault pays for asking below once per batch, as a
- * kernel refills its free lists (a memory server that refuses a block --
- * a pager below gives single frames only -- or has no block left is asked
- * for one frame at a time from then on). A frame nobody uses goes to a
+ * kernel refills its free lists. A memory server that refuses a block
+ * is asked for single frames, and for a block again after a backoff (see
+ * pool_block_refused): a block refused for want of memory may be there a
+ * moment later, while a pager below that gives single frames only costs
+ * one refused request per PAGER_POOL_RETRY_MAX frames. A block goes to
+ * the next aligned top; the slots it skips wait, empty, for single
+ * frames. A fault asks below at most twice (a block, then one frame),
+ * whatever the backoff. A frame nobody uses goes to a
  * free stack of at most PAGER_POOL_KEEP frames for the next fault; beyond
  * that it is given back below at once (alone: the memory servers free
  * 4 KiB pieces of a block) and its slot waits, empty, for reuse. Shutdown
@@ -32,7 +37,8 @@ static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back be
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
-static bool pool_single;                         /* below gives no batches: one at a time */
+static uint32_t pool_block_wait;                 /* single frames to take before a block */
+static uint32_t pool_block_backoff;              /* the next wait after a refusal */
 static struct pager *page_owner;                 /* the one pager of this task */
 
 static word_t frame_va(uint32_t i)
@@ -45,22 +51,42 @@ static uint32_t frame_index(word_t frame)
 	return (uint32_t)((frame - PAGER_POOL_BASE) / 4096);
 }
 
-/* Take PAGER_POOL_BATCH new frames from below into the slots at the top
- * of the pool: the first in *slot, the others onto the free stack (in
- * reverse, so that they are handed out in address order). false if the
- * top is not a whole aligned block or below refuses (then never again). */
+/* Below refused a block with err: take single frames for a while. For
+ * want of memory (E_NO_MEMORY) the wait doubles with each refusal in a
+ * row, from 1 up to PAGER_POOL_RETRY_MAX; any other error (a pager below
+ * takes 4 KiB requests only) says it will not change: the longest wait at
+ * once. A block taken starts the doubling afresh. */
+static void pool_block_refused(word_t err)
+{
+	if (err != E_NO_MEMORY)
+		pool_block_backoff = PAGER_POOL_RETRY_MAX;
+	pool_block_wait = pool_block_backoff;
+	if (pool_block_backoff < PAGER_POOL_RETRY_MAX)
+		pool_block_backoff *= 2;
+}
+
+/* Take PAGER_POOL_BATCH new frames from below into the aligned block of
+ * slots at or above the top of the pool: the first in *slot, the others
+ * onto the free stack (in reverse, so that they are handed out in address
+ * order); the slots skipped below the block become empty ones. false
+ * while the backoff lasts, if the pool has no room, or if below refuses. */
 static bool pool_take_batch(struct pager *p, uint32_t *slot)
 {
-	uint32_t i = pool_top;
-	word_t handle;
+	uint32_t i = ALIGN_UP(pool_top, PAGER_POOL_BATCH);
+	word_t handle, err;
 
-	if (pool_single || !IS_ALIGNED(i, PAGER_POOL_BATCH) ||
-	    PAGER_POOL_FRAMES - i < PAGER_POOL_BATCH)
+	if (pool_block_wait || PAGER_POOL_FRAMES - i < PAGER_POOL_BATCH)
 		return false;
-	if (memsrv_alloc(p->below, PAGER_POOL_BATCH_LOG2, FPAGE_RWX,
-			 fpage_make(frame_va(i), PAGER_POOL_BATCH_LOG2, 0), &handle)) {
-		pool_single = true;
+	err = memsrv_alloc(p->below, PAGER_POOL_BATCH_LOG2, FPAGE_RWX,
+			   fpage_make(frame_va(i), PAGER_POOL_BATCH_LOG2, 0), &handle);
+	if (err) {
+		pool_block_refused(err);
 		return false;
+	}
+	pool_block_backoff = 1;
+	for (; pool_top < i; pool_top++) {
+		pool_handle[pool_top] = 0;          /* none: shutdown skips it */
+		pool_empty[pool_nempty++] = pool_top;
 	}
 	for (uint32_t k = 0; k < PAGER_POOL_BATCH; k++)
 		pool_handle[i + k] = handle + (word_t)k * 4096;
@@ -83,6 +109,8 @@ static bool pool_take_one(struct pager *p, uint32_t *slot)
 	if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
 		return false;
 	pool_handle[i] = handle;
+	if (pool_block_wait)
+		pool_block_wait--;
 	if (pool_nempty)
 		pool_nempty--;
 	else
@@ -91,13 +119,20 @@ static bool pool_take_one(struct pager *p, uint32_t *slot)
 	return true;
 }
 
+/* New frames from below, out of line: the common path (a free frame)
+ * then saves no registers for the requests. */
+static __attribute__((noinline)) bool pool_take(struct pager *p, uint32_t *slot)
+{
+	return pool_take_batch(p, slot) || pool_take_one(p, slot);
+}
+
 word_t pager_frame_alloc(struct pager *p, bool zero)
 {
 	uint32_t i;
 
 	if (pool_nfree)
 		i = pool_free[--pool_nfree];
-	else if (!pool_take_batch(p, &i) && !pool_take_one(p, &i))
+	else if (!pool_take(p, &i))
 		return 0;
 	pool_users[i] = 1;
 	pool_in_use++;
@@ -721,7 +756,8 @@ void pager_init(struct pager *p, const char *name, const struct pager_ops *ops)
 	p->ops = ops;
 	p->below = utcb()->pager == libmap_exit_to ? libmap_kip->sigma0_id : utcb()->pager;
 	pool_below = p->below;
-	pool_single = false;
+	pool_block_wait = 0;
+	pool_block_backoff = 1;
 	page_owner = p;
 }
 

@@ -43,6 +43,7 @@ extern word_t host_pool_base;                  /* host unit tests: the test's bu
 #define PAGER_POOL_KEEP 64                     /* free frames kept, not given back */
 #define PAGER_POOL_BATCH_LOG2 18               /* new frames come 2^(18-12) = 64 at once */
 #define PAGER_POOL_BATCH (1u << (PAGER_POOL_BATCH_LOG2 - 12))
+#define PAGER_POOL_RETRY_MAX 512               /* most single frames between block requests */
 #define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
 
 struct pager_region {

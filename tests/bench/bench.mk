@@ -18,6 +18,7 @@ BENCH_PAGODA_OBJS := $(patsubst %.c,$(B)/u/%.o, \
 	tests/bench/pagoda/appel.c \
 	tests/bench/pagoda/map.c \
 	tests/bench/pagoda/growth.c \
+	tests/bench/pagoda/room.c \
 	tests/bench/stats.c)
 $(eval $(call user_program,bench/pagoda,$(BENCH_PAGODA_OBJS)))
 

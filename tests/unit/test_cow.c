@@ -94,12 +94,14 @@ static bool said(const char *word)
 /* ---- The pager below: frames are slots of the test's buffer. ---- */
 
 static struct {
-	unsigned taken;                      /* slots handed out (in slot order) */
-	unsigned limit;                      /* refuse more than this */
+	unsigned taken;                      /* slots below this were ever handed out */
+	unsigned held;                       /* frames handed out and not freed */
+	unsigned limit;                      /* refuse more than this held */
 	unsigned freed;
 	unsigned calls;                      /* requests, refused ones too */
+	unsigned blocks;                     /* blocks handed out */
 	bool batches;                        /* hands out PAGER_POOL_BATCH frames at once */
-	bool is_free[PAGER_POOL_FRAMES];
+	bool is_held[PAGER_POOL_FRAMES];
 } below;
 
 static word_t slot_frame(unsigned i)
@@ -121,18 +123,27 @@ static word_t below_handle(unsigned i)
 
 word_t memsrv_alloc(word_t server, unsigned log2, unsigned rights, word_t window, word_t *handle)
 {
-	unsigned n = 1u << (log2 - 12);
+	unsigned n = 1u << (log2 - 12), i;
 
 	must(server == BELOW && (log2 == 12 || log2 == PAGER_POOL_BATCH_LOG2) && rights == RWX);
-	must(fpage_log2(window) == log2 && fpage_base(window) == slot_frame(below.taken));
+	must(fpage_log2(window) == log2 && fpage_base(window) >= host_pool_base);
+	i = (unsigned)((fpage_base(window) - host_pool_base) / PAGE);
+	must(i + n <= PAGER_POOL_FRAMES);
+	for (unsigned k = 0; k < n; k++)
+		must(!below.is_held[i + k]);      /* the pool asks into empty slots only */
 	below.calls++;
 	if (n > 1 && !below.batches)
 		return E_BAD_ARGUMENT;           /* a pager below: one frame at a time */
-	if (below.limit - below.taken < n)
+	if (below.limit < below.held + n)
 		return E_NO_MEMORY;
-	memset((void *)slot_frame(below.taken), JUNK, n * PAGE);
-	*handle = below_handle(below.taken);
-	below.taken += n;
+	memset((void *)slot_frame(i), JUNK, n * PAGE);
+	for (unsigned k = 0; k < n; k++)
+		below.is_held[i + k] = true;
+	*handle = below_handle(i);
+	below.held += n;
+	below.blocks += n > 1;
+	if (below.taken < i + n)
+		below.taken = i + n;
 	return E_OK;
 }
 
@@ -141,12 +152,11 @@ word_t memsrv_free(word_t server, word_t handle, unsigned log2)
 	word_t i = (handle - below_handle(0)) / PAGE;
 
 	must(server == BELOW && log2 == 12 && handle == below_handle((unsigned)i));
-	must(i < below.taken && !below.is_free[i]);
-	below.is_free[i] = true;
-	if (++below.freed == below.taken) {      /* all back: start again */
-		memset(below.is_free, 0, sizeof(below.is_free));
+	must(i < below.taken && below.is_held[i]);
+	below.is_held[i] = false;
+	below.freed++;
+	if (!--below.held)                       /* all back: start again */
 		below.taken = below.freed = 0;
-	}
 	return E_OK;
 }
 
@@ -462,7 +472,7 @@ static void setup(void)
 	ck_assert_uint_eq(pg.below, BELOW);
 	below.limit = PAGER_POOL_FRAMES;
 	below.batches = false;
-	below.calls = 0;
+	below.calls = below.blocks = 0;
 	memset(mmu, 0, sizeof(mmu));
 	memset(&ipc_state, 0, sizeof(ipc_state));
 	unmaps_reset();
@@ -760,7 +770,7 @@ static unsigned hog_all(unsigned more)
 {
 	unsigned n = 0;
 
-	below.limit = below.taken + more;
+	below.limit = below.held + more;
 	while ((hog[n] = pager_frame_alloc(&pg, false)))
 		n++;
 	return n;
@@ -1116,11 +1126,14 @@ START_TEST(pool_takes_frames_in_batches)
 END_TEST
 
 /* A memory server that refuses a block (a pager below, or one with fewer
- * frames left than a block) is asked for single frames, and only once
- * for a block. */
+ * frames left than a block) is asked for single frames. A pager below,
+ * which refuses blocks with E_BAD_ARGUMENT, is asked for a block again
+ * only after PAGER_POOL_RETRY_MAX single frames. */
 START_TEST(pool_single_frames_when_refused)
 {
 	struct pager_client *p = spawn(), *q;
+	static word_t f[PAGER_POOL_RETRY_MAX + 2];
+	unsigned calls;
 
 	ck_assert(wr(p, 0, 1));
 	ck_assert_uint_eq(below.calls, 2);     /* the block refused, one frame */
@@ -1129,6 +1142,15 @@ START_TEST(pool_single_frames_when_refused)
 		ck_assert(wr(p, i, 2));
 	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH + 2);
 	ck_assert_uint_eq(below.taken, PAGER_POOL_BATCH + 1);
+	for (unsigned i = 0; i < PAGER_POOL_RETRY_MAX + 2; i++) {
+		calls = below.calls;
+		ck_assert((f[i] = pager_frame_alloc(&pg, false)));
+		/* 1 + 64 frames so far: the block's turn comes at frame 513 */
+		ck_assert_uint_eq(below.calls - calls,
+				  i == PAGER_POOL_RETRY_MAX - PAGER_POOL_BATCH - 1 ? 2 : 1);
+	}
+	for (unsigned i = PAGER_POOL_RETRY_MAX + 2; i-- > 0;)
+		pager_frame_put(f[i]);
 	leave(p);
 	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
 	memset(mmu, 0, sizeof(mmu));
@@ -1139,9 +1161,74 @@ START_TEST(pool_single_frames_when_refused)
 	q = spawn();
 	for (unsigned i = 0; i < PAGER_POOL_BATCH / 2; i++)
 		ck_assert(wr(q, i, 1 + i));
-	ck_assert_uint_eq(below.calls, PAGER_POOL_BATCH / 2 + 1);
+	ck_assert_uint_le(below.calls, PAGER_POOL_BATCH / 2 + 6);  /* a block now and then */
 	ck_assert(!wr(q, PAGER_POOL_BATCH / 2, 1));     /* nothing left below */
 	check_all();
+	finish();
+}
+END_TEST
+
+/* A block refused for want of memory is asked for again after a backoff
+ * of single frames that doubles with each refusal in a row (1, 2, 4,
+ * ...); once memory is back the pool takes blocks again, at the next
+ * aligned slot, and the slots it skipped take single frames later. No
+ * request for a frame asks below more than twice. */
+START_TEST(pool_blocks_again_after_refusal)
+{
+	static word_t f[3 * PAGER_POOL_BATCH];
+	/* below's calls for frames 0..5 with 4 frames below: block refused
+	 * (wait 1) + one; refused (wait 2) + one; one; refused (wait 4) + one;
+	 * the fifth frame refused alone (the wait is 3) */
+	static const unsigned calls_per_frame[] = { 2, 2, 1, 2, 1 };
+	unsigned n = 0, calls;
+
+	below.batches = true;
+	below.limit = 4;
+	for (; n < 4; n++) {
+		calls = below.calls;
+		ck_assert((f[n] = pager_frame_alloc(&pg, false)));
+		ck_assert_uint_eq(below.calls - calls, calls_per_frame[n]);
+	}
+	calls = below.calls;
+	ck_assert(!pager_frame_alloc(&pg, false));
+	ck_assert_uint_eq(below.calls - calls, calls_per_frame[4]);
+	ck_assert_uint_eq(below.blocks, 0);
+	below.limit = PAGER_POOL_FRAMES;               /* memory is back */
+	for (; n < 7; n++) {                            /* the rest of the wait */
+		calls = below.calls;
+		ck_assert((f[n] = pager_frame_alloc(&pg, false)));
+		ck_assert_uint_eq(below.calls - calls, 1);
+	}
+	ck_assert_uint_eq(below.blocks, 0);
+	f[n++] = pager_frame_alloc(&pg, false);
+	ck_assert_uint_eq(below.blocks, 1);            /* the block again */
+	ck_assert_uint_eq(f[7], slot_frame(PAGER_POOL_BATCH));
+	calls = below.calls;
+	for (; n < PAGER_POOL_BATCH + 7; n++) {
+		ck_assert((f[n] = pager_frame_alloc(&pg, false)));
+		ck_assert_uint_eq(f[n], slot_frame(PAGER_POOL_BATCH + n - 7));
+	}
+	ck_assert_uint_eq(below.calls, calls);          /* all from the block */
+	below.limit = below.held;                       /* tight again */
+	calls = below.calls;
+	ck_assert(!pager_frame_alloc(&pg, false));      /* a skipped slot asked for one */
+	ck_assert_uint_eq(below.calls - calls, 2);
+	below.limit = below.held + 1;
+	calls = below.calls;
+	f[n] = pager_frame_alloc(&pg, false);           /* the wait is 1 again: no block */
+	ck_assert_uint_eq(below.calls - calls, 1);
+	ck_assert_uint_lt(f[n], slot_frame(PAGER_POOL_BATCH));   /* into a skipped slot */
+	n++;
+	below.limit = PAGER_POOL_FRAMES;
+	f[n++] = pager_frame_alloc(&pg, false);
+	ck_assert_uint_eq(below.blocks, 2);
+	ck_assert_uint_eq(f[n - 1], slot_frame(2 * PAGER_POOL_BATCH));
+	while (n)
+		pager_frame_put(f[--n]);
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+	check_all();
+	call(ROOT, tag_make(PAGER_SHUTDOWN, 0, 0), 0, 0);
+	ck_assert_uint_eq(below.held, 0);              /* every frame back, each once */
 	finish();
 }
 END_TEST
@@ -1284,6 +1371,7 @@ int main(int argc, char **argv)
 		{ "random_against_model", random_against_model, 0 },
 		{ "pool_takes_frames_in_batches", pool_takes_frames_in_batches, 0 },
 		{ "pool_single_frames_when_refused", pool_single_frames_when_refused, 0 },
+		{ "pool_blocks_again_after_refusal", pool_blocks_again_after_refusal, 0 },
 		{ "read_fault_maps_around", read_fault_maps_around, 0 },
 	};
 

@@ -96,4 +96,8 @@ void bench_appel(void);                      /* appel.c, runs in bt_client */
 void bench_map(void);                        /* map.c */
 bool bench_growth(void);                     /* growth.c, last: the growth series */
 
+/* room.c: free mapping-node slots for a map series (see there) */
+void room_begin(unsigned nodes);
+void room_end(void);
+
 #endif

@@ -84,6 +84,7 @@ static void grow_map_series(const char *map_name, const char *unmap_name, word_t
 		return;
 	stats_begin(m, map_name, "instructions");
 	stats_begin(u, unmap_name, "instructions");
+	room_begin(1u << (log2 - 12));
 	for (unsigned i = 0; i < warmup + bench_iters(iters); i++) {
 		uint64_t tm = grow_map(0, src, dst, log2), tu = grow_unmap(src, log2);
 		if (i >= warmup) {
@@ -91,6 +92,7 @@ static void grow_map_series(const char *map_name, const char *unmap_name, word_t
 			stats_add(u, tu);
 		}
 	}
+	room_end();
 	stats_report(m);
 	stats_report(u);
 }
@@ -129,6 +131,7 @@ static bool grow_chain(const char *name, unsigned depth)
 	if (!bench_want(name))
 		return true;
 	stats_begin(s, name, "instructions");
+	room_begin(MAP_PAGES * depth);
 	for (unsigned i = 0; i < GROW_CHAIN_WARMUP + bench_iters(GROW_CHAIN_ITERS); i++) {
 		uint64_t t;
 
@@ -137,12 +140,14 @@ static bool grow_chain(const char *name, unsigned depth)
 			grow_forward(k);
 		if (i == 0 && !grow_check(depth, CHILD_MAP + (MAP_PAGES - 1) * 4096, MAP_MAGIC)) {
 			grow_unmap(POOL_MAP, MAP_LOG2);
+			room_end();
 			return false;
 		}
 		t = grow_unmap(POOL_MAP, MAP_LOG2);
 		if (i >= GROW_CHAIN_WARMUP)
 			stats_add(s, t);
 	}
+	room_end();
 	stats_report(s);
 	return true;
 }
