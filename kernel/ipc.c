@@ -233,8 +233,8 @@ static bool ipc_hands_over(struct tcb *self)
 {
 	word_t from = self->ipc_from;
 
-	return from != TID_NIL && self->ipc_rcv_timeout != TIMEOUT_ZERO && !sendq_find(self, from) &&
-	       !irq_pending_for(self, from);
+	return from != TID_NIL && self->ipc_rcv_timeout != TIMEOUT_ZERO &&
+	       !sendq_find(self, from) && !irq_pending_for(self, from);
 }
 
 static word_t ipc_send(struct tcb *self, struct tcb *r, word_t timeout)

@@ -56,8 +56,7 @@ static void call_order(void)
 	msg_tag(AG_ECHO, 0, 0);
 	err = ipc(r.tid, r.tid, timeouts(TIMEOUT_NEVER, AGENT_WAIT_US), NULL);
 	b_ran = agent_sending(&b);
-	ok(err == E_OK && tag_label(utcb()->mr[0]) == AG_DONE, "call R: answered (error %lu)",
-	   err);
+	ok(err == E_OK && tag_label(utcb()->mr[0]) == AG_DONE, "call R: answered (error %lu)", err);
 	ok(!b_ran, "a call runs the server at once: B, ready before, has not run yet");
 	ok_err(ipc_receive(b.tid, AGENT_WAIT_US, &from), E_OK, "then B answers");
 }
