@@ -9,8 +9,10 @@
  *  - send: if the destination is blocked receiving from us (or from any
  *    thread), the message is copied straight into it: MR0..MR2 into the
  *    registers of its saved frame, MR3.. into its UTCB, map and grant
- *    items executed on the way (ipc_transfer). It becomes ready at the
- *    front of its queue, so a call switches straight to the server.
+ *    items executed on the way (ipc_transfer). If the sender blocks
+ *    right after (a call), the receiver becomes ready at the front of its
+ *    queue, so a call switches straight to the server; otherwise at the
+ *    back (ipc_hands_over).
  *    Otherwise the sender blocks in the destination's send queue.
  *  - receive: a matching sender in our send queue (or a pending interrupt)
  *    is taken at once; otherwise we block until a sender arrives.
@@ -220,13 +222,28 @@ static bool ipc_waits_for(struct tcb *r, struct tcb *s)
 
 /* ---- the two phases ---- */
 
+/* Will self block in its receive phase right after its send? Then the
+ * receiver takes over self's turn: the front of its queue (a call runs
+ * the server at once). A sender that runs on (send-only, or a server whose
+ * next request is already queued) leaves the receiver at the back: were it
+ * put first, a busy server's clients, each woken first again after every
+ * request, would keep the threads of their priority that were ready before
+ * them from running for as long as the server had work. */
+static bool ipc_hands_over(struct tcb *self)
+{
+	word_t from = self->ipc_from;
+
+	return from != TID_NIL && self->ipc_rcv_timeout != TIMEOUT_ZERO &&
+	       !sendq_find(self, from) && !irq_pending_for(self, from);
+}
+
 static word_t ipc_send(struct tcb *self, struct tcb *r, word_t timeout)
 {
 	word_t err;
 
 	if (ipc_waits_for(r, self)) {
 		err = ipc_transfer(self, r);
-		ipc_wake(r, err ? err | IPC_ERR_RECV_PHASE : E_OK, true);
+		ipc_wake(r, err ? err | IPC_ERR_RECV_PHASE : E_OK, ipc_hands_over(self));
 		return err;
 	}
 	if (timeout == TIMEOUT_ZERO)

@@ -75,14 +75,25 @@ static void check_round(unsigned hogs)
 	}
 }
 
+/* Guest time since `t0` (KIP ticks), in ms. */
+static word_t since_ms(word_t t0)
+{
+	return (libmap_kip->ticks - t0) * libmap_kip->tick_us / 1000;
+}
+
 static int check(unsigned hogs)
 {
 	word_t from = TID_NIL, t = tap_tid(0, 1), free;
 	word_t utcb = UTCB_AREA_BASE + 900 * UTCB_SIZE;
+	word_t t0 = libmap_kip->ticks, ready_ms;
 
 	check_round(hogs);                          /* all ready: go */
+	ready_ms = since_ms(t0);
+	t0 = libmap_kip->ticks;
 	for (unsigned i = 0; i < hogs; i++)
 		ipc_receive(TID_ANY, 20000000, &from);  /* all full */
+	printf("poolhog: all ready after %lu ms, all full %lu ms later (guest time)\n", ready_ms,
+	       since_ms(t0));
 	free = pool_free();
 	printf("poolhog: %u tasks took all they could: %lu KiB of the pool left\n", hogs,
 	       free >> 10);
