@@ -41,5 +41,5 @@ $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(
 $(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
 $(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
 
-# The fuzzer is two files (fuzz.c, fuzz_more.c).
-$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(TAP_OBJ)))
+# The fuzzer is three files (fuzz.c, fuzz_more.c, fuzz_paths.c).
+$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(B)/u/tests/sys/fuzz_paths.o $(TAP_OBJ)))
