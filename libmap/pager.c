@@ -602,6 +602,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		pager_reply(E_NO_MEMORY);
 		return;
 	}
+	memset((void *)frame, 0, 4096);         /* it held another client's page, maybe */
 	if (p->trace)
 		printf("[%s] frame %lx lent to %lx\n", p->name, frame, c->tid);
 	msg_tag(0, 0, 2);
