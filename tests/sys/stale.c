@@ -11,6 +11,16 @@
  *           for the marker in every word of each.
  * A pager that lends a frame as it came off its free stack hands one
  * client what another wrote there.
+ *
+ * And RAM sigma0 hands out carries nothing of a task that ended
+ * (tests/sys/stale_s0.cfg):
+ *
+ *  "fill":  a task init pages writes the marker into FILL_PAGES pages of
+ *           its heap, tells "scan" and ends (init gives its frames back
+ *           to sigma0);
+ *  "scan":  a task with RAM of its own from sigma0 (mem=), once "fill" is
+ *           gone, takes every free frame of RAM in turn (PHYS, SCAN_LOG2
+ *           at a time where it can, else 4 KiB) and looks for the marker.
  */
 #include "tap.h"
 #include <fork.h>
@@ -70,9 +80,78 @@ static int stale_lend(void)
 	return tap_done("stale lend");
 }
 
+#define FILL_PAGES 64
+#define SCAN_LOG2 16
+
+static int stale_fill(void)
+{
+	volatile word_t *heap = (volatile word_t *)USER_HEAP_BASE;
+
+	for (unsigned i = 0; i < FILL_PAGES; i++)
+		for (unsigned w = 0; w < 512; w += 8)
+			heap[i * 512 + w] = STALE_MARK + i;
+	msg_tag(0, 0, 0);
+	ok(ipc_send(tap_task_tid(tap_slot() + 1), 20000000) == E_OK, "fill: scan told");
+	return tap_done("stale fill");
+}
+
+/* Take the frames [pa, pa + 2^log2) from sigma0 if they are free: the
+ * marker words in them, or 0 if sigma0 would not give them. */
+static unsigned stale_scan_frames(word_t pa, unsigned log2, unsigned *frames)
+{
+	unsigned n = 0;
+
+	if (sigma0_phys(fpage_make(pa, log2, FPAGE_RW), fpage_make(TEST_VA_A, log2, 0)))
+		return 0;
+	for (word_t off = 0; off < ((word_t)1 << log2); off += 4096) {
+		n += stale_marks(TEST_VA_A + off);
+		(*frames)++;
+	}
+	sigma0_free(pa, log2);
+	return n;
+}
+
+static int stale_scan(void)
+{
+	struct kip *k = libmap_kip;
+	word_t fill = tap_task_tid(tap_slot() - 1), big = (word_t)1 << SCAN_LOG2;
+	unsigned found = 0, frames = 0;
+
+	ok(ipc_receive(fill, 20000000, NULL) == E_OK, "scan: fill wrote its pages");
+	for (unsigned i = 0; i < 2000 && sys_exchange_registers(fill, 0, NULL, NULL, NULL, NULL,
+								    NULL) == E_NO_PRIVILEGE; i++)
+		tap_sleep(10000);                   /* until init has reaped it */
+	tap_sleep(200000);                          /* and given its frames back */
+	for (unsigned d = 0; d < k->memdesc_count; d++) {
+		word_t lo = k->memdesc[d].base, hi = lo + k->memdesc[d].size;
+		if (k->memdesc[d].type != KIP_MEM_FREE)
+			continue;
+		for (word_t pa = ALIGN_UP(lo, 4096); pa + 4096 <= hi;) {
+			unsigned before = frames;
+			if (IS_ALIGNED(pa, big) && pa + big <= hi)
+				found += stale_scan_frames(pa, SCAN_LOG2, &frames);
+			if (frames != before) {
+				pa += big;
+				continue;
+			}
+			found += stale_scan_frames(pa, 12, &frames);
+			pa += 4096;
+		}
+	}
+	ok(frames > 1000, "scan: %u free frames of RAM read", frames);
+	ok(!found, "scan: no word of a task that ended in them (%u found)", found);
+	return tap_done("stale scan");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "write"))
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "write"))
 		return stale_write();
+	if (!strcmp(mode, "fill"))
+		return stale_fill();
+	if (!strcmp(mode, "scan"))
+		return stale_scan();
 	return stale_lend();
 }
