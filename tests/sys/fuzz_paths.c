@@ -37,13 +37,20 @@ static struct {
  * never a release of our own memory, a fork or a wait. */
 static word_t fast_label(bool pager)
 {
-	const word_t labels[] = { 0, 1, LABEL_PAGEFAULT | (rnd() % 8), SIGMA0_LABEL_STATS,
-				  SIGMA0_LABEL_FREE, PAGER_CLIENT, PAGER_SHUTDOWN,
-				  LABEL_EXCEPTION, rnd() & 0x3fff };
+	const word_t labels[] = { 0,
+				  1,
+				  LABEL_PAGEFAULT | (rnd() % 8),
+				  SIGMA0_LABEL_STATS,
+				  SIGMA0_LABEL_FREE,
+				  PAGER_CLIENT,
+				  PAGER_SHUTDOWN,
+				  LABEL_EXCEPTION,
+				  rnd() & 0x3fff };
 	word_t l = labels[rnd() % ARRAY_SIZE(labels)];
 
 	if (l == PAGER_RELEASE || l == PROC_FORK || l == PROC_WAIT || l == LABEL_EXIT ||
-	    (!pager && (l == SIGMA0_LABEL_ANY || l == SIGMA0_LABEL_PHYS || l == SIGMA0_LABEL_DEVICE)))
+	    (!pager &&
+	     (l == SIGMA0_LABEL_ANY || l == SIGMA0_LABEL_PHYS || l == SIGMA0_LABEL_DEVICE)))
 		l = SIGMA0_LABEL_STATS;
 	return l;
 }
@@ -87,7 +94,8 @@ static _Noreturn void fork_child(unsigned gen)
 	int bad = 0;
 
 	for (unsigned i = 0; i < FORK_PAGES; i++)
-		bad += fork_page[(i + gen) % FORK_PAGES][8] != gen * FORK_PAGES + (gen + i) % FORK_PAGES;
+		bad += fork_page[(i + gen) % FORK_PAGES][8] !=
+		       gen * FORK_PAGES + (gen + i) % FORK_PAGES;
 	for (unsigned i = 0; i < FORK_PAGES; i += 1 + gen % 3)
 		fork_page[i][8] = 0xc0;
 	for (unsigned i = 0; i < FORK_PAGES; i += 1 + gen % 3)
@@ -132,6 +140,8 @@ void fuzz_paths_report(void)
 	       st.forks);
 	ok(!st.forged_served, "a forged fault on the fast path is refused (%u served)",
 	   st.forged_served);
-	ok(!st.fork_bad, "a forked child sees the pages of the fork, the parent none of the "
-	   "child's (%u wrong)", st.fork_bad);
+	ok(!st.fork_bad,
+	   "a forked child sees the pages of the fork, the parent none of the "
+	   "child's (%u wrong)",
+	   st.fork_bad);
 }

@@ -119,7 +119,8 @@ static int stale_scan(void)
 
 	ok(ipc_receive(fill, 20000000, NULL) == E_OK, "scan: fill wrote its pages");
 	for (unsigned i = 0; i < 2000 && sys_exchange_registers(fill, 0, NULL, NULL, NULL, NULL,
-								    NULL) == E_NO_PRIVILEGE; i++)
+								NULL) == E_NO_PRIVILEGE;
+	     i++)
 		tap_sleep(10000);                   /* until init has reaped it */
 	tap_sleep(200000);                          /* and given its frames back */
 	for (unsigned d = 0; d < k->memdesc_count; d++) {
