@@ -118,11 +118,13 @@ static int stale_scan(void)
 	unsigned found = 0, frames = 0;
 
 	ok(ipc_receive(fill, 20000000, NULL) == E_OK, "scan: fill wrote its pages");
-	for (unsigned i = 0; i < 2000 && sys_exchange_registers(fill, 0, NULL, NULL, NULL, NULL,
-								NULL) == E_NO_PRIVILEGE;
+	/* until init has reaped it (at most 3 s: fill ends at once, and
+	 * exchange_registers may stop telling a stranger's thread from none) */
+	for (unsigned i = 0; i < 300 && sys_exchange_registers(fill, 0, NULL, NULL, NULL, NULL,
+							       NULL) == E_NO_PRIVILEGE;
 	     i++)
-		tap_sleep(10000);                   /* until init has reaped it */
-	tap_sleep(200000);                          /* and given its frames back */
+		tap_sleep(10000);
+	tap_sleep(200000); /* and given its frames back */
 	for (unsigned d = 0; d < k->memdesc_count; d++) {
 		word_t lo = k->memdesc[d].base, hi = lo + k->memdesc[d].size;
 		if (k->memdesc[d].type != KIP_MEM_FREE)
