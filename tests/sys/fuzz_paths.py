@@ -11,4 +11,4 @@ import sys
 import fixedclock
 
 if __name__ == "__main__":
-    sys.exit(fixedclock.run("fuzz_paths", "tests/sys/fuzz_paths.cfg", 1))
+    sys.exit(fixedclock.run("fuzz_paths", "tests/sys/fuzz_paths.cfg", 1, timeout=90))
