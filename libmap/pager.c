@@ -19,7 +19,11 @@
  * free stack of at most PAGER_POOL_KEEP frames for the next fault; beyond
  * that it is given back below at once (alone: the memory servers free
  * 4 KiB pieces of a block) and its slot waits, empty, for reuse. Shutdown
- * gives back the rest.
+ * gives back the rest. A frame on the free stack that a client has used
+ * is marked dirty: lent (ANY) it is cleared first, while one fresh from
+ * below holds nothing of any other task's (sigma0 clears what comes back
+ * to it, and a libmap pager below lends clean frames); a fault's frame is
+ * cleared in any case.
  *
  * Page tables. One hash table of entries keyed by (client, page address),
  * chained per bucket; each client also links its own entries, so fork and
@@ -34,6 +38,8 @@ static word_t pool_handle[PAGER_POOL_FRAMES];    /* the frame's address below; 0
 static uint16_t pool_users[PAGER_POOL_FRAMES];
 static uint32_t pool_free[PAGER_POOL_FRAMES];    /* stack of free frame numbers */
 static uint32_t pool_empty[PAGER_POOL_FRAMES];   /* stack of slots given back below */
+static uint64_t pool_dirty[PAGER_POOL_FRAMES / 64]; /* bit: a client's page was in it */
+_Static_assert(PAGER_POOL_BATCH == 64, "pool_take_batch clears one word of pool_dirty");
 static uint32_t pool_nfree, pool_nempty, pool_top; /* counts; slots ever used */
 static word_t pool_in_use;
 static word_t pool_below;                        /* the memory server of the pool */
@@ -90,6 +96,7 @@ static bool pool_take_batch(struct pager *p, uint32_t *slot)
 	}
 	for (uint32_t k = 0; k < PAGER_POOL_BATCH; k++)
 		pool_handle[i + k] = handle + (word_t)k * 4096;
+	pool_dirty[i / 64] = 0;                         /* a batch is one aligned word */
 	for (uint32_t k = PAGER_POOL_BATCH - 1; k > 0; k--)
 		pool_free[pool_nfree++] = i + k;
 	pool_top += PAGER_POOL_BATCH;
@@ -109,6 +116,7 @@ static bool pool_take_one(struct pager *p, uint32_t *slot)
 	if (memsrv_alloc(p->below, 12, FPAGE_RWX, fpage_make(frame_va(i), 12, 0), &handle))
 		return false;
 	pool_handle[i] = handle;
+	pool_dirty[i / 64] &= ~(1ull << (i % 64));
 	if (pool_block_wait)
 		pool_block_wait--;
 	if (pool_nempty)
@@ -170,6 +178,7 @@ bool pager_frame_put(word_t frame)
 	pager_revoke(frame, FPAGE_RWX);
 	pool_in_use--;
 	if (pool_nfree < PAGER_POOL_KEEP) {
+		pool_dirty[i / 64] |= 1ull << (i % 64);
 		pool_free[pool_nfree++] = i;        /* keep a few for the next fault */
 		return true;
 	}
@@ -620,6 +629,20 @@ static word_t pager_on_setup(struct pager *p, word_t from, word_t label)
 
 /* ---- memory for clients that are pagers themselves ---- */
 
+/* Clear a frame to be lent if it may hold another client's page: one of
+ * the pool a client used before, and every frame of the pager's own
+ * (frame_alloc), whose past the pool does not know. */
+static void pager_frame_clean(word_t frame)
+{
+	uint32_t i = frame_index(frame);
+
+	if (pager_frame_in_pool(frame) && !(pool_dirty[i / 64] & (1ull << (i % 64))))
+		return;
+	memset((void *)frame, 0, 4096);
+	if (pager_frame_in_pool(frame))
+		pool_dirty[i / 64] &= ~(1ull << (i % 64));
+}
+
 static void pager_on_any(struct pager *p, struct pager_client *c)
 {
 	struct utcb *u = utcb();
@@ -637,6 +660,7 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 		pager_reply(E_NO_MEMORY);
 		return;
 	}
+	pager_frame_clean(frame);
 	if (p->trace)
 		printf("[%s] frame %lx lent to %lx\n", p->name, frame, c->tid);
 	msg_tag(0, 0, 2);

@@ -164,6 +164,14 @@ static bool sigma0_ram_fits(unsigned slot, word_t n)
 				       n <= ram_client[slot].limit - ram_client[slot].used);
 }
 
+/* Frames [f, f + n) come back (revoked everywhere but here): clear them,
+ * so that the next owner finds nothing of this one's (RAM is mapped to
+ * us 1:1). Free RAM is zero from boot on; boot modules hold only images. */
+static void sigma0_scrub(word_t f, word_t n)
+{
+	memset((void *)(f * 4096), 0, n * 4096);
+}
+
 static void sigma0_take(word_t f, word_t n, word_t client, unsigned slot)
 {
 	for (word_t i = 0; i < n; i++)
@@ -183,6 +191,7 @@ static void sigma0_untake(void)
 	for (word_t i = 0; i < last_take.n; i++) {
 		utcb()->mr[0] = fpage_make((last_take.first + i) * 4096, 12, FPAGE_RWX);
 		sys_unmap(0);                       /* a partly done map goes too */
+		sigma0_scrub(last_take.first + i, 1);
 		sigma0_ram_count(owner[last_take.first + i], -1);
 		owner[last_take.first + i] = OWNER_FREE;
 	}
@@ -506,6 +515,7 @@ static void sigma0_free(word_t client, word_t fp)
 		}
 	utcb()->mr[0] = fpage_make(fpage_base(fp), fpage_log2(fp), FPAGE_RWX);
 	sys_unmap(0);
+	sigma0_scrub(f, n);
 	for (word_t i = 0; i < n; i++)
 		owner[f + i] = OWNER_FREE;
 	sigma0_ram_count(tid_number(client), -(long)n);
@@ -519,6 +529,7 @@ static void sigma0_take_back(word_t f)
 {
 	utcb()->mr[0] = fpage_make(f * 4096, 12, FPAGE_RWX);
 	sys_unmap(0);
+	sigma0_scrub(f, 1);
 	sigma0_ram_count(owner[f], -1);
 	owner[f] = OWNER_FREE;
 	free_frames++;

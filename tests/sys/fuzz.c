@@ -180,6 +180,8 @@ static word_t fuzz_one(void)
 {
 	word_t word;
 
+	if (fuzz_paths && rnd() % 8 == 0)
+		return fuzz_path();
 	switch (rnd() % 16) {
 	case 0: return fuzz_ipc();
 	case 1: return fuzz_unmap();
@@ -240,6 +242,8 @@ static void fuzz_args(int argc, char **argv, word_t *seed, unsigned *rounds)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "priv"))
 			privileged = true;
+		else if (!strcmp(argv[i], "paths"))
+			fuzz_paths = true;
 		else if (!strncmp(argv[i], "seed=", 5))
 			*seed = fuzz_number(argv[i] + 5);
 		else if (!strncmp(argv[i], "rounds=", 7))
@@ -277,6 +281,7 @@ int main(int argc, char **argv)
 	sys_unmap(UNMAP_FLUSH);
 	ok(defined == rounds, "%u random calls, every result a defined error code or E_OK", defined);
 	fuzz_more_report();
+	fuzz_paths_report();
 	sys_schedule(libmap_myself, privileged ? FUZZ_PRIO_OWN + 1 : 100, 10000, NULL);
 	if (privileged)
 		fuzz_cleanup();

@@ -23,6 +23,8 @@ word_t own_tid(void);
 /* A receive window that cannot land on this task's own memory. */
 word_t fuzz_window(void);
 
+void put_items(unsigned first, unsigned n);
+
 void fuzz_more_init(void);
 word_t fuzz_self(void);
 word_t fuzz_segments(void);
@@ -32,5 +34,10 @@ word_t fuzz_sigma0(void);
 word_t fuzz_workers(void);
 void fuzz_more_done(void);
 void fuzz_more_report(void);
+
+/* fuzz_paths.c: the paths of the fourth audit ("paths" argument) */
+extern bool fuzz_paths;
+word_t fuzz_path(void);
+void fuzz_paths_report(void);
 
 #endif

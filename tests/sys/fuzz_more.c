@@ -133,7 +133,7 @@ static word_t item_fpage(void)
 }
 
 /* `n` typed items at mr[first..]: map or grant (or a bad type). */
-static void put_items(unsigned first, unsigned n)
+void put_items(unsigned first, unsigned n)
 {
 	struct utcb *u = utcb();
 

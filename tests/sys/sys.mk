@@ -10,7 +10,7 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient proto recvwin devmem
 SYS_TESTS += forkmatrix pagerkill exhaust
 SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog s0mem ptlast
-SYS_TESTS += foreign initmsg bigimage poolback wakeorder
+SYS_TESTS += foreign initmsg bigimage poolback wakeorder stale
 
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest
@@ -44,5 +44,5 @@ $(eval $(call user_program,tests/colourclient,$(B)/u/tests/sys/colourclient.o $(
 $(eval $(call user_program,tests/rtloop,$(B)/u/tests/sys/rtloop.o $(COLOUR_CLIENT_OBJ)))
 $(eval $(call user_program,tests/noisy,$(B)/u/tests/sys/noisy.o $(COLOUR_CLIENT_OBJ)))
 
-# The fuzzer is two files (fuzz.c, fuzz_more.c).
-$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(TAP_OBJ)))
+# The fuzzer is three files (fuzz.c, fuzz_more.c, fuzz_paths.c).
+$(eval $(call user_program,tests/fuzz,$(B)/u/tests/sys/fuzz.o $(B)/u/tests/sys/fuzz_more.o $(B)/u/tests/sys/fuzz_paths.o $(TAP_OBJ)))
