@@ -12,7 +12,7 @@
  *    items executed on the way (ipc_transfer). If the sender blocks
  *    right after (a call), the receiver becomes ready at the front of its
  *    queue, so a call switches straight to the server; otherwise at the
- *    back (ipc_hands_over).
+ *    back (ipc_wake_later).
  *    Otherwise the sender blocks in the destination's send queue.
  *  - receive: a matching sender in our send queue (or a pending interrupt)
  *    is taken at once; otherwise we block until a sender arrives.
@@ -222,19 +222,21 @@ static bool ipc_waits_for(struct tcb *r, struct tcb *s)
 
 /* ---- the two phases ---- */
 
-/* Will self block in its receive phase right after its send? Then the
- * receiver takes over self's turn: the front of its queue (a call runs
- * the server at once). A sender that runs on (send-only, or a server whose
- * next request is already queued) leaves the receiver at the back: were it
- * put first, a busy server's clients, each woken first again after every
- * request, would keep the threads of their priority that were ready before
- * them from running for as long as the server had work. */
-static bool ipc_hands_over(struct tcb *self)
+/* Put t, made ready at the front by our send, at the back instead: we
+ * do not block after all. ipc_send woke it at the front if we have a
+ * receive phase (a call, or a server's reply-and-wait): then our turn
+ * passes to it. A sender that runs on (send-only, or a receive that a
+ * queued sender, a pending interrupt or a zero timeout ends at once)
+ * leaves it at the back: were it put first, a busy server's clients,
+ * each woken first again after every request, would keep the threads of
+ * their priority that were ready before them from running for as long
+ * as the server had work. Decided here, off the path of a call. */
+static void ipc_wake_later(struct tcb *t)
 {
-	word_t from = self->ipc_from;
-
-	return from != TID_NIL && self->ipc_rcv_timeout != TIMEOUT_ZERO &&
-	       !sendq_find(self, from) && !irq_pending_for(self, from);
+	if (t && t->state == TS_READY) {
+		sched_unready(t);
+		sched_ready(t);
+	}
 }
 
 static word_t ipc_send(struct tcb *self, struct tcb *r, word_t timeout)
@@ -243,7 +245,7 @@ static word_t ipc_send(struct tcb *self, struct tcb *r, word_t timeout)
 
 	if (ipc_waits_for(r, self)) {
 		err = ipc_transfer(self, r);
-		ipc_wake(r, err ? err | IPC_ERR_RECV_PHASE : E_OK, ipc_hands_over(self));
+		ipc_wake(r, err ? err | IPC_ERR_RECV_PHASE : E_OK, self->ipc_from != TID_NIL);
 		return err;
 	}
 	if (timeout == TIMEOUT_ZERO)
@@ -283,21 +285,27 @@ static word_t ipc_take(struct tcb *self, struct tcb *s)
 	return E_OK;
 }
 
-static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout)
+/* The receive phase; woken: the receiver our send phase woke, if any. */
+static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout, struct tcb *woken)
 {
 	struct tcb *s;
 	word_t irq_tid;
 
 	if (irq_take_pending(self, from, &irq_tid)) {
+		ipc_wake_later(woken);
 		ipc_irq_message(self, irq_tid);
 		return E_OK;
 	}
 	self->ipc_partner = from;            /* msg_window reads it in the transfer */
 	s = sendq_find(self, from);
-	if (s)
+	if (s) {
+		ipc_wake_later(woken);
 		return ipc_take(self, s);
-	if (timeout == TIMEOUT_ZERO)
+	}
+	if (timeout == TIMEOUT_ZERO) {
+		ipc_wake_later(woken);
 		return E_IPC_TIMEOUT | IPC_ERR_RECV_PHASE;
+	}
 	return ipc_block(self, TS_RECV, timeout);
 }
 
@@ -305,23 +313,27 @@ static word_t ipc_receive(struct tcb *self, word_t from, word_t timeout)
  * the receive phase with it (ipc_take continues it). */
 static word_t ipc_do(struct tcb *self, struct tcb *r, word_t from, word_t snd_to, word_t rcv_to)
 {
+	struct tcb *woken = NULL;            /* r, if our send woke it */
 	word_t err;
 
 	self->ipc_from = from;
 	self->ipc_rcv_timeout = rcv_to;
 	if (r) {
 		bool blocked = !ipc_waits_for(r, self) && snd_to != TIMEOUT_ZERO;
+		woken = ipc_waits_for(r, self) ? r : NULL;
 		err = ipc_send(self, r, snd_to);
 		if (!err && !blocked && from == TID_NIL && r->prio > self->prio)
 			schedule();                     /* a higher priority woke */
 		if (err || (blocked && self->ipc_from == TID_NIL) || from == TID_NIL) {
+			if (err && from != TID_NIL)
+				ipc_wake_later(woken);  /* no receive phase after all */
 			self->ipc_from = TID_NIL;
 			return err;
 		}
 		/* not blocked, or woken by ipc_take to run the receive itself */
 	}
 	self->ipc_from = TID_NIL;
-	return from == TID_NIL ? E_OK : ipc_receive(self, from, rcv_to);
+	return from == TID_NIL ? E_OK : ipc_receive(self, from, rcv_to, woken);
 }
 
 /* ---- entry points ---- */
