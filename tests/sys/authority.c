@@ -129,7 +129,7 @@ static int authority_bystander(void)
 	ok_err(sys_thread_control(tid_irq(BYSTANDER_LINE), TID_NIL, TID_NIL, libmap_myself, 0, 0),
 	       E_OK, "bystander: a line of my own");
 	msg_tag(0, 0, 0);
-	ipc_send(test, 5000000);                   /* ready */
+	ipc_send(test, 20000000);                  /* ready */
 	ipc_receive(test, 60000000, NULL);         /* until released */
 	return tap_done("authority bystander");
 }
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "bystander"))
 		return authority_bystander();
 	tap_prefault(16 * 4096);
-	ok_err(ipc_receive(other, 5000000, NULL), E_OK, "the bystander is ready");
+	ok_err(ipc_receive(other, 20000000, NULL), E_OK, "the bystander is ready");
 	authority_exreg(other);
 	authority_others(other);
 	authority_owned();
