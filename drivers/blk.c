@@ -29,7 +29,11 @@
  * overlap theirs. The caller stays blocked in its call; the reply is sent
  * (timeout zero) when the interrupt handler has seen the last of its
  * requests complete. A call that finds too few free slots waits, in
- * arrival order, for earlier requests to finish.
+ * arrival order, for earlier requests to finish. A client has at most
+ * BLK_CALLS_PER_CLIENT calls in flight (BLK_E_LIMIT beyond: a client that
+ * sends IO without waiting for the replies filled the table before), and
+ * the table holds every client's share, so no client is refused because
+ * of another.
  */
 #include <pager.h>
 #include <sigma0.h>
@@ -52,6 +56,7 @@
 #define BLK_CLIENTS_MAX 16
 #define BLK_SLOTS 64
 #define BLK_CALLS_MAX 16
+_Static_assert(BLK_CALLS_MAX >= BLK_CLIENTS_MAX * BLK_CALLS_PER_CLIENT, "every client's share");
 #define BLK_NONE 0xffff
 
 struct blk_hdr {
@@ -280,6 +285,8 @@ static word_t blk_decode_io(word_t from, struct blk_call *c)
 			return err;
 	if ((client = blk_client_find(from)) < 0)
 		return BLK_E_NO_BUFFER;
+	if (blk_client[client].calls >= BLK_CALLS_PER_CLIENT)
+		return BLK_E_LIMIT;
 	c->client = (unsigned)client;
 	c->n = c->left = (unsigned)n;
 	return E_OK;

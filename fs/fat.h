@@ -23,7 +23,7 @@
 #include <pagoda/fs.h>
 #include "bcache.h"
 
-#define FAT_NODES 64                   /* open files and directories at once */
+#define FAT_NODES 256                  /* open files and directories at once (fatserv: FATSERV_OPEN) */
 #define FAT_DIR_MAX_ENTRIES 65536u     /* entries of one directory (FAT's limit) */
 #define FAT_FILE_MAX 0xffffffffull     /* bytes of one file */
 #define FAT_HELD_MAX 256               /* extents of freed clusters held until a sync */

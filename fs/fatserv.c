@@ -18,6 +18,9 @@
  * server's heap, mapped read-write into the client on FS_LABEL_SHARE; READ
  * and WRITE copy between it and the file. Handles are indices into one
  * table of open files with a generation count, and name their owner.
+ * The table is shared by every caller; one caller holds at most
+ * FS_OPEN_PER_CALLER entries (FS_E_LIMIT beyond), and the table has room
+ * for eight such shares, so that one caller cannot refuse the others.
  * Every request is decoded (handle, ranges, path) before anything
  * changes; the library refuses the rest without changing the volume.
  *
@@ -32,13 +35,15 @@
 #include "fat.h"
 
 #define FATSERV_CLIENTS 8
-#define FATSERV_OPEN 64
+#define FATSERV_OPEN 256                                     /* a handle's low byte */
 #define FATSERV_CACHE_BYTES ((size_t)512 << 10)
 #define FATSERV_CACHE_VA USER_HEAP_BASE                      /* the block cache */
 #define FATSERV_BUF_VA (USER_HEAP_BASE + ((word_t)1 << 20))  /* client i's buffer at + i * FS_BUF_SIZE */
 #define FATSERV_DMA_VA 0x40000000000ull                     /* the driver's buffer for us */
 #define FATSERV_BUF_LOG2 17
 _Static_assert(((word_t)1 << FATSERV_BUF_LOG2) == FS_BUF_SIZE, "buffer fpage");
+_Static_assert(FATSERV_OPEN <= 256 && FATSERV_OPEN <= FAT_NODES, "handles and nodes");
+_Static_assert(FATSERV_OPEN >= 8 * FS_OPEN_PER_CALLER, "room for eight callers' shares");
 
 static struct {
 	word_t blk;                          /* the block driver */
@@ -263,6 +268,16 @@ static void fatserv_on_share(word_t from, word_t label)
 	msg_map_item(1, 0, fpage_make((word_t)fatserv_buf(i), FATSERV_BUF_LOG2, FPAGE_RW), false);
 }
 
+/* The open files tid holds. */
+static unsigned fatserv_open_count(word_t tid)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FATSERV_OPEN; i++)
+		n += srv.open[i].owner == tid;
+	return n;
+}
+
 static void fatserv_on_open(word_t from, word_t label)
 {
 	struct utcb *u = utcb();
@@ -276,6 +291,8 @@ static void fatserv_on_open(word_t from, word_t label)
 	(void)label;
 	if (!fatserv_path(2, path, &len, &next) || flags & ~(word_t)FS_OPEN_ALL)
 		return fatserv_fail(E_BAD_ARGUMENT);
+	if (fatserv_open_count(from) >= FS_OPEN_PER_CALLER)
+		return fatserv_fail(FS_E_LIMIT);
 	for (i = 0; i < FATSERV_OPEN && srv.open[i].owner != TID_NIL; i++)
 		;
 	if (i == FATSERV_OPEN)
@@ -541,5 +558,7 @@ int main(int argc, char **argv)
 		printf("fatserv: PANIC: %s\n", why);
 	printf("fatserv: %lu requests (%lu refused), %lu block calls, cache %lu hits %lu misses\n",
 	       srv.requests, srv.errors, srv.io_calls, (word_t)srv.fs.bc.hits, (word_t)srv.fs.bc.misses);
+	printf("fatserv: %u files still open at the end\n",
+	       FATSERV_OPEN - fatserv_open_count(TID_NIL));
 	return status;
 }

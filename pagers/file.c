@@ -22,6 +22,11 @@
  * through the FAT server, whose id FILE_LABEL_FS gives; a client that
  * writes a mapped file that way syncs with FILE_SYNC_INVALIDATE
  * afterwards so that its mapping reads the new bytes.
+ *
+ * The tables of mappings and open files are shared by all clients; one
+ * client has at most FILE_MAPS_PER_CLIENT mappings (FILE_E_LIMIT beyond),
+ * so at most that many files, and both tables have room for several such
+ * shares: one client cannot refuse the others.
  */
 #include <pager.h>
 #include <layout.h>
@@ -29,7 +34,9 @@
 #include <fsclient.h>
 #include "filecache.h"
 
-#define FILE_MAPS 32
+#define FILE_MAPS 64
+_Static_assert(FILE_MAPS >= 8 * FILE_MAPS_PER_CLIENT, "room for eight clients' shares");
+_Static_assert(FC_FILES >= 4 * FILE_MAPS_PER_CLIENT, "room for four clients' files");
 #define FILE_BUF_VA 0x40000000000ul          /* the FAT server's buffer */
 #define FILE_CACHE_DEFAULT 1024               /* pages (4 MiB) */
 
@@ -197,6 +204,16 @@ static word_t file_decode_map(struct pager_client *c, struct file_map *m, char *
 	return E_OK;
 }
 
+/* The mappings c has. */
+static unsigned file_map_count(const struct pager_client *c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FILE_MAPS; i++)
+		n += file_map[i].c == c;
+	return n;
+}
+
 static void file_on_map(struct pager_client *c)
 {
 	static char path[FS_PATH_MAX + 1];
@@ -206,7 +223,9 @@ static void file_on_map(struct pager_client *c)
 	for (unsigned i = 0; i < FILE_MAPS && !slot; i++)
 		if (!file_map[i].c)
 			slot = &file_map[i];
-	if ((err = file_decode_map(c, &req, path)) || (!slot && (err = E_NO_MEMORY))) {
+	if (!(err = file_decode_map(c, &req, path)) && file_map_count(c) >= FILE_MAPS_PER_CLIENT)
+		err = FILE_E_LIMIT;
+	if (err || (!slot && (err = E_NO_MEMORY))) {
 		file_fail(err);
 		return;
 	}
@@ -407,5 +426,6 @@ int main(int argc, char **argv)
 	status = pager_run(&p);
 	printf("file: %lu pages read, %lu written back, %lu evicted, %lu private copies\n",
 	       fc_stats.fills, fc_stats.writebacks, fc_stats.evictions, file_cow_copies);
+	printf("file: %u mappings left at the end\n", FILE_MAPS - file_map_count(NULL));
 	return status;
 }

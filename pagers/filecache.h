@@ -9,7 +9,8 @@
 #include <pager.h>
 #include <pagoda/fs.h>
 
-#define FC_FILES 16
+#define FC_FILES 32                  /* at most the FAT server's FS_OPEN_PER_CALLER */
+_Static_assert(FC_FILES <= FS_OPEN_PER_CALLER, "the FAT server keeps them all open");
 
 struct fc_file {
 	bool used;

@@ -62,6 +62,13 @@ enum blk_error {
 	BLK_E_IO = 0x6282,          /* the device reported an error (per request) */
 	BLK_E_NO_BUFFER = 0x6283,   /* IO before SHARE */
 	BLK_E_BUSY = 0x6284,        /* too many IO calls in flight at once */
+	BLK_E_LIMIT = 0x6285,       /* the caller has BLK_CALLS_PER_CLIENT calls in flight */
 };
+
+/* A client has at most this many IO calls in flight at once: the one it
+ * waits in (a call sent without waiting for the reply still counts until
+ * the device is done with it). The driver's table of calls has room for
+ * every client's share, so one client cannot refuse another. */
+#define BLK_CALLS_PER_CLIENT 1u
 
 #endif

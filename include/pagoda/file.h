@@ -46,4 +46,13 @@ enum file_sync_flags {
 	FILE_SYNC_INVALIDATE = 1,
 };
 
+/* The pager's tables are shared by its clients: one client has at most
+ * FILE_MAPS_PER_CLIENT mappings at once (so also at most that many files
+ * open through the pager); a MAP beyond is refused with FILE_E_LIMIT. */
+#define FILE_MAPS_PER_CLIENT 8u
+
+enum file_error {
+	FILE_E_LIMIT = 0x6481,   /* the client has FILE_MAPS_PER_CLIENT mappings already */
+};
+
 #endif

@@ -108,7 +108,13 @@ enum fs_error {
 	FS_E_TOO_MANY = 74,   /* open files, or clients, exhausted */
 	FS_E_TOO_BIG = 75,    /* beyond the 4 GiB - 1 file size of FAT */
 	FS_E_BUSY = 76,       /* removing or moving over an open file */
+	FS_E_LIMIT = 77,      /* the caller has FS_OPEN_PER_CALLER files open already */
 };
+
+/* The FAT server's table of open files is shared by all its callers; one
+ * caller (thread) holds at most this many of its entries at once, so
+ * that it cannot fill the table for the others (docs/abi.md §16.6). */
+#define FS_OPEN_PER_CALLER 32u
 
 #define FS_BUF_SIZE ((word_t)128 << 10)   /* one client's shared buffer */
 #define FS_IO_MAX ((word_t)64 << 10)      /* bytes per READ or WRITE */

@@ -32,6 +32,9 @@ $(B)/u/tests/sys/fstest.o: USER_CFLAGS += -Ifs
 # Attacks on the servers (audit after issue 8), with the same client code.
 $(eval $(call user_program,tests/srvattack,$(B)/u/tests/sys/srvattack.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
 $(B)/u/tests/sys/srvattack.o: USER_CFLAGS += -Ifs
+# One client against the others' share of a server's tables.
+$(eval $(call user_program,tests/tables,$(B)/u/tests/sys/tables.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
+$(B)/u/tests/sys/tables.o: USER_CFLAGS += -Ifs
 
 # Clients of the file pager (pagers/file), on the FAT server's client.
 $(eval $(call user_program,tests/filetest,$(B)/u/tests/sys/filetest.o $(B)/u/fs/fsclient.o $(TAP_OBJ)))
