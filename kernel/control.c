@@ -11,8 +11,13 @@
  * threads in a space it did not create -- sigma0's, the root task's --
  * whose kernel memory that space pays and never gets back (a thread of
  * sigma0's space that touches device memory makes the kernel map it there
- * as a root sigma0 knows nothing of). exchange_registers works on threads
- * of the caller's own space, and on any thread for a privileged caller.
+ * as a root sigma0 knows nothing of). The same rule (control_authority)
+ * holds for exchange_registers, space_control, attaching an interrupt
+ * line to a thread, schedule (kernel/syscall.c) and KDB_SPACE_TRIM and
+ * KDB_RAISE_IRQ (kernel/kdebug.c): an unprivileged caller acts on its own
+ * space only. Whether a thread id exists stays visible to everyone (the
+ * lookup's errors come first, as in IPC): the FAT server's sweep asks
+ * exchange_registers so whether a caller is gone.
  */
 #include <control.h>
 #include <thread.h>
@@ -47,12 +52,17 @@ static bool control_privileged(void)
 	return thread_current->space->flags & SPACE_PRIVILEGED;
 }
 
-/* May the caller create, change or delete threads of space s? */
-static bool control_authority(const struct space *s)
+/* May the caller act on threads of space s (create, change, delete them,
+ * read or set their registers, their scheduling, its quota)? Its own
+ * space always; a privileged caller also the spaces it created, directly
+ * or not; a boot space (sigma0, the root task) every space. */
+bool control_authority(const struct space *s)
 {
 	const struct space *mine = thread_current->space;
 
-	return !mine->owner || space_within(s, mine);
+	if (s == mine)
+		return true;
+	return (mine->flags & SPACE_PRIVILEGED) && (!mine->owner || space_within(s, mine));
 }
 
 /* Attach (pager = handler) or detach (pager = the irq id) a line. */
@@ -65,6 +75,8 @@ static word_t control_irq(word_t dest, word_t pager)
 		return (word_t)irq_detach((unsigned)irq, thread_current);
 	if (!(h = thread_lookup(pager, &err)))
 		return (word_t)err;
+	if (!control_authority(h->space))
+		return E_NO_PRIVILEGE;
 	return (word_t)irq_attach((unsigned)irq, h);
 }
 
@@ -225,6 +237,10 @@ void sys_space_control(struct frame *f)
 		arch_syscall_set_result(f, (word_t)err);
 		return;
 	}
+	if (!control_authority(t->space)) {
+		arch_syscall_set_result(f, E_NO_PRIVILEGE);
+		return;
+	}
 	if (control & ~(word_t)(SC_PRIVILEGED | SC_SET_QUOTA)) {
 		arch_syscall_set_result(f, E_BAD_ARGUMENT);
 		return;
@@ -248,7 +264,7 @@ static word_t exreg_check(struct tcb *t, struct frame *f)
 	const word_t known = EXREG_HALT | EXREG_RESUME | EXREG_ABORT_SEND | EXREG_ABORT_RECV |
 			     EXREG_SET_SP | EXREG_SET_IP | EXREG_SET_FLAGS | EXREG_SET_PAGER;
 
-	if (t->space != thread_current->space && !control_privileged())
+	if (!control_authority(t->space))
 		return E_NO_PRIVILEGE;
 	if (control & ~known)
 		return E_BAD_ARGUMENT;

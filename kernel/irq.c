@@ -53,6 +53,11 @@ int irq_attach(unsigned irq, struct tcb *h)
 	return E_OK;
 }
 
+struct tcb *irq_handler(unsigned irq)
+{
+	return irq < ARCH_IRQ_COUNT ? irq_line[irq].handler : NULL;
+}
+
 int irq_detach(unsigned irq, struct tcb *t)
 {
 	if (irq_line[irq].handler && irq_line[irq].handler->space != t->space)

@@ -24,5 +24,6 @@ void irq_detach_all(struct tcb *t);            /* t goes away */
 word_t irq_ack(struct tcb *self, int irq);     /* E_OK or E_BAD_THREAD */
 bool irq_take_pending(struct tcb *self, word_t from, word_t *irq_tid);
 bool irq_pending_for(struct tcb *t, word_t from);      /* without taking it */
+struct tcb *irq_handler(unsigned irq);         /* the line's handler, or NULL */
 
 #endif

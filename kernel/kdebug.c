@@ -5,6 +5,7 @@
  * It is not part of the ABI proper (docs/abi.md, "Debugging").
  */
 #include <kdebug.h>
+#include <control.h>
 #include <console.h>
 #include <thread.h>
 #include <space.h>
@@ -256,6 +257,8 @@ static word_t kdb_space_trim(struct frame *f)
 		return E_NO_PRIVILEGE;
 	if (!t)
 		return (word_t)err;
+	if (!control_authority(t->space))
+		return E_NO_PRIVILEGE;
 	if (count_only > 1)
 		return E_BAD_ARGUMENT;
 	arch_syscall_set_arg(f, KDB_ARG_A,
@@ -278,11 +281,14 @@ static word_t kdb_exit(struct frame *f)
 static word_t kdb_raise_irq(struct frame *f)
 {
 	word_t line = arch_syscall_arg(f, KDB_ARG_A);
+	struct tcb *h;
 
 	if (!(thread_current->space->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
 	if (line >= ARCH_IRQ_COUNT || line == ARCH_TIMER_IRQ)
 		return E_BAD_ARGUMENT;
+	if ((h = irq_handler((unsigned)line)) && !control_authority(h->space))
+		return E_NO_PRIVILEGE;              /* a stranger's device: not ours to fake */
 	irq_raise((unsigned)line);
 	return E_OK;
 }

@@ -42,10 +42,12 @@ static void sys_thread_switch(struct frame *f)
 }
 
 /*
- * schedule(dest, prio, slice_us): set priority and time slice. An
- * unprivileged caller works on threads of its own space and never beyond
- * what it was itself given: priority up to its own, time slice up to its
- * own (docs/security.md, class 8). A new slice never refills the one in
+ * schedule(dest, prio, slice_us): set priority and time slice, on a
+ * thread the caller has authority over (control_authority: its own space;
+ * a privileged caller's descendants too; a boot space's any). An
+ * unprivileged caller never goes beyond what it was itself given:
+ * priority up to its own, time slice up to its own (docs/security.md,
+ * class 8). A new slice never refills the one in
  * progress (it only cuts it short), so calling this in a loop cannot keep
  * a thread from being preempted by its neighbours.
  */
@@ -55,7 +57,7 @@ static word_t sched_check(struct tcb *self, struct tcb *t, word_t prio, word_t s
 
 	if (prio != SCHED_KEEP && (prio > SCHED_PRIO_MAX || (!priv && prio > self->prio)))
 		return E_BAD_SCHEDULER;
-	if (!priv && t->space != self->space)
+	if (!control_authority(t->space))
 		return E_NO_PRIVILEGE;
 	if (slice != 0 && (slice > 10000000 || slice == SCHED_KEEP))
 		return E_BAD_SCHEDULER;

@@ -14,6 +14,7 @@
  *   SIGMA0_LABEL_DEVICES the root task lets a task ask for DEVICE
  *   SIGMA0_LABEL_RAM     the root task lets a thread have RAM, up to a limit
  *   page fault           a client without its own pager: any 4 KiB frame
+ *                        (only a message the kernel made: TAG_K_FLAG)
  *
  * The owner table records, per 4 KiB frame of RAM, who has it: FREE,
  * NOT_MINE (kernel, firmware, holes) or the owner's thread number.
@@ -636,6 +637,10 @@ static void sigma0_handle(word_t client)
 	}
 
 	if ((label & ~(word_t)7) == LABEL_PAGEFAULT) {
+		if (!tag_from_kernel(u->mr[0])) {      /* a thread's forgery, not a fault */
+			sigma0_reply_error(E_BAD_ARGUMENT);
+			return;
+		}
 		sigma0_any(client, 12, FPAGE_RWX);
 		if (tag_t(u->mr[0]))
 			u->mr[1] = (w1 & ~(word_t)0xfff) | ITEM_MAP;  /* hot spot = fault address */

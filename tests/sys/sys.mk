@@ -21,6 +21,9 @@ SYS_TESTS += swapclient
 # Forged faults and exceptions (to init and to a libmap pager).
 SYS_TESTS += initforge
 
+# Calls on a stranger's threads and spaces, a forged fault to sigma0.
+SYS_TESTS += authority
+
 $(foreach t,$(SYS_TESTS),$(eval $(call user_program,tests/$(t),$(B)/u/tests/sys/$(t).o $(TAP_OBJ))))
 
 # Clients of the FAT server (fs/fatserv), with the protocol's client code.
