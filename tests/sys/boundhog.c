@@ -38,8 +38,7 @@ static unsigned hog_take(word_t *h, unsigned from, word_t *err)
 {
 	unsigned n = from;
 
-	while (n < HOG_MAX &&
-	       !(*err = memsrv_alloc(utcb()->pager, 12, FPAGE_RW, window(n), &h[n])))
+	while (n < HOG_MAX && !(*err = memsrv_alloc(utcb()->pager, 12, FPAGE_RW, window(n), &h[n])))
 		n++;
 	return n;
 }
@@ -62,7 +61,8 @@ static int hog(void)
 		freed += !memsrv_free(utcb()->pager, h[i], 12);
 	ok(freed == 16, "hog: 16 frames given back with FREE (%lu)", freed);
 	again = hog_take(h, n - 16, &err);
-	ok(again == n && err == E_NO_MEMORY, "hog: 16 freed, exactly 16 more (%u)", again - (n - 16));
+	ok(again == n && err == E_NO_MEMORY, "hog: 16 freed, exactly 16 more (%u)",
+	   again - (n - 16));
 	ok_err(ipc_send(tid, TIMEOUT_NEVER), E_OK, "hog: the victim may go");
 	ok_err(ipc_receive(tid, TIMEOUT_NEVER, NULL), E_OK, "hog: the victim is done");
 	printf("boundhog: hog writes past its bound\n");
