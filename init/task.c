@@ -353,6 +353,7 @@ struct task *task_start(const struct task_conf *c, struct task *pager, int *err)
 }
 
 /* Pager p was silent: its clients cannot go on without it. */
+/* NOLINTNEXTLINE(misc-no-recursion): a task is reaped once (done), so at most TASK_MAX deep */
 static void task_end_clients(struct task *p)
 {
 	for (unsigned i = 0; i < TASK_MAX; i++)
@@ -360,6 +361,7 @@ static void task_end_clients(struct task *p)
 			task_reap(&tasks[i], EXPECT_KILLED);
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): a task is reaped once (done), so at most TASK_MAX deep */
 void task_reap(struct task *t, int status)
 {
 	if (t->done)

@@ -115,6 +115,7 @@ static bool kmem_credit(struct kmem_account *a, size_t bytes);
 /* Make room for `bytes` more in a (used + bytes <= avail), drawing
  * credit from the parent: a whole step if the parent can give it, else
  * just what is needed. */
+/* NOLINTNEXTLINE(misc-no-recursion): one level per owner, KMEM_NEST_MAX deep */
 static bool kmem_grow(struct kmem_account *a, size_t bytes)
 {
 	size_t need, step;
@@ -134,6 +135,7 @@ static bool kmem_grow(struct kmem_account *a, size_t bytes)
 
 /* Charge `bytes` of credit for a child to a: within a's limit for its
  * children, and within a's own room (growing it from above if nested). */
+/* NOLINTNEXTLINE(misc-no-recursion): one level per owner, KMEM_NEST_MAX deep */
 static bool kmem_credit(struct kmem_account *a, size_t bytes)
 {
 	if (a->used + bytes > a->limit || !kmem_grow(a, bytes))
@@ -145,6 +147,7 @@ static bool kmem_credit(struct kmem_account *a, size_t bytes)
 static void kmem_uncredit(struct kmem_account *a, size_t bytes);
 
 /* Give back credit that a does not use: all above one step. */
+/* NOLINTNEXTLINE(misc-no-recursion): one level per owner, KMEM_NEST_MAX deep */
 static __attribute__((noinline)) void kmem_shrink(struct kmem_account *a, size_t keep)
 {
 	size_t give;
@@ -157,6 +160,7 @@ static __attribute__((noinline)) void kmem_shrink(struct kmem_account *a, size_t
 	kmem_uncredit(a->parent, give);
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): one level per owner, KMEM_NEST_MAX deep */
 static void kmem_uncredit(struct kmem_account *a, size_t bytes)
 {
 	assert(a->used >= bytes);

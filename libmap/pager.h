@@ -73,8 +73,11 @@ struct pager_ops {
 	 * map and its rights, or 0 to refuse. NULL: pager_fault_default. */
 	word_t (*fault)(struct pager *p, struct pager_client *c, word_t addr, unsigned access,
 			unsigned *rights);
-	/* A request with a label the framework does not know. Return true to
-	 * reply with the message registers as set; false sends no reply now. */
+	/* A request with a label the framework does not know (from a client,
+	 * any other thread, or init's PAGER_OPTION): MR0 is its tag as
+	 * received, MR1.. its words, unchecked (test tag_u first). Return
+	 * true to reply with the message registers as set (a refusal:
+	 * SIGMA0_REPLY_ERROR, u = 1, MR1 = error); false sends no reply now. */
 	bool (*request)(struct pager *p, word_t from, word_t label);
 	/* A client is going away: release what the pager keeps for it (the
 	 * framework then drops its pages and regions). */
@@ -180,8 +183,10 @@ void pager_page_each(struct pager *p, struct pager_client *c,
 		     void (*fn)(struct pager *, struct pager_client *, word_t, word_t, unsigned));
 
 /* The default fault handler: a page c already has, or a zero-filled frame
- * in one of its regions (refused with PAGER_REFUSE_NO_MEMORY when there is
- * no frame or table entry left). */
+ * in one of its regions, entered in c's table (refused with
+ * PAGER_REFUSE_NO_MEMORY when there is no frame or table entry left).
+ * *rights = all the page may have (its entry's or its region's): a hook
+ * calling it may narrow them before it returns the frame. */
 word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 			   unsigned access, unsigned *rights);
 

@@ -104,4 +104,18 @@
 #define PROC_FORK 0x7201
 #define PROC_WAIT 0x7202
 
+/*
+ * The checkpoint pager (pagers/examples/ckpt.c), from its clients (calls):
+ *   CKPT_CHECKPOINT  MR1 = lo, MR2 = hi (page aligned, lo < hi <= 2^47).
+ *                    Reply MR1 = n, MR2 = where to go on (0: done), MR3..
+ *                    = the first n (<= CKPT_BATCH) pages of [lo, hi) the
+ *                    caller wrote since their last checkpoint, ascending;
+ *                    each is write-protected again and leaves the list.
+ *                    Refused (SIGMA0_REPLY_ERROR, MR1 = E_BAD_ARGUMENT for a
+ *                    bad range or fewer than 2 words, E_BAD_THREAD from a
+ *                    thread that is not a client).
+ */
+#define CKPT_CHECKPOINT 0x7401
+#define CKPT_BATCH 60
+
 #endif

@@ -139,6 +139,7 @@ word_t *arch_pt_create(struct kmem_account *a)
 }
 
 /* Free the tables below `table` at `level` (user half only at level 4). */
+/* NOLINTNEXTLINE(misc-no-recursion): one call per page-table level, 4 deep */
 static void pt_free_level(word_t *table, unsigned level, struct kmem_account *a)
 {
 	unsigned n = level == 4 ? 256 : 512;
@@ -165,6 +166,7 @@ void arch_pt_destroy(word_t *pml4, struct kmem_account *a)
 /* Free the tables below `table` (at `level`) that map nothing (with
  * `count_only`, just count them); true if `table` itself maps nothing
  * afterwards. */
+/* NOLINTNEXTLINE(misc-no-recursion): one call per page-table level, 4 deep */
 static bool pt_trim_level(word_t *table, unsigned level, struct kmem_account *a, bool count_only,
 			  size_t *freed)
 {

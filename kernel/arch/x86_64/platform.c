@@ -44,13 +44,18 @@ void arch_console_init(void)
 	x86_outb(COM1 + 4, 0x03);
 }
 
-void arch_console_putc(char c)
+static void serial_putc(char c)
 {
-	if (c == '\n')
-		arch_console_putc('\r');
 	while (!(x86_inb(COM1 + 5) & 0x20))
 		;
 	x86_outb(COM1, (uint8_t)c);
+}
+
+void arch_console_putc(char c)
+{
+	if (c == '\n')
+		serial_putc('\r');
+	serial_putc(c);
 }
 
 static void pic_write_mask(void)
