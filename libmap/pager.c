@@ -193,43 +193,43 @@ static void pager_release_all(struct pager *p)
 
 static uint8_t pool_acct[PAGER_POOL_FRAMES];     /* 1 + the account charged; 0: none */
 
-static struct pager_client *bound_account(struct pager_client *c)
+/* frame enters c's table (the fault path: inline): 1 if it is counted
+ * already, 2 if it is charged to c's account now, 0 if that would pass
+ * the bound. */
+static inline __attribute__((always_inline)) unsigned bound_take(struct pager_client *c,
+								 word_t frame)
 {
-	return &page_owner->client[c->account];
+	struct pager_client *a = c->payer;
+	word_t i = (frame - PAGER_POOL_BASE) / 4096;
+
+	if (i < PAGER_POOL_FRAMES && pool_acct[i])
+		return 1;
+	if (a->frames >= a->frames_max)
+		return 0;
+	if (i < PAGER_POOL_FRAMES)
+		pool_acct[i] = (uint8_t)(a->slot + 1);
+	a->frames++;
+	return 2;
 }
 
-bool pager_client_full(struct pager_client *c)
+/* Undo bound_take's 2 (the table had no room). */
+static void bound_untake(struct pager_client *c, word_t frame)
 {
-	struct pager_client *a = bound_account(c);
-
-	return a->frames >= a->frames_max;
-}
-
-uint32_t pager_client_frames(struct pager_client *c)
-{
-	return bound_account(c)->frames;
-}
-
-/* Would entering frame in c's table take a frame past c's bound? */
-static bool bound_refuses(struct pager_client *c, word_t frame)
-{
-	if (pager_frame_in_pool(frame) && pool_acct[frame_index(frame)])
-		return false;                       /* counted already */
-	return pager_client_full(c);
+	if (pager_frame_in_pool(frame))
+		pool_acct[frame_index(frame)] = 0;
+	c->payer->frames--;
 }
 
 /* frame entered c's table: charge it unless it is counted already. */
 static void bound_charge(struct pager_client *c, word_t frame)
 {
-	struct pager_client *a = bound_account(c);
-
 	if (pager_frame_in_pool(frame)) {
 		uint8_t *acct = &pool_acct[frame_index(frame)];
 		if (*acct)
 			return;
-		*acct = (uint8_t)(c->account + 1);
+		*acct = (uint8_t)(c->payer->slot + 1);
 	}
-	a->frames++;
+	c->payer->frames++;
 }
 
 /* c's entry for frame went: a frame outside the pool is uncharged now (a
@@ -237,7 +237,7 @@ static void bound_charge(struct pager_client *c, word_t frame)
 static void bound_entry_gone(struct pager_client *c, word_t frame)
 {
 	if (!pager_frame_in_pool(frame))
-		bound_account(c)->frames--;
+		c->payer->frames--;
 }
 
 /* Pool frame i has no user left: its account gets it back. */
@@ -254,24 +254,24 @@ static void bound_frame_freed(uint32_t i)
  * over; without one, the frames (kept by the pager alone) are uncharged. */
 static void bound_client_gone(struct pager *p, struct pager_client *c)
 {
-	unsigned idx = (unsigned)(c - p->client), heir = PAGER_CLIENTS_MAX;
+	struct pager_client *heir = NULL;
 
-	if (c->account != idx)
+	if (c->payer != c)
 		return;
 	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++) {
 		struct pager_client *o = &p->client[i];
-		if (o == c || o->tid == TID_NIL || o->account != idx)
+		if (o == c || o->tid == TID_NIL || o->payer != c)
 			continue;
-		if (heir == PAGER_CLIENTS_MAX) {
-			heir = i;
+		if (!heir) {
+			heir = o;
 			o->frames = c->frames;
 			o->frames_max = c->frames_max;
 		}
-		o->account = (uint8_t)heir;
+		o->payer = heir;
 	}
 	for (uint32_t i = 0; c->frames && i < pool_top; i++)
-		if (pool_acct[i] == idx + 1)
-			pool_acct[i] = heir == PAGER_CLIENTS_MAX ? 0 : (uint8_t)(heir + 1);
+		if (pool_acct[i] == c->slot + 1)
+			pool_acct[i] = heir ? (uint8_t)(heir->slot + 1) : 0;
 	c->frames = 0;
 }
 
@@ -287,7 +287,7 @@ static const char *bound_option(struct pager_client *c, const char *v)
 		n = n * 10 + (word_t)(*v - '0');
 	if (*v || !n || n > PAGER_POOL_FRAMES)
 		return "want frames=N, 1 <= N <= 32768";
-	bound_account(c)->frames_max = (uint32_t)n;
+	c->payer->frames_max = (uint32_t)n;
 	return NULL;
 }
 
@@ -405,12 +405,14 @@ static inline __attribute__((always_inline)) bool page_link(struct pager_client 
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights)
 {
-	if (bound_refuses(c, frame) || !page_link(c, page_key(c, va), frame | rights)) {
-		p->refusal = PAGER_REFUSE_NO_MEMORY;
-		return false;
-	}
-	bound_charge(c, frame);
-	return true;
+	unsigned took = bound_take(c, frame);
+
+	if (took && page_link(c, page_key(c, va), frame | rights))
+		return true;
+	if (took == 2)
+		bound_untake(c, frame);
+	p->refusal = PAGER_REFUSE_NO_MEMORY;
+	return false;
 }
 
 /* One pass over from's list with the entry, the user count and the run
@@ -422,7 +424,7 @@ bool pager_page_share(struct pager_client *from, struct pager_client *to,
 	word_t idx = (word_t)(to - page_owner->client), lo = 0, hi = 0;
 	bool ok = true;
 
-	to->account = from->account;               /* one family, one account */
+	to->payer = from->payer;                   /* one family, one account */
 	for (uint32_t e = from->pages; e; e = page_ent[e].next_client) {
 		word_t fr = page_ent[e].frame, f = ALIGN_DOWN(fr, 4096);
 
@@ -562,7 +564,8 @@ struct pager_client *pager_client_add(struct pager *p, word_t tid, word_t parent
 	memset(c, 0, sizeof(*c));
 	c->tid = tid;
 	c->parent = parent;
-	c->account = (uint8_t)(c - p->client);
+	c->slot = (uint8_t)(c - p->client);
+	c->payer = c;
 	c->frames_max = p->client_frames;
 	return c;
 }
@@ -598,7 +601,7 @@ word_t pager_fault_default(struct pager *p, struct pager_client *c, word_t addr,
 		return frame;
 	if (!pager_client_region(c, va, rights))
 		return 0;
-	if (pager_client_full(c) || !(frame = pager_frame_alloc(p, true))) {
+	if (!(frame = pager_frame_alloc(p, true))) {
 		p->refusal = PAGER_REFUSE_NO_MEMORY;
 		return 0;
 	}
@@ -757,13 +760,13 @@ static void pager_on_any(struct pager *p, struct pager_client *c)
 {
 	struct utcb *u = utcb();
 	unsigned rights = (unsigned)u->mr[2] & FPAGE_RWX;
-	word_t frame = 0;
+	word_t frame;
 
 	if (u->mr[1] != 12 || !rights) {
 		pager_reply(E_BAD_ARGUMENT);
 		return;
 	}
-	if (pager_client_full(c) || !(frame = pager_frame_for(p, c)) ||
+	if (!(frame = pager_frame_for(p, c)) ||
 	    !pager_page_insert(p, c, frame, frame, rights | PAGER_PAGE_LENT)) {
 		if (frame)
 			pager_frame_put(frame);
@@ -946,10 +949,11 @@ bool pager_bound_check(struct pager *p)
 		struct pager_client *c = &p->client[i];
 		if (c->tid == TID_NIL)
 			continue;
-		if (c->account >= PAGER_CLIENTS_MAX || p->client[c->account].tid == TID_NIL)
+		if (c->payer < p->client || c->payer >= p->client + PAGER_CLIENTS_MAX ||
+		    c->payer->tid == TID_NIL || c->slot != i)
 			return false;
 		for (uint32_t e = c->pages; e; e = page_ent[e].next_client)
-			count[c->account] += !pager_frame_in_pool(
+			count[c->payer->slot] += !pager_frame_in_pool(
 				ALIGN_DOWN(page_ent[e].frame, 4096));
 	}
 	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)

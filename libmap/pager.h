@@ -63,7 +63,9 @@ struct pager_client {
 	 * an account, its own or, for a fork child, its family's root's. */
 	uint32_t frames;                 /* frames charged to it as an account */
 	uint32_t frames_max;             /* the bound of its account (frames=) */
-	uint8_t account;                 /* index of the client that pays */
+	struct pager_client *payer;      /* whose account pays: itself, or its
+					  * family's root */
+	uint8_t slot;                    /* its index in the pager's clients */
 };
 
 struct pager;
@@ -143,9 +145,15 @@ bool pager_client_region(struct pager_client *c, word_t va, unsigned *rights);
  * a frame past the bound (p->refusal = PAGER_REFUSE_NO_MEMORY). A hook
  * that allocates a frame for c before entering it (a copy) asks first
  * whether c's account is full. */
-bool pager_client_full(struct pager_client *c);
+static inline bool pager_client_full(const struct pager_client *c)
+{
+	return c->payer->frames >= c->payer->frames_max;
+}
 /* The frames charged to c's account now. */
-uint32_t pager_client_frames(struct pager_client *c);
+static inline uint32_t pager_client_frames(const struct pager_client *c)
+{
+	return c->payer->frames;
+}
 /* Every account's count is what it holds (tests; false if not). */
 bool pager_bound_check(struct pager *p);
 
