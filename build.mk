@@ -23,12 +23,16 @@ COMMON_CFLAGS := -std=gnu11 -nostdinc -isystem $(CLANG_INC) -ffreestanding -fno-
 
 # Kernel: higher half (-mcmodel=kernel), no red zone (interrupts use the
 # current stack), no FPU/SIMD registers (they are not saved on kernel entry).
-# The kernel's one debug switch: `make DEBUG=1` runs every kernel checker after
-# each change of mappings or threads (kdebug.h), poisons freed kernel memory
-# (kmem.c) and answers KDB_DAMAGE (kdebug.c); the unit tests get the same
-# (HOST_CFLAGS) and rt-alloc its checks (rt-alloc/rtalloc.mk). `make test`
-# runs everything a second time on this build, in build/debug/, less the
-# tests tools/runtests.py --debug leaves out (DEBUG_SKIP).
+# The kernel's one debug switch: `make DEBUG=1` checks after each change of
+# mappings or threads (kdebug.h) the frames and page-table ranges it wrote
+# (mdb_check_at, space_check_own/_range), and runs every whole checker
+# (kmem, mapdb, space) when its log of them overflows or an amortised budget
+# (16 per change against kernel pages + mapping nodes) is spent
+# (kernel/kdebug_change.c); it poisons freed kernel memory (kmem.c) and
+# answers KDB_DAMAGE (kdebug.c); the unit tests get the same (HOST_CFLAGS)
+# and rt-alloc its checks (rt-alloc/rtalloc.mk). `make test` runs everything
+# a second time on this build, in build/debug/ (DEBUG_SKIP in
+# tools/runtests.py --debug is empty).
 KERNEL_DEBUG_FLAGS := $(if $(DEBUG),-DKERNEL_DEBUG)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) $(KERNEL_DEBUG_FLAGS) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-Ikernel -Ikernel/arch/x86_64 -DKERNEL

@@ -82,28 +82,52 @@ static unsigned kdebug_run_checkers(void)
 	return 0;
 }
 
-void kdebug_check_all(void)
+/* The name of checker `which` (1..5) in a panic. */
+static const char *kdebug_checker_name(unsigned which)
 {
-	unsigned which = kdebug_run_checkers();
+	static const char *const local[] = { "mapdb (after a change)", "space (after a change)" };
 
+	return which <= ARRAY_SIZE(kdebug_checkers)
+		       ? kdebug_checkers[which - 1].name
+		       : local[which - ARRAY_SIZE(kdebug_checkers) - 1];
+}
+
+/* Panic if checker `which` (0: none) found its structure broken. */
+static void kdebug_panic_if(unsigned which)
+{
 	if (which)
-		panic("%s: invariant broken at %s:%u", kdebug_checkers[which - 1].name,
+		panic("%s: invariant broken at %s:%u", kdebug_checker_name(which),
 		      kdebug_broken.file ? kdebug_broken.file : "?", kdebug_broken.line);
 }
 
-/* Run the checkers and tell the caller what they found: E_BROKEN with the
- * checker's number in A and the line of the broken invariant in B. A
- * test must see a failure, so this reports instead of panicking. */
-static word_t kdb_check(struct frame *f)
+void kdebug_check_all(void)
 {
-	unsigned which = kdebug_run_checkers();
+	kdebug_panic_if(kdebug_run_checkers());
+}
 
+/* Report checker `which`'s finding to the caller: E_BROKEN with its
+ * number in A and the line of the broken invariant in B, or E_OK. A test
+ * must see a failure, so this reports instead of panicking. */
+static word_t kdb_report(struct frame *f, unsigned which)
+{
 	arch_syscall_set_arg(f, KDB_ARG_A, which);
 	arch_syscall_set_arg(f, KDB_ARG_B, which ? kdebug_broken.line : 0);
 	return which ? E_BROKEN : E_OK;
 }
 
+/* KDB_CHECK: run every checker, report as kdb_report. */
+static word_t kdb_check(struct frame *f)
+{
+	return kdb_report(f, kdebug_run_checkers());
+}
+
 #ifdef KERNEL_DEBUG
+void kdebug_require_local(void)
+{
+	kdebug_broken.file = NULL;
+	kdebug_panic_if(kdebug_check_local());
+}
+
 /* A saved copy of what KDB_DAMAGE may break in space s. */
 struct kdb_saved {
 	struct tcb *thread;          /* s's first thread */
@@ -114,9 +138,25 @@ struct kdb_saved {
 	struct list *threads_prev, *link_prev;
 };
 
+/* Case 10: a PTE without a node at va, written past the hooks that log
+ * changes. The check after a change must not see it while no change
+ * touched va (else A = 6), and must catch it once a change wrote a PTE
+ * there: reported as KDB_CHECK does, by checker 5 (space, after a
+ * change). */
+static word_t kdb_damage_local(struct frame *f, struct space *s, word_t va)
+{
+	kdebug_broken.file = NULL;
+	if (kdebug_check_local())
+		return kdb_report(f, KDEBUG_CHECK_LOCAL_SPACE + 1);
+	kdebug_note_pte(s, va, 12, s->pml4_phys);     /* as a write there notes it */
+	kdebug_broken.file = NULL;
+	return kdb_report(f, kdebug_check_local());
+}
+
 /* Break structure `what` of s (the caller's space) so that space_check
  * must name it. Case 7 puts a PTE without a node at va, slot as
- * mdb_pte_prepare gave it; case 4 lists `stray` as s's child. */
+ * mdb_pte_prepare gave it (case 10 the same, unlogged); case 4 lists
+ * `stray` as s's child. */
 static void kdb_damage_do(struct space *s, word_t what, word_t va, void *slot, struct space *stray)
 {
 	switch (what) {
@@ -129,6 +169,7 @@ static void kdb_damage_do(struct space *s, word_t what, word_t va, void *slot, s
 	case 7: mdb_pte_set(s, va, s->pml4_phys, 12, FPAGE_R, slot); break;
 	case 8: s->threads.prev = NULL; break;
 	case 9: s->link.prev = &s->link; break;
+	case 10: arch_pt_set(s->pml4, va, s->pml4_phys, 12, FPAGE_R, 0, slot); break;
 	}
 }
 
@@ -145,14 +186,17 @@ static void kdb_damage_undo(struct space *s, word_t what, word_t va, struct spac
 	s->kip_area = was->kip_area;
 	if (what == 7)
 		mdb_pte_clear(s, va, 12, NULL);
+	if (what == 10)
+		arch_pt_clear(s->pml4, va, 12, NULL);
 	s->threads.prev = was->threads_prev;
 	s->link.prev = was->link_prev;
 }
 
 /* KDB_DAMAGE: break one structure of the caller's space as case rsi
  * says, run the checkers (answering as KDB_CHECK) and mend it before
- * anything else runs. rdx: where the caller maps nothing (case 7 puts a
- * PTE of s's own top page table there, read-only, for the check only).
+ * anything else runs. rdx: where the caller maps nothing (cases 7 and 10
+ * put a PTE of s's own top page table there, read-only, for the check
+ * only). Case 10 runs the check after a change instead (kdb_damage_local).
  * Debug kernels only: the damage tests of space_check. */
 static word_t kdb_damage(struct frame *f)
 {
@@ -171,14 +215,17 @@ static word_t kdb_damage(struct frame *f)
 
 	if (!(s->flags & SPACE_PRIVILEGED))
 		return E_NO_PRIVILEGE;
-	if (what < 1 || what > 9)
+	if (what < 1 || what > 10)
 		return E_BAD_ARGUMENT;
-	if (what == 7 && (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
-			  mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
-			  mdb_pte_prepare(s, va, 12, &slot) != E_OK))
+	if ((what == 7 || what == 10) &&
+	    (va >= FPAGE_USER_END || space_in_kernel_area(s, va, 4096) ||
+	     mdb_pte_get(s, va, &pa, &log2, &rights, NULL) ||
+	     mdb_pte_prepare(s, va, 12, &slot) != E_OK))
 		return E_BAD_ARGUMENT;
+	if (what == 10)
+		kdebug_check_change();       /* a change ends here: the log starts empty */
 	kdb_damage_do(s, what, va, slot, &stray);
-	err = kdb_check(f);
+	err = what == 10 ? kdb_damage_local(f, s, va) : kdb_check(f);
 	kdb_damage_undo(s, what, va, &stray, &was);
 	return err;
 }

@@ -31,6 +31,7 @@ KERNEL_SRCS := \
 	kernel/irq.c \
 	kernel/control.c \
 	kernel/kdebug.c \
+	$(if $(DEBUG),kernel/kdebug_change.c) \
 	kernel/console.c \
 	kernel/syscall.c \
 	$(LIB_SRCS)

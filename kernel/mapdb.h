@@ -184,6 +184,13 @@ size_t mdb_node_count(void);
  * violation, printed as "mdb_check: what" (CHECK_FAIL). */
 bool mdb_check(void);
 
+/* mdb_check's checks of the lists of one frame: for log2 = MDB_SUPER_LOG2
+ * every list of the 2 MiB frame holding pa, for MDB_PAGE_LOG2 its 2M list
+ * and the 4K list of pa; each node against its list, parent and PTE.
+ * What a change of that frame's lists can break, short of the counts
+ * only mdb_check tallies. */
+bool mdb_check_at(word_t pa, unsigned log2);
+
 /* For space_check: has s's mapping of frame pa (aligned to 2^log2) at va
  * (aligned likewise) with `rights` a node that says the same? */
 bool mdb_has_node(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights);

@@ -3,7 +3,10 @@
  * The mapping database's checker: mdb_check walks every directory, frame
  * and list of the frame index and checks each node against its list, its
  * parent and its PTE, then each space's count of its nodes (the
- * invariants listed in mapdb.h). Every branch has a damage test in
+ * invariants listed in mapdb.h). mdb_check_at is the same check of the
+ * lists of one frame, for the DEBUG=1 kernel's check after each change
+ * (kdebug.c): mdb_check is it applied to every frame, plus the counts
+ * that only a whole walk can tally. Every branch has a damage test in
  * tests/unit/test_mapdb.c that breaks one structure and expects the
  * branch's message.
  */
@@ -111,33 +114,48 @@ static bool mdb_check_pieces(const struct mdb_frame *fr, word_t pa)
 	return true;
 }
 
-/* Every list of the 2 MiB frame at pa. */
-static bool mdb_check_frame(const struct mdb_frame *fr, word_t pa, size_t *seen)
+/* The 4K lists of the 2 MiB frame at pa (all of them, with its 2M list
+ * and count of used 4K lists, for log2 = MDB_SUPER_LOG2), or only the
+ * one of the 4 KiB frame pa (log2 = MDB_PAGE_LOG2) with them: what a
+ * change of the lists of frame (pa, log2) can have broken. */
+static bool mdb_check_frame(const struct mdb_frame *fr, word_t pa, unsigned log2, size_t *seen)
 {
-	if (!mdb_check_pieces(fr, pa))
+	word_t base = ALIGN_DOWN(pa, (word_t)1 << MDB_SUPER_LOG2);
+
+	if (!mdb_check_pieces(fr, base))
 		return false;
-	if (!mdb_check_list(fr, fr->head, pa, MDB_SUPER_LOG2, seen))
+	if (!mdb_check_list(fr, fr->head, base, MDB_SUPER_LOG2, seen))
 		return false;
+	if (log2 == MDB_PAGE_LOG2)
+		return !fr->pieces || mdb_check_list(fr, fr->pieces[mdb_piece(pa)],
+						     ALIGN_DOWN(pa, 4096), MDB_PAGE_LOG2, seen);
 	for (unsigned i = 0; fr->pieces && i < MDB_PIECES; i++)
-		if (!mdb_check_list(fr, fr->pieces[i], pa + ((word_t)i << MDB_PAGE_LOG2),
+		if (!mdb_check_list(fr, fr->pieces[i], base + ((word_t)i << MDB_PAGE_LOG2),
 				    MDB_PAGE_LOG2, seen))
 			return false;
 	return true;
 }
 
+/* A directory is kept only while a frame in it holds a node. */
+static bool mdb_check_dir_used(word_t d)
+{
+	const struct mdb_dir *dir = mdb.top[d];
+
+	for (unsigned i = 0; i < MDB_DIR_FRAMES; i++)
+		if (dir->frame[i].head || dir->frame[i].pieces)
+			return true;
+	return MDB_FAIL("empty directory %lu kept", (unsigned long)d);
+}
+
 /* Every frame of directory d, which must not be empty. */
 static bool mdb_check_dir(word_t d, size_t *seen)
 {
-	const struct mdb_dir *dir = mdb.top[d];
-	bool used = false;
-
 	for (unsigned i = 0; i < MDB_DIR_FRAMES; i++) {
 		word_t pa = (d * MDB_DIR_FRAMES + i) << MDB_SUPER_LOG2;
-		used |= dir->frame[i].head || dir->frame[i].pieces;
-		if (!mdb_check_frame(&dir->frame[i], pa, seen))
+		if (!mdb_check_frame(&mdb.top[d]->frame[i], pa, MDB_SUPER_LOG2, seen))
 			return false;
 	}
-	return used || MDB_FAIL("empty directory %lu kept", (unsigned long)d);
+	return mdb_check_dir_used(d);
 }
 
 /* Each space's count of its nodes against the lists' (the tally mdb_check
@@ -172,6 +190,18 @@ bool mdb_check(void)
 		return MDB_FAIL("%lu nodes in lists, %lu counted", (unsigned long)seen,
 				(unsigned long)mdb.nodes);
 	return mdb_check_spaces(seen);
+}
+
+bool mdb_check_at(word_t pa, unsigned log2)
+{
+	const struct mdb_frame *fr = mdb_frame(pa);
+	size_t seen = 0;
+
+	if (!fr)
+		return true;
+	if (!mdb_check_dir_used(mdb_frame_number(pa) / MDB_DIR_FRAMES))
+		return false;
+	return mdb_check_frame(fr, pa, log2, &seen);
 }
 
 bool mdb_has_node(struct space *s, word_t va, word_t pa, unsigned log2, unsigned rights)

@@ -11,6 +11,7 @@
 #include <thread.h>
 #include <mapdb.h>
 #include <kip.h>
+#include <kdebug.h>
 #include <klib.h>
 #include <arch.h>
 #include <pagoda/error.h>
@@ -133,6 +134,7 @@ void space_destroy(struct space *s)
 	if (s->acct.used != 0)
 		panic("space: %zu bytes still charged after teardown", s->acct.used);
 	kmem_account_fini(&s->acct);
+	kdebug_space_gone(s);
 	list_remove(&s->link);
 	if (s->owner)
 		list_remove(&s->sibling);
@@ -221,16 +223,19 @@ size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len)
 	return done;
 }
 
-/* Every user PTE of s has a node in the mapping database that says the
- * same, or is a kernel-owned page inside the KIP or UTCB area. */
-static bool space_check_ptes(struct space *s)
+/* Every user PTE of s in [va, end) has a node in the mapping database
+ * that says the same, or is a kernel-owned page inside the KIP or UTCB
+ * area. */
+bool space_check_range(struct space *s, word_t va, word_t end)
 {
-	word_t va = 0, pa;
+	word_t pa, size;
 	unsigned log2, attr, rights;
 
-	for (; arch_pt_next(s->pml4, &va, USER_END, &log2, &attr); va += (word_t)1 << log2) {
+	for (; arch_pt_next(s->pml4, &va, end, &log2, &attr); va += size) {
+		size = (word_t)1 << log2;
+		va = ALIGN_DOWN(va, size);
 		if (attr & ARCH_PT_KERNEL_OWNED) {
-			if (!space_in_kernel_area(s, va, (word_t)1 << log2))
+			if (!space_in_kernel_area(s, va, size))
 				return CHECK_FAIL(
 					"space_check: space %p: kernel page at %lx outside "
 					"its KIP and UTCB areas",
@@ -246,7 +251,7 @@ static bool space_check_ptes(struct space *s)
 	return true;
 }
 
-bool space_check(struct space *s)
+bool space_check_own(struct space *s)
 {
 	const char *why;
 	struct list *n;
@@ -276,7 +281,12 @@ bool space_check(struct space *s)
 	if (s->owner && s->acct.parent != (s->owner->owner ? &s->owner->acct : NULL))
 		return CHECK_FAIL("space_check: space %p charges the wrong parent account",
 				  (void *)s);
-	return space_check_ptes(s);
+	return true;
+}
+
+bool space_check(struct space *s)
+{
+	return space_check_own(s) && space_check_range(s, 0, USER_END);
 }
 
 bool space_check_all(void)
@@ -292,7 +302,9 @@ bool space_check_all(void)
 	return true;
 }
 
-/* ---- mapping-database hooks on real page tables ---- */
+/* ---- mapping-database hooks on real page tables ----
+ * Each that writes a PTE tells kdebug first (DEBUG=1 builds only: the
+ * check after the change looks at what they wrote, kdebug_change.c). */
 
 bool mdb_pte_get(struct space *s, word_t va, word_t *pa, unsigned *log2, unsigned *rights,
 		 void **slot)
@@ -316,26 +328,31 @@ void mdb_pte_set(struct space *s, word_t va, word_t pa, unsigned log2, unsigned 
 {
 	unsigned attr = kip_phys_is_ram(pa) ? 0 : ARCH_PT_UNCACHED;
 
+	kdebug_pte_written(s, va, log2, pa);
 	arch_pt_set(s->pml4, va, pa, log2, rights, attr, slot);
 }
 
 unsigned mdb_pte_protect(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
 {
+	kdebug_pte_changing(s, va, log2);
 	return arch_pt_protect(s->pml4, va, log2, rights, slot);
 }
 
 void mdb_pte_raise(struct space *s, word_t va, unsigned log2, unsigned rights, void *slot)
 {
+	kdebug_pte_changing(s, va, log2);
 	arch_pt_raise(s->pml4, va, log2, rights, slot);
 }
 
 unsigned mdb_pte_clear(struct space *s, word_t va, unsigned log2, void *slot)
 {
+	kdebug_pte_changing(s, va, log2);
 	return arch_pt_clear(s->pml4, va, log2, slot);
 }
 
 int mdb_pte_split(struct space *s, word_t va)
 {
+	kdebug_pte_changing(s, va, MDB_SUPER_LOG2);
 	return arch_pt_split(s->pml4, va, &s->acct);
 }
 

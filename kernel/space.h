@@ -67,7 +67,13 @@ static inline void space_activate(struct space *s)
 /* Copy bytes from a user address of s through its page tables; returns
  * the number of bytes copied (stops at the first unmapped page). */
 size_t space_copy_in(struct space *s, word_t va, void *buf, size_t len);
+/* space_check: s's own lists, counts and account (space_check_own), and
+ * every user PTE of s has a node that says the same, or is a kernel page
+ * in its KIP or UTCB area (space_check_range over the whole user half;
+ * the DEBUG=1 kernel checks only the ranges a change wrote, kdebug.c). */
 bool space_check(struct space *s);
+bool space_check_own(struct space *s);
+bool space_check_range(struct space *s, word_t va, word_t end);
 bool space_check_all(void);
 
 #endif

@@ -891,6 +891,16 @@ static void damage_world(void)
 		ck_assert(mdb_check());           \
 	} while (0)
 
+/* The same for mdb_check_at(pa, log2), the check of one frame. */
+#define DAMAGE_AT(pa, log2, field, value, what)                                  \
+	do {                                                                     \
+		__typeof__(field) save = (field);                                \
+		(field) = (value);                                               \
+		unit_check_catches(mdb_check_at(pa, log2), "mdb_check: ", what); \
+		(field) = save;                                                  \
+		ck_assert(mdb_check_at(pa, log2) && mdb_check());                \
+	} while (0)
+
 START_TEST(check_damage_nodes)
 {
 	damage_world();
@@ -912,6 +922,27 @@ START_TEST(check_damage_nodes)
 	DAMAGE(dmg.b->word, mdb_word(va4(2, 0), 1, false, R), "escapes its segment");
 	DAMAGE(dmg.b->parent, dmg.c, "out of preorder");
 	DAMAGE(dmg.b->space, NULL, "names no space");
+	finish();
+}
+END_TEST
+
+/* mdb_check_at, the check of one frame after a change (kdebug_change.c),
+ * catches damage in the lists of the frame it is given and only there. */
+START_TEST(check_local_damage)
+{
+	word_t save;
+
+	damage_world();
+	save = dmg.b->word;
+	dmg.b->word |= X;                      /* in the 4K list of F2(0)'s first page */
+	ck_assert(mdb_check_at(F4(0), 12));
+	ck_assert(mdb_check_at(F2(1), 21));
+	ck_assert(mdb_check_at(F2(0) + K4, 12));
+	unit_check_catches(mdb_check_at(F2(0), 12), "mdb_check: ", "parent's not a superset");
+	unit_check_catches(mdb_check_at(F2(0), 21), "mdb_check: ", "parent's not a superset");
+	dmg.b->word = save;
+	DAMAGE_AT(F2(0), 21, mdb_frame(F2(0))->pieces_used, 2, "1 4K lists used, 2 counted");
+	DAMAGE_AT(F4(0), 12, pte_at(C, va4(0, 0))->pa, F4(1), "disagrees with its PTE");
 	finish();
 }
 END_TEST
@@ -1750,6 +1781,7 @@ static Suite *mapdb_suite(void)
 		{ "check_catches_damage", check_catches_damage },
 		{ "check_damage_nodes", check_damage_nodes },
 		{ "check_damage_index_and_counts", check_damage_index_and_counts },
+		{ "check_local_damage", check_local_damage },
 		{ "check_damage_charges", check_damage_charges },
 		{ "pager_stack", pager_stack },
 		{ "random_against_model", random_against_model },
