@@ -25,6 +25,21 @@
  * to it, and a libmap pager below lends clean frames); a fault's frame is
  * cleared in any case.
  *
+ * Bounds. Each client pays for the frames it holds through the pager
+ * from an account: its own, or, for a fork child, its family's root's
+ * (pager_page_share), so forking buys no more memory. A pool frame is
+ * charged once, to the account of the first table it entered
+ * (pool_acct), and uncharged when its last user puts it: the frames a
+ * fork shares, and the original a copy-on-write break leaves to the
+ * other sharers, count once for the family; the copy counts as a new
+ * frame. A frame outside the pool (frame_alloc's) has one entry and is
+ * charged with it. An account at its bound gets no new frame:
+ * pager_page_insert refuses (the fault is refused with
+ * PAGER_REFUSE_NO_MEMORY, ANY answers E_NO_MEMORY), and no one else is
+ * affected. When an account goes while frames are still charged to it,
+ * the rest of its family (if any) takes the account over; frames only
+ * the pager keeps (a cache) are no longer counted for anyone.
+ *
  * Page tables. One hash table of entries keyed by (client, page address),
  * chained per bucket; each client also links its own entries, so fork and
  * exit visit only that client's pages.
@@ -46,6 +61,7 @@ static word_t pool_below;                        /* the memory server of the poo
 static uint32_t pool_block_wait;                 /* single frames to take before a block */
 static uint32_t pool_block_backoff;              /* the next wait after a refusal */
 static struct pager *page_owner;                 /* the one pager of this task */
+static void bound_frame_freed(uint32_t i);
 
 static word_t frame_va(uint32_t i)
 {
@@ -175,6 +191,7 @@ bool pager_frame_put(word_t frame)
 	}
 	if (--pool_users[i])
 		return false;
+	bound_frame_freed(i);
 	pager_revoke(frame, FPAGE_RWX);
 	pool_in_use--;
 	if (pool_nfree < PAGER_POOL_KEEP) {
@@ -214,6 +231,142 @@ static void pager_release_all(struct pager *p)
 			memsrv_free(p->below, pool_handle[i], 12);
 	pool_top = pool_nfree = pool_nempty = 0;
 	pool_in_use = 0;
+}
+
+/* ---- bounds ---- */
+
+static uint8_t pool_acct[PAGER_POOL_FRAMES];     /* 1 + the account charged; 0: none */
+
+/* frame enters c's table (the fault path: inline): 1 if it is counted
+ * already, 2 if it is charged to c's account now, 0 if that would pass
+ * the bound. */
+static inline __attribute__((always_inline)) unsigned bound_take(struct pager_client *c,
+								 word_t frame)
+{
+	struct pager_client *a = c->payer;
+	word_t i = (frame - PAGER_POOL_BASE) / 4096;
+
+	if (i < PAGER_POOL_FRAMES && pool_acct[i])
+		return 1;
+	if (a->frames >= a->frames_max)
+		return 0;
+	if (i < PAGER_POOL_FRAMES)
+		pool_acct[i] = (uint8_t)(a->slot + 1);
+	a->frames++;
+	return 2;
+}
+
+/* Undo bound_take's 2 (the table had no room). */
+static void bound_untake(struct pager_client *c, word_t frame)
+{
+	if (pager_frame_in_pool(frame))
+		pool_acct[frame_index(frame)] = 0;
+	c->payer->frames--;
+}
+
+/* frame entered c's table: charge it unless it is counted already. */
+static void bound_charge(struct pager_client *c, word_t frame)
+{
+	if (pager_frame_in_pool(frame)) {
+		uint8_t *acct = &pool_acct[frame_index(frame)];
+		if (*acct)
+			return;
+		*acct = (uint8_t)(c->payer->slot + 1);
+	}
+	c->payer->frames++;
+}
+
+/* c's entry for frame went: a frame outside the pool is uncharged now (a
+ * pool frame when its last user puts it). */
+static void bound_entry_gone(struct pager_client *c, word_t frame)
+{
+	if (!pager_frame_in_pool(frame))
+		c->payer->frames--;
+}
+
+/* Pool frame i has no user left: its account gets it back. */
+static void bound_frame_freed(uint32_t i)
+{
+	if (pool_acct[i]) {
+		page_owner->client[pool_acct[i] - 1].frames--;
+		pool_acct[i] = 0;
+	}
+}
+
+/* Client c (its pages dropped) goes. If it was an account still charged
+ * with frames, the first other member of its family takes the account
+ * over; without one, the frames (kept by the pager alone) are uncharged. */
+static void bound_client_gone(struct pager *p, struct pager_client *c)
+{
+	struct pager_client *heir = NULL;
+
+	if (c->payer != c)
+		return;
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++) {
+		struct pager_client *o = &p->client[i];
+		if (o == c || o->tid == TID_NIL || o->payer != c)
+			continue;
+		if (!heir) {
+			heir = o;
+			o->frames = c->frames;
+			o->frames_max = c->frames_max;
+		}
+		o->payer = heir;
+	}
+	for (uint32_t i = 0; c->frames && i < pool_top; i++)
+		if (pool_acct[i] == c->slot + 1)
+			pool_acct[i] = heir ? (uint8_t)(heir->slot + 1) : 0;
+	c->frames = 0;
+}
+
+/* PAGER_OPTION frames=N (1 <= N <= PAGER_POOL_FRAMES) for client c: its
+ * bound. NULL, or why not. */
+static const char *bound_option(struct pager_client *c, const char *v)
+{
+	word_t n = 0;
+
+	if (!c)
+		return "no such client";
+	for (; *v >= '0' && *v <= '9' && n <= PAGER_POOL_FRAMES; v++)
+		n = n * 10 + (word_t)(*v - '0');
+	if (*v || !n || n > PAGER_POOL_FRAMES)
+		return "want frames=N, 1 <= N <= 32768";
+	c->payer->frames_max = (uint32_t)n;
+	return NULL;
+}
+
+/* Is this PAGER_OPTION message frames=...? (The words are checked.) */
+static bool bound_is_option(void)
+{
+	struct utcb *u = utcb();
+
+	return tag_u(u->mr[0]) >= 3 && u->mr[2] >= 7 && !memcmp(&u->mr[3], "frames=", 7);
+}
+
+/* PAGER_OPTION frames=N from the root task: the bound of the client's
+ * account, or a refusal with the reason in MR2.. */
+static void bound_on_option(struct pager *p, word_t from)
+{
+	struct utcb *u = utcb();
+	char opt[PAGER_OPTION_MAX + 1] = "";
+	const char *why = "not from the root task";
+	word_t len = u->mr[2];
+
+	if (from == libmap_exit_to) {
+		why = "too long";
+		if (len <= PAGER_OPTION_MAX && tag_u(u->mr[0]) >= 2 + (len + 7) / 8) {
+			memcpy(opt, &u->mr[3], len);
+			why = bound_option(pager_client_find(p, u->mr[1]), opt + 7);
+		}
+	}
+	if (!why) {
+		msg_tag(SIGMA0_REPLY_OK, 0, 0);
+		return;
+	}
+	memset(&u->mr[2], 0, PAGER_REASON_MAX + 8);
+	memcpy(&u->mr[2], why, strlen(why));
+	msg_tag(SIGMA0_REPLY_ERROR, 1 + (unsigned)(strlen(why) + 8) / 8, 0);
+	u->mr[1] = from == libmap_exit_to ? E_BAD_ARGUMENT : E_NO_PRIVILEGE;
 }
 
 /* ---- page tables ---- */
@@ -296,8 +449,14 @@ static inline __attribute__((always_inline)) bool page_link(struct pager_client 
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights)
 {
-	(void)p;
-	return page_link(c, page_key(c, va), frame | rights);
+	unsigned took = bound_take(c, frame);
+
+	if (took && page_link(c, page_key(c, va), frame | rights))
+		return true;
+	if (took == 2)
+		bound_untake(c, frame);
+	p->refusal = PAGER_REFUSE_NO_MEMORY;
+	return false;
 }
 
 /* One pass over from's list with the entry, the user count and the run
@@ -309,6 +468,7 @@ bool pager_page_share(struct pager_client *from, struct pager_client *to,
 	word_t idx = (word_t)(to - page_owner->client), lo = 0, hi = 0;
 	bool ok = true;
 
+	to->payer = from->payer;                   /* one family, one account */
 	for (uint32_t e = from->pages; e; e = page_ent[e].next_client) {
 		word_t fr = page_ent[e].frame, f = ALIGN_DOWN(fr, 4096);
 
@@ -340,8 +500,13 @@ void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned
 {
 	struct page_ent *e = page_find(c, va);
 
-	if (e)
-		e->frame = frame | rights;
+	if (!e)
+		return;
+	if (ALIGN_DOWN(e->frame, 4096) != frame) {
+		bound_entry_gone(c, ALIGN_DOWN(e->frame, 4096));
+		bound_charge(c, frame);
+	}
+	e->frame = frame | rights;
 }
 
 void pager_page_each(struct pager *p, struct pager_client *c,
@@ -378,6 +543,7 @@ static bool page_remove(struct pager_client *c, word_t va)
 		c->pages = pe->next_client;
 	if (pe->next_client)
 		page_ent[pe->next_client].prev_client = pe->prev_client;
+	bound_entry_gone(c, ALIGN_DOWN(pe->frame, 4096));
 	pe->next_client = page_free_head;
 	page_free_head = e;
 	c->npages--;
@@ -412,6 +578,7 @@ static void page_drop_all(struct pager_client *c)
 	for (; e; e = next) {
 		next = page_ent[e].next_client;
 		page_unhash(e);
+		bound_entry_gone(c, ALIGN_DOWN(page_ent[e].frame, 4096));
 		pager_frame_put(ALIGN_DOWN(page_ent[e].frame, 4096));
 		page_ent[e].next_client = page_free_head;
 		page_free_head = e;
@@ -441,6 +608,9 @@ struct pager_client *pager_client_add(struct pager *p, word_t tid, word_t parent
 	memset(c, 0, sizeof(*c));
 	c->tid = tid;
 	c->parent = parent;
+	c->slot = (uint8_t)(c - p->client);
+	c->payer = c;
+	c->frames_max = p->client_frames;
 	return c;
 }
 
@@ -449,6 +619,7 @@ void pager_client_remove(struct pager *p, struct pager_client *c)
 	if (p->ops && p->ops->client_exit)
 		p->ops->client_exit(p, c);
 	page_drop_all(c);
+	bound_client_gone(p, c);
 	c->tid = TID_NIL;
 }
 
@@ -765,6 +936,8 @@ static bool pager_dispatch(struct pager *p, word_t from, bool *shutdown)
 			pager_on_any(p, c);
 		else
 			pager_on_free(c);
+	} else if (label == PAGER_OPTION && bound_is_option()) {
+		bound_on_option(p, from);
 	} else if (p->ops && p->ops->request) {
 		return p->ops->request(p, from, label);
 	} else {
@@ -783,6 +956,8 @@ void pager_init(struct pager *p, const char *name, const struct pager_ops *ops)
 	pool_block_wait = 0;
 	pool_block_backoff = 1;
 	page_owner = p;
+	p->client_frames = PAGER_CLIENT_FRAMES;
+	memset(pool_acct, 0, sizeof(pool_acct));
 }
 
 static void pager_shutdown(struct pager *p)
@@ -812,4 +987,37 @@ int pager_run(struct pager *p)
 			return 0;
 		}
 	}
+}
+
+/* ---- the bounds' checker ---- */
+
+/* The checker: each account's count is the pool frames charged to it
+ * plus the entries of its family for frames outside the pool; a charged
+ * pool frame has a user; every client pays to a live account. */
+bool pager_bound_check(struct pager *p)
+{
+	uint32_t count[PAGER_CLIENTS_MAX] = { 0 };
+
+	for (uint32_t i = 0; i < pool_top; i++) {
+		if (!pool_acct[i])
+			continue;
+		if (!pool_users[i] || p->client[pool_acct[i] - 1].tid == TID_NIL)
+			return false;
+		count[pool_acct[i] - 1]++;
+	}
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++) {
+		struct pager_client *c = &p->client[i];
+		if (c->tid == TID_NIL)
+			continue;
+		if (c->payer < p->client || c->payer >= p->client + PAGER_CLIENTS_MAX ||
+		    c->payer->tid == TID_NIL || c->slot != i)
+			return false;
+		for (uint32_t e = c->pages; e; e = page_ent[e].next_client)
+			count[c->payer->slot] += !pager_frame_in_pool(
+				ALIGN_DOWN(page_ent[e].frame, 4096));
+	}
+	for (unsigned i = 0; i < PAGER_CLIENTS_MAX; i++)
+		if (p->client[i].tid != TID_NIL ? count[i] != p->client[i].frames : count[i])
+			return false;
+	return true;
 }

@@ -45,6 +45,7 @@ extern word_t host_pool_base;                  /* host unit tests: the test's bu
 #define PAGER_POOL_BATCH (1u << (PAGER_POOL_BATCH_LOG2 - 12))
 #define PAGER_POOL_RETRY_MAX 512               /* most single frames between block requests */
 #define PAGER_SCRATCH 0x2f000000000ull         /* where incoming pages land */
+#define PAGER_CLIENT_FRAMES (PAGER_POOL_FRAMES / 2) /* a client's bound by default (64 MiB) */
 
 struct pager_region {
 	word_t va, size;
@@ -59,6 +60,13 @@ struct pager_client {
 	uint32_t pages;                  /* head of its page list (0: none) */
 	uint32_t npages;
 	word_t user;                     /* free for the pager's own use (0 when added) */
+	/* The bound (pager.c, "Bounds"): a client pays for its frames from
+	 * an account, its own or, for a fork child, its family's root's. */
+	uint32_t frames;                 /* frames charged to it as an account */
+	uint32_t frames_max;             /* the bound of its account (frames=) */
+	struct pager_client *payer;      /* whose account pays: itself, or its
+					  * family's root */
+	uint8_t slot;                    /* its index in the pager's clients */
 };
 
 struct pager;
@@ -116,6 +124,9 @@ struct pager {
 	word_t refusal;                  /* a fault hook returning 0 may set the
 					  * refusal's label: the client's exception
 					  * handler gets it as the reason (0: 1) */
+	uint32_t client_frames;          /* a new client's bound (pager_init:
+					  * PAGER_CLIENT_FRAMES; frames= changes it
+					  * per client) */
 	struct pager_client client[PAGER_CLIENTS_MAX];
 };
 
@@ -128,6 +139,24 @@ struct pager_client *pager_client_find(struct pager *p, word_t tid);
 struct pager_client *pager_client_add(struct pager *p, word_t tid, word_t parent);
 void pager_client_remove(struct pager *p, struct pager_client *c);
 bool pager_client_region(struct pager_client *c, word_t va, unsigned *rights);
+/* The bound on the frames a client holds through the pager: its pages
+ * (faulted in, image), the frames it borrowed with ANY, and copies made
+ * for it, each frame counted once, for the account (c, or its fork
+ * family's root) that first had it in a table. pager_page_insert refuses
+ * a frame past the bound (p->refusal = PAGER_REFUSE_NO_MEMORY). A hook
+ * that allocates a frame for c before entering it (a copy) asks first
+ * whether c's account is full. */
+static inline bool pager_client_full(const struct pager_client *c)
+{
+	return c->payer->frames >= c->payer->frames_max;
+}
+/* The frames charged to c's account now. */
+static inline uint32_t pager_client_frames(const struct pager_client *c)
+{
+	return c->payer->frames;
+}
+/* Every account's count is what it holds (tests; false if not). */
+bool pager_bound_check(struct pager *p);
 
 /* Frames (pool addresses): from the pager below; zeroed if asked. */
 word_t pager_frame_alloc(struct pager *p, bool zero);
@@ -143,7 +172,8 @@ word_t pager_frames_in_use(void);               /* pool frames with a user, lent
 bool pager_page_lookup(struct pager_client *c, word_t va, word_t *frame, unsigned *rights);
 bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_t frame,
 		       unsigned rights);
-/* Fork's copy: enter every page of `from` but those lent (PAGER_PAGE_LENT)
+/* Fork's copy (to becomes one of from's family, paying from its account,
+ * and nothing is charged: the family holds these frames already): enter every page of `from` but those lent (PAGER_PAGE_LENT)
  * in to's table, same address, frame and rights, each frame one user
  * more. The frames that were writable and now have exactly two users
  * (the ones whose mappings must lose W) are reported as runs of adjacent
@@ -153,7 +183,9 @@ bool pager_page_insert(struct pager *p, struct pager_client *c, word_t va, word_
 bool pager_page_share(struct pager_client *from, struct pager_client *to,
 		      void (*now_shared)(word_t lo, word_t hi));
 /* Change the frame and rights c's entry at va records (nothing if none).
- * Mappings already made are untouched: revoke them first if they differ. */
+ * Mappings already made are untouched: revoke them first if they differ.
+ * A new frame is charged to c's account without refusal (check
+ * pager_client_full before taking it). */
 void pager_page_update(struct pager_client *c, word_t va, word_t frame, unsigned rights);
 /* Visit every page of c: fn(p, c, va, frame, rights). */
 void pager_page_each(struct pager *p, struct pager_client *c,

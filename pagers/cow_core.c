@@ -51,7 +51,13 @@ word_t cow_fault(struct pager *p, struct pager_client *c, word_t addr, unsigned 
 		cow_shared_read = access == FPAGE_R;
 		return frame;
 	}
-	if (!(*rights & FPAGE_W) || !(copy = pager_frame_alloc(p, false)))
+	if (!(*rights & FPAGE_W))
+		return 0;
+	if (pager_client_full(c)) {
+		p->refusal = PAGER_REFUSE_NO_MEMORY;   /* the copy would pass its bound */
+		return 0;
+	}
+	if (!(copy = pager_frame_alloc(p, false)))
 		return 0;
 	memcpy((void *)copy, (void *)frame, 4096);
 	pager_page_update(c, va, copy, r);

@@ -38,8 +38,10 @@
  *                  page). Reply label 0, or SIGMA0_REPLY_ERROR with MR1 =
  *                  E_BAD_ARGUMENT and MR2.. = why, a NUL-terminated text of
  *                  at most PAGER_REASON_MAX bytes (init prints it with the
- *                  line number and does not start the client). A pager
- *                  that takes no options refuses every one.
+ *                  line number and does not start the client). Every
+ *                  libmap pager takes frames=N (the client's frame
+ *                  bound, docs/abi.md §16.3d); a pager that takes no
+ *                  other options refuses every other one.
  *
  * A client of a libmap pager gives memory back (like munmap):
  *   PAGER_RELEASE  MR1 = va, MR2 = size (page multiples): the pages go, the
@@ -70,7 +72,8 @@
  *   PAGER_REFUSE_NOT_MINE        the address is in none of the client's regions
  *   PAGER_REFUSE_COLOURS_EMPTY   every colour of the client's set is exhausted
  *                                (rt-alloc/colour; no spilling allowed)
- *   PAGER_REFUSE_NO_MEMORY       the pager has no frame or record left
+ *   PAGER_REFUSE_NO_MEMORY       the pager has no frame or record left, or
+ *                                the client is at its frame bound (frames=)
  */
 #define PAGER_REFUSE_NOT_MINE 1
 #define PAGER_REFUSE_COLOURS_EMPTY 0x7301

@@ -10,7 +10,7 @@ TAP_OBJ := $(B)/u/tests/sys/tap.o $(B)/u/tests/sys/agent.o
 SYS_TESTS += forktest forkhello crashpager toucher patternclient proto recvwin devmem
 SYS_TESTS += forkmatrix pagerkill exhaust
 SYS_TESTS += forkbomb orphans silentpager mutepager leaker faultabort poolhog s0mem ptlast
-SYS_TESTS += foreign initmsg bigimage poolback wakeorder stale
+SYS_TESTS += foreign initmsg bigimage poolback wakeorder stale boundhog
 
 # Clients of the virtio-blk driver (drivers/blk).
 SYS_TESTS += blktest

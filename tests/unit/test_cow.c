@@ -454,6 +454,7 @@ static void check_all(void)
 		in_use += refs[k] != 0;
 	}
 	must_eq(pager_frames_in_use(), in_use);
+	must(pager_bound_check(&pg));
 }
 
 static void setup(void)
@@ -1348,6 +1349,176 @@ START_TEST(random_against_model)
 }
 END_TEST
 
+/* ---- The per-client bound ---- */
+
+/* PAGER_OPTION from `from` for client c with the text opt (MR3..); the
+ * reply's label, and MR1 in *err. */
+static word_t option(word_t from, struct pager_client *c, const char *opt, word_t *err)
+{
+	size_t len = strlen(opt);
+	const word_t *r;
+
+	memset(&host_utcb->mr[3], 0, PAGER_OPTION_MAX + 8);
+	memcpy(&host_utcb->mr[3], opt, len);
+	r = call(from, tag_make(PAGER_OPTION, 2 + (unsigned)(len + 7) / 8, 0), c->tid, len);
+	*err = r[1];
+	return tag_label(r[0]);
+}
+
+/* The label of the reply to c's write fault at page (0: mapped). */
+static word_t fault_label(struct pager_client *c, unsigned page)
+{
+	return tag_label(call(c->tid, tag_make(LABEL_PAGEFAULT | W, 2, 0) | TAG_K_FLAG, VA(page),
+			      0x401000)[0]);
+}
+
+/* A hog and a victim on a pager that can get 64 frames from below: the
+ * hog is refused at its bound of 32 with PAGER_REFUSE_NO_MEMORY, and the
+ * victim still gets the other 32 (without the bound, the hog took all 64
+ * and the victim's first fault was refused). */
+START_TEST(bound_hog_refused_victim_served)
+{
+	struct pager_client *hog = spawn(), *victim = spawn();
+	word_t err;
+	unsigned n = 0;
+
+	below.limit = 64;
+	ck_assert_uint_eq(option(ROOT, hog, "frames=32", &err), SIGMA0_REPLY_OK);
+	while (n < RW_PAGES && wr(hog, n, 0x700 + n))
+		n++;
+	ck_assert_uint_eq(n, 32);
+	ck_assert_uint_eq(pager_client_frames(hog), 32);
+	ck_assert_uint_eq(fault_label(hog, n), PAGER_REFUSE_NO_MEMORY);
+	check_all();
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert(wr(victim, i, 0x800 + i));
+	ck_assert_uint_eq(pager_client_frames(victim), 32);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(rd(hog, i), 0x700 + i);
+	/* Released pages come off the count, and can be had again. */
+	ck_assert_uint_eq(tag_label(call(hog->tid, tag_make(PAGER_RELEASE, 2, 0), VA(0),
+					 4 * PAGE)[0]),
+			  SIGMA0_REPLY_OK);
+	ck_assert_uint_eq(pager_client_frames(hog), 28);
+	check_all();
+	ck_assert(wr(hog, 100, 1));
+	ck_assert_uint_eq(pager_client_frames(hog), 29);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* ANY past the bound: E_NO_MEMORY the way sigma0 says it, nothing lent
+ * and nothing taken; FREE makes room again; the image (PAGER_PAGE's
+ * frames, entered with pager_page_insert) counts like any page. */
+START_TEST(bound_any_refused)
+{
+	struct pager_client *x = spawn();
+	word_t lent[4], err, f;
+	const word_t *r;
+	unsigned in_use;
+
+	ck_assert_uint_eq(option(ROOT, x, "frames=4", &err), SIGMA0_REPLY_OK);
+	f = pager_frame_alloc(&pg, true);
+	ck_assert(pager_page_insert(&pg, x, VA_FAR, f, R));          /* an image page */
+	for (unsigned i = 0; i < 3; i++) {
+		r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, RW);
+		ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_OK);
+		lent[i] = fpage_base(r[2]);
+	}
+	ck_assert_uint_eq(pager_client_frames(x), 4);
+	in_use = (unsigned)pager_frames_in_use();
+	r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, RW);
+	ck_assert_uint_eq(r[0], tag_make(SIGMA0_REPLY_ERROR, 1, 0));
+	ck_assert_uint_eq(r[1], E_NO_MEMORY);
+	ck_assert_uint_eq(pager_frames_in_use(), in_use);
+	ck_assert_uint_eq(x->npages, 4);
+	f = pager_frame_alloc(&pg, true);
+	ck_assert(!pager_page_insert(&pg, x, VA_FAR + PAGE, f, R));  /* the next one */
+	pager_frame_put(f);
+	check_all();
+	r = call(x->tid, tag_make(SIGMA0_LABEL_FREE, 1, 0), fpage_make(lent[1], 12, 0), 0);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_OK);
+	ck_assert_uint_eq(pager_client_frames(x), 3);
+	r = call(x->tid, tag_make(SIGMA0_LABEL_ANY, 2, 0), 12, RW);
+	ck_assert_uint_eq(tag_label(r[0]), SIGMA0_REPLY_OK);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* A fork family pays from its root's account: sharing costs nothing, a
+ * copy costs a frame, a copy past the bound is refused; every count
+ * returns to 0 when its clients have gone, and a new client in the slot
+ * starts at 0. */
+START_TEST(bound_fork_family)
+{
+	struct pager_client *p = spawn(), *c, *g, *n;
+	unsigned slot = slot_of(p);
+	word_t err;
+
+	ck_assert_uint_eq(option(ROOT, p, "frames=12", &err), SIGMA0_REPLY_OK);
+	for (unsigned i = 0; i < 10; i++)
+		ck_assert(wr(p, i, 0x900 + i));
+	c = fork_of(p);
+	g = fork_of(c);
+	check_all();
+	ck_assert_uint_eq(pager_client_frames(p), 10);
+	ck_assert_uint_eq(pager_client_frames(g), 10);
+	ck_assert(wr(c, 0, 1));                 /* a copy */
+	ck_assert(wr(g, 1, 2));
+	ck_assert_uint_eq(pager_client_frames(p), 12);
+	ck_assert_uint_eq(fault_label(g, 2), PAGER_REFUSE_NO_MEMORY);   /* a third copy */
+	ck_assert_uint_eq(fault_label(p, 20), PAGER_REFUSE_NO_MEMORY);  /* a new page */
+	ck_assert_uint_eq(rd(g, 2), 0x902);
+	check_all();
+	leave(c);                               /* its copy goes */
+	ck_assert_uint_eq(pager_client_frames(p), 11);
+	check_all();
+	leave(p);                               /* the root goes first: g takes the account */
+	ck_assert_uint_eq(pager_client_frames(g), 10);
+	ck_assert_uint_eq(g->frames_max, 12);
+	check_all();
+	leave(g);
+	ck_assert_uint_eq(pg.client[slot].frames, 0);
+	ck_assert_uint_eq(pager_frames_in_use(), 0);
+	n = spawn();
+	ck_assert_uint_eq(pager_client_frames(n), 0);
+	ck_assert_uint_eq(n->frames_max, PAGER_CLIENT_FRAMES);
+	check_all();
+	finish();
+}
+END_TEST
+
+/* frames= is the root task's, N in 1..32768; other options are refused as
+ * before (this pager takes none). */
+START_TEST(bound_option_refused)
+{
+	struct pager_client *x = spawn();
+	word_t err;
+
+	ck_assert_uint_eq(option(x->tid, x, "frames=1", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(err, E_NO_PRIVILEGE);
+	ck_assert_uint_eq(option(ROOT, x, "frames=0", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(err, E_BAD_ARGUMENT);
+	ck_assert(!strcmp((const char *)&host_utcb->mr[2], "want frames=N, 1 <= N <= 32768"));
+	ck_assert_uint_eq(option(ROOT, x, "frames=32769", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(option(ROOT, x, "frames=99999999999999999999999", &err),
+			  SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(option(ROOT, x, "frames=12k", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(option(ROOT, x, "frames=", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(x->frames_max, PAGER_CLIENT_FRAMES);
+	ck_assert_uint_eq(option(ROOT, &(struct pager_client){ .tid = 77 }, "frames=5", &err),
+			  SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(err, E_BAD_ARGUMENT);
+	ck_assert_uint_eq(option(ROOT, x, "colours=1", &err), SIGMA0_REPLY_ERROR);
+	ck_assert_uint_eq(option(ROOT, x, "frames=32768", &err), SIGMA0_REPLY_OK);
+	ck_assert_uint_eq(x->frames_max, 32768);
+	check_all();
+	finish();
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	const struct unit_test tests[] = {
@@ -1373,6 +1544,10 @@ int main(int argc, char **argv)
 		{ "pool_single_frames_when_refused", pool_single_frames_when_refused, 0 },
 		{ "pool_blocks_again_after_refusal", pool_blocks_again_after_refusal, 0 },
 		{ "read_fault_maps_around", read_fault_maps_around, 0 },
+		{ "bound_hog_refused_victim_served", bound_hog_refused_victim_served, 0 },
+		{ "bound_any_refused", bound_any_refused, 0 },
+		{ "bound_fork_family", bound_fork_family, 0 },
+		{ "bound_option_refused", bound_option_refused, 0 },
 	};
 
 	(void)argc, (void)argv;
