@@ -41,9 +41,10 @@ qemu-gdb: deps
 
 # T=name runs one system test (or unit suite) alone. The whole suite runs
 # `make lint` first, then every test, then everything again on the DEBUG=1
-# build in build/debug/ (every kernel checker after every change;
-# runtests.py --debug says what it leaves out), and fails if any of the
-# three fails; `make DEBUG=1 test` runs the DEBUG pass alone.
+# build in build/debug/ (the kernel checks what each change touched, and
+# every checker whole on an amortised budget; every test, nothing left out:
+# DEBUG_SKIP in tools/runtests.py is empty), and fails if any of the three
+# fails; `make DEBUG=1 test` runs the DEBUG pass alone.
 RUNTESTS := python3 tools/runtests.py $(if $(DEBUG),--debug)
 test: deps
 	@$(MAKE) --no-print-directory all unit-build

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The FAT server: a user task that serves the files of a FAT volume over
- * the file-system protocol (include/pagoda/fs.h, docs/abi.md §20), reading
+ * the file-system protocol (include/pagoda/fs.h, docs/abi.md §16.6), reading
  * and writing the disk through the block driver (include/pagoda/blk.h).
  *
  * How it works. The server runs on the libmap pager loop: boot.cfg names
