@@ -221,10 +221,12 @@ def format_files(scope):
 
 # ---- the compilation database ----
 
-def make_commands():
-    """The compile commands make would run for MAKE_TARGETS, as argv lists."""
+def make_commands(extra=()):
+    """The compile commands make would run for MAKE_TARGETS (with make
+    variables EXTRA, e.g. DEBUG=1), as argv lists."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    r = run(["make", "--no-print-directory", "-n", "-B", "Q="] + list(MAKE_TARGETS), text=True, env=env)
+    r = run(["make", "--no-print-directory", "-n", "-B", "Q="] + list(extra) + list(MAKE_TARGETS),
+            text=True, env=env)
     if r.returncode:
         sys.exit("lint: make -n failed:\n" + r.stderr)
     cmds = []
@@ -269,7 +271,9 @@ def plugin_entries():
 def compdb():
     """Write build/lint/compile_commands.json; return {file: entry}."""
     seen = {}
-    for argv in make_commands():
+    # The normal build first; then the DEBUG=1 build for the files only it
+    # compiles (kernel/kdebug_change.c).
+    for argv in make_commands() + make_commands(["DEBUG=1"]):
         for e in entries_of(argv):
             seen.setdefault(e["file"], e)
     for e in plugin_entries():

@@ -107,15 +107,8 @@ static void authority_owned(void)
 static void authority_sigma0_forged(void)
 {
 	struct utcb *u = utcb();
-	word_t s0 = libmap_kip->sigma0_id, err;
+	word_t err = tap_forge_fault(libmap_kip->sigma0_id, TEST_VA_B, TEST_VA_A);
 
-	msg_tag(LABEL_PAGEFAULT | FPAGE_R, PF_MSG_LENGTH, 0);
-	u->mr[0] |= TAG_K_FLAG;                   /* the kernel clears it on the way */
-	u->mr[PF_MSG_ADDR] = TEST_VA_B;
-	u->mr[PF_MSG_IP] = 0x401000;
-	msg_accept(fpage_make(TEST_VA_A, 12, 0));
-	err = ipc(s0, s0, timeouts(TIMEOUT_NEVER, 2000000), NULL);
-	msg_accept(FPAGE_NIL);
 	ok(!err && tag_label(u->mr[0]) == SIGMA0_REPLY_ERROR && tag_u(u->mr[0]) >= 1 &&
 		   u->mr[1] == E_BAD_ARGUMENT,
 	   "a forged fault to sigma0 is refused: error %lx, label %lx, MR1 %lx", err,

@@ -29,16 +29,6 @@ static word_t blk_word(word_t tag, word_t sector, unsigned j)
 	return tag << 56 | sector << 8 | j;
 }
 
-/* A failure reply's code, or E_OK. */
-static word_t reply_error(word_t err)
-{
-	struct utcb *u = utcb();
-
-	if (err)
-		return err;
-	return tag_label(u->mr[0]) ? u->mr[1] : E_OK;
-}
-
 static word_t blk_info(word_t *cap, word_t *max, word_t *bufsize)
 {
 	struct utcb *u = utcb();
@@ -46,7 +36,7 @@ static word_t blk_info(word_t *cap, word_t *max, word_t *bufsize)
 
 	msg_tag(BLK_LABEL_INFO, 0, 0);
 	msg_accept(FPAGE_NIL);
-	if ((err = reply_error(ipc_call(drv))))
+	if ((err = tap_reply_error(ipc_call(drv))))
 		return err;
 	*cap = u->mr[1];
 	*max = u->mr[2];
@@ -60,7 +50,7 @@ static word_t blk_share(word_t window_va)
 
 	msg_tag(BLK_LABEL_SHARE, 0, 0);
 	msg_accept(fpage_make(window_va, BLK_BUF_LOG2, FPAGE_RW));
-	err = reply_error(ipc_call(drv));
+	err = tap_reply_error(ipc_call(drv));
 	msg_accept(FPAGE_NIL);
 	if (!err && tag_t(utcb()->mr[0]) != 2)
 		return E_BAD_ARGUMENT;
@@ -85,7 +75,7 @@ static word_t blk_io_raw(const struct req *r, word_t n, unsigned u_words, word_t
 		u->mr[BLK_IO_MR_OFFSET(i)] = r[i].off;
 		u->mr[BLK_IO_MR_SECTOR(i)] = r[i].sector;
 	}
-	if ((err = reply_error(ipc_call(drv))))
+	if ((err = tap_reply_error(ipc_call(drv))))
 		return err;
 	if (tag_u(u->mr[0]) != n)
 		return E_BAD_ARGUMENT;
@@ -233,7 +223,7 @@ static void test_refused(void)
 	r[1] = (struct req){ 7, 1, 0, region };
 	ok_err(blk_io_raw(r, 2, 7, res), E_BAD_ARGUMENT, "a good request and a bad one");
 	msg_tag(BLK_LABEL_IO + 1, 0, 0);
-	ok_err(reply_error(ipc_call(drv)), E_BAD_ARGUMENT, "unknown label 0x6204");
+	ok_err(tap_reply_error(ipc_call(drv)), E_BAD_ARGUMENT, "unknown label 0x6204");
 	clear();
 	r[0] = (struct req){ BLK_OP_READ, 4 * K64_SECTORS, 0, region };
 	ok(blk_io(r, 1) && holds(0, region, 4 * K64_SECTORS, GUEST_TAG),

@@ -33,13 +33,6 @@ static uint8_t host_byte(word_t i)
 
 /* ---- the file pager's protocol ---- */
 
-static word_t reply_error(word_t err)
-{
-	if (err)
-		return err;
-	return tag_label(utcb()->mr[0]) ? utcb()->mr[1] : E_OK;
-}
-
 static word_t fmap(word_t va, word_t size, word_t off, word_t flags, const char *path, word_t *fsize)
 {
 	struct utcb *u = utcb();
@@ -51,7 +44,7 @@ static word_t fmap(word_t va, word_t size, word_t off, word_t flags, const char 
 	u->mr[2] = size;
 	u->mr[3] = off;
 	u->mr[4] = flags;
-	if ((err = reply_error(ipc_call(fpg))))
+	if ((err = tap_reply_error(ipc_call(fpg))))
 		return err;
 	if (fsize)
 		*fsize = u->mr[1];
@@ -66,7 +59,7 @@ static word_t fcall(word_t label, word_t a, word_t b, word_t c)
 	u->mr[1] = a;
 	u->mr[2] = b;
 	u->mr[3] = c;
-	return reply_error(ipc_call(fpg));
+	return tap_reply_error(ipc_call(fpg));
 }
 
 static word_t fsync_range(word_t va, word_t size, word_t flags)
@@ -260,9 +253,9 @@ static void test_refused(void)
 	ok_err(fsync_range(MAP_A, 4096, 2), E_BAD_ARGUMENT, "msync with an unknown flag");
 	ok_err(fsync_range(MAP_A, 100, 0), E_BAD_ARGUMENT, "msync of an unaligned size");
 	msg_tag(FILE_LABEL_MAP, 2, 0);
-	ok_err(reply_error(ipc_call(fpg)), E_BAD_ARGUMENT, "a MAP without a path");
+	ok_err(tap_reply_error(ipc_call(fpg)), E_BAD_ARGUMENT, "a MAP without a path");
 	msg_tag(0x64ff, 0, 0);
-	ok_err(reply_error(ipc_call(fpg)), E_BAD_ARGUMENT, "an unknown label");
+	ok_err(tap_reply_error(ipc_call(fpg)), E_BAD_ARGUMENT, "an unknown label");
 	ok_err(funmap(MAP_A), E_OK, "unmap /hello.txt");
 }
 
@@ -448,7 +441,7 @@ int main(int argc, char **argv)
 
 	fpg = utcb()->pager;
 	msg_tag(FILE_LABEL_FS, 0, 0);
-	srv = reply_error(ipc_call(fpg)) ? TID_NIL : utcb()->mr[1];
+	srv = tap_reply_error(ipc_call(fpg)) ? TID_NIL : utcb()->mr[1];
 	if (argc > 1 && !strcmp(argv[1], "eof"))
 		return client_eof();
 	if (argc > 1 && !strncmp(argv[1], "share", 5))

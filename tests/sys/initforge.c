@@ -23,15 +23,8 @@
 static void forged_fault(void)
 {
 	struct utcb *u = utcb();
-	word_t pager = u->pager, err;
+	word_t pager = u->pager, err = tap_forge_fault(pager, HEAP_VA, TEST_VA_A);
 
-	msg_tag(LABEL_PAGEFAULT | FPAGE_R, PF_MSG_LENGTH, 0);
-	u->mr[0] |= TAG_K_FLAG;                   /* the kernel clears it on the way */
-	u->mr[PF_MSG_ADDR] = HEAP_VA;
-	u->mr[PF_MSG_IP] = 0x401000;
-	msg_accept(fpage_make(TEST_VA_A, 12, 0));
-	err = ipc(pager, pager, timeouts(TIMEOUT_NEVER, 2000000), NULL);
-	msg_accept(FPAGE_NIL);
 	if (!err && !tag_label(u->mr[0]) && tag_t(u->mr[0]) == 2) {
 		ok(false,
 		   "a forged fault to pager %lx is served: the page of %lx now at %lx (reads %lx)",

@@ -60,21 +60,11 @@
 #define WIN TEST_VA_A
 #define SIGMA0_RESERVE_MIN (1ul << 20)        /* sigma0/sigma0.c: RESERVE_MIN frames */
 
-/* A refusal's code, E_OK for a success reply, or the IPC error. */
-static word_t reply_error(word_t err)
-{
-	struct utcb *u = utcb();
-
-	if (err)
-		return err;
-	return tag_label(u->mr[0]) ? u->mr[1] : E_OK;
-}
-
 static word_t call_plain(word_t to, word_t label)
 {
 	msg_tag(label, 0, 0);
 	msg_accept(FPAGE_NIL);
-	return reply_error(ipc_call(to));
+	return tap_reply_error(ipc_call(to));
 }
 
 static void test_blk(void)
@@ -86,7 +76,7 @@ static void test_blk(void)
 
 	msg_tag(BLK_LABEL_SHARE, 0, 0);
 	msg_accept(fpage_make(WIN, BLK_BUF_LOG2, FPAGE_RW));
-	err = reply_error(ipc_call(drv));
+	err = tap_reply_error(ipc_call(drv));
 	ok(tag_t(u->mr[0]) == 0, "blk: the answer to SHARE carries no map item");
 	msg_accept(FPAGE_NIL);
 	ok_err(err, E_NO_PRIVILEGE, "blk: SHARE from a non-client is refused");
@@ -98,26 +88,8 @@ static void test_blk(void)
 	u->mr[BLK_IO_MR_OFFSET(0)] = 0;
 	u->mr[BLK_IO_MR_SECTOR(0)] = 0;
 	msg_accept(FPAGE_NIL);
-	ok_err(reply_error(ipc_call(drv)), E_NO_PRIVILEGE, "blk: IO from a non-client is refused");
-}
-
-/* FILE_LABEL_MAP of [va, va + size) of `path`; the reply's error, or
- * the IPC error if the pager does not answer within 5 s. */
-static word_t file_map(word_t va, word_t size, word_t flags, const char *path)
-{
-	struct utcb *u = utcb();
-	word_t len = strlen(path);
-
-	msg_tag(FILE_LABEL_MAP, 5 + (unsigned)(len + 7) / 8, 0);
-	u->mr[1] = va;
-	u->mr[2] = size;
-	u->mr[3] = 0;
-	u->mr[4] = flags;
-	u->mr[5] = len;
-	memcpy(&u->mr[6], path, len);
-	msg_accept(FPAGE_NIL);
-	return reply_error(syscall_ipc(utcb()->pager, utcb()->pager,
-				       timeouts(TIMEOUT_NEVER, 5000000), NULL));
+	ok_err(tap_reply_error(ipc_call(drv)), E_NO_PRIVILEGE,
+	       "blk: IO from a non-client is refused");
 }
 
 /* FILE_LABEL_UNMAP of the mapping at va, answered within 5 s. */
@@ -126,8 +98,8 @@ static word_t file_unmap(word_t va)
 	msg_tag(FILE_LABEL_UNMAP, 1, 0);
 	utcb()->mr[1] = va;
 	msg_accept(FPAGE_NIL);
-	return reply_error(syscall_ipc(utcb()->pager, utcb()->pager,
-				       timeouts(TIMEOUT_NEVER, 5000000), NULL));
+	return tap_reply_error(
+		syscall_ipc(utcb()->pager, utcb()->pager, timeouts(TIMEOUT_NEVER, 5000000), NULL));
 }
 
 static void test_file(void)
@@ -139,31 +111,34 @@ static void test_file(void)
 	ipc_call(utcb()->pager);
 	fatserv = utcb()->mr[1];
 
-	ok_err(file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_SHARED,
-			"/nosuch.bin"),
-	       FS_E_NOT_FOUND, "file: MAP of 124 TiB (clear of our regions) is answered (the file does not exist)");
+	ok_err(tap_file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_SHARED, "/nosuch.bin",
+			    5000000),
+	       FS_E_NOT_FOUND,
+	       "file: MAP of 124 TiB (clear of our regions) is answered (the file does not exist)");
 	printf("# answered after %lu ticks\n", libmap_kip->ticks - t0);
 	t0 = libmap_kip->ticks;
 	ok_err(fs_open(fatserv, "/big.bin", FS_OPEN_CREATE, &h, NULL, NULL), E_OK, "file: make /big.bin");
 	ok_err(fs_truncate(fatserv, h, 80 * 4096), E_OK, "file: of 80 pages");
 	fs_close(fatserv, h);
-	ok_err(file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_PRIVATE | FILE_MAP_WRITE, "/big.bin"),
+	ok_err(tap_file_map(0x20000000000ul, 0x7c0000000000ul, FILE_MAP_PRIVATE | FILE_MAP_WRITE,
+			    "/big.bin", 5000000),
 	       E_OK, "file: MAP of 124 TiB of an 80-page file");
 	for (unsigned i = 0; i < 70; i++)                /* private copies, more than a batch */
 		((volatile char *)0x20000000000ul)[i * 4096] = 'H';
 	ok(true, "file: 70 private copies made");
 	ok_err(file_unmap(0x20000000000ul), E_OK, "file: its UNMAP is answered");
 	printf("# MAP and UNMAP answered after %lu ticks\n", libmap_kip->ticks - t0);
-	ok_err(file_map(0x20000000000ul, 80 * 4096, FILE_MAP_PRIVATE, "/big.bin"), E_OK,
-	       "file: MAP it again");
+	ok_err(tap_file_map(0x20000000000ul, 80 * 4096, FILE_MAP_PRIVATE, "/big.bin", 5000000),
+	       E_OK, "file: MAP it again");
 	ok(((volatile char *)0x20000000000ul)[0] == 0 && ((volatile char *)0x20000000000ul)[69 * 4096] == 0,
 	   "file: the private copies went with the UNMAP (pages 0 and 69 read the file's zeros)");
 	ok_err(file_unmap(0x20000000000ul), E_OK, "file: UNMAP again");
 	fs_remove(fatserv, "/big.bin");
-	ok_err(file_map(USER_HEAP_BASE, 0x1000000000ul, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
-	       "file: MAP over our heap is refused");
-	ok_err(file_map(USER_HEAP_BASE - 4096, 8192, FILE_MAP_SHARED, "/nosuch.bin"), E_EXISTS,
-	       "file: MAP reaching one page into our heap is refused");
+	ok_err(tap_file_map(USER_HEAP_BASE, 0x1000000000ul, FILE_MAP_SHARED, "/nosuch.bin",
+			    5000000),
+	       E_EXISTS, "file: MAP over our heap is refused");
+	ok_err(tap_file_map(USER_HEAP_BASE - 4096, 8192, FILE_MAP_SHARED, "/nosuch.bin", 5000000),
+	       E_EXISTS, "file: MAP reaching one page into our heap is refused");
 }
 
 static void test_ram(void)

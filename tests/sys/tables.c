@@ -44,16 +44,6 @@
 #define MAPS_VA 0x200000000000ull              /* file mappings, 64 KiB apart */
 #define WAIT_TICKS 20000                       /* ms a task waits for the other */
 
-/* A refusal's code, E_OK for a success reply, or the IPC error. */
-static word_t reply_error(word_t err)
-{
-	struct utcb *u = utcb();
-
-	if (err)
-		return err;
-	return tag_label(u->mr[0]) ? u->mr[1] : E_OK;
-}
-
 /* Has the task in boot.cfg slot `slot` ended? */
 static bool task_gone(unsigned slot)
 {
@@ -175,28 +165,12 @@ static void test_fsvictim(void)
 
 /* ---- the file pager ---- */
 
-static word_t file_map(word_t va, word_t size, word_t flags, const char *path)
-{
-	struct utcb *u = utcb();
-	word_t len = strlen(path);
-
-	msg_tag(FILE_LABEL_MAP, 5 + (unsigned)(len + 7) / 8, 0);
-	u->mr[1] = va;
-	u->mr[2] = size;
-	u->mr[3] = 0;
-	u->mr[4] = flags;
-	u->mr[5] = len;
-	memcpy(&u->mr[6], path, len);
-	msg_accept(FPAGE_NIL);
-	return reply_error(ipc_call(utcb()->pager));
-}
-
 static word_t file_unmap(word_t va)
 {
 	msg_tag(FILE_LABEL_UNMAP, 1, 0);
 	utcb()->mr[1] = va;
 	msg_accept(FPAGE_NIL);
-	return reply_error(ipc_call(utcb()->pager));
+	return tap_reply_error(ipc_call(utcb()->pager));
 }
 
 static word_t file_server(void)
@@ -218,7 +192,8 @@ static unsigned file_map_all(const char *path, unsigned max, word_t *err)
 {
 	unsigned n = 0;
 
-	while (n < max && (*err = file_map(map_va(n), 4096, FILE_MAP_SHARED, path)) == E_OK)
+	while (n < max &&
+	       (*err = tap_file_map(map_va(n), 4096, FILE_MAP_SHARED, path, TIMEOUT_NEVER)) == E_OK)
 		n++;
 	return n;
 }
@@ -250,8 +225,9 @@ static void test_filevictim(void)
 	unsigned n;
 
 	victim_wait_hog(srv);
-	ok_err(file_map(map_va(0), 25 * 4096, FILE_MAP_SHARED, "/data/A Long Name.bin"), E_OK,
-	       "filevictim: maps a file while the hog holds its share");
+	ok_err(tap_file_map(map_va(0), 25 * 4096, FILE_MAP_SHARED, "/data/A Long Name.bin",
+			    TIMEOUT_NEVER),
+	       E_OK, "filevictim: maps a file while the hog holds its share");
 	ok(long_bytes_right((uint8_t *)map_va(0), 0, 100000),
 	   "filevictim: all 100000 bytes are the host's");
 	ok_err(file_unmap(map_va(0)), E_OK, "filevictim: unmaps it");
@@ -325,7 +301,7 @@ static void test_filescale(void)
 	ok_err(err, E_OK, "filescale: made its 8 files");
 	for (err = E_OK; n < SCALE_FILES && !err; n += !err) {
 		scale_name(name, "/S%u_%u.DAT", slot, n);
-		err = file_map(map_va(n), 4096, FILE_MAP_SHARED, name);
+		err = tap_file_map(map_va(n), 4096, FILE_MAP_SHARED, name, TIMEOUT_NEVER);
 	}
 	ok_err(err, E_OK, "filescale: mapped all 8 of them");
 	ok(scale_pages_right(slot), "filescale: each mapping reads its file");
@@ -345,7 +321,7 @@ static word_t blk_share(word_t drv)
 
 	msg_tag(BLK_LABEL_SHARE, 0, 0);
 	msg_accept(fpage_make(WIN, BLK_BUF_LOG2, FPAGE_RW));
-	err = reply_error(ipc_call(drv));
+	err = tap_reply_error(ipc_call(drv));
 	msg_accept(FPAGE_NIL);
 	return err;
 }
@@ -377,7 +353,7 @@ static void test_blkhog(void)
 			ipc_send(drv, TIMEOUT_NEVER);
 		}
 		blk_reads(1, 1);
-		err = reply_error(ipc_call(drv));
+		err = tap_reply_error(ipc_call(drv));
 		limited += err == BLK_E_LIMIT;
 	}
 	printf("# blkhog: %lu calls sent without waiting, %lu calls refused at its share\n", sent,
@@ -395,7 +371,7 @@ static void test_blkvictim(void)
 	while (libmap_kip->ticks - t0 < 1500) {
 		buf[510] = buf[511] = 0;
 		blk_reads(1, 1);
-		err = reply_error(ipc_call(drv));
+		err = tap_reply_error(ipc_call(drv));
 		if (err || utcb()->mr[1] != E_OK)
 			refused++;
 		else if (buf[510] != 0x55 || buf[511] != 0xaa ||
@@ -408,7 +384,7 @@ static void test_blkvictim(void)
 	ok(wrong == 0, "blkvictim: every read gave the boot sector (%lu did not)", wrong);
 	ok(wait_gone(1), "blkvictim: the hog has ended");
 	blk_reads(BLK_IO_MAX, 1);
-	ok_err(reply_error(ipc_call(drv)), E_OK, "blkvictim: reads after the hog's end");
+	ok_err(tap_reply_error(ipc_call(drv)), E_OK, "blkvictim: reads after the hog's end");
 }
 
 int main(int argc, char **argv)

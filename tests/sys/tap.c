@@ -2,6 +2,7 @@
 /* Helpers shared by the system tests (see tap.h). */
 #include "tap.h"
 #include <sigma0.h>
+#include <pagoda/file.h>
 
 unsigned tap_failed;       /* checks that failed in this program */
 
@@ -93,4 +94,35 @@ int tap_done(const char *name)
 	   err, checker, line);
 	printf("%s: %u check(s) failed, at tick %lu\n", name, tap_failed, libmap_kip->ticks);
 	return (int)tap_failed;
+}
+
+word_t tap_file_map(word_t va, word_t size, word_t flags, const char *path, word_t timeout_us)
+{
+	struct utcb *u = utcb();
+	word_t len = strlen(path);
+
+	msg_tag(FILE_LABEL_MAP, 5 + (unsigned)(len + 7) / 8, 0);
+	u->mr[1] = va;
+	u->mr[2] = size;
+	u->mr[3] = 0;
+	u->mr[4] = flags;
+	u->mr[5] = len;
+	memcpy(&u->mr[6], path, len);
+	msg_accept(FPAGE_NIL);
+	return tap_reply_error(ipc(u->pager, u->pager, timeouts(TIMEOUT_NEVER, timeout_us), NULL));
+}
+
+word_t tap_forge_fault(word_t to, word_t va, word_t window)
+{
+	struct utcb *u = utcb();
+	word_t err;
+
+	msg_tag(LABEL_PAGEFAULT | FPAGE_R, PF_MSG_LENGTH, 0);
+	u->mr[0] |= TAG_K_FLAG;                   /* the kernel clears it on the way */
+	u->mr[PF_MSG_ADDR] = va;
+	u->mr[PF_MSG_IP] = 0x401000;
+	msg_accept(fpage_make(window, 12, 0));
+	err = ipc(to, to, timeouts(TIMEOUT_NEVER, 2000000), NULL);
+	msg_accept(FPAGE_NIL);
+	return err;
 }

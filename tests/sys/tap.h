@@ -41,6 +41,17 @@ static inline void tap_sleep(word_t us)
 	ipc_receive(libmap_myself, us, NULL);
 }
 
+/* A server's answer: the IPC error err, else the error a refusal carries
+ * (a nonzero label with the error in MR1), else E_OK. */
+static inline word_t tap_reply_error(word_t err)
+{
+	struct utcb *u = utcb();
+
+	if (err)
+		return err;
+	return tag_label(u->mr[0]) ? u->mr[1] : E_OK;
+}
+
 /* ---- helpers of the bigger system tests (tap.c) ---- */
 
 /* Addresses tests use for memory they manage themselves: outside the
@@ -68,6 +79,16 @@ word_t tap_tid(unsigned k, unsigned version);
 
 /* The main thread of the task in configuration slot `slot` (version 1). */
 word_t tap_task_tid(unsigned slot);
+
+/* FILE_LABEL_MAP of [va, va + size) of `path` (offset 0) to this
+ * thread's pager; the answer's error (tap_reply_error), or the IPC error
+ * if the pager does not answer within timeout_us (TIMEOUT_NEVER: wait). */
+word_t tap_file_map(word_t va, word_t size, word_t flags, const char *path, word_t timeout_us);
+
+/* Send `to` a forged page-fault message (a read at va, with the kernel's
+ * mark set, which the kernel clears on the way) with the receive window
+ * at `window`; the IPC error. The answer is left in the UTCB. */
+word_t tap_forge_fault(word_t to, word_t va, word_t window);
 
 /* Any system call with raw registers (struct sysregs in syscall_arch.h). */
 static inline struct sysregs tap_syscall(word_t rax, word_t rdi, word_t rsi, word_t rdx,
