@@ -359,14 +359,23 @@ static void bound_on_option(struct pager *p, word_t from)
 			why = bound_option(pager_client_find(p, u->mr[1]), opt + 7);
 		}
 	}
-	if (!why) {
+	if (why)
+		pager_refuse(from == libmap_exit_to ? E_BAD_ARGUMENT : E_NO_PRIVILEGE, why);
+	else
 		msg_tag(SIGMA0_REPLY_OK, 0, 0);
-		return;
+}
+
+void pager_refuse(word_t err, const char *why)
+{
+	struct utcb *u = utcb();
+	size_t n = why ? MIN(strlen(why), (size_t)PAGER_REASON_MAX) : 0;
+
+	if (n) {
+		memset(&u->mr[2], 0, PAGER_REASON_MAX + 8);
+		memcpy(&u->mr[2], why, n);
 	}
-	memset(&u->mr[2], 0, PAGER_REASON_MAX + 8);
-	memcpy(&u->mr[2], why, strlen(why));
-	msg_tag(SIGMA0_REPLY_ERROR, 1 + (unsigned)(strlen(why) + 8) / 8, 0);
-	u->mr[1] = from == libmap_exit_to ? E_BAD_ARGUMENT : E_NO_PRIVILEGE;
+	msg_tag(SIGMA0_REPLY_ERROR, 1 + (n ? (unsigned)(n + 8) / 8 : 0), 0);
+	u->mr[1] = err;
 }
 
 /* ---- page tables ---- */

@@ -158,6 +158,12 @@ static inline uint32_t pager_client_frames(const struct pager_client *c)
 /* Every account's count is what it holds (tests; false if not). */
 bool pager_bound_check(struct pager *p);
 
+/* Answer with the framework's refusal: label SIGMA0_REPLY_ERROR, MR1 =
+ * err, and with why (not NULL) its text in MR2.. (at most
+ * PAGER_REASON_MAX bytes: the reason init prints for a refused
+ * PAGER_OPTION, docs/abi.md §16.3b). */
+void pager_refuse(word_t err, const char *why);
+
 /* Frames (pool addresses): from the pager below; zeroed if asked. */
 word_t pager_frame_alloc(struct pager *p, bool zero);
 void pager_frame_get(word_t frame);              /* one more user */

@@ -234,18 +234,6 @@ static void colour_client_exit(struct pager *p, struct pager_client *c)
 
 /* ---- requests ---- */
 
-/* Refuse with err and a reason text in MR2.. (PAGER_OPTION's reply). */
-static void colour_refuse(word_t err, const char *why)
-{
-	struct utcb *u = utcb();
-	size_t n = MIN(strlen(why), (size_t)PAGER_REASON_MAX);
-
-	memset(&u->mr[2], 0, PAGER_REASON_MAX + 8);
-	memcpy(&u->mr[2], why, n);
-	msg_tag(SIGMA0_REPLY_ERROR, 1 + (unsigned)(n + 8) / 8, 0);
-	u->mr[1] = err;
-}
-
 static void colour_ok(unsigned u)
 {
 	msg_tag(SIGMA0_REPLY_OK, u, 0);
@@ -299,17 +287,17 @@ static void colour_on_option(struct pager *p, word_t from)
 	word_t len = u->mr[2];
 
 	if (from != libmap_exit_to || !c) {
-		colour_refuse(from != libmap_exit_to ? E_NO_PRIVILEGE : E_BAD_THREAD, "not allowed");
+		pager_refuse(from != libmap_exit_to ? E_NO_PRIVILEGE : E_BAD_THREAD, "not allowed");
 		return;
 	}
 	if (len > PAGER_OPTION_MAX || tag_u(u->mr[0]) < 2 + (len + 7) / 8) {
-		colour_refuse(E_BAD_ARGUMENT, "malformed option");
+		pager_refuse(E_BAD_ARGUMENT, "malformed option");
 		return;
 	}
 	memcpy(opt, &u->mr[3], len);
 	opt[len] = '\0';
 	if ((why = colour_option(colour_client_of(c), opt)))
-		colour_refuse(E_BAD_ARGUMENT, why);
+		pager_refuse(E_BAD_ARGUMENT, why);
 	else
 		colour_ok(0);
 }
@@ -372,11 +360,11 @@ static void colour_on_populate(struct pager *p, struct pager_client *c)
 	word_t first = u->mr[1];
 
 	if (!colour_client_of(c)->populate) {
-		colour_refuse(E_BAD_ARGUMENT, "no populate= for this client");
+		pager_refuse(E_BAD_ARGUMENT, "no populate= for this client");
 		return;
 	}
 	if (!first && !colour_fill(p, c)) {
-		colour_refuse(E_NO_MEMORY, "colours exhausted");
+		pager_refuse(E_NO_MEMORY, "colours exhausted");
 		return;
 	}
 	batch.skip = first;
@@ -397,7 +385,7 @@ static bool colour_request(struct pager *p, word_t from, word_t label)
 	else if (label == COLOUR_POPULATE && c)
 		colour_on_populate(p, c);
 	else
-		colour_refuse(E_BAD_ARGUMENT, "unknown request");
+		pager_refuse(E_BAD_ARGUMENT, "unknown request");
 	return true;
 }
 

@@ -115,21 +115,14 @@ static word_t ckpt_fault(struct pager *p, struct pager_client *c, word_t addr, u
  * MR1 = err. */
 static bool ckpt_error(word_t err)
 {
-	msg_tag(SIGMA0_REPLY_ERROR, 1, 0);
-	utcb()->mr[1] = err;
+	pager_refuse(err, NULL);
 	return true;
 }
 
 /* Refuse a boot.cfg option, with the reason init prints (§16.3b). */
 static bool ckpt_no_option(void)
 {
-	static const char why[] = "the checkpoint pager takes no options";
-	struct utcb *u = utcb();
-
-	u->mr[1] = E_BAD_ARGUMENT;
-	memset(&u->mr[2], 0, ALIGN_UP(sizeof(why), 8));
-	memcpy(&u->mr[2], why, sizeof(why));
-	msg_tag(SIGMA0_REPLY_ERROR, 1 + ALIGN_UP(sizeof(why), 8) / 8, 0);
+	pager_refuse(E_BAD_ARGUMENT, "the checkpoint pager takes no options");
 	return true;
 }
 
